@@ -1,0 +1,295 @@
+package mediaauth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// User is a Movies API account as the server describes it.
+type User struct {
+	ID            string    `json:"id"`
+	Username      string    `json:"username"`
+	Email         string    `json:"email"`
+	Name          string    `json:"name,omitempty"`
+	Bio           string    `json:"bio,omitempty"`
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at,omitzero"`
+}
+
+func (u *User) validate() error {
+	if u.ID == "" || u.Username == "" {
+		return errors.New("user without id or username")
+	}
+	return nil
+}
+
+// RegisterRequest is what Register sends. Password never appears in printed
+// or logged output of the value.
+type RegisterRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Email    string `json:"email"`
+	Name     string `json:"name,omitempty"`
+}
+
+// String describes the request without its password.
+func (r RegisterRequest) String() string {
+	return safeString("RegisterRequest", "Username", strconv.Quote(r.Username),
+		"Email", strconv.Quote(r.Email), "Name", strconv.Quote(r.Name), "Password", secretMark(r.Password))
+}
+
+// Format prints the request like String for every verb.
+func (r RegisterRequest) Format(f fmt.State, _ rune) { formatSafe(f, r.String()) }
+
+// LogValue keeps the password out of slog output.
+func (r RegisterRequest) LogValue() slog.Value { return logSafe(r.String()) }
+
+// Token is an access token from Login or FormLogin. Use it with
+// Client.WithToken(t.AccessToken). Printing or logging a Token never shows
+// AccessToken.
+type Token struct {
+	// AccessToken is the bearer credential (often a JWT).
+	AccessToken string
+	// TokenType is what the server calls it, normally "bearer".
+	TokenType string
+	// ExpiresAt is when the token stops working: from expires_in when the
+	// server sent it, else from the JWT exp claim; zero when unknown.
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the token's expiry is known and not after now.
+func (t Token) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+}
+
+// String describes the token without the access token itself.
+func (t Token) String() string {
+	exp := "unknown"
+	if !t.ExpiresAt.IsZero() {
+		exp = t.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return safeString("Token", "TokenType", strconv.Quote(t.TokenType), "AccessToken", secretMark(t.AccessToken), "ExpiresAt", exp)
+}
+
+// Format prints the token like String for every verb.
+func (t Token) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
+
+// LogValue keeps the access token out of slog output.
+func (t Token) LogValue() slog.Value { return logSafe(t.String()) }
+
+// tokenResponse is the Token schema of the Movies contract.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   *int64 `json:"expires_in"`
+}
+
+func (t *tokenResponse) validate() error {
+	if t.AccessToken == "" {
+		return errors.New("token response without access_token")
+	}
+	if !strings.EqualFold(t.TokenType, "bearer") {
+		return fmt.Errorf("token_type %q, want bearer", truncate(t.TokenType, 32))
+	}
+	if t.ExpiresIn != nil && *t.ExpiresIn < 0 {
+		return errors.New("negative expires_in")
+	}
+	return nil
+}
+
+// token turns the response into a Token, working out when it expires.
+func (t *tokenResponse) token(now time.Time) *Token {
+	tok := &Token{AccessToken: t.AccessToken, TokenType: t.TokenType}
+	switch {
+	case t.ExpiresIn != nil:
+		tok.ExpiresAt = now.Add(time.Duration(*t.ExpiresIn) * time.Second)
+	default:
+		if exp, ok := jwtExpiry(t.AccessToken); ok {
+			tok.ExpiresAt = exp
+		}
+	}
+	return tok
+}
+
+// jwtExpiry reads the exp claim of a JWT without verifying it.
+func jwtExpiry(token string) (time.Time, bool) {
+	first := strings.IndexByte(token, '.')
+	if first < 0 {
+		return time.Time{}, false
+	}
+	rest := token[first+1:]
+	second := strings.IndexByte(rest, '.')
+	if second < 0 {
+		return time.Time{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(rest[:second], "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp *json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
+		return time.Time{}, false
+	}
+	f, err := claims.Exp.Float64()
+	if err != nil || f <= 0 || f > 1<<40 {
+		return time.Time{}, false
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), true
+}
+
+// Register creates an account (POST /register). The server then emails a
+// verification link; see VerifyEmail.
+func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, error) {
+	if req.Username == "" || req.Password == "" || req.Email == "" {
+		return nil, fmt.Errorf("mediaauth: Register: username, password and email are required: %w", ErrBadRequest)
+	}
+	var u User
+	err := c.do(ctx, &call{
+		api: APIMovies, method: http.MethodPost, path: "/register",
+		body: req, retry: retryUnsafe, statuses: moviesStatuses, out: &u,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// VerifyEmail confirms an email address with the token from the
+// verification link (POST /verify-email). An unknown or used token is
+// ErrNotFound.
+func (c *Client) VerifyEmail(ctx context.Context, token string) error {
+	if token == "" {
+		return fmt.Errorf("mediaauth: VerifyEmail: empty token: %w", ErrBadRequest)
+	}
+	return c.do(ctx, &call{
+		api: APIMovies, method: http.MethodPost, path: "/verify-email",
+		body: struct {
+			Token string `json:"token"`
+		}{token}, retry: retryIdempotent, statuses: moviesStatuses,
+	})
+}
+
+// loginRequest is the body of POST /login and the form of POST /auth/login.
+type loginRequest struct {
+	Username string `json:"username" url:"username"`
+	Password string `json:"password" url:"password"`
+}
+
+// Login logs in with a JSON body (POST /login) and returns an access token.
+// Wrong credentials are ErrInvalidCredentials; an unverified email address
+// is ErrEmailNotVerified.
+func (c *Client) Login(ctx context.Context, username, password string) (*Token, error) {
+	return c.login(ctx, "/login", username, password, false)
+}
+
+// FormLogin logs in OAuth2-password style with a form body
+// (POST /auth/login); username may be the username or the email address.
+func (c *Client) FormLogin(ctx context.Context, username, password string) (*Token, error) {
+	return c.login(ctx, "/auth/login", username, password, true)
+}
+
+func (c *Client) login(ctx context.Context, path, username, password string, form bool) (*Token, error) {
+	if username == "" || password == "" {
+		return nil, fmt.Errorf("mediaauth: login: username and password are required: %w", ErrBadRequest)
+	}
+	cl := &call{
+		api: APIMovies, method: http.MethodPost, path: path,
+		retry: retryUnsafe, statuses: moviesLoginStatuses,
+	}
+	creds := loginRequest{Username: username, Password: password}
+	if form {
+		cl.form = creds
+	} else {
+		cl.body = creds
+	}
+	var tr tokenResponse
+	cl.out = &tr
+	if err := c.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return tr.token(c.s.now()), nil
+}
+
+// Profile reads the caller's profile (GET /user/profile, Bearer).
+func (c *Client) Profile(ctx context.Context) (*User, error) {
+	var u User
+	err := c.do(ctx, &call{
+		api: APIMovies, method: http.MethodGet, path: "/user/profile",
+		auth: authMoviesBearer, retry: retryIdempotent, statuses: moviesStatuses, out: &u,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// ProfileUpdate is a partial profile update: nil fields are not sent and
+// stay as they are. Use String to take the address of a literal.
+type ProfileUpdate struct {
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+	Bio   *string `json:"bio,omitempty"`
+}
+
+// String returns a pointer to v, for ProfileUpdate fields.
+func String(v string) *string { return &v }
+
+// UpdateProfile changes the fields of upd that are not nil
+// (PUT /user/profile, Bearer) and returns the updated profile. A taken email
+// address is ErrConflict.
+func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
+	if upd.Name == nil && upd.Email == nil && upd.Bio == nil {
+		return nil, fmt.Errorf("mediaauth: UpdateProfile: nothing to update: %w", ErrBadRequest)
+	}
+	var u User
+	err := c.do(ctx, &call{
+		api: APIMovies, method: http.MethodPut, path: "/user/profile",
+		body: upd, auth: authMoviesBearer, retry: retryIdempotent, statuses: moviesStatuses, out: &u,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// RequestPasswordReset asks for a password-reset email (POST
+// /password/reset). The server answers the same whether or not the address
+// belongs to an account.
+func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
+	if email == "" {
+		return fmt.Errorf("mediaauth: RequestPasswordReset: empty email: %w", ErrBadRequest)
+	}
+	return c.do(ctx, &call{
+		api: APIMovies, method: http.MethodPost, path: "/password/reset",
+		body: struct {
+			Email string `json:"email"`
+		}{email}, retry: retryUnsafe, statuses: moviesStatuses,
+	})
+}
+
+// ConfirmPasswordReset sets a new password with the token from the reset
+// email (POST /password/reset/confirm). The server revokes existing access
+// tokens. An unknown or used token is ErrNotFound.
+func (c *Client) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
+	if token == "" || newPassword == "" {
+		return fmt.Errorf("mediaauth: ConfirmPasswordReset: token and new password are required: %w", ErrBadRequest)
+	}
+	return c.do(ctx, &call{
+		api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
+		body: struct {
+			Token    string `json:"token"`
+			Password string `json:"password"`
+		}{token, newPassword}, retry: retryUnsafe, statuses: moviesStatuses,
+	})
+}

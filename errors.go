@@ -1,0 +1,437 @@
+package mediaauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sentinel is the type of every exported sentinel error. Sentinels are
+// compared by identity with errors.Is.
+type sentinel struct{ msg string }
+
+func (s *sentinel) Error() string { return s.msg }
+
+func newSentinel(msg string) error { return &sentinel{msg: msg} }
+
+// Error classes, one for each HTTP status family the APIs document. Every
+// *APIError with an error status unwraps to exactly one of them, so
+// errors.Is(err, ErrUnauthorized) works whatever the endpoint.
+var (
+	// ErrBadRequest matches HTTP 400 answers: the request was invalid.
+	ErrBadRequest = newSentinel("bad request")
+	// ErrUnauthorized matches HTTP 401 answers: credentials missing, invalid or expired.
+	ErrUnauthorized = newSentinel("unauthorized")
+	// ErrForbidden matches HTTP 403 answers.
+	ErrForbidden = newSentinel("forbidden")
+	// ErrNotFound matches HTTP 404 answers, and TMDb codes 6, 34 and 37.
+	ErrNotFound = newSentinel("not found")
+	// ErrConflict matches HTTP 409 answers: the username or email is taken.
+	ErrConflict = newSentinel("conflict")
+	// ErrUnprocessable matches HTTP 422 answers.
+	ErrUnprocessable = newSentinel("unprocessable entity")
+	// ErrRateLimited matches HTTP 429 answers and TMDb code 25.
+	ErrRateLimited = newSentinel("rate limited")
+	// ErrServer matches every HTTP 5xx answer.
+	ErrServer = newSentinel("server error")
+)
+
+// Endpoint-specific errors. An *APIError that unwraps to one of these also
+// unwraps to the class of its HTTP status.
+var (
+	// ErrInvalidCredentials: a login was refused (Movies login 401, TMDb code 30).
+	ErrInvalidCredentials = newSentinel("invalid username or password")
+	// ErrTokenExpired: the access token has expired (401 with an RFC 6750
+	// invalid_token challenge that says so, or error code token_expired).
+	ErrTokenExpired = newSentinel("access token expired")
+	// ErrEmailNotVerified: the account's email address is not verified yet
+	// (Movies 403, TMDb code 32).
+	ErrEmailNotVerified = newSentinel("email address not verified")
+	// ErrEmailNotConfirmed: TVmaze knows the email address but it is not
+	// confirmed (TVmaze start 401).
+	ErrEmailNotConfirmed = newSentinel("email address not confirmed")
+	// ErrEmailNotFound: TVmaze has no account with that email (TVmaze start 404).
+	ErrEmailNotFound = newSentinel("email address not found")
+	// ErrNotConfirmed: the user has not confirmed the TVmaze authentication
+	// request yet (TVmaze poll 403); keep polling.
+	ErrNotConfirmed = newSentinel("authentication request not confirmed yet")
+	// ErrAuthRequestNotFound: the TVmaze authentication request is unknown,
+	// expired, or its key was already handed out (TVmaze poll 404); start again.
+	ErrAuthRequestNotFound = newSentinel("authentication request not found, expired or already used: start a new one")
+	// ErrInvalidAPIKey: TMDb refused the API key or read access token (codes 7, 10).
+	ErrInvalidAPIKey = newSentinel("invalid API key")
+	// ErrInvalidRequestToken: the TMDb request token is invalid or expired (code 33).
+	ErrInvalidRequestToken = newSentinel("invalid or expired request token")
+	// ErrRequestTokenNotApproved: the user has not approved the TMDb request
+	// token yet (code 41).
+	ErrRequestTokenNotApproved = newSentinel("request token not approved")
+	// ErrSessionDenied: TMDb denied the session (code 17).
+	ErrSessionDenied = newSentinel("session denied")
+	// ErrResponseTooLarge: the response body was larger than the client accepts.
+	ErrResponseTooLarge = newSentinel("response body too large")
+	// ErrMalformedResponse: the response body was not what the contract promises
+	// (not JSON, wrong content type, empty, or missing a required field).
+	ErrMalformedResponse = newSentinel("malformed response")
+	// ErrInsecureTransport: credentials would be sent over plain http to a host
+	// that is not loopback; use https or WithInsecureHTTP.
+	ErrInsecureTransport = newSentinel("refusing to send credentials over plain http")
+	// ErrMissingCredentials: the call needs credentials the client does not have.
+	// It is returned before any request is sent.
+	ErrMissingCredentials = newSentinel("missing credentials")
+)
+
+// classOf returns the error class of an HTTP status, or nil for statuses
+// that are not errors.
+func classOf(status int) error {
+	switch {
+	case status == http.StatusBadRequest:
+		return ErrBadRequest
+	case status == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case status == http.StatusForbidden:
+		return ErrForbidden
+	case status == http.StatusNotFound:
+		return ErrNotFound
+	case status == http.StatusConflict:
+		return ErrConflict
+	case status == http.StatusUnprocessableEntity:
+		return ErrUnprocessable
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status >= 500 && status <= 599:
+		return ErrServer
+	}
+	return nil
+}
+
+// maxMessageLen bounds APIError.Message.
+const maxMessageLen = 512
+
+// APIError is the error every endpoint returns when the server answered with
+// an error status, or with a body the client could not accept. Use errors.As
+// to read it and errors.Is with the sentinels to classify it. It never holds
+// a secret: Path has no query string and Message comes from the server.
+type APIError struct {
+	// API is the service that answered.
+	API API
+	// Method and Path describe the request (Path without query string).
+	Method string
+	Path   string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Code is the server's machine-readable error code when it sent one
+	// (the Movies API's "error" field, e.g. "email_not_verified").
+	Code string
+	// TMDbCode is TMDb's status_code when present, else 0.
+	TMDbCode int
+	// Message is the server's human-readable message, truncated.
+	Message string
+	// RetryAfter is the wait the server asked for with Retry-After, else 0.
+	RetryAfter time.Duration
+	// RequestID is the server's request id when it sent one.
+	RequestID string
+
+	kind  error // endpoint-specific sentinel, or nil
+	cause error // underlying decode error for malformed responses
+}
+
+// Error describes the failure with API, method, path, status and the
+// server's message.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("mediaauth: ")
+	b.WriteString(string(e.API))
+	b.WriteByte(' ')
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	if e.StatusCode != 0 {
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if t := http.StatusText(e.StatusCode); t != "" {
+			b.WriteByte(' ')
+			b.WriteString(t)
+		}
+	}
+	if e.kind != nil {
+		b.WriteString(": ")
+		b.WriteString(e.kind.Error())
+	}
+	if e.TMDbCode != 0 {
+		b.WriteString(" (TMDb code ")
+		b.WriteString(strconv.Itoa(e.TMDbCode))
+		b.WriteByte(')')
+	} else if e.Code != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Code)
+		b.WriteByte(')')
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the endpoint-specific sentinel (if any), the class of the
+// HTTP status (if an error status), and the decode error (if any).
+func (e *APIError) Unwrap() []error {
+	errs := make([]error, 0, 3)
+	if e.kind != nil {
+		errs = append(errs, e.kind)
+	}
+	if c := classOf(e.StatusCode); c != nil && c != e.kind {
+		errs = append(errs, c)
+	}
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// Temporary reports whether retrying the same call later may succeed
+// (rate limits and server errors).
+func (e *APIError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 || errors.Is(e.kind, ErrRateLimited)
+}
+
+// truncate shortens s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// malformed builds the error for a body the client cannot accept.
+func malformed(c *call, status int, format string, args ...any) *APIError {
+	return &APIError{
+		API:        c.api,
+		Method:     c.method,
+		Path:       c.path,
+		StatusCode: status,
+		kind:       ErrMalformedResponse,
+		cause:      fmt.Errorf(format, args...),
+	}
+}
+
+// statusTable maps an HTTP status to an endpoint's own sentinel.
+type statusTable map[int]error
+
+// Status tables of the Movies API endpoints (specs/movies): the statuses
+// not listed map to their class alone.
+var (
+	moviesLoginStatuses = statusTable{
+		http.StatusUnauthorized: ErrInvalidCredentials,
+		http.StatusForbidden:    ErrEmailNotVerified,
+	}
+	moviesStatuses = statusTable{
+		http.StatusForbidden: ErrEmailNotVerified,
+	}
+)
+
+// Status tables of the TVmaze endpoints (seed 003, specs/tvmaze).
+var (
+	tvmazeStartStatuses = statusTable{
+		http.StatusUnauthorized: ErrEmailNotConfirmed,
+		http.StatusNotFound:     ErrEmailNotFound,
+	}
+	tvmazePollStatuses = statusTable{
+		http.StatusForbidden: ErrNotConfirmed,
+		http.StatusNotFound:  ErrAuthRequestNotFound,
+	}
+)
+
+// tmdbCodes maps TMDb's status_code (https://developer.themoviedb.org/docs/errors)
+// to a sentinel; codes not listed map by their HTTP status alone.
+var tmdbCodes = map[int]error{
+	6:  ErrNotFound,
+	7:  ErrInvalidAPIKey,
+	10: ErrInvalidAPIKey,
+	17: ErrSessionDenied,
+	25: ErrRateLimited,
+	30: ErrInvalidCredentials,
+	32: ErrEmailNotVerified,
+	33: ErrInvalidRequestToken,
+	34: ErrNotFound,
+	37: ErrNotFound,
+	41: ErrRequestTokenNotApproved,
+}
+
+// errorBody is the union of the error bodies the three APIs send: the Movies
+// API's {error, message}, TMDb's {status_code, status_message, success},
+// TVmaze's {name, message, code, status}, and OAuth's error_description.
+type errorBody struct {
+	Error            json.RawMessage `json:"error"`
+	Message          json.RawMessage `json:"message"`
+	ErrorDescription string          `json:"error_description"`
+	StatusCode       json.RawMessage `json:"status_code"`
+	StatusMessage    string          `json:"status_message"`
+	Detail           json.RawMessage `json:"detail"`
+	Name             string          `json:"name"`
+}
+
+// rawString returns raw as a string when it is a JSON string, else "".
+func rawString(raw json.RawMessage) string {
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+// apiError turns an error answer into an *APIError.
+func (c *Client) apiError(cl *call, resp *http.Response, data []byte) error {
+	e := &APIError{
+		API:        cl.api,
+		Method:     cl.method,
+		Path:       cl.path,
+		StatusCode: resp.StatusCode,
+		RequestID:  truncate(resp.Header.Get("X-Request-Id"), 128),
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.s.now()); ok {
+		e.RetryAfter = d
+	}
+	var body errorBody
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &body) == nil {
+		e.Code = rawString(body.Error)
+		var n int
+		if len(body.StatusCode) > 0 && json.Unmarshal(body.StatusCode, &n) == nil {
+			e.TMDbCode = n
+		}
+		msg := body.StatusMessage
+		for _, m := range []string{rawString(body.Message), body.ErrorDescription, rawString(body.Detail)} {
+			if msg == "" {
+				msg = m
+			}
+		}
+		if msg == "" && e.Code == "" {
+			msg = body.Name
+		}
+		e.Message = truncate(msg, maxMessageLen)
+	} else if len(trimmed) > 0 {
+		e.Message = textMessage(string(trimmed), resp.Header.Get("Content-Type"))
+	}
+
+	if cl.api == APITMDb && e.TMDbCode != 0 {
+		e.kind = tmdbCodes[e.TMDbCode]
+	}
+	if e.kind == nil && resp.StatusCode == http.StatusUnauthorized && tokenExpired(resp.Header.Get("WWW-Authenticate"), e.Code) {
+		e.kind = ErrTokenExpired
+	}
+	if e.kind == nil {
+		e.kind = cl.statuses[resp.StatusCode]
+	}
+	return e
+}
+
+// textMessage makes a short message from a body that is not JSON: the
+// title of an HTML page, or the text itself.
+func textMessage(body, contentType string) string {
+	lower := strings.ToLower(body)
+	if strings.Contains(strings.ToLower(contentType), "html") || strings.HasPrefix(lower, "<!doctype") || strings.HasPrefix(lower, "<html") {
+		if i := strings.Index(lower, "<title>"); i >= 0 {
+			if j := strings.Index(lower[i:], "</title>"); j > 0 {
+				return truncate("HTML page: "+body[i+len("<title>"):i+j], maxMessageLen)
+			}
+		}
+		return "HTML page"
+	}
+	return truncate(body, maxMessageLen)
+}
+
+// tokenExpired reads an RFC 6750 challenge (and the Movies API's error
+// code) for an expired access token.
+func tokenExpired(challenge, code string) bool {
+	if code == "token_expired" {
+		return true
+	}
+	params := authParams(challenge)
+	return params["error"] == "invalid_token" && strings.Contains(strings.ToLower(params["error_description"]), "expired")
+}
+
+// authParams parses the auth-params of a WWW-Authenticate challenge such as
+// `Bearer realm="x", error="invalid_token"`.
+func authParams(challenge string) map[string]string {
+	params := map[string]string{}
+	s := strings.TrimSpace(challenge)
+	if i := strings.IndexByte(s, ' '); i >= 0 && !strings.Contains(s[:i], "=") {
+		s = s[i+1:]
+	}
+	for s != "" {
+		s = strings.TrimLeft(s, " ,")
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 {
+			break
+		}
+		key := strings.ToLower(strings.TrimSpace(s[:eq]))
+		s = strings.TrimLeft(s[eq+1:], " ")
+		var val string
+		if strings.HasPrefix(s, `"`) {
+			var b strings.Builder
+			i := 1
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				b.WriteByte(s[i])
+			}
+			val = b.String()
+			if i < len(s) {
+				i++
+			}
+			s = s[i:]
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			val = strings.TrimSpace(s[:end])
+			s = s[end:]
+		}
+		params[key] = val
+	}
+	return params
+}

@@ -1,0 +1,283 @@
+// Package mediaauthtest is an in-memory fake of the Movies API, TVmaze's
+// user-auth API and TMDb's v3 authentication, served on a loopback
+// httptest.Server. It keeps real state and enforces the services' rules, so
+// that examples, integration tests and users' own tests can run every flow
+// of package mediaauth without network or credentials.
+//
+//	srv := mediaauthtest.NewServer()
+//	defer srv.Close()
+//	client, err := srv.Client()
+package mediaauthtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// Path prefixes of the three APIs on the fake server.
+const (
+	MoviesPrefix = ""
+	TVmazePrefix = "/v1"
+	TMDbPrefix   = "/3"
+)
+
+// Server is the fake. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the server's root, e.g. "http://127.0.0.1:41234".
+	URL string
+
+	ts  *httptest.Server
+	cfg config
+
+	mu       sync.Mutex
+	movies   moviesState
+	tvmaze   tvmazeState
+	tmdb     tmdbState
+	faults   []*faultRule
+	requests []Request
+	conns    int
+}
+
+// Request is one request the server received, for tests to inspect.
+type Request struct {
+	Method string
+	// Path is the URL path, without query.
+	Path string
+	// At is when the server received it, by the server's clock.
+	At time.Time
+	// Status is the status the server answered (0 for a dropped connection).
+	Status int
+	// Header is a copy of the request headers.
+	Header http.Header
+}
+
+// config holds what the options say.
+type config struct {
+	now               func() time.Time
+	tokenTTL          time.Duration
+	tvmazeMinInterval time.Duration
+	tvmazeStartGap    time.Duration
+	tvmazeAutoConfirm time.Duration
+	tvmazeRequestTTL  time.Duration
+	tmdbTokenTTL      time.Duration
+	tmdbGuestTTL      time.Duration
+	tmdbAutoApprove   bool
+}
+
+// Option configures NewServer.
+type Option func(*config)
+
+// WithClock replaces the server's clock (time.Now) for expiry rules.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithTokenTTL sets how long Movies API access tokens live (default 1 hour).
+func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithTVmazeMinPollInterval sets the minimum gap between two polls of one
+// TVmaze auth request; a faster poll gets 429 (default 10 s, as TVmaze).
+func WithTVmazeMinPollInterval(d time.Duration) Option {
+	return func(c *config) { c.tvmazeMinInterval = d }
+}
+
+// WithTVmazeStartInterval sets the minimum gap between two auth starts for
+// one email address; a faster start gets 429 (default 1 s).
+func WithTVmazeStartInterval(d time.Duration) Option {
+	return func(c *config) { c.tvmazeStartGap = d }
+}
+
+// WithTVmazeAutoConfirm makes every TVmaze auth request confirm itself d
+// after it started (default off: tests call ConfirmTVmaze).
+func WithTVmazeAutoConfirm(d time.Duration) Option {
+	return func(c *config) { c.tvmazeAutoConfirm = d }
+}
+
+// WithTVmazeRequestTTL sets how long a TVmaze auth request lives (default 1 hour).
+func WithTVmazeRequestTTL(d time.Duration) Option {
+	return func(c *config) { c.tvmazeRequestTTL = d }
+}
+
+// WithTMDbTokenTTL sets how long TMDb request tokens live (default 60 minutes).
+func WithTMDbTokenTTL(d time.Duration) Option { return func(c *config) { c.tmdbTokenTTL = d } }
+
+// WithTMDbGuestTTL sets how long an unused TMDb guest session lives (default 24 hours).
+func WithTMDbGuestTTL(d time.Duration) Option { return func(c *config) { c.tmdbGuestTTL = d } }
+
+// WithTMDbAutoApprove makes every new TMDb request token approved at once,
+// as if the user clicked Approve straight away (default off).
+func WithTMDbAutoApprove() Option { return func(c *config) { c.tmdbAutoApprove = true } }
+
+// NewServer starts the fake on a loopback port. Call Close when done.
+func NewServer(opts ...Option) *Server {
+	cfg := config{
+		now:               time.Now,
+		tokenTTL:          time.Hour,
+		tvmazeMinInterval: 10 * time.Second,
+		tvmazeStartGap:    time.Second,
+		tvmazeRequestTTL:  time.Hour,
+		tmdbTokenTTL:      60 * time.Minute,
+		tmdbGuestTTL:      24 * time.Hour,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	s := &Server{cfg: cfg}
+	s.movies.init()
+	s.tvmaze.init()
+	s.tmdb.init()
+
+	mux := http.NewServeMux()
+	s.routeMovies(mux)
+	s.routeTVmaze(mux)
+	s.routeTMDb(mux)
+
+	s.ts = httptest.NewUnstartedServer(s.middleware(mux))
+	s.ts.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	s.ts.Start()
+	s.URL = s.ts.URL
+	return s
+}
+
+// Close shuts the server down and closes its connections.
+func (s *Server) Close() { s.ts.Close() }
+
+// MoviesURL is the base URL of the fake Movies API (WithBaseURL).
+func (s *Server) MoviesURL() string { return s.URL + MoviesPrefix }
+
+// TVmazeURL is the base URL of the fake TVmaze API (WithTVmazeBaseURL).
+func (s *Server) TVmazeURL() string { return s.URL + TVmazePrefix }
+
+// TMDbURL is the base URL of the fake TMDb API (WithTMDbBaseURL).
+func (s *Server) TMDbURL() string { return s.URL + TMDbPrefix }
+
+// HTTPClient returns the server's own client, which trusts the server.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
+// Client returns a mediaauth.Client wired to all three fake APIs, with the
+// fake's default TMDb API key, no retry waits and no client-side rate
+// limits; opts are applied after those and may override them.
+func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
+	base := []mediaauth.Option{
+		mediaauth.WithBaseURL(s.MoviesURL()),
+		mediaauth.WithTVmazeBaseURL(s.TVmazeURL()),
+		mediaauth.WithTMDbBaseURL(s.TMDbURL()),
+		mediaauth.WithTMDbAPIKey(DefaultTMDbAPIKey),
+		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
+		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
+	}
+	return mediaauth.New(append(base, opts...)...)
+}
+
+// Requests returns a copy of every request received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	copy(out, s.requests)
+	return out
+}
+
+// RequestCount counts the requests received for method and path ("" method
+// matches any).
+func (s *Server) RequestCount(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Path == path && (method == "" || r.Method == method) {
+			n++
+		}
+	}
+	return n
+}
+
+// Connections counts the TCP connections clients opened to the server.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// now reads the server's clock.
+func (s *Server) now() time.Time { return s.cfg.now() }
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// middleware records each request and applies injected faults.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := Request{Method: r.Method, Path: r.URL.Path, At: s.now(), Header: r.Header.Clone()}
+		sr := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			rec.Status = sr.status
+			s.mu.Lock()
+			s.requests = append(s.requests, rec)
+			s.mu.Unlock()
+		}()
+		if f := s.takeFault(r.Method, r.URL.Path); f != nil {
+			if f.apply(sr, r) {
+				return
+			}
+			if f.Drop {
+				// The real handler acts, then its answer is lost.
+				next.ServeHTTP(httptest.NewRecorder(), r)
+				dropConnection(sr)
+				return
+			}
+		}
+		next.ServeHTTP(sr, r)
+	})
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// randomHex returns n random bytes as hex, for tokens, keys and ids.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
