@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mediaauth/mediaauth"
+	"golang.org/x/time/rate"
 )
 
 // Path prefixes of the three APIs on the fake server.
@@ -185,6 +186,9 @@ func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 		mediaauth.WithTMDbAPIKey(DefaultTMDbAPIKey),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
 		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
+		mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Inf, 0),
+		mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0),
+		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
 	}
 	return mediaauth.New(append(base, opts...)...)
 }
