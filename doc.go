@@ -1,0 +1,55 @@
+// Package mediaauth is a client for the authentication APIs of film and TV
+// data services:
+//
+//   - the Movies API's user management: Register, VerifyEmail, Login (JSON),
+//     FormLogin (OAuth2 password form), Profile, UpdateProfile, password
+//     reset, and API keys (APIKey, GenerateAPIKey), with every protected call
+//     sending "Authorization: Bearer <access token or API key>";
+//   - TVmaze's device-style login: StartAuth, PollAuth, PollUntilConfirmed
+//     and ValidateCredentials (HTTP Basic username:apikey);
+//   - TMDb v3 authentication: request tokens, validation with a login,
+//     sessions, guest sessions and session deletion, with the api_key query
+//     parameter or a Bearer read access token.
+//
+// # Clients
+//
+// New builds a Client from options; the Client is immutable and safe for
+// concurrent use. Derived clients (Client.WithToken and its kin) carry other
+// credentials and share the parent's transport and rate limiters:
+//
+//	c, err := mediaauth.New(mediaauth.WithBaseURL("https://api.example.com"))
+//	tok, err := c.Login(ctx, "john_doe", password)
+//	me, err := c.WithToken(tok.AccessToken).Profile(ctx)
+//
+// Every network call takes a context.Context first and goes through one
+// pipeline: credentials, a client-side rate limiter per API, a retrying
+// transport that knows which calls are safe to repeat (network errors and
+// 5xx for idempotent calls; 429, 503 with Retry-After and refused
+// connections for the rest), capped response bodies, and typed errors.
+//
+// # Errors
+//
+// A failed call returns an *APIError (the server answered), a *NetworkError
+// (no complete answer), or an error wrapping the context's error. *APIError
+// unwraps to the class of its HTTP status (ErrUnauthorized, ErrNotFound,
+// ErrServer, ...) and to the endpoint's own sentinel where there is one
+// (ErrInvalidCredentials, ErrEmailNotVerified, ErrTokenExpired,
+// ErrNotConfirmed, ErrRequestTokenNotApproved, ...):
+//
+//	if errors.Is(err, mediaauth.ErrEmailNotVerified) { ... }
+//	var apiErr *mediaauth.APIError
+//	if errors.As(err, &apiErr) { log.Println(apiErr.StatusCode, apiErr.Message) }
+//
+// # Secrets
+//
+// Passwords, tokens, API keys and session ids never appear in errors, log
+// lines, or the %v, %+v and %#v output of any type of this package: types
+// that carry them print "[REDACTED]" and implement slog.LogValuer. Read the
+// secret through its field. Credentials are refused over plain http unless
+// the host is loopback or WithInsecureHTTP is given.
+//
+// # Testing
+//
+// Package mediaauthtest serves an in-memory fake of all three APIs on a
+// loopback port, for examples and tests.
+package mediaauth
