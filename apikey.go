@@ -71,6 +71,9 @@ func (c *Client) GenerateAPIKey(ctx context.Context) (*APIKey, error) {
 // the Movies API, where token is an access token or an API key. It shares
 // c's transport, rate limiters and other credentials.
 func (c *Client) WithToken(token string) *Client {
+	if c == nil {
+		return &Client{token: token}
+	}
 	cp := *c
 	cp.token = token
 	return &cp

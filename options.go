@@ -205,14 +205,14 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 }
 
 // WithRateLimit replaces the client-side rate limit of one API: at most
-// limit requests per second with bursts of burst. rate.Inf turns the limit
-// off. Clients derived with the With... methods share the limiter.
+// limit requests per second with bursts of burst (both above zero).
+// rate.Inf turns the limit off. Clients derived with the With... methods share the limiter.
 func WithRateLimit(api API, limit rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if !api.valid() {
 			return fmt.Errorf("mediaauth: WithRateLimit: unknown API %q", string(api))
 		}
-		if limit < 0 || burst < 0 || (limit > 0 && limit != rate.Inf && burst == 0) {
+		if limit != rate.Inf && (limit <= 0 || burst <= 0) {
 			return fmt.Errorf("mediaauth: WithRateLimit: invalid limit %v burst %d", limit, burst)
 		}
 		c.limits[api.index()] = limitSpec{limit: limit, burst: burst}
