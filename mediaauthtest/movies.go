@@ -1,11 +1,733 @@
 package mediaauthtest
 
-import "net/http"
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// The fake Movies API follows specs/movies/movies-auth.openapi.yaml:
+//
+//	POST /register              201 User; 400; 409 username or email taken
+//	POST /verify-email          204; 400; 404 unknown or used token
+//	POST /login                 200 Token; 400; 401; 403 email not verified
+//	POST /auth/login            the same with a form body; username or email
+//	GET  /user/profile          200 User; 401
+//	PUT  /user/profile          200 User; 400; 401; 409 email taken
+//	GET  /user/api-key          200 APIKey; 401; 404 none generated yet
+//	POST /user/api-key          201 APIKey; 401 (the earlier key stops working)
+//	POST /password/reset        202 always; 400
+//	POST /password/reset/confirm 204; 400; 404 (access tokens are revoked)
+//
+// Protected calls take "Authorization: Bearer <access token or API key>".
+// Changing the email address with PUT /user/profile marks it unverified and
+// sends a new verification email; the user's tokens and key keep working,
+// but logging in again needs the new address verified.
+
+// Limits of the fake Movies API.
+const (
+	// moviesMaxBody caps request bodies.
+	moviesMaxBody = 64 << 10
+	// moviesMaxBio is the contract's maxLength of bio, in characters.
+	moviesMaxBio = 1000
+	// moviesResetTTL is how long a password-reset token works.
+	moviesResetTTL = time.Hour
+	// pbkdf2Iterations is low: the fake is for tests, not for guarding secrets.
+	pbkdf2Iterations = 4096
+	// moviesRealm is the realm of the Bearer challenge.
+	moviesRealm = "movies"
+)
+
+// Kinds of Email.
+const (
+	EmailVerify = "verify"
+	EmailReset  = "reset"
+)
+
+// Email is a message the fake Movies API "sent": a verification email after
+// registration (or an email change), or a password-reset email. Printing or
+// logging an Email never shows Token; read the field.
+type Email struct {
+	// To is the address it was sent to.
+	To string
+	// Kind is EmailVerify or EmailReset.
+	Kind string
+	// Token is the token of the link in the message.
+	Token string
+}
+
+// String describes the email without its token.
+func (e Email) String() string {
+	return "mediaauthtest.Email{To:" + strconv.Quote(e.To) + " Kind:" + strconv.Quote(e.Kind) + " Token:" + mark(e.Token) + "}"
+}
+
+// Format prints the email like String for every verb.
+func (e Email) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()) }
+
+// LogValue keeps the token out of slog output.
+func (e Email) LogValue() slog.Value { return slog.StringValue(e.String()) }
+
+// MoviesUser describes an account for AddMoviesUser. Printing or logging it
+// never shows Password.
+type MoviesUser struct {
+	Username string
+	Email    string
+	Password string
+	Name     string
+	Bio      string
+	// Unverified leaves the email address unverified (a verification email
+	// is then sent); by default the account is ready to log in.
+	Unverified bool
+}
+
+// String describes the account without its password.
+func (u MoviesUser) String() string {
+	return "mediaauthtest.MoviesUser{Username:" + strconv.Quote(u.Username) + " Email:" + strconv.Quote(u.Email) +
+		" Name:" + strconv.Quote(u.Name) + " Password:" + mark(u.Password) + " Unverified:" + strconv.FormatBool(u.Unverified) + "}"
+}
+
+// Format prints the account like String for every verb.
+func (u MoviesUser) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, u.String()) }
+
+// LogValue keeps the password out of slog output.
+func (u MoviesUser) LogValue() slog.Value { return slog.StringValue(u.String()) }
+
+// mark stands in for a secret in printed values.
+func mark(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[REDACTED]"
+}
 
 // moviesState is the fake Movies API's data. It is guarded by Server.mu.
-type moviesState struct{}
+type moviesState struct {
+	users      map[string]*moviesAccount // by id
+	byUsername map[string]*moviesAccount // by lower-cased username
+	byEmail    map[string]*moviesAccount // by lower-cased email
+	verify     map[string]string         // verification token → user id
+	resets     map[string]moviesReset    // reset token → user and expiry
+	tokens     map[string]moviesAccess   // access token → user and expiry
+	apiKeys    map[string]string         // API key → user id
+	outbox     []Email
+	jwtSecret  []byte
+	dummyHash  passwordHash // compared against for unknown users
+}
 
-func (st *moviesState) init() {}
+type moviesAccount struct {
+	user     mediaauth.User
+	password *passwordHash // replaced, never modified, on a password change
+	apiKey   *mediaauth.APIKey
+}
+
+type moviesReset struct {
+	userID  string
+	expires time.Time
+}
+
+type moviesAccess struct {
+	userID  string
+	expires time.Time
+}
+
+type passwordHash struct {
+	salt, key []byte
+}
+
+func (st *moviesState) init() {
+	st.users = map[string]*moviesAccount{}
+	st.byUsername = map[string]*moviesAccount{}
+	st.byEmail = map[string]*moviesAccount{}
+	st.verify = map[string]string{}
+	st.resets = map[string]moviesReset{}
+	st.tokens = map[string]moviesAccess{}
+	st.apiKeys = map[string]string{}
+	st.jwtSecret = make([]byte, 32)
+	_, _ = rand.Read(st.jwtSecret)
+	st.dummyHash = hashPassword(randomHex(16))
+}
+
+// hashPassword derives a PBKDF2-SHA256 key with a fresh random salt.
+func hashPassword(password string) passwordHash {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	key, _ := pbkdf2.Key(sha256.New, password, salt, pbkdf2Iterations, 32)
+	return passwordHash{salt: salt, key: key}
+}
+
+// matches compares password with the hash in constant time.
+func (h passwordHash) matches(password string) bool {
+	key, err := pbkdf2.Key(sha256.New, password, h.salt, pbkdf2Iterations, len(h.key))
+	return err == nil && subtle.ConstantTimeCompare(key, h.key) == 1
+}
 
 // routeMovies registers the fake Movies API's handlers.
-func (s *Server) routeMovies(mux *http.ServeMux) {}
+func (s *Server) routeMovies(mux *http.ServeMux) {
+	p := MoviesPrefix
+	mux.HandleFunc("POST "+p+"/register", s.moviesRegister)
+	mux.HandleFunc("POST "+p+"/verify-email", s.moviesVerifyEmail)
+	mux.HandleFunc("POST "+p+"/login", s.moviesLogin)
+	mux.HandleFunc("POST "+p+"/auth/login", s.moviesLogin)
+	mux.HandleFunc("GET "+p+"/user/profile", s.moviesAuthed(s.moviesGetProfile))
+	mux.HandleFunc("PUT "+p+"/user/profile", s.moviesAuthed(s.moviesPutProfile))
+	mux.HandleFunc("GET "+p+"/user/api-key", s.moviesAuthed(s.moviesGetAPIKey))
+	mux.HandleFunc("POST "+p+"/user/api-key", s.moviesAuthed(s.moviesNewAPIKey))
+	mux.HandleFunc("POST "+p+"/password/reset", s.moviesResetRequest)
+	mux.HandleFunc("POST "+p+"/password/reset/confirm", s.moviesResetConfirm)
+}
+
+// Machine codes of the contract's Error schema.
+const (
+	codeInvalidRequest     = "invalid_request"
+	codeInvalidCredentials = "invalid_credentials"
+	codeInvalidToken       = "invalid_token"
+	codeTokenExpired       = "token_expired"
+	codeEmailNotVerified   = "email_not_verified"
+	codeConflict           = "conflict"
+	codeNotFound           = "not_found"
+)
+
+// moviesError answers with the contract's error body. Every 401 carries a
+// Bearer challenge (tokenError adds RFC 6750's invalid_token to it).
+func moviesError(w http.ResponseWriter, status int, code, message string) {
+	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+moviesRealm+`"`)
+	}
+	writeJSON(w, status, struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{code, message})
+}
+
+// tokenError answers 401 for a presented token or key that is not accepted.
+// A request without any is answered with the bare challenge instead, as RFC
+// 6750 section 3.1 asks.
+func tokenError(w http.ResponseWriter, code, description string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="`+moviesRealm+`", error="invalid_token", error_description="`+description+`"`)
+	moviesError(w, http.StatusUnauthorized, code, description)
+}
+
+func badRequest(w http.ResponseWriter, message string) {
+	moviesError(w, http.StatusBadRequest, codeInvalidRequest, message)
+}
+
+// noStore marks an answer that carries a credential as not cacheable.
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+// decodeJSON reads a JSON object body into v. On failure it answers 400 and
+// returns false.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if !hasMediaType(r, "application/json") {
+		badRequest(w, "Content-Type must be application/json")
+		return false
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, moviesMaxBody))
+	if err != nil {
+		badRequest(w, "request body too large or unreadable")
+		return false
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		badRequest(w, "request body must be a JSON object")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		badRequest(w, "invalid JSON body: "+jsonProblem(err))
+		return false
+	}
+	if dec.More() {
+		badRequest(w, "invalid JSON body: data after the object")
+		return false
+	}
+	return true
+}
+
+// jsonProblem describes a decode error without echoing the body.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "field " + te.Field + " must be a " + te.Type.String()
+	}
+	return "malformed JSON"
+}
+
+func hasMediaType(r *http.Request, want string) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == want
+}
+
+// validEmail accepts a bare address such as "a@example.com".
+func validEmail(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Name == "" && addr.Address == s
+}
+
+// required answers 400 naming the first empty field, and returns false.
+func required(w http.ResponseWriter, fields ...string) bool {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i+1] == "" {
+			badRequest(w, fields[i]+" is required")
+			return false
+		}
+	}
+	return true
+}
+
+// moviesRegister is POST /register.
+func (s *Server) moviesRegister(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+	}
+	if !decodeJSON(w, r, &req) || !required(w, "username", req.Username, "password", req.Password, "email", req.Email) {
+		return
+	}
+	if !validEmail(req.Email) {
+		badRequest(w, "email is not a valid email address")
+		return
+	}
+	hash := hashPassword(req.Password) // slow: outside the lock
+	s.mu.Lock()
+	acct, err := s.movies.addUser(req.Username, req.Email, req.Name, "", hash, s.now())
+	var u mediaauth.User
+	if err == nil {
+		s.movies.sendVerification(acct)
+		u = acct.user
+	}
+	s.mu.Unlock()
+	if err != nil {
+		moviesError(w, http.StatusConflict, codeConflict, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// addUser stores a new unverified account, or says which field is taken.
+func (st *moviesState) addUser(username, email, name, bio string, hash passwordHash, now time.Time) (*moviesAccount, error) {
+	if st.byUsername[strings.ToLower(username)] != nil {
+		return nil, errors.New("username is already taken")
+	}
+	if st.byEmail[strings.ToLower(email)] != nil {
+		return nil, errors.New("email is already registered")
+	}
+	acct := &moviesAccount{
+		user: mediaauth.User{
+			ID: "usr_" + randomHex(8), Username: username, Email: email,
+			Name: name, Bio: bio, CreatedAt: now.UTC().Truncate(time.Second),
+		},
+		password: &hash,
+	}
+	st.users[acct.user.ID] = acct
+	st.byUsername[strings.ToLower(username)] = acct
+	st.byEmail[strings.ToLower(email)] = acct
+	return acct, nil
+}
+
+// sendVerification replaces any pending verification token of acct and
+// mails a new one to its address.
+func (st *moviesState) sendVerification(acct *moviesAccount) {
+	for tok, id := range st.verify {
+		if id == acct.user.ID {
+			delete(st.verify, tok)
+		}
+	}
+	tok := "vrf_" + randomHex(16)
+	st.verify[tok] = acct.user.ID
+	st.outbox = append(st.outbox, Email{To: acct.user.Email, Kind: EmailVerify, Token: tok})
+}
+
+// moviesVerifyEmail is POST /verify-email.
+func (s *Server) moviesVerifyEmail(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	if !decodeJSON(w, r, &req) || !required(w, "token", req.Token) {
+		return
+	}
+	s.mu.Lock()
+	id, ok := s.movies.verify[req.Token]
+	if ok {
+		delete(s.movies.verify, req.Token)
+		if acct := s.movies.users[id]; acct != nil {
+			acct.user.EmailVerified = true
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		moviesError(w, http.StatusNotFound, codeNotFound, "verification token not found or already used")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
+// username or email).
+func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
+	var username, password string
+	form := r.URL.Path == MoviesPrefix+"/auth/login"
+	if form {
+		if !hasMediaType(r, "application/x-www-form-urlencoded") {
+			badRequest(w, "Content-Type must be application/x-www-form-urlencoded")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, moviesMaxBody)
+		if err := r.ParseForm(); err != nil {
+			badRequest(w, "malformed form body")
+			return
+		}
+		username, password = r.PostForm.Get("username"), r.PostForm.Get("password")
+	} else {
+		var req struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if !decodeJSON(w, r, &req) {
+			return
+		}
+		username, password = req.Username, req.Password
+	}
+	if !required(w, "username", username, "password", password) {
+		return
+	}
+
+	s.mu.Lock()
+	acct := s.movies.byUsername[strings.ToLower(username)]
+	if acct == nil && form {
+		acct = s.movies.byEmail[strings.ToLower(username)]
+	}
+	hash := &s.movies.dummyHash
+	if acct != nil {
+		hash = acct.password
+	}
+	s.mu.Unlock()
+
+	ok := hash.matches(password) // slow: outside the lock
+	s.mu.Lock()
+	// The password may have changed meanwhile: the old one no longer counts.
+	ok = ok && acct != nil && acct.password == hash
+	verified := ok && acct.user.EmailVerified
+	var tok string
+	var ttl time.Duration
+	if verified {
+		tok, ttl = s.movies.issueToken(acct.user.ID, s.now(), s.cfg.tokenTTL)
+	}
+	s.mu.Unlock()
+
+	switch {
+	case !ok:
+		moviesError(w, http.StatusUnauthorized, codeInvalidCredentials, "invalid username or password")
+	case !verified:
+		moviesError(w, http.StatusForbidden, codeEmailNotVerified, "the email address is not verified yet")
+	default:
+		noStore(w)
+		writeJSON(w, http.StatusOK, struct {
+			AccessToken string `json:"access_token"`
+			TokenType   string `json:"token_type"`
+			ExpiresIn   int64  `json:"expires_in"`
+		}{tok, "bearer", int64((ttl + time.Second - 1) / time.Second)})
+	}
+}
+
+// issueToken makes a JWT-shaped access token (HS256 over sub, iat, exp and
+// a random jti) and remembers it until it is revoked.
+func (st *moviesState) issueToken(userID string, now time.Time, ttl time.Duration) (string, time.Duration) {
+	if ttl < 0 {
+		ttl = 0
+	}
+	exp := now.Add(ttl)
+	enc := base64.RawURLEncoding
+	header := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(struct {
+		Sub string `json:"sub"`
+		Iat int64  `json:"iat"`
+		Exp int64  `json:"exp"`
+		Jti string `json:"jti"`
+	}{userID, now.Unix(), (exp.UnixNano() + int64(time.Second) - 1) / int64(time.Second), randomHex(12)})
+	unsigned := header + "." + enc.EncodeToString(claims)
+	mac := hmac.New(sha256.New, st.jwtSecret)
+	mac.Write([]byte(unsigned))
+	tok := unsigned + "." + enc.EncodeToString(mac.Sum(nil))
+	st.tokens[tok] = moviesAccess{userID: userID, expires: exp}
+	return tok, ttl
+}
+
+// moviesAuthed wraps a handler that needs a Bearer access token or API key;
+// the handler runs with Server.mu held and the caller's account.
+func (s *Server) moviesAuthed(h func(w http.ResponseWriter, r *http.Request, acct *moviesAccount)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		cred = strings.TrimSpace(cred)
+		if !strings.EqualFold(scheme, "Bearer") || cred == "" {
+			moviesError(w, http.StatusUnauthorized, codeInvalidToken, "missing bearer token")
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var acct *moviesAccount
+		if access, ok := s.movies.tokens[cred]; ok {
+			if !s.now().Before(access.expires) {
+				tokenError(w, codeTokenExpired, "the access token expired")
+				return
+			}
+			acct = s.movies.users[access.userID]
+		} else if id, ok := s.movies.apiKeys[cred]; ok {
+			acct = s.movies.users[id]
+		}
+		if acct == nil {
+			tokenError(w, codeInvalidToken, "the access token or API key is invalid")
+			return
+		}
+		h(w, r, acct)
+	}
+}
+
+// moviesGetProfile is GET /user/profile.
+func (s *Server) moviesGetProfile(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
+	writeJSON(w, http.StatusOK, acct.user)
+}
+
+// moviesPutProfile is PUT /user/profile: only the fields present change.
+func (s *Server) moviesPutProfile(w http.ResponseWriter, r *http.Request, acct *moviesAccount) {
+	var raw map[string]json.RawMessage
+	if !decodeJSON(w, r, &raw) {
+		return
+	}
+	fields := map[string]*string{}
+	for _, name := range []string{"name", "email", "bio"} {
+		v, present := raw[name]
+		if !present {
+			continue
+		}
+		var str string
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) || json.Unmarshal(v, &str) != nil {
+			badRequest(w, name+" must be a string")
+			return
+		}
+		fields[name] = &str
+	}
+	if len(fields) == 0 {
+		badRequest(w, "nothing to update: send at least one of name, email, bio")
+		return
+	}
+	if bio := fields["bio"]; bio != nil && utf8.RuneCountInString(*bio) > moviesMaxBio {
+		badRequest(w, "bio must be at most "+strconv.Itoa(moviesMaxBio)+" characters")
+		return
+	}
+	newEmail := fields["email"]
+	if newEmail != nil && !validEmail(*newEmail) {
+		badRequest(w, "email is not a valid email address")
+		return
+	}
+	emailChanged := newEmail != nil && !strings.EqualFold(*newEmail, acct.user.Email)
+	if emailChanged && s.movies.byEmail[strings.ToLower(*newEmail)] != nil {
+		moviesError(w, http.StatusConflict, codeConflict, "email is already registered")
+		return
+	}
+	if v := fields["name"]; v != nil {
+		acct.user.Name = *v
+	}
+	if v := fields["bio"]; v != nil {
+		acct.user.Bio = *v
+	}
+	if newEmail != nil {
+		delete(s.movies.byEmail, strings.ToLower(acct.user.Email))
+		acct.user.Email = *newEmail
+		s.movies.byEmail[strings.ToLower(*newEmail)] = acct
+		if emailChanged {
+			acct.user.EmailVerified = false
+			s.movies.sendVerification(acct)
+		}
+	}
+	writeJSON(w, http.StatusOK, acct.user)
+}
+
+// moviesGetAPIKey is GET /user/api-key.
+func (s *Server) moviesGetAPIKey(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
+	if acct.apiKey == nil {
+		moviesError(w, http.StatusNotFound, codeNotFound, "no API key generated yet")
+		return
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, *acct.apiKey)
+}
+
+// moviesNewAPIKey is POST /user/api-key: the earlier key stops working.
+func (s *Server) moviesNewAPIKey(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
+	if acct.apiKey != nil {
+		delete(s.movies.apiKeys, acct.apiKey.Key)
+	}
+	acct.apiKey = &mediaauth.APIKey{Key: "mk_" + randomHex(20), CreatedAt: s.now().UTC().Truncate(time.Second)}
+	s.movies.apiKeys[acct.apiKey.Key] = acct.user.ID
+	noStore(w)
+	writeJSON(w, http.StatusCreated, *acct.apiKey)
+}
+
+// moviesResetRequest is POST /password/reset: 202 whether or not the
+// address is known, so that it tells nothing about accounts.
+func (s *Server) moviesResetRequest(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Email string `json:"email"`
+	}
+	if !decodeJSON(w, r, &req) || !required(w, "email", req.Email) {
+		return
+	}
+	if !validEmail(req.Email) {
+		badRequest(w, "email is not a valid email address")
+		return
+	}
+	s.mu.Lock()
+	if acct := s.movies.byEmail[strings.ToLower(req.Email)]; acct != nil {
+		// A new reset email replaces the previous one.
+		for tok, rs := range s.movies.resets {
+			if rs.userID == acct.user.ID {
+				delete(s.movies.resets, tok)
+			}
+		}
+		tok := "rst_" + randomHex(16)
+		s.movies.resets[tok] = moviesReset{userID: acct.user.ID, expires: s.now().Add(moviesResetTTL)}
+		s.movies.outbox = append(s.movies.outbox, Email{To: acct.user.Email, Kind: EmailReset, Token: tok})
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// moviesResetConfirm is POST /password/reset/confirm: it sets the password
+// and revokes the user's access tokens.
+func (s *Server) moviesResetConfirm(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if !decodeJSON(w, r, &req) || !required(w, "token", req.Token, "password", req.Password) {
+		return
+	}
+	hash := hashPassword(req.Password) // slow: outside the lock
+	s.mu.Lock()
+	rs, ok := s.movies.resets[req.Token]
+	if ok {
+		delete(s.movies.resets, req.Token)
+		ok = s.now().Before(rs.expires)
+	}
+	acct := s.movies.users[rs.userID]
+	if ok && acct != nil {
+		acct.password = &hash
+		for tok, access := range s.movies.tokens {
+			if access.userID == acct.user.ID {
+				delete(s.movies.tokens, tok)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok || acct == nil {
+		moviesError(w, http.StatusNotFound, codeNotFound, "reset token not found, expired or already used")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// AddMoviesUser creates a Movies API account directly, verified unless
+// u.Unverified is set, and returns it as GET /user/profile would. A taken
+// username or email address, or a missing field, is an error.
+func (s *Server) AddMoviesUser(u MoviesUser) (mediaauth.User, error) {
+	if u.Username == "" || u.Password == "" || u.Email == "" {
+		return mediaauth.User{}, errors.New("mediaauthtest: AddMoviesUser: username, email and password are required")
+	}
+	if !validEmail(u.Email) {
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: AddMoviesUser: invalid email address %q", u.Email)
+	}
+	if utf8.RuneCountInString(u.Bio) > moviesMaxBio {
+		return mediaauth.User{}, errors.New("mediaauthtest: AddMoviesUser: bio too long")
+	}
+	hash := hashPassword(u.Password)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
+	if err != nil {
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: AddMoviesUser: %w", err)
+	}
+	if u.Unverified {
+		s.movies.sendVerification(acct)
+	} else {
+		acct.user.EmailVerified = true
+	}
+	return acct.user, nil
+}
+
+// LastEmail returns the last verification or reset email sent to address
+// (compared without regard to case).
+func (s *Server) LastEmail(address string) (Email, bool) {
+	return s.lastEmail(address, "")
+}
+
+// VerificationToken returns the token of the last verification email sent
+// to address.
+func (s *Server) VerificationToken(address string) (string, bool) {
+	e, ok := s.lastEmail(address, EmailVerify)
+	return e.Token, ok
+}
+
+// ResetToken returns the token of the last password-reset email sent to
+// address.
+func (s *Server) ResetToken(address string) (string, bool) {
+	e, ok := s.lastEmail(address, EmailReset)
+	return e.Token, ok
+}
+
+// Emails returns a copy of every email the fake Movies API sent, oldest first.
+func (s *Server) Emails() []Email {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Email, len(s.movies.outbox))
+	copy(out, s.movies.outbox)
+	return out
+}
+
+func (s *Server) lastEmail(address, kind string) (Email, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.movies.outbox) - 1; i >= 0; i-- {
+		e := s.movies.outbox[i]
+		if strings.EqualFold(e.To, address) && (kind == "" || e.Kind == kind) {
+			return e, true
+		}
+	}
+	return Email{}, false
+}
+
+// ExpireMoviesTokens makes every Movies API access token issued so far
+// expired, as if their lifetime had passed (API keys do not expire).
+func (s *Server) ExpireMoviesTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for tok, access := range s.movies.tokens {
+		if now.Before(access.expires) {
+			access.expires = now
+			s.movies.tokens[tok] = access
+		}
+	}
+}
