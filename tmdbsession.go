@@ -1,0 +1,338 @@
+package mediaauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// TMDbAuthenticateURL is the page where a TMDb user approves a request
+// token; AuthenticateURL appends the token to it.
+const TMDbAuthenticateURL = "https://www.themoviedb.org/authenticate/"
+
+// TMDbTimeLayout is the layout of TMDb's expires_at values, such as
+// "2016-08-26 17:04:39 UTC".
+const TMDbTimeLayout = "2006-01-02 15:04:05 MST"
+
+// RequestToken is a TMDb request token: the first step towards a session.
+// The user approves it on the page AuthenticateURL names (or
+// ValidateRequestTokenWithLogin approves it with their password), then
+// CreateSession turns it into a Session. It lives 60 minutes and can be
+// used for one session only. Printing or logging a RequestToken never shows
+// Token.
+type RequestToken struct {
+	// Token is the request token itself.
+	Token string
+	// ExpiresAt is when TMDb stops accepting the token (UTC).
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the token's expiry is known and not after now.
+func (t RequestToken) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+}
+
+// String describes the token without the token itself.
+func (t RequestToken) String() string {
+	return safeString("RequestToken", "Token", secretMark(t.Token), "ExpiresAt", tmdbTimeString(t.ExpiresAt))
+}
+
+// Format prints the token like String for every verb.
+func (t RequestToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
+
+// LogValue keeps the token out of slog output.
+func (t RequestToken) LogValue() slog.Value { return logSafe(t.String()) }
+
+// Session is a TMDb user session, the session_id that TMDb's account
+// methods take. End it with DeleteSession. Printing or logging a Session
+// never shows ID.
+type Session struct {
+	// ID is the session id.
+	ID string
+}
+
+// String describes the session without its id.
+func (s Session) String() string {
+	return safeString("Session", "ID", secretMark(s.ID))
+}
+
+// Format prints the session like String for every verb.
+func (s Session) Format(f fmt.State, _ rune) { formatSafe(f, s.String()) }
+
+// LogValue keeps the session id out of slog output.
+func (s Session) LogValue() slog.Value { return logSafe(s.String()) }
+
+// tmdbTimeString prints an expiry for String methods.
+func tmdbTimeString(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// parseTMDbTime reads an expires_at value ("2016-08-26 17:04:39 UTC"). Only
+// UTC (or its alias GMT) is accepted: another zone abbreviation would be
+// read with a made-up zero offset.
+func parseTMDbTime(v string) (time.Time, error) {
+	const zoneLen = len(" UTC")
+	if len(v) <= zoneLen {
+		return time.Time{}, fmt.Errorf("expires_at %q is not %q", truncate(v, 40), TMDbTimeLayout)
+	}
+	zone := v[len(v)-zoneLen:]
+	if zone != " UTC" && zone != " GMT" {
+		return time.Time{}, fmt.Errorf("expires_at %q is not in UTC", truncate(v, 40))
+	}
+	t, err := time.Parse(time.DateTime, v[:len(v)-zoneLen])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("expires_at %q is not %q", truncate(v, 40), TMDbTimeLayout)
+	}
+	return t, nil
+}
+
+// checkSuccess refuses a 2xx answer whose success field is false, or
+// missing when the contract requires it.
+func checkSuccess(success *bool, required bool) error {
+	switch {
+	case success == nil && required:
+		return errors.New("answer without success")
+	case success != nil && !*success:
+		return errors.New(`answer has "success": false`)
+	}
+	return nil
+}
+
+// tmdbStatus is TMDb's Status body: {success, status_code, status_message},
+// where success is optional.
+type tmdbStatus struct {
+	Success       *bool  `json:"success"`
+	StatusCode    int    `json:"status_code"`
+	StatusMessage string `json:"status_message"`
+}
+
+func (s *tmdbStatus) validate() error { return checkSuccess(s.Success, false) }
+
+// tmdbDeleted is the answer of DELETE /authentication/session: {success}.
+type tmdbDeleted struct {
+	Success *bool `json:"success"`
+}
+
+func (s *tmdbDeleted) validate() error { return checkSuccess(s.Success, true) }
+
+// requestTokenResponse is the RequestToken schema of the TMDb contract.
+type requestTokenResponse struct {
+	Success      *bool  `json:"success"`
+	ExpiresAt    string `json:"expires_at"`
+	RequestToken string `json:"request_token"`
+
+	expires time.Time // parsed by validate
+}
+
+func (r *requestTokenResponse) validate() error {
+	if err := checkSuccess(r.Success, true); err != nil {
+		return err
+	}
+	if r.RequestToken == "" {
+		return errors.New("answer without request_token")
+	}
+	t, err := parseTMDbTime(r.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	r.expires = t
+	return nil
+}
+
+// sessionResponse is the Session schema of the TMDb contract.
+type sessionResponse struct {
+	Success   *bool  `json:"success"`
+	SessionID string `json:"session_id"`
+}
+
+func (r *sessionResponse) validate() error {
+	if err := checkSuccess(r.Success, true); err != nil {
+		return err
+	}
+	if r.SessionID == "" {
+		return errors.New("answer without session_id")
+	}
+	return nil
+}
+
+// WithTMDbAPIKey returns a client that authenticates to TMDb with the
+// api_key query parameter. It shares c's transport, rate limiters and other
+// credentials; a read access token that c has still wins over the key (see
+// WithTMDbAccessToken to drop it).
+func (c *Client) WithTMDbAPIKey(key string) *Client {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.tmdbAPIKey = key
+	return &cp
+}
+
+// WithTMDbAccessToken returns a client that authenticates to TMDb with
+// "Authorization: Bearer <read access token>"; the API key is then not sent.
+// An empty token drops the access token, so the API key is used again. The
+// client shares c's transport, rate limiters and other credentials.
+func (c *Client) WithTMDbAccessToken(token string) *Client {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.tmdbAccess = token
+	return &cp
+}
+
+// ValidateKey checks the client's TMDb API key or read access token
+// (GET /authentication). A refused credential is ErrInvalidAPIKey.
+func (c *Client) ValidateKey(ctx context.Context) error {
+	var st tmdbStatus
+	return c.do(ctx, &call{
+		api: APITMDb, method: http.MethodGet, path: "/authentication",
+		auth: authTMDb, retry: retryIdempotent, out: &st,
+	})
+}
+
+// CreateRequestToken asks TMDb for a new request token
+// (GET /authentication/token/new). The user then approves it on the page
+// AuthenticateURL names, and CreateSession turns it into a session.
+func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
+	return c.requestToken(ctx, &call{
+		api: APITMDb, method: http.MethodGet, path: "/authentication/token/new",
+		auth: authTMDb, retry: retryIdempotent,
+	})
+}
+
+// ValidateRequestTokenWithLogin approves requestToken with the user's TMDb
+// username and password (POST /authentication/token/validate_with_login)
+// and returns the approved token. TMDb prefers that users approve tokens on
+// its own page (AuthenticateURL); use this only in programs that hold the
+// user's password anyway. A wrong password is ErrInvalidCredentials, an
+// unverified account ErrEmailNotVerified, and an unknown, expired or used
+// token ErrInvalidRequestToken.
+func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, password, requestToken string) (*RequestToken, error) {
+	if username == "" || password == "" {
+		return nil, fmt.Errorf("mediaauth: ValidateRequestTokenWithLogin: username and password are required: %w", ErrBadRequest)
+	}
+	if requestToken == "" {
+		return nil, fmt.Errorf("mediaauth: ValidateRequestTokenWithLogin: empty request token: %w", ErrBadRequest)
+	}
+	return c.requestToken(ctx, &call{
+		api: APITMDb, method: http.MethodPost, path: "/authentication/token/validate_with_login",
+		body: struct {
+			Username     string `json:"username"`
+			Password     string `json:"password"`
+			RequestToken string `json:"request_token"`
+		}{username, password, requestToken},
+		auth: authTMDb, retry: retryUnsafe,
+	})
+}
+
+func (c *Client) requestToken(ctx context.Context, cl *call) (*RequestToken, error) {
+	var r requestTokenResponse
+	cl.out = &r
+	if err := c.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}, nil
+}
+
+// AuthenticateURL returns the TMDb page where the user approves
+// requestToken. TMDb sends the browser on to redirectTo afterwards; an empty
+// redirectTo is left out. It makes no request. The URL holds the request
+// token: show it to the user, do not log it.
+func (c *Client) AuthenticateURL(requestToken, redirectTo string) string {
+	var b strings.Builder
+	b.Grow(len(TMDbAuthenticateURL) + len(requestToken) + len(redirectTo) + 16)
+	b.WriteString(TMDbAuthenticateURL)
+	b.WriteString(url.PathEscape(requestToken))
+	if redirectTo != "" {
+		b.WriteString("?redirect_to=")
+		b.WriteString(url.QueryEscape(redirectTo))
+	}
+	return b.String()
+}
+
+// CreateSession turns an approved request token into a session
+// (POST /authentication/session/new). Until the user approves the token it
+// is ErrRequestTokenNotApproved (keep waiting); a token the user denied is
+// ErrSessionDenied; an unknown, expired or already used token is
+// ErrInvalidRequestToken.
+func (c *Client) CreateSession(ctx context.Context, requestToken string) (*Session, error) {
+	if requestToken == "" {
+		return nil, fmt.Errorf("mediaauth: CreateSession: empty request token: %w", ErrBadRequest)
+	}
+	return c.session(ctx, &call{
+		api: APITMDb, method: http.MethodPost, path: "/authentication/session/new",
+		body: struct {
+			RequestToken string `json:"request_token"`
+		}{requestToken},
+		auth: authTMDb, retry: retryUnsafe,
+	})
+}
+
+// CreateSessionFromV4Token turns a user-approved TMDb v4 access token into
+// a v3 session (POST /authentication/session/convert/4).
+func (c *Client) CreateSessionFromV4Token(ctx context.Context, accessToken string) (*Session, error) {
+	if accessToken == "" {
+		return nil, fmt.Errorf("mediaauth: CreateSessionFromV4Token: empty access token: %w", ErrBadRequest)
+	}
+	return c.session(ctx, &call{
+		api: APITMDb, method: http.MethodPost, path: "/authentication/session/convert/4",
+		body: struct {
+			AccessToken string `json:"access_token"`
+		}{accessToken},
+		auth: authTMDb, retry: retryUnsafe,
+	})
+}
+
+func (c *Client) session(ctx context.Context, cl *call) (*Session, error) {
+	var r sessionResponse
+	cl.out = &r
+	if err := c.do(ctx, cl); err != nil {
+		return nil, err
+	}
+	return &Session{ID: r.SessionID}, nil
+}
+
+// LoginSession runs the whole login in one call for programs that hold the
+// user's TMDb username and password: CreateRequestToken, then
+// ValidateRequestTokenWithLogin, then CreateSession. TMDb prefers that users
+// approve request tokens in their browser on the page AuthenticateURL names,
+// so that the program never sees the password; use that flow when you can.
+func (c *Client) LoginSession(ctx context.Context, username, password string) (*Session, error) {
+	if username == "" || password == "" {
+		return nil, fmt.Errorf("mediaauth: LoginSession: username and password are required: %w", ErrBadRequest)
+	}
+	tok, err := c.CreateRequestToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err = c.ValidateRequestTokenWithLogin(ctx, username, password, tok.Token)
+	if err != nil {
+		return nil, err
+	}
+	return c.CreateSession(ctx, tok.Token)
+}
+
+// DeleteSession logs a session out (DELETE /authentication/session). An
+// unknown or already deleted session is ErrNotFound.
+func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
+	if sessionID == "" {
+		return fmt.Errorf("mediaauth: DeleteSession: empty session id: %w", ErrBadRequest)
+	}
+	var st tmdbDeleted
+	return c.do(ctx, &call{
+		api: APITMDb, method: http.MethodDelete, path: "/authentication/session",
+		body: struct {
+			SessionID string `json:"session_id"`
+		}{sessionID},
+		auth: authTMDb, retry: retryIdempotent, out: &st,
+	})
+}
