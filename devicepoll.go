@@ -1,11 +1,22 @@
 package mediaauth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
+
+// TVmaze's user-auth flow works like a device login: StartAuth sends the
+// user an email (or returns a URL) to confirm the request, PollAuth asks
+// whether they did, and the first poll after the confirmation hands out the
+// user's API key, once. PollUntilConfirmed runs the polling schedule.
 
 // TVmazeCredentials are what TVmaze's HTTP Basic auth takes: the username
 // and the user's API key. Printing or logging them never shows APIKey.
@@ -25,6 +36,13 @@ func (c TVmazeCredentials) Format(f fmt.State, _ rune) { formatSafe(f, c.String(
 // LogValue keeps the API key out of slog output.
 func (c TVmazeCredentials) LogValue() slog.Value { return logSafe(c.String()) }
 
+func (c *TVmazeCredentials) validate() error {
+	if c.Username == "" || c.APIKey == "" {
+		return errors.New("answer without username or apikey")
+	}
+	return nil
+}
+
 // PollEvent reports one attempt of PollUntilConfirmed to WithPollObserver.
 type PollEvent struct {
 	// Attempt counts poll requests, from 1.
@@ -35,4 +53,386 @@ type PollEvent struct {
 	Err error
 	// NextPoll is the wait before the next attempt; 0 when polling ended.
 	NextPoll time.Duration
+}
+
+// AuthRequest is a started TVmaze authentication request. Token is a secret
+// (whoever holds it can collect the user's API key): printing or logging an
+// AuthRequest never shows it.
+type AuthRequest struct {
+	// Token identifies the request to PollAuth and PollUntilConfirmed.
+	Token string
+	// ConfirmURL is where the user confirms the request. TVmaze sends it
+	// when the request was started WithoutEmailConfirmation; else it may be
+	// empty and the user confirms through the email TVmaze sent.
+	ConfirmURL string
+}
+
+// String describes the request without its token (and without the query
+// string of ConfirmURL).
+func (r AuthRequest) String() string {
+	return safeString("AuthRequest", "Token", secretMark(r.Token), "ConfirmURL", strconv.Quote(urlWithoutQuery(r.ConfirmURL)))
+}
+
+// Format prints the request like String for every verb.
+func (r AuthRequest) Format(f fmt.State, _ rune) { formatSafe(f, r.String()) }
+
+// LogValue keeps the token out of slog output.
+func (r AuthRequest) LogValue() slog.Value { return logSafe(r.String()) }
+
+// urlWithoutQuery drops the query and fragment of a URL, which may carry a
+// secret; a string that does not parse is not shown at all.
+func urlWithoutQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redacted
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String()
+}
+
+// StartAuthOption changes how StartAuth starts a request.
+type StartAuthOption func(*startAuthRequest)
+
+// WithoutEmailConfirmation asks TVmaze not to email the user a confirmation
+// link but to return AuthRequest.ConfirmURL, for a user who is logged in to
+// TVmaze on the device they are using: send them to that URL.
+func WithoutEmailConfirmation() StartAuthOption {
+	return func(r *startAuthRequest) { r.EmailConfirmation = false }
+}
+
+// startAuthRequest is the body of POST /auth/start. email_confirmation is
+// always sent, so the server's default does not matter.
+type startAuthRequest struct {
+	Email             string `json:"email"`
+	EmailConfirmation bool   `json:"email_confirmation"`
+}
+
+// startAuthResponse is the 200 body of POST /auth/start.
+type startAuthResponse struct {
+	Token      string `json:"token"`
+	ConfirmURL string `json:"confirm_url"`
+}
+
+func (r *startAuthResponse) validate() error {
+	if r.Token == "" {
+		return errors.New("answer without token")
+	}
+	return nil
+}
+
+// StartAuth starts a TVmaze authentication request for the account with
+// that email address (POST /auth/start). By default TVmaze emails the user
+// a confirmation link; WithoutEmailConfirmation returns a URL to send them
+// to instead. Then call PollUntilConfirmed (or PollAuth) with the token.
+//
+// An unknown address is ErrEmailNotFound, an address the user has not
+// confirmed with TVmaze is ErrEmailNotConfirmed, and starting requests too
+// quickly is ErrRateLimited. The client's TVmaze credentials are sent only
+// when it has some.
+func (c *Client) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
+	if email == "" {
+		return nil, fmt.Errorf("mediaauth: StartAuth: empty email address: %w", ErrBadRequest)
+	}
+	body := startAuthRequest{Email: email, EmailConfirmation: true}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&body)
+		}
+	}
+	var out startAuthResponse
+	err := c.do(ctx, &call{
+		api: APITVmaze, method: http.MethodPost, path: "/auth/start",
+		body: body, auth: authTVmazeIfAny, retry: retryUnsafe,
+		statuses: tvmazeStartStatuses, out: &out,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AuthRequest{Token: out.Token, ConfirmURL: out.ConfirmURL}, nil
+}
+
+// pollAuthRequest is the body of POST /auth/poll.
+type pollAuthRequest struct {
+	Token string `json:"token"`
+}
+
+// PollAuth asks once whether the user confirmed the authentication request
+// (POST /auth/poll) and returns their credentials when they did. TVmaze
+// hands the API key out only once: keep what this returns.
+//
+// Not confirmed yet is ErrNotConfirmed; an unknown or expired request, or
+// one whose key was already handed out, is ErrAuthRequestNotFound (start a
+// new one); polling more often than every 10 seconds is ErrRateLimited. The
+// transport never sends a poll twice. Most callers want PollUntilConfirmed.
+func (c *Client) PollAuth(ctx context.Context, token string) (*TVmazeCredentials, error) {
+	creds, _, err := c.pollAuth(ctx, token)
+	return creds, err
+}
+
+// pollAuth is PollAuth that also returns the HTTP status of the answer
+// (0 when there was none).
+func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
+	if token == "" {
+		return nil, 0, fmt.Errorf("mediaauth: PollAuth: empty token: %w", ErrBadRequest)
+	}
+	if ctx == nil {
+		return nil, 0, errors.New("mediaauth: nil context")
+	}
+	sendCtx, release := keepAnswer(ctx)
+	defer release()
+	var out TVmazeCredentials
+	cl := &call{
+		api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
+		body: pollAuthRequest{Token: token}, auth: authTVmazeIfAny, retry: retryNever,
+		statuses: tvmazePollStatuses, out: &out,
+	}
+	err := c.do(sendCtx, cl)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, context.Canceled) {
+			// The send context was cancelled because ctx ended: report
+			// ctx's own reason (a deadline, say).
+			return nil, cl.status, fmt.Errorf("mediaauth: %s %s %s: %w", cl.api, cl.method, cl.path, ctxErr)
+		}
+		return nil, cl.status, err
+	}
+	return &out, cl.status, nil
+}
+
+// answerGrace is how long a poll whose answer has started to arrive may go
+// on reading it after the caller's context ended.
+const answerGrace = 2 * time.Second
+
+// keepAnswer returns the context a poll is sent with. It ends with ctx
+// until the first byte of the answer arrives; after that, an ended ctx
+// leaves answerGrace to read the answer, so that an API key the server has
+// already handed out (and will never hand out again) is not thrown away.
+// release must be called when the poll is done; it leaves no timer behind.
+func keepAnswer(ctx context.Context) (context.Context, func()) {
+	if ctx.Done() == nil {
+		return ctx, func() {}
+	}
+	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var (
+		mu       sync.Mutex
+		answered bool
+		released bool
+		grace    *time.Timer
+	)
+	sendCtx = httptrace.WithClientTrace(sendCtx, &httptrace.ClientTrace{
+		GotFirstResponseByte: func() {
+			mu.Lock()
+			answered = true
+			mu.Unlock()
+		},
+	})
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case released:
+		case answered:
+			grace = time.AfterFunc(answerGrace, cancel)
+		default:
+			cancel()
+		}
+	})
+	return sendCtx, func() {
+		stop()
+		mu.Lock()
+		released = true
+		if grace != nil {
+			grace.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// PremiumLevel is a TVmaze user's premium subscription level.
+type PremiumLevel int
+
+// TVmaze's premium levels. Other values may appear if TVmaze adds levels;
+// they are returned as they are.
+const (
+	PremiumNone   PremiumLevel = 0
+	PremiumBronze PremiumLevel = 1
+	PremiumSilver PremiumLevel = 2
+	PremiumGold   PremiumLevel = 3
+)
+
+// String names the level: "none", "Bronze", "Silver", "Gold", or
+// "premium level N" for a level this package does not know.
+func (p PremiumLevel) String() string {
+	switch p {
+	case PremiumNone:
+		return "none"
+	case PremiumBronze:
+		return "Bronze"
+	case PremiumSilver:
+		return "Silver"
+	case PremiumGold:
+		return "Gold"
+	}
+	return "premium level " + strconv.Itoa(int(p))
+}
+
+// validateResponse is the 200 body of GET /auth/validate.
+type validateResponse struct {
+	Premium PremiumLevel `json:"premium"`
+}
+
+// ValidateCredentials checks the client's TVmaze credentials
+// (GET /auth/validate, HTTP Basic) and returns the user's premium level.
+// Invalid credentials are ErrUnauthorized; a client without credentials
+// gets ErrMissingCredentials before anything is sent.
+func (c *Client) ValidateCredentials(ctx context.Context) (PremiumLevel, error) {
+	var out validateResponse
+	err := c.do(ctx, &call{
+		api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
+		auth: authTVmazeBasic, retry: retryIdempotent, out: &out,
+	})
+	if err != nil {
+		return PremiumNone, err
+	}
+	return out.Premium, nil
+}
+
+// WithTVmazeCredentials returns a client that sends creds to TVmaze as HTTP
+// Basic username:apikey; nil removes them. It shares c's transport, rate
+// limiters and other credentials.
+func (c *Client) WithTVmazeCredentials(creds *TVmazeCredentials) *Client {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	cp.tvmaze = nil
+	if creds != nil {
+		cr := *creds
+		cp.tvmaze = &cr
+	}
+	return &cp
+}
+
+// PollUntilConfirmed polls the authentication request until the user
+// confirms it and returns their credentials.
+//
+// It waits one poll interval (DefaultPollInterval, or WithPollInterval)
+// before the first poll and then polls once per interval; the transport
+// never retries a poll on its own. Not confirmed yet (403) keeps waiting.
+// Rate limited (429) doubles the wait, or waits as long as the server's
+// Retry-After if that is longer, up to 5 minutes; the next other answer
+// brings the wait back to the interval. Network errors and 5xx answers are
+// retried on the same schedule up to 5 in a row, then returned. An unknown,
+// expired or already used request (404) is ErrAuthRequestNotFound at once;
+// any other error is returned at once.
+//
+// When ctx ends, PollUntilConfirmed returns promptly, without another
+// request, with an error that wraps ctx.Err(). A key that was received is
+// always returned, even if ctx ends at the same moment. WithPollObserver
+// reports every attempt. No goroutine or timer outlives the call.
+func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeCredentials, error) {
+	if ctx == nil {
+		return nil, errors.New("mediaauth: nil context")
+	}
+	if c == nil || c.s == nil {
+		return nil, errors.New("mediaauth: nil or zero Client: use New")
+	}
+	if token == "" {
+		return nil, fmt.Errorf("mediaauth: PollUntilConfirmed: empty token: %w", ErrBadRequest)
+	}
+	s := c.s
+	interval := s.pollInterval
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	wait := interval
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	failures := 0
+	for attempt := 1; ; attempt++ {
+		select {
+		case <-ctx.Done():
+			return nil, pollStopped(ctx, attempt-1)
+		case <-timer.C:
+		}
+		// A timer and ctx ending together: ctx wins, no request is sent.
+		if ctx.Err() != nil {
+			return nil, pollStopped(ctx, attempt-1)
+		}
+		creds, status, err := c.pollAuth(ctx, token)
+		if err == nil {
+			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
+			return creds, nil
+		}
+
+		var apiErr *APIError
+		isAPIErr := errors.As(err, &apiErr)
+		switch {
+		case ctx.Err() != nil:
+			// ctx ended while the poll was in flight.
+			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+			return nil, err
+		case errors.Is(err, ErrNotConfirmed):
+			failures = 0
+			wait = interval
+		case status == http.StatusTooManyRequests:
+			failures = 0
+			wait = nextPollWait(wait, interval, s.pollMaxWait, true, retryAfterOf(apiErr, isAPIErr))
+		case errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer):
+			failures++
+			if failures >= max(s.pollMaxErrs, 1) {
+				c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+				return nil, fmt.Errorf("mediaauth: PollUntilConfirmed: giving up after %d failed polls in a row: %w", failures, err)
+			}
+			wait = nextPollWait(wait, interval, s.pollMaxWait, false, retryAfterOf(apiErr, isAPIErr))
+		default:
+			// ErrAuthRequestNotFound and every other error end polling.
+			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+			return nil, err
+		}
+		c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: wait})
+		timer.Reset(wait)
+	}
+}
+
+// observePoll reports an attempt to the client's poll observer, if any.
+func (c *Client) observePoll(ev PollEvent) {
+	if fn := c.s.pollObserver; fn != nil {
+		fn(ev)
+	}
+}
+
+// pollStopped is the error of a PollUntilConfirmed that ctx ended.
+func pollStopped(ctx context.Context, polls int) error {
+	return fmt.Errorf("mediaauth: PollUntilConfirmed: stopped after %d polls: %w", polls, ctx.Err())
+}
+
+func retryAfterOf(e *APIError, ok bool) time.Duration {
+	if !ok {
+		return 0
+	}
+	return e.RetryAfter
+}
+
+// nextPollWait is the polling schedule: the wait before the next poll,
+// given the previous wait. Normally it is the interval. After a 429
+// (rateLimited) it is twice the previous wait or the server's retryAfter,
+// whichever is longer, capped at maxWait (or at the interval, if that is
+// longer). A retryAfter on another answer (503) is honoured up to the same
+// cap.
+func nextPollWait(prev, interval, maxWait time.Duration, rateLimited bool, retryAfter time.Duration) time.Duration {
+	ceiling := max(maxWait, interval)
+	next := interval
+	if rateLimited {
+		doubled := ceiling
+		if prev < ceiling/2 {
+			doubled = 2 * prev
+		}
+		next = max(next, doubled)
+	}
+	next = max(next, retryAfter)
+	return min(next, ceiling)
 }

@@ -1,11 +1,315 @@
 package mediaauthtest
 
-import "net/http"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The TVmaze accounts every fake server starts with.
+const (
+	// DemoTVmazeEmail is a confirmed account: StartAuth works for it.
+	DemoTVmazeEmail = "demo@example.com"
+	// DemoTVmazeUsername is the username of the DemoTVmazeEmail account.
+	DemoTVmazeUsername = "demo"
+	// DemoTVmazeAPIKey is the API key of the DemoTVmazeEmail account, handed
+	// out by a confirmed auth request and accepted by /auth/validate.
+	DemoTVmazeAPIKey = "fake-tvmaze-demo-api-key"
+	// DemoTVmazePremium is the premium level of the demo account (Bronze).
+	DemoTVmazePremium = 1
+	// UnconfirmedTVmazeEmail is an account whose email address is not
+	// confirmed: StartAuth gets 401 for it.
+	UnconfirmedTVmazeEmail = "unconfirmed@example.com"
+)
+
+// maxTVmazeBody bounds the request bodies the fake TVmaze API reads.
+const maxTVmazeBody = 64 << 10
 
 // tvmazeState is the fake TVmaze API's data. It is guarded by Server.mu.
-type tvmazeState struct{}
+type tvmazeState struct {
+	users     map[string]*tvmazeUser        // by lower-case email
+	requests  map[string]*tvmazeAuthRequest // by poll token
+	byCode    map[string]*tvmazeAuthRequest // by confirm-URL code
+	lastStart map[string]time.Time          // by lower-case email
+	latest    map[string]string             // lower-case email → newest token
+}
 
-func (st *tvmazeState) init() {}
+type tvmazeUser struct {
+	username  string
+	email     string
+	confirmed bool
+	premium   int
+	apiKey    string
+}
+
+// tvmazeAuthRequest is one auth request between start and key delivery.
+type tvmazeAuthRequest struct {
+	token     string
+	code      string // in the confirm URL; not the poll token
+	user      *tvmazeUser
+	started   time.Time
+	lastPoll  time.Time // zero until the first poll
+	confirmed bool
+}
+
+func (st *tvmazeState) init() {
+	st.users = map[string]*tvmazeUser{}
+	st.requests = map[string]*tvmazeAuthRequest{}
+	st.byCode = map[string]*tvmazeAuthRequest{}
+	st.lastStart = map[string]time.Time{}
+	st.latest = map[string]string{}
+	st.users[DemoTVmazeEmail] = &tvmazeUser{
+		username: DemoTVmazeUsername, email: DemoTVmazeEmail,
+		confirmed: true, premium: DemoTVmazePremium, apiKey: DemoTVmazeAPIKey,
+	}
+	st.users[UnconfirmedTVmazeEmail] = &tvmazeUser{
+		username: "unconfirmed", email: UnconfirmedTVmazeEmail,
+		apiKey: "fake-tvmaze-unconfirmed-api-key",
+	}
+}
+
+// userByName finds an account by username.
+func (st *tvmazeState) userByName(username string) *tvmazeUser {
+	for _, u := range st.users {
+		if u.username == username {
+			return u
+		}
+	}
+	return nil
+}
+
+// AddTVmazeUser adds a TVmaze account, replacing any with that email or
+// username, and returns its new API key. An account whose email is not confirmed
+// cannot start auth requests (401). premium is 0 for none, 1 Bronze,
+// 2 Silver, 3 Gold.
+func (s *Server) AddTVmazeUser(username, email string, confirmed bool, premium int) (apiKey string) {
+	apiKey = randomHex(16)
+	key := strings.ToLower(email)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, u := range s.tvmaze.users {
+		if u.username == username {
+			delete(s.tvmaze.users, k)
+		}
+	}
+	s.tvmaze.users[key] = &tvmazeUser{
+		username: username, email: email, confirmed: confirmed, premium: premium, apiKey: apiKey,
+	}
+	return apiKey
+}
+
+// ConfirmTVmaze confirms an auth request as the user would by clicking the
+// link: the next poll of token gets the API key. It fails when the request
+// is unknown, expired or its key was already handed out.
+func (s *Server) ConfirmTVmaze(token string) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	req := s.tvmaze.live(token, now, s.cfg.tvmazeRequestTTL)
+	if req == nil {
+		return errors.New("mediaauthtest: TVmaze auth request not found, expired or already used")
+	}
+	req.confirmed = true
+	return nil
+}
+
+// TVmazeAuthToken returns the poll token of the newest auth request started
+// for email, as if read from the confirmation email.
+func (s *Server) TVmazeAuthToken(email string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok, ok := s.tvmaze.latest[strings.ToLower(email)]
+	return tok, ok
+}
+
+// live returns the auth request for token if it exists and has not expired;
+// an expired one is forgotten.
+func (st *tvmazeState) live(token string, now time.Time, ttl time.Duration) *tvmazeAuthRequest {
+	req := st.requests[token]
+	if req == nil {
+		return nil
+	}
+	if ttl > 0 && !now.Before(req.started.Add(ttl)) {
+		st.forget(req)
+		return nil
+	}
+	return req
+}
+
+func (st *tvmazeState) forget(req *tvmazeAuthRequest) {
+	delete(st.requests, req.token)
+	delete(st.byCode, req.code)
+}
 
 // routeTVmaze registers the fake TVmaze API's handlers.
-func (s *Server) routeTVmaze(mux *http.ServeMux) {}
+func (s *Server) routeTVmaze(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+TVmazePrefix+"/auth/start", s.tvmazeStart)
+	mux.HandleFunc("POST "+TVmazePrefix+"/auth/poll", s.tvmazePoll)
+	mux.HandleFunc("GET "+TVmazePrefix+"/auth/validate", s.tvmazeValidate)
+	// Not part of the API: the page the confirm URL points to, standing in
+	// for the user confirming on TVmaze's site.
+	mux.HandleFunc("GET "+TVmazePrefix+"/auth/confirm/{code}", s.tvmazeConfirmPage)
+}
+
+// tvmazeError answers with TVmaze's error body.
+func tvmazeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, struct {
+		Name    string `json:"name"`
+		Message string `json:"message"`
+		Code    int    `json:"code"`
+		Status  int    `json:"status"`
+	}{http.StatusText(status), msg, 0, status})
+}
+
+// tvmazeTooFast answers 429 with a Retry-After of wait, in whole seconds
+// rounded up.
+func tvmazeTooFast(w http.ResponseWriter, wait time.Duration, msg string) {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	tvmazeError(w, http.StatusTooManyRequests, msg)
+}
+
+// decodeTVmazeBody reads a JSON request body into v.
+func decodeTVmazeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxTVmazeBody+1))
+	if err != nil || len(data) > maxTVmazeBody {
+		tvmazeError(w, http.StatusBadRequest, "Could not read the request body.")
+		return false
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		tvmazeError(w, http.StatusBadRequest, "The request body is not valid JSON.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Email             string `json:"email"`
+		EmailConfirmation *bool  `json:"email_confirmation"`
+	}
+	if !decodeTVmazeBody(w, r, &body) {
+		return
+	}
+	now := s.now()
+	key := strings.ToLower(strings.TrimSpace(body.Email))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.tvmaze
+	user := st.users[key]
+	switch {
+	case user == nil:
+		tvmazeError(w, http.StatusNotFound, "No user with this email address was found.")
+		return
+	case !user.confirmed:
+		tvmazeError(w, http.StatusUnauthorized, "This email address has not been confirmed yet.")
+		return
+	}
+	if last, ok := st.lastStart[key]; ok && now.Sub(last) < s.cfg.tvmazeStartGap {
+		tvmazeTooFast(w, s.cfg.tvmazeStartGap-now.Sub(last), "You are starting authentication requests too quickly, please back off.")
+		return
+	}
+	st.lastStart[key] = now
+	req := &tvmazeAuthRequest{token: randomHex(20), code: randomHex(12), user: user, started: now}
+	st.requests[req.token] = req
+	st.byCode[req.code] = req
+	st.latest[key] = req.token
+	resp := struct {
+		Token      string `json:"token"`
+		ConfirmURL string `json:"confirm_url,omitempty"`
+	}{Token: req.token}
+	if body.EmailConfirmation != nil && !*body.EmailConfirmation {
+		resp.ConfirmURL = s.URL + TVmazePrefix + "/auth/confirm/" + req.code
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) tvmazePoll(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Token string `json:"token"`
+	}
+	if !decodeTVmazeBody(w, r, &body) {
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.tvmaze
+	req := st.live(body.Token, now, s.cfg.tvmazeRequestTTL)
+	if req == nil {
+		tvmazeError(w, http.StatusNotFound, "Authentication request not found.")
+		return
+	}
+	// Every poll counts, including refused ones; the first one is measured
+	// from the start.
+	prev := req.lastPoll
+	if prev.IsZero() {
+		prev = req.started
+	}
+	req.lastPoll = now
+	if gap := now.Sub(prev); gap < s.cfg.tvmazeMinInterval {
+		tvmazeTooFast(w, s.cfg.tvmazeMinInterval, "You are polling too quickly, please back off.")
+		return
+	}
+	if d := s.cfg.tvmazeAutoConfirm; d > 0 && !now.Before(req.started.Add(d)) {
+		req.confirmed = true
+	}
+	if !req.confirmed {
+		tvmazeError(w, http.StatusForbidden, "The authentication request has not been confirmed yet.")
+		return
+	}
+	// The key is handed out once; the request is gone afterwards.
+	st.forget(req)
+	writeJSON(w, http.StatusOK, struct {
+		Username string `json:"username"`
+		APIKey   string `json:"apikey"`
+	}{req.user.username, req.user.apiKey})
+}
+
+func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
+	username, apiKey, ok := r.BasicAuth()
+	s.mu.Lock()
+	var user *tvmazeUser
+	if ok {
+		user = s.tvmaze.userByName(username)
+	}
+	valid := user != nil && apiKey != "" && apiKey == user.apiKey
+	premium := 0
+	if valid {
+		premium = user.premium
+	}
+	s.mu.Unlock()
+	if !valid {
+		w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
+		tvmazeError(w, http.StatusUnauthorized, "Your request was made with invalid credentials.")
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Premium int `json:"premium"`
+	}{premium})
+}
+
+func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	s.mu.Lock()
+	req := s.tvmaze.byCode[r.PathValue("code")]
+	if req != nil {
+		req = s.tvmaze.live(req.token, now, s.cfg.tvmazeRequestTTL)
+	}
+	if req != nil {
+		req.confirmed = true
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if req == nil {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "This authentication request does not exist or has expired.\n")
+		return
+	}
+	_, _ = fmt.Fprintf(w, "Authentication request for %s confirmed. You can close this page.\n", req.user.username)
+}
