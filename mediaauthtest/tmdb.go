@@ -1,14 +1,570 @@
 package mediaauthtest
 
-import "net/http"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The fake TMDb v3 authentication follows specs/tmdb/tmdb-auth-v3.openapi.yaml:
+//
+//	GET    /3/authentication                         200 Status; 401
+//	GET    /3/authentication/token/new               200 RequestToken; 401
+//	POST   /3/authentication/token/validate_with_login 200 RequestToken; 400; 401
+//	POST   /3/authentication/session/new             200 Session; 401; 422
+//	POST   /3/authentication/session/convert/4       200 Session; 401
+//	DELETE /3/authentication/session                 200 {success}; 401; 404
+//	GET    /3/authentication/guest_session/new       200 GuestSession; 401
+//
+// Every call takes the api_key query parameter or "Authorization: Bearer
+// <read access token>" (the header wins when both are sent). Errors carry
+// TMDb's body {"success": false, "status_code": N, "status_message": "..."}
+// with the HTTP status of TMDb's error table: a missing or unknown key is
+// 401 code 7, a suspended one 401 code 10, missing username or password 400
+// code 26, a wrong password 401 code 30, an unverified account 401 code 32,
+// an unknown, expired or used request token 401 code 33, a token the user
+// denied 401 code 17, a token not approved yet 422 code 41, an unknown v4
+// access token 401 code 35, and an unknown or deleted session 404 code 37.
+
+// Credentials and account every fake server knows.
+const (
+	// DefaultTMDbAccessToken is the TMDb read access token every fake server
+	// accepts (Authorization: Bearer).
+	DefaultTMDbAccessToken = "fake-tmdb-read-access-token"
+	// DefaultTMDbUsername and DefaultTMDbPassword are the fake's demo TMDb
+	// account; its email address is verified.
+	DefaultTMDbUsername = "demo"
+	DefaultTMDbPassword = "demo-password"
+	// DefaultTMDbV4AccessToken is a user-approved v4 access token of the demo
+	// account, for CreateSessionFromV4Token.
+	DefaultTMDbV4AccessToken = "fake-tmdb-v4-access-token"
+)
 
 // DefaultTMDbAPIKey is the TMDb API key every fake server accepts.
 const DefaultTMDbAPIKey = "fake-tmdb-api-key"
 
-// tmdbState is the fake TMDb API data. It is guarded by Server.mu.
-type tmdbState struct{}
+// tmdbMaxBody caps request bodies of the fake TMDb API.
+const tmdbMaxBody = 64 << 10
 
-func (st *tmdbState) init() {}
+// tmdbTimeLayout is the layout of expires_at.
+const tmdbTimeLayout = "2006-01-02 15:04:05 MST"
+
+// tmdbCode is one row of TMDb's published error table.
+type tmdbCode struct {
+	status  int
+	message string
+}
+
+// tmdbCodes is TMDb's published table of status codes
+// (https://developer.themoviedb.org/docs/errors).
+var tmdbCodes = map[int]tmdbCode{
+	1:  {200, "Success."},
+	2:  {501, "Invalid service: this service does not exist."},
+	3:  {401, "Authentication failed: You do not have permissions to access the service."},
+	4:  {405, "Invalid format: This service doesn't exist in that format."},
+	5:  {422, "Invalid parameters: Your request parameters are incorrect."},
+	6:  {404, "Invalid id: The pre-requisite id is invalid or not found."},
+	7:  {401, "Invalid API key: You must be granted a valid key."},
+	8:  {403, "Duplicate entry: The data you tried to submit already exists."},
+	9:  {503, "Service offline: This service is temporarily offline, try again later."},
+	10: {401, "Suspended API key: Access to your account has been suspended, contact TMDB."},
+	11: {500, "Internal error: Something went wrong, contact TMDB."},
+	12: {201, "The item/record was updated successfully."},
+	13: {200, "The item/record was deleted successfully."},
+	14: {401, "Authentication failed."},
+	15: {500, "Failed."},
+	16: {401, "Device denied."},
+	17: {401, "Session denied."},
+	18: {400, "Validation failed."},
+	19: {406, "Invalid accept header."},
+	20: {422, "Invalid date range: Should be a range no longer than 14 days."},
+	21: {200, "Entry not found: The item you are trying to edit cannot be found."},
+	22: {400, "Invalid page: Pages start at 1 and max at 500."},
+	23: {400, "Invalid date: Format needs to be YYYY-MM-DD."},
+	24: {504, "Your request to the backend server timed out. Try again."},
+	25: {429, "Your request count (#) is over the allowed limit of (40)."},
+	26: {400, "You must provide a username and password."},
+	27: {400, "Too many append to response objects: The maximum number of remote calls is 20."},
+	28: {400, "Invalid timezone: Please consult the documentation for a valid timezone."},
+	29: {400, "You must confirm this action: Please provide a confirm=true parameter."},
+	30: {401, "Invalid username and/or password: You did not provide a valid login."},
+	31: {401, "Account disabled: Your account is no longer active. Contact TMDB if this is an error."},
+	32: {401, "Email not verified: Your email address has not been verified."},
+	33: {401, "Invalid request token: The request token is either expired or invalid."},
+	34: {404, "The resource you requested could not be found."},
+	35: {401, "Invalid token."},
+	36: {401, "This token hasn't been granted write permission by the user."},
+	37: {404, "The requested session could not be found."},
+	38: {401, "You don't have permission to edit this resource."},
+	39: {401, "This resource is private."},
+	40: {200, "Nothing to update."},
+	41: {422, "This request token hasn't been approved by the user."},
+	42: {405, "This request method is not supported for this resource."},
+	43: {502, "Couldn't connect to the backend server."},
+	44: {500, "The ID is invalid."},
+	45: {403, "This user has been suspended."},
+	46: {503, "The API is undergoing maintenance. Try again later."},
+	47: {400, "The input is not valid."},
+}
+
+// tmdbCodeRow returns the table row of code; an unknown code is a 500.
+func tmdbCodeRow(code int) tmdbCode {
+	if row, ok := tmdbCodes[code]; ok {
+		return row
+	}
+	return tmdbCode{http.StatusInternalServerError, "Unknown error."}
+}
+
+// tmdbStatusBody is TMDb's Status body.
+type tmdbStatusBody struct {
+	Success       bool   `json:"success"`
+	StatusCode    int    `json:"status_code"`
+	StatusMessage string `json:"status_message"`
+}
+
+// TMDbFault is a Fault that answers like TMDb with code, one of the codes
+// of TMDb's error table: its HTTP status and its body
+// {"success": false, "status_code": code, "status_message": "..."}. For
+// example TMDbFault(25) is TMDb's rate-limit answer (add a Retry-After
+// header to its Header if the test needs one).
+func TMDbFault(code int) Fault {
+	row := tmdbCodeRow(code)
+	body, _ := json.Marshal(tmdbStatusBody{Success: row.status < 300, StatusCode: code, StatusMessage: row.message})
+	return Fault{Status: row.status, Body: string(body), Header: http.Header{}}
+}
+
+// tmdbError answers with TMDb's error body for code.
+func tmdbError(w http.ResponseWriter, code int) {
+	row := tmdbCodeRow(code)
+	writeJSON(w, row.status, tmdbStatusBody{Success: false, StatusCode: code, StatusMessage: row.message})
+}
+
+// tmdbTime formats an expiry like TMDb: "2016-08-26 17:04:39 UTC".
+func tmdbTime(t time.Time) string { return t.UTC().Format(tmdbTimeLayout) }
+
+// tmdbState is the fake TMDb API data. It is guarded by Server.mu.
+type tmdbState struct {
+	apiKeys   map[string]bool // API key → suspended
+	readToks  map[string]bool // read access token → suspended
+	users     map[string]*tmdbUser
+	v4Tokens  map[string]string // v4 access token → username
+	tokens    map[string]*tmdbRequestToken
+	sessions  map[string]string // session id → username
+	guests    map[string]time.Time
+	dummyHash passwordHash // compared against for unknown users
+}
+
+type tmdbUser struct {
+	password      passwordHash
+	emailVerified bool
+}
+
+type tmdbRequestToken struct {
+	expires    time.Time
+	approvedBy string // username, "" until approved
+	denied     bool
+	used       bool
+}
+
+func (st *tmdbState) init() {
+	st.apiKeys = map[string]bool{DefaultTMDbAPIKey: false}
+	st.readToks = map[string]bool{DefaultTMDbAccessToken: false}
+	st.users = map[string]*tmdbUser{
+		DefaultTMDbUsername: {password: hashPassword(DefaultTMDbPassword), emailVerified: true},
+	}
+	st.v4Tokens = map[string]string{DefaultTMDbV4AccessToken: DefaultTMDbUsername}
+	st.tokens = map[string]*tmdbRequestToken{}
+	st.sessions = map[string]string{}
+	st.guests = map[string]time.Time{}
+	st.dummyHash = hashPassword(randomHex(16))
+}
+
+// liveToken returns the request token if it is known, unexpired and unused.
+func (st *tmdbState) liveToken(token string, now time.Time) *tmdbRequestToken {
+	t := st.tokens[token]
+	if t == nil || t.used || !now.Before(t.expires) {
+		return nil
+	}
+	return t
+}
+
+// tmdbPaths are the paths the fake serves, with their methods.
+var tmdbPaths = map[string]string{
+	"/authentication":                           http.MethodGet,
+	"/authentication/token/new":                 http.MethodGet,
+	"/authentication/token/validate_with_login": http.MethodPost,
+	"/authentication/session/new":               http.MethodPost,
+	"/authentication/session/convert/4":         http.MethodPost,
+	"/authentication/session":                   http.MethodDelete,
+	"/authentication/guest_session/new":         http.MethodGet,
+}
 
 // routeTMDb registers the fake TMDb API handlers.
-func (s *Server) routeTMDb(mux *http.ServeMux) {}
+func (s *Server) routeTMDb(mux *http.ServeMux) {
+	p := TMDbPrefix
+	mux.HandleFunc("GET "+p+"/authentication", s.tmdbAuthed(s.tmdbValidateKey))
+	mux.HandleFunc("GET "+p+"/authentication/token/new", s.tmdbAuthed(s.tmdbNewToken))
+	mux.HandleFunc("POST "+p+"/authentication/token/validate_with_login", s.tmdbValidateWithLogin)
+	mux.HandleFunc("POST "+p+"/authentication/session/new", s.tmdbNewSession)
+	mux.HandleFunc("POST "+p+"/authentication/session/convert/4", s.tmdbConvertV4)
+	mux.HandleFunc("DELETE "+p+"/authentication/session", s.tmdbDeleteSession)
+	mux.HandleFunc("GET "+p+"/authentication/guest_session/new", s.tmdbAuthed(s.tmdbNewGuest))
+	mux.HandleFunc(p+"/", s.tmdbNotFound)
+}
+
+// tmdbNotFound answers what no route serves: a known path with another
+// method is 405 code 42, anything else 404 code 34.
+func (s *Server) tmdbNotFound(w http.ResponseWriter, r *http.Request) {
+	if m, ok := tmdbPaths[strings.TrimPrefix(r.URL.Path, TMDbPrefix)]; ok {
+		w.Header().Set("Allow", m)
+		tmdbError(w, 42)
+		return
+	}
+	tmdbError(w, 34)
+}
+
+// tmdbCheckAuth checks the request's API key or read access token. It
+// answers 401 and returns false when they are missing, unknown or
+// suspended. Server.mu must be held.
+func (s *Server) tmdbCheckAuth(w http.ResponseWriter, r *http.Request) bool {
+	suspended, ok := false, false
+	if scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+		suspended, ok = s.tmdb.readToks[strings.TrimSpace(cred)]
+	} else if key := r.URL.Query().Get("api_key"); key != "" {
+		suspended, ok = s.tmdb.apiKeys[key]
+	}
+	switch {
+	case !ok:
+		tmdbError(w, 7)
+		return false
+	case suspended:
+		tmdbError(w, 10)
+		return false
+	}
+	return true
+}
+
+// tmdbAuthed wraps a handler without a body that needs credentials; the
+// handler runs with Server.mu held.
+func (s *Server) tmdbAuthed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.tmdbCheckAuth(w, r) {
+			return
+		}
+		h(w, r)
+	}
+}
+
+// tmdbReadBody decodes a JSON object body into v. It does not answer: the
+// caller checks credentials first and then answers the returned failure.
+func tmdbReadBody(w http.ResponseWriter, r *http.Request, v any) error {
+	if !hasMediaType(r, "application/json") {
+		return errors.New("content type is not application/json")
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, tmdbMaxBody))
+	if err != nil {
+		return err
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return errors.New("body is not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the JSON object")
+	}
+	return nil
+}
+
+// tmdbValidateKey is GET /3/authentication.
+func (s *Server) tmdbValidateKey(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, tmdbStatusBody{Success: true, StatusCode: 1, StatusMessage: tmdbCodes[1].message})
+}
+
+// tmdbRequestTokenBody is the RequestToken schema.
+type tmdbRequestTokenBody struct {
+	Success      bool   `json:"success"`
+	ExpiresAt    string `json:"expires_at"`
+	RequestToken string `json:"request_token"`
+}
+
+// tmdbSessionBody is the Session schema.
+type tmdbSessionBody struct {
+	Success   bool   `json:"success"`
+	SessionID string `json:"session_id"`
+}
+
+// tmdbNewToken is GET /3/authentication/token/new.
+func (s *Server) tmdbNewToken(w http.ResponseWriter, _ *http.Request) {
+	token := randomHex(20)
+	t := &tmdbRequestToken{expires: s.now().Add(s.cfg.tmdbTokenTTL).Truncate(time.Second)}
+	if s.cfg.tmdbAutoApprove {
+		t.approvedBy = DefaultTMDbUsername
+	}
+	s.tmdb.tokens[token] = t
+	noStore(w)
+	writeJSON(w, http.StatusOK, tmdbRequestTokenBody{Success: true, ExpiresAt: tmdbTime(t.expires), RequestToken: token})
+}
+
+// tmdbValidateWithLogin is POST /3/authentication/token/validate_with_login.
+func (s *Server) tmdbValidateWithLogin(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Username     string `json:"username"`
+		Password     string `json:"password"`
+		RequestToken string `json:"request_token"`
+	}
+	bodyErr := tmdbReadBody(w, r, &req)
+
+	s.mu.Lock()
+	if !s.tmdbCheckAuth(w, r) {
+		s.mu.Unlock()
+		return
+	}
+	user := s.tmdb.users[req.Username]
+	hash := s.tmdb.dummyHash
+	if user != nil {
+		hash = user.password
+	}
+	s.mu.Unlock()
+
+	switch {
+	case bodyErr != nil:
+		tmdbError(w, 47)
+		return
+	case req.Username == "" || req.Password == "":
+		tmdbError(w, 26)
+		return
+	}
+	ok := hash.matches(req.Password) // slow: outside the lock
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tmdb.liveToken(req.RequestToken, s.now())
+	switch {
+	case t == nil:
+		tmdbError(w, 33)
+	case !ok || user == nil:
+		tmdbError(w, 30)
+	case !user.emailVerified:
+		tmdbError(w, 32)
+	default:
+		t.approvedBy = req.Username
+		t.denied = false
+		noStore(w)
+		writeJSON(w, http.StatusOK, tmdbRequestTokenBody{Success: true, ExpiresAt: tmdbTime(t.expires), RequestToken: req.RequestToken})
+	}
+}
+
+// tmdbNewSession is POST /3/authentication/session/new: an approved request
+// token becomes a session, once.
+func (s *Server) tmdbNewSession(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RequestToken string `json:"request_token"`
+	}
+	bodyErr := tmdbReadBody(w, r, &req)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tmdbCheckAuth(w, r) {
+		return
+	}
+	if bodyErr != nil {
+		tmdbError(w, 5)
+		return
+	}
+	t := s.tmdb.liveToken(req.RequestToken, s.now())
+	switch {
+	case t == nil:
+		tmdbError(w, 33)
+	case t.denied:
+		tmdbError(w, 17)
+	case t.approvedBy == "":
+		tmdbError(w, 41)
+	default:
+		t.used = true
+		id := randomHex(20)
+		s.tmdb.sessions[id] = t.approvedBy
+		noStore(w)
+		writeJSON(w, http.StatusOK, tmdbSessionBody{Success: true, SessionID: id})
+	}
+}
+
+// tmdbConvertV4 is POST /3/authentication/session/convert/4.
+func (s *Server) tmdbConvertV4(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AccessToken string `json:"access_token"`
+	}
+	bodyErr := tmdbReadBody(w, r, &req)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tmdbCheckAuth(w, r) {
+		return
+	}
+	user, ok := s.tmdb.v4Tokens[req.AccessToken]
+	if bodyErr != nil || !ok {
+		tmdbError(w, 35)
+		return
+	}
+	id := randomHex(20)
+	s.tmdb.sessions[id] = user
+	noStore(w)
+	writeJSON(w, http.StatusOK, tmdbSessionBody{Success: true, SessionID: id})
+}
+
+// tmdbDeleteSession is DELETE /3/authentication/session.
+func (s *Server) tmdbDeleteSession(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		SessionID string `json:"session_id"`
+	}
+	bodyErr := tmdbReadBody(w, r, &req)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tmdbCheckAuth(w, r) {
+		return
+	}
+	if bodyErr != nil || req.SessionID == "" {
+		tmdbError(w, 6)
+		return
+	}
+	if _, ok := s.tmdb.sessions[req.SessionID]; !ok {
+		tmdbError(w, 37)
+		return
+	}
+	delete(s.tmdb.sessions, req.SessionID)
+	writeJSON(w, http.StatusOK, struct {
+		Success bool `json:"success"`
+	}{true})
+}
+
+// tmdbNewGuest is GET /3/authentication/guest_session/new.
+func (s *Server) tmdbNewGuest(w http.ResponseWriter, _ *http.Request) {
+	id := randomHex(16)
+	expires := s.now().Add(s.cfg.tmdbGuestTTL).Truncate(time.Second)
+	s.tmdb.guests[id] = expires
+	noStore(w)
+	writeJSON(w, http.StatusOK, struct {
+		Success        bool   `json:"success"`
+		GuestSessionID string `json:"guest_session_id"`
+		ExpiresAt      string `json:"expires_at"`
+	}{true, id, tmdbTime(expires)})
+}
+
+// AddTMDbAPIKey makes the server accept key as a TMDb API key (api_key).
+func (s *Server) AddTMDbAPIKey(key string) {
+	s.mu.Lock()
+	s.tmdb.apiKeys[key] = false
+	s.mu.Unlock()
+}
+
+// AddTMDbAccessToken makes the server accept token as a TMDb read access
+// token (Authorization: Bearer).
+func (s *Server) AddTMDbAccessToken(token string) {
+	s.mu.Lock()
+	s.tmdb.readToks[token] = false
+	s.mu.Unlock()
+}
+
+// SuspendTMDbAPIKey suspends an API key or read access token: requests that
+// use it get 401 code 10. It reports whether the server knew the credential.
+func (s *Server) SuspendTMDbAPIKey(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := false
+	if _, ok := s.tmdb.apiKeys[key]; ok {
+		s.tmdb.apiKeys[key], found = true, true
+	}
+	if _, ok := s.tmdb.readToks[key]; ok {
+		s.tmdb.readToks[key], found = true, true
+	}
+	return found
+}
+
+// AddTMDbUser adds (or replaces) a TMDb account for validate_with_login. An
+// account whose email is not verified gets 401 code 32.
+func (s *Server) AddTMDbUser(username, password string, emailVerified bool) {
+	u := &tmdbUser{password: hashPassword(password), emailVerified: emailVerified}
+	s.mu.Lock()
+	s.tmdb.users[username] = u
+	s.mu.Unlock()
+}
+
+// AddTMDbV4Token makes the server accept accessToken as a user-approved v4
+// access token of username, for session/convert/4.
+func (s *Server) AddTMDbV4Token(accessToken, username string) {
+	s.mu.Lock()
+	s.tmdb.v4Tokens[accessToken] = username
+	s.mu.Unlock()
+}
+
+// errTMDbToken is returned by ApproveTMDbToken and DenyTMDbToken.
+var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb request token")
+
+// ApproveTMDbToken approves a request token as the demo user
+// (DefaultTMDbUsername) would on TMDb's authenticate page: session/new then
+// turns it into a session. It fails for an unknown, expired or used token.
+func (s *Server) ApproveTMDbToken(token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tmdb.liveToken(token, s.now())
+	if t == nil {
+		return errTMDbToken
+	}
+	t.approvedBy, t.denied = DefaultTMDbUsername, false
+	return nil
+}
+
+// DenyTMDbToken denies a request token as a user who clicked Deny would:
+// session/new then answers 401 code 17. It fails for an unknown, expired or
+// used token.
+func (s *Server) DenyTMDbToken(token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tmdb.liveToken(token, s.now())
+	if t == nil {
+		return errTMDbToken
+	}
+	t.approvedBy, t.denied = "", true
+	return nil
+}
+
+// TMDbSessionValid reports whether a TMDb session exists and has not been
+// deleted.
+func (s *Server) TMDbSessionValid(sessionID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.tmdb.sessions[sessionID]
+	return ok
+}
+
+// TMDbGuestSessionValid reports whether a TMDb guest session exists and has
+// not expired by the server's clock.
+func (s *Server) TMDbGuestSessionValid(guestSessionID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	expires, ok := s.tmdb.guests[guestSessionID]
+	return ok && s.now().Before(expires)
+}
+
+// TMDbTokenExpiry returns when a request token the server issued expires,
+// by the server's clock, and whether it knows the token.
+func (s *Server) TMDbTokenExpiry(token string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tmdb.tokens[token]
+	if t == nil {
+		return time.Time{}, false
+	}
+	return t.expires, true
+}
