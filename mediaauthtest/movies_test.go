@@ -1,0 +1,643 @@
+package mediaauthtest_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock for WithClock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// answer is a response with its body read.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) json(t *testing.T) map[string]any {
+	t.Helper()
+	require.Equal(t, "application/json", a.header.Get("Content-Type"), "body: %s", a.body)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(a.body, &m), "body: %s", a.body)
+	return m
+}
+
+// send makes a raw request to the fake. A body starting with '{' or '['
+// is sent as JSON unless contentType says otherwise.
+func send(t *testing.T, srv *mediaauthtest.Server, method, path, contentType, body, bearer string) answer {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return answer{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+func postJSON(t *testing.T, srv *mediaauthtest.Server, path, body string) answer {
+	t.Helper()
+	return send(t, srv, http.MethodPost, path, "application/json", body, "")
+}
+
+// requireError checks the contract's Error body and status.
+func requireError(t *testing.T, a answer, status int, code string) map[string]any {
+	t.Helper()
+	require.Equal(t, status, a.status, "body: %s", a.body)
+	m := a.json(t)
+	assert.Equal(t, code, m["error"])
+	msg, _ := m["message"].(string)
+	assert.NotEmpty(t, msg)
+	assert.Len(t, m, 2, "only error and message")
+	return m
+}
+
+const pw = "s3cret-Passw0rd"
+
+func register(t *testing.T, srv *mediaauthtest.Server, username, email string) map[string]any {
+	t.Helper()
+	a := postJSON(t, srv, "/register", fmt.Sprintf(`{"username":%q,"password":%q,"email":%q}`, username, pw, email))
+	require.Equal(t, http.StatusCreated, a.status, "body: %s", a.body)
+	return a.json(t)
+}
+
+// loginToken registers a verified user through AddMoviesUser and logs in.
+func loginToken(t *testing.T, srv *mediaauthtest.Server, username string) string {
+	t.Helper()
+	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: username, Email: username + "@example.com", Password: pw})
+	require.NoError(t, err)
+	a := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":%q,"password":%q}`, username, pw))
+	require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)
+	return a.json(t)["access_token"].(string)
+}
+
+func TestMoviesRegister(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+
+	a := postJSON(t, srv, "/register", `{"username":"john_doe","password":"secure_password123","email":"john@example.com","name":"John"}`)
+	require.Equal(t, http.StatusCreated, a.status)
+	u := a.json(t)
+	assert.NotEmpty(t, u["id"])
+	assert.Equal(t, "john_doe", u["username"])
+	assert.Equal(t, "john@example.com", u["email"])
+	assert.Equal(t, "John", u["name"])
+	assert.Equal(t, false, u["email_verified"])
+	_, err := time.Parse(time.RFC3339, u["created_at"].(string))
+	require.NoError(t, err)
+	assert.NotContains(t, string(a.body), "secure_password123")
+	assert.NotContains(t, u, "password")
+	assert.NotContains(t, u, "bio", "empty optional fields are left out")
+
+	mail, ok := srv.LastEmail("JOHN@example.com")
+	require.True(t, ok)
+	assert.Equal(t, mediaauthtest.EmailVerify, mail.Kind)
+	assert.Equal(t, "john@example.com", mail.To)
+	assert.NotEmpty(t, mail.Token)
+	tok, ok := srv.VerificationToken("john@example.com")
+	require.True(t, ok)
+	assert.Equal(t, mail.Token, tok)
+	_, ok = srv.ResetToken("john@example.com")
+	assert.False(t, ok)
+}
+
+func TestMoviesRegisterConflict(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	register(t, srv, "alice", "alice@example.com")
+
+	for name, body := range map[string]string{
+		"same username":          `{"username":"alice","password":"x","email":"other@example.com"}`,
+		"username in other case": `{"username":"ALICE","password":"x","email":"other@example.com"}`,
+		"same email":             `{"username":"bob","password":"x","email":"alice@example.com"}`,
+		"email in other case":    `{"username":"bob","password":"x","email":"Alice@Example.com"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			requireError(t, postJSON(t, srv, "/register", body), http.StatusConflict, "conflict")
+		})
+	}
+	assert.Len(t, srv.Emails(), 1, "no email for refused registrations")
+}
+
+func TestMoviesBadRequests(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name, path, contentType, body string
+	}{
+		{"register without content type", "/register", "", `{"username":"a","password":"b","email":"a@example.com"}`},
+		{"register as form", "/register", "application/x-www-form-urlencoded", "username=a&password=b&email=a@example.com"},
+		{"register not JSON", "/register", "application/json", `username=a`},
+		{"register empty body", "/register", "application/json", ``},
+		{"register array", "/register", "application/json", `[]`},
+		{"register null", "/register", "application/json", `null`},
+		{"register trailing data", "/register", "application/json", `{"username":"a","password":"b","email":"a@example.com"} {}`},
+		{"register missing username", "/register", "application/json", `{"password":"b","email":"a@example.com"}`},
+		{"register empty password", "/register", "application/json", `{"username":"a","password":"","email":"a@example.com"}`},
+		{"register missing email", "/register", "application/json", `{"username":"a","password":"b"}`},
+		{"register bad email", "/register", "application/json", `{"username":"a","password":"b","email":"not-an-email"}`},
+		{"register email with name", "/register", "application/json", `{"username":"a","password":"b","email":"A <a@example.com>"}`},
+		{"register number username", "/register", "application/json", `{"username":7,"password":"b","email":"a@example.com"}`},
+		{"verify missing token", "/verify-email", "application/json", `{}`},
+		{"verify token not string", "/verify-email", "application/json", `{"token":true}`},
+		{"login missing password", "/login", "application/json", `{"username":"a"}`},
+		{"login as form", "/login", "application/x-www-form-urlencoded", `username=a&password=b`},
+		{"form login as JSON", "/auth/login", "application/json", `{"username":"a","password":"b"}`},
+		{"form login missing username", "/auth/login", "application/x-www-form-urlencoded", `password=b`},
+		{"reset missing email", "/password/reset", "application/json", `{}`},
+		{"reset bad email", "/password/reset", "application/json", `{"email":"nope"}`},
+		{"confirm missing password", "/password/reset/confirm", "application/json", `{"token":"t"}`},
+		{"confirm missing token", "/password/reset/confirm", "application/json", `{"password":"p"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			requireError(t, send(t, srv, http.MethodPost, tt.path, tt.contentType, tt.body, ""), http.StatusBadRequest, "invalid_request")
+		})
+	}
+
+	t.Run("body too large", func(t *testing.T) {
+		t.Parallel()
+		big := `{"username":"a","password":"b","email":"a@example.com","name":"` + strings.Repeat("x", 70<<10) + `"}`
+		requireError(t, postJSON(t, srv, "/register", big), http.StatusBadRequest, "invalid_request")
+	})
+	t.Run("message does not echo the body", func(t *testing.T) {
+		t.Parallel()
+		a := postJSON(t, srv, "/login", `{"username":"a","password":12345678}`)
+		requireError(t, a, http.StatusBadRequest, "invalid_request")
+		assert.NotContains(t, string(a.body), "12345678")
+	})
+}
+
+func TestMoviesVerifyEmail(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	register(t, srv, "carol", "carol@example.com")
+	tok, ok := srv.VerificationToken("carol@example.com")
+	require.True(t, ok)
+
+	requireError(t, postJSON(t, srv, "/verify-email", `{"token":"vrf_unknown"}`), http.StatusNotFound, "not_found")
+
+	a := postJSON(t, srv, "/verify-email", fmt.Sprintf(`{"token":%q}`, tok))
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.body)
+
+	requireError(t, postJSON(t, srv, "/verify-email", fmt.Sprintf(`{"token":%q}`, tok)), http.StatusNotFound, "not_found")
+
+	login := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"carol","password":%q}`, pw))
+	require.Equal(t, http.StatusOK, login.status)
+	prof := send(t, srv, http.MethodGet, "/user/profile", "", "", login.json(t)["access_token"].(string))
+	require.Equal(t, http.StatusOK, prof.status)
+	assert.Equal(t, true, prof.json(t)["email_verified"])
+}
+
+func TestMoviesLogin(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(30*time.Minute))
+	t.Cleanup(srv.Close)
+	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
+	require.NoError(t, err)
+	_, err = srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
+	require.NoError(t, err)
+
+	form := func(user, pass string) answer {
+		return send(t, srv, http.MethodPost, "/auth/login", "application/x-www-form-urlencoded",
+			url.Values{"username": {user}, "password": {pass}}.Encode(), "")
+	}
+	jsonLogin := func(user, pass string) answer {
+		return postJSON(t, srv, "/login", fmt.Sprintf(`{"username":%q,"password":%q}`, user, pass))
+	}
+
+	t.Run("success", func(t *testing.T) {
+		for name, a := range map[string]answer{
+			"JSON":             jsonLogin("dave", pw),
+			"JSON other case":  jsonLogin("DAVE", pw),
+			"form username":    form("dave", pw),
+			"form email":       form("dave@example.com", pw),
+			"form email upper": form("Dave@Example.COM", pw),
+		} {
+			t.Run(name, func(t *testing.T) {
+				require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)
+				assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
+				m := a.json(t)
+				assert.Equal(t, "bearer", m["token_type"])
+				assert.EqualValues(t, 1800, m["expires_in"])
+				tok := m["access_token"].(string)
+				parts := strings.Split(tok, ".")
+				require.Len(t, parts, 3, "JWT-shaped")
+				payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+				require.NoError(t, err)
+				var claims struct {
+					Sub string `json:"sub"`
+					Iat int64  `json:"iat"`
+					Exp int64  `json:"exp"`
+				}
+				require.NoError(t, json.Unmarshal(payload, &claims))
+				assert.NotEmpty(t, claims.Sub)
+				assert.Equal(t, clock.Now().Unix(), claims.Iat)
+				assert.Equal(t, clock.Now().Add(30*time.Minute).Unix(), claims.Exp)
+			})
+		}
+	})
+
+	t.Run("failures", func(t *testing.T) {
+		tests := []struct {
+			name   string
+			a      answer
+			status int
+			code   string
+		}{
+			{"wrong password", jsonLogin("dave", "wrong"), http.StatusUnauthorized, "invalid_credentials"},
+			{"unknown user", jsonLogin("nobody", pw), http.StatusUnauthorized, "invalid_credentials"},
+			{"JSON login takes no email", jsonLogin("dave@example.com", pw), http.StatusUnauthorized, "invalid_credentials"},
+			{"form wrong password", form("dave@example.com", "wrong"), http.StatusUnauthorized, "invalid_credentials"},
+			{"unverified", jsonLogin("erin", pw), http.StatusForbidden, "email_not_verified"},
+			{"unverified form", form("erin@example.com", pw), http.StatusForbidden, "email_not_verified"},
+			{"unverified wrong password", jsonLogin("erin", "wrong"), http.StatusUnauthorized, "invalid_credentials"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				requireError(t, tt.a, tt.status, tt.code)
+				if tt.status == http.StatusUnauthorized {
+					assert.Equal(t, `Bearer realm="movies"`, tt.a.header.Get("WWW-Authenticate"))
+				}
+			})
+		}
+	})
+}
+
+func TestMoviesBearer(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(time.Minute))
+	t.Cleanup(srv.Close)
+	tok := loginToken(t, srv, "frank")
+
+	get := func(auth string) answer {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/user/profile", nil)
+		require.NoError(t, err)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := srv.HTTPClient().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return answer{resp.StatusCode, resp.Header, data}
+	}
+
+	ok := get("Bearer " + tok)
+	require.Equal(t, http.StatusOK, ok.status)
+	assert.Equal(t, "frank", ok.json(t)["username"])
+	assert.Equal(t, http.StatusOK, get("bearer "+tok).status, "scheme is case-insensitive")
+
+	tests := []struct {
+		name, auth, code, challenge string
+	}{
+		{"missing", "", "invalid_token", `Bearer realm="movies"`},
+		{"basic scheme", "Basic Zm9vOmJhcg==", "invalid_token", `Bearer realm="movies"`},
+		{"empty bearer", "Bearer ", "invalid_token", `Bearer realm="movies"`},
+		{"unknown token", "Bearer eyJ.x.y", "invalid_token",
+			`Bearer realm="movies", error="invalid_token", error_description="the access token or API key is invalid"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := get(tt.auth)
+			requireError(t, a, http.StatusUnauthorized, tt.code)
+			assert.Equal(t, tt.challenge, a.header.Get("WWW-Authenticate"))
+		})
+	}
+
+	t.Run("expired by the clock", func(t *testing.T) {
+		clock.Advance(time.Minute)
+		a := get("Bearer " + tok)
+		requireError(t, a, http.StatusUnauthorized, "token_expired")
+		assert.Equal(t, `Bearer realm="movies", error="invalid_token", error_description="the access token expired"`,
+			a.header.Get("WWW-Authenticate"))
+	})
+}
+
+func TestMoviesExpireTokens(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	tok := loginToken(t, srv, "gina")
+	key := send(t, srv, http.MethodPost, "/user/api-key", "", "", tok)
+	require.Equal(t, http.StatusCreated, key.status)
+
+	srv.ExpireMoviesTokens()
+	requireError(t, send(t, srv, http.MethodGet, "/user/profile", "", "", tok), http.StatusUnauthorized, "token_expired")
+	assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", key.json(t)["api_key"].(string)).status,
+		"API keys do not expire")
+
+	fresh := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"gina","password":%q}`, pw))
+	require.Equal(t, http.StatusOK, fresh.status)
+	assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", fresh.json(t)["access_token"].(string)).status,
+		"tokens issued later work")
+}
+
+func TestMoviesUpdateProfile(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	tok := loginToken(t, srv, "hank")
+	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "ivy", Email: "ivy@example.com", Password: pw})
+	require.NoError(t, err)
+	put := func(body string) answer {
+		return send(t, srv, http.MethodPut, "/user/profile", "application/json", body, tok)
+	}
+
+	a := put(`{"name":"Hank Hill","bio":"Propane."}`)
+	require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)
+	u := a.json(t)
+	assert.Equal(t, "Hank Hill", u["name"])
+	assert.Equal(t, "Propane.", u["bio"])
+	assert.Equal(t, "hank@example.com", u["email"])
+	assert.Equal(t, true, u["email_verified"])
+
+	u = put(`{"bio":"Propane and propane accessories."}`).json(t)
+	assert.Equal(t, "Hank Hill", u["name"], "a field left out stays")
+	assert.Equal(t, "Propane and propane accessories.", u["bio"])
+
+	u = put(`{"email":"HANK@example.com"}`).json(t)
+	assert.Equal(t, "HANK@example.com", u["email"])
+	assert.Equal(t, true, u["email_verified"], "same address in another case stays verified")
+
+	bad := []struct{ name, body, code string }{
+		{"empty object", `{}`, "invalid_request"},
+		{"only unknown fields", `{"age":3}`, "invalid_request"},
+		{"null name", `{"name":null}`, "invalid_request"},
+		{"number bio", `{"bio":5}`, "invalid_request"},
+		{"bad email", `{"email":"nope"}`, "invalid_request"},
+		{"bio too long", `{"bio":"` + strings.Repeat("é", 1001) + `"}`, "invalid_request"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			requireError(t, put(tt.body), http.StatusBadRequest, tt.code)
+		})
+	}
+	t.Run("email taken", func(t *testing.T) {
+		requireError(t, put(`{"email":"Ivy@example.com","name":"Not applied"}`), http.StatusConflict, "conflict")
+	})
+	t.Run("refused updates change nothing", func(t *testing.T) {
+		u := send(t, srv, http.MethodGet, "/user/profile", "", "", tok).json(t)
+		assert.Equal(t, "Hank Hill", u["name"])
+		assert.Equal(t, "HANK@example.com", u["email"])
+	})
+	t.Run("bio of 1000 characters", func(t *testing.T) {
+		bio := strings.Repeat("é", 1000)
+		a := put(`{"bio":"` + bio + `"}`)
+		require.Equal(t, http.StatusOK, a.status)
+		assert.Equal(t, bio, a.json(t)["bio"])
+	})
+	t.Run("unauthenticated", func(t *testing.T) {
+		requireError(t, send(t, srv, http.MethodPut, "/user/profile", "application/json", `{"name":"x"}`, ""), http.StatusUnauthorized, "invalid_token")
+	})
+	t.Run("new email needs verifying", func(t *testing.T) {
+		a := put(`{"email":"hank.hill@example.com"}`)
+		require.Equal(t, http.StatusOK, a.status)
+		assert.Equal(t, false, a.json(t)["email_verified"])
+		vt, ok := srv.VerificationToken("hank.hill@example.com")
+		require.True(t, ok)
+		requireError(t, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"hank","password":%q}`, pw)), http.StatusForbidden, "email_not_verified")
+		assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", tok).status, "the token still works")
+		require.Equal(t, http.StatusNoContent, postJSON(t, srv, "/verify-email", fmt.Sprintf(`{"token":%q}`, vt)).status)
+		assert.Equal(t, http.StatusOK, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"hank","password":%q}`, pw)).status)
+		// The old address is free again.
+		register(t, srv, "hank2", "hank@example.com")
+	})
+}
+
+func TestMoviesAPIKey(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	tok := loginToken(t, srv, "jack")
+
+	requireError(t, send(t, srv, http.MethodGet, "/user/api-key", "", "", tok), http.StatusNotFound, "not_found")
+	requireError(t, send(t, srv, http.MethodPost, "/user/api-key", "", "", ""), http.StatusUnauthorized, "invalid_token")
+
+	a := send(t, srv, http.MethodPost, "/user/api-key", "", "", tok)
+	require.Equal(t, http.StatusCreated, a.status)
+	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
+	k1 := a.json(t)
+	key1 := k1["api_key"].(string)
+	require.NotEmpty(t, key1)
+	_, err := time.Parse(time.RFC3339, k1["created_at"].(string))
+	require.NoError(t, err)
+
+	got := send(t, srv, http.MethodGet, "/user/api-key", "", "", tok)
+	require.Equal(t, http.StatusOK, got.status)
+	assert.Equal(t, key1, got.json(t)["api_key"])
+
+	prof := send(t, srv, http.MethodGet, "/user/profile", "", "", key1)
+	require.Equal(t, http.StatusOK, prof.status)
+	assert.Equal(t, "jack", prof.json(t)["username"])
+
+	// Rotate with the key itself.
+	b := send(t, srv, http.MethodPost, "/user/api-key", "", "", key1)
+	require.Equal(t, http.StatusCreated, b.status)
+	key2 := b.json(t)["api_key"].(string)
+	assert.NotEqual(t, key1, key2)
+
+	old := send(t, srv, http.MethodGet, "/user/profile", "", "", key1)
+	requireError(t, old, http.StatusUnauthorized, "invalid_token")
+	assert.Contains(t, old.header.Get("WWW-Authenticate"), `error="invalid_token"`)
+	assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", key2).status)
+	assert.Equal(t, key2, send(t, srv, http.MethodGet, "/user/api-key", "", "", tok).json(t)["api_key"])
+}
+
+func TestMoviesPasswordReset(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now))
+	t.Cleanup(srv.Close)
+	tok := loginToken(t, srv, "kate")
+	const newPW = "n3w-Passw0rd"
+
+	unknown := postJSON(t, srv, "/password/reset", `{"email":"nobody@example.com"}`)
+	assert.Equal(t, http.StatusAccepted, unknown.status)
+	assert.Empty(t, unknown.body)
+	_, ok := srv.LastEmail("nobody@example.com")
+	assert.False(t, ok, "no email to an unknown address")
+
+	a := postJSON(t, srv, "/password/reset", `{"email":"KATE@example.com"}`)
+	assert.Equal(t, http.StatusAccepted, a.status)
+	assert.Empty(t, a.body)
+	mail, ok := srv.LastEmail("kate@example.com")
+	require.True(t, ok)
+	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
+	rt, ok := srv.ResetToken("kate@example.com")
+	require.True(t, ok)
+	assert.Equal(t, mail.Token, rt)
+
+	confirm := func(token, password string) answer {
+		return postJSON(t, srv, "/password/reset/confirm", fmt.Sprintf(`{"token":%q,"password":%q}`, token, password))
+	}
+	requireError(t, confirm("rst_unknown", newPW), http.StatusNotFound, "not_found")
+
+	c := confirm(rt, newPW)
+	assert.Equal(t, http.StatusNoContent, c.status)
+	assert.Empty(t, c.body)
+	requireError(t, confirm(rt, "again"), http.StatusNotFound, "not_found")
+
+	requireError(t, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"kate","password":%q}`, pw)), http.StatusUnauthorized, "invalid_credentials")
+	requireError(t, send(t, srv, http.MethodGet, "/user/profile", "", "", tok), http.StatusUnauthorized, "invalid_token")
+	assert.Equal(t, http.StatusOK, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"kate","password":%q}`, newPW)).status)
+
+	t.Run("a newer request replaces the older token", func(t *testing.T) {
+		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
+		first, _ := srv.ResetToken("kate@example.com")
+		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
+		second, _ := srv.ResetToken("kate@example.com")
+		require.NotEqual(t, first, second)
+		requireError(t, confirm(first, "x"), http.StatusNotFound, "not_found")
+		assert.Equal(t, http.StatusNoContent, confirm(second, newPW).status)
+	})
+	t.Run("token expires after an hour", func(t *testing.T) {
+		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
+		rt, _ := srv.ResetToken("kate@example.com")
+		clock.Advance(time.Hour)
+		requireError(t, confirm(rt, "x"), http.StatusNotFound, "not_found")
+	})
+}
+
+func TestMoviesWrongMethod(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	a := send(t, srv, http.MethodDelete, "/user/profile", "", "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, a.status)
+	a = send(t, srv, http.MethodGet, "/register", "", "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, a.status)
+}
+
+func TestMoviesConcurrentRegister(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	const n = 16
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"username":"race","password":"p","email":"race%d@example.com"}`, i)
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/register", strings.NewReader(body))
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := srv.HTTPClient().Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for s := range statuses {
+		counts[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: n - 1}, counts)
+}
+
+func TestAddMoviesUser(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+
+	u, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "liz", Email: "liz@example.com", Password: pw, Name: "Liz", Bio: "Hi"})
+	require.NoError(t, err)
+	assert.NotEmpty(t, u.ID)
+	assert.True(t, u.EmailVerified)
+	assert.Equal(t, "Liz", u.Name)
+	assert.Equal(t, "Hi", u.Bio)
+	_, ok := srv.LastEmail("liz@example.com")
+	assert.False(t, ok, "a verified account gets no verification email")
+
+	u, err = srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "max", Email: "max@example.com", Password: pw, Unverified: true})
+	require.NoError(t, err)
+	assert.False(t, u.EmailVerified)
+	_, ok = srv.VerificationToken("max@example.com")
+	assert.True(t, ok)
+
+	for name, mu := range map[string]mediaauthtest.MoviesUser{
+		"taken username": {Username: "liz", Email: "other@example.com", Password: pw},
+		"taken email":    {Username: "other", Email: "liz@example.com", Password: pw},
+		"no password":    {Username: "other", Email: "other@example.com"},
+		"bad email":      {Username: "other", Email: "other", Password: pw},
+	} {
+		_, err := srv.AddMoviesUser(mu)
+		assert.Error(t, err, name)
+	}
+}
+
+func TestMoviesSecretsDoNotPrint(t *testing.T) {
+	t.Parallel()
+	mail := mediaauthtest.Email{To: "a@example.com", Kind: mediaauthtest.EmailVerify, Token: "vrf_secret_token"}
+	user := mediaauthtest.MoviesUser{Username: "a", Email: "a@example.com", Password: "the-password"}
+	var logs strings.Builder
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	logger.Info("values", "mail", mail, "user", user)
+	for _, v := range []any{mail, user, &mail, &user} {
+		out := fmt.Sprintf("%v %+v %#v %s %q", v, v, v, v, v) + logs.String()
+		assert.NotContains(t, out, "vrf_secret_token")
+		assert.NotContains(t, out, "the-password")
+		assert.Contains(t, out, "[REDACTED]")
+	}
+}
