@@ -109,8 +109,11 @@ func classOf(status int) error {
 	return nil
 }
 
-// maxMessageLen bounds APIError.Message.
-const maxMessageLen = 512
+// maxMessageLen bounds APIError.Message and maxCodeLen APIError.Code.
+const (
+	maxMessageLen = 512
+	maxCodeLen    = 64
+)
 
 // APIError is the error every endpoint returns when the server answered with
 // an error status, or with a body the client could not accept. Use errors.As
@@ -336,9 +339,9 @@ func (c *Client) apiError(cl *call, resp *http.Response, data []byte) error {
 	var body errorBody
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &body) == nil {
-		e.Code = rawString(body.Error)
+		e.Code = truncate(rawString(body.Error), maxCodeLen)
 		var n int
-		if len(body.StatusCode) > 0 && json.Unmarshal(body.StatusCode, &n) == nil {
+		if cl.api == APITMDb && len(body.StatusCode) > 0 && json.Unmarshal(body.StatusCode, &n) == nil {
 			e.TMDbCode = n
 		}
 		msg := body.StatusMessage

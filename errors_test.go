@@ -1,0 +1,398 @@
+package mediaauth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// unitOp is one operation of the Movies contract, by its operationId.
+type unitOp struct {
+	method, path string
+	// okBody is the body of the operation's success answer ("" for none).
+	okBody string
+	call   func(context.Context, *mediaauth.Client) error
+}
+
+var unitOps = map[string]unitOp{
+	"register": {http.MethodPost, "/register", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@example.com"})
+		return err
+	}},
+	"verifyEmail": {http.MethodPost, "/verify-email", "", func(ctx context.Context, c *mediaauth.Client) error {
+		return c.VerifyEmail(ctx, "verify-token")
+	}},
+	"login": {http.MethodPost, "/login", unitTokenJSON, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.Login(ctx, "u", "p")
+		return err
+	}},
+	"formLogin": {http.MethodPost, "/auth/login", unitTokenJSON, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.FormLogin(ctx, "u", "p")
+		return err
+	}},
+	"getProfile": {http.MethodGet, "/user/profile", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.Profile(ctx)
+		return err
+	}},
+	"updateProfile": {http.MethodPut, "/user/profile", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("new@example.com")})
+		return err
+	}},
+	"getAPIKey": {http.MethodGet, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.APIKey(ctx)
+		return err
+	}},
+	"generateAPIKey": {http.MethodPost, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
+		_, err := c.GenerateAPIKey(ctx)
+		return err
+	}},
+	"requestPasswordReset": {http.MethodPost, "/password/reset", "", func(ctx context.Context, c *mediaauth.Client) error {
+		return c.RequestPasswordReset(ctx, "e@example.com")
+	}},
+	"confirmPasswordReset": {http.MethodPost, "/password/reset/confirm", "", func(ctx context.Context, c *mediaauth.Client) error {
+		return c.ConfirmPasswordReset(ctx, "reset-token", "new-password")
+	}},
+}
+
+// Challenges of 401 answers.
+const (
+	challengeExpired = `Bearer error="invalid_token", error_description="The access token expired"`
+	challengeInvalid = `Bearer error="invalid_token", error_description="The access token is malformed"`
+)
+
+// unitSentinels is every sentinel an answer may match; each row of the
+// status table says exactly which of them its error matches.
+var unitSentinels = map[string]error{
+	"ErrBadRequest": mediaauth.ErrBadRequest, "ErrUnauthorized": mediaauth.ErrUnauthorized,
+	"ErrForbidden": mediaauth.ErrForbidden, "ErrNotFound": mediaauth.ErrNotFound,
+	"ErrConflict": mediaauth.ErrConflict, "ErrUnprocessable": mediaauth.ErrUnprocessable,
+	"ErrRateLimited": mediaauth.ErrRateLimited, "ErrServer": mediaauth.ErrServer,
+	"ErrInvalidCredentials": mediaauth.ErrInvalidCredentials, "ErrTokenExpired": mediaauth.ErrTokenExpired,
+	"ErrEmailNotVerified": mediaauth.ErrEmailNotVerified, "ErrEmailNotConfirmed": mediaauth.ErrEmailNotConfirmed,
+	"ErrEmailNotFound": mediaauth.ErrEmailNotFound, "ErrNotConfirmed": mediaauth.ErrNotConfirmed,
+	"ErrAuthRequestNotFound": mediaauth.ErrAuthRequestNotFound, "ErrInvalidAPIKey": mediaauth.ErrInvalidAPIKey,
+	"ErrInvalidRequestToken": mediaauth.ErrInvalidRequestToken, "ErrRequestTokenNotApproved": mediaauth.ErrRequestTokenNotApproved,
+	"ErrSessionDenied": mediaauth.ErrSessionDenied, "ErrResponseTooLarge": mediaauth.ErrResponseTooLarge,
+	"ErrMalformedResponse": mediaauth.ErrMalformedResponse, "ErrInsecureTransport": mediaauth.ErrInsecureTransport,
+	"ErrMissingCredentials": mediaauth.ErrMissingCredentials, "ErrNetwork": mediaauth.ErrNetwork,
+}
+
+// moviesStatusRow is one documented answer of one operation.
+type moviesStatusRow struct {
+	op     string
+	status int
+	code   string // the error body's "error" field
+	auth   string // WWW-Authenticate header, if any
+	want   []string
+}
+
+// moviesStatusTable lists, by hand from specs/movies/movies-auth.openapi.yaml,
+// every status of every operation, plus the 401 variants of the protected
+// operations and a few statuses the spec does not list but the client maps.
+var moviesStatusTable = []moviesStatusRow{
+	{op: "register", status: 201},
+	{op: "register", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "register", status: 409, code: "conflict", want: []string{"ErrConflict"}},
+	{op: "register", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "verifyEmail", status: 204},
+	{op: "verifyEmail", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "verifyEmail", status: 404, code: "not_found", want: []string{"ErrNotFound"}},
+	{op: "verifyEmail", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "login", status: 200},
+	{op: "login", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "login", status: 401, code: "invalid_credentials", want: []string{"ErrInvalidCredentials", "ErrUnauthorized"}},
+	{op: "login", status: 403, code: "email_not_verified", want: []string{"ErrEmailNotVerified", "ErrForbidden"}},
+	{op: "login", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "formLogin", status: 200},
+	{op: "formLogin", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "formLogin", status: 401, code: "invalid_credentials", want: []string{"ErrInvalidCredentials", "ErrUnauthorized"}},
+	{op: "formLogin", status: 403, code: "email_not_verified", want: []string{"ErrEmailNotVerified", "ErrForbidden"}},
+	{op: "formLogin", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "getProfile", status: 200},
+	{op: "getProfile", status: 401, code: "invalid_token", auth: challengeInvalid, want: []string{"ErrUnauthorized"}},
+	{op: "getProfile", status: 401, code: "invalid_token", auth: challengeExpired, want: []string{"ErrTokenExpired", "ErrUnauthorized"}},
+	{op: "getProfile", status: 401, code: "token_expired", want: []string{"ErrTokenExpired", "ErrUnauthorized"}},
+	{op: "getProfile", status: 401, code: "invalid_token", auth: `Bearer realm="movies"`, want: []string{"ErrUnauthorized"}},
+	{op: "getProfile", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "updateProfile", status: 200},
+	{op: "updateProfile", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "updateProfile", status: 401, code: "invalid_token", auth: challengeInvalid, want: []string{"ErrUnauthorized"}},
+	{op: "updateProfile", status: 401, code: "invalid_token", auth: challengeExpired, want: []string{"ErrTokenExpired", "ErrUnauthorized"}},
+	{op: "updateProfile", status: 409, code: "conflict", want: []string{"ErrConflict"}},
+	{op: "updateProfile", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "getAPIKey", status: 200},
+	{op: "getAPIKey", status: 401, code: "invalid_token", auth: challengeInvalid, want: []string{"ErrUnauthorized"}},
+	{op: "getAPIKey", status: 401, code: "invalid_token", auth: challengeExpired, want: []string{"ErrTokenExpired", "ErrUnauthorized"}},
+	{op: "getAPIKey", status: 404, code: "not_found", want: []string{"ErrNotFound"}},
+	{op: "getAPIKey", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "generateAPIKey", status: 201},
+	{op: "generateAPIKey", status: 401, code: "invalid_token", auth: challengeInvalid, want: []string{"ErrUnauthorized"}},
+	{op: "generateAPIKey", status: 401, code: "invalid_token", auth: challengeExpired, want: []string{"ErrTokenExpired", "ErrUnauthorized"}},
+	{op: "generateAPIKey", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "requestPasswordReset", status: 202},
+	{op: "requestPasswordReset", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "requestPasswordReset", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	{op: "confirmPasswordReset", status: 204},
+	{op: "confirmPasswordReset", status: 400, code: "invalid_request", want: []string{"ErrBadRequest"}},
+	{op: "confirmPasswordReset", status: 404, code: "not_found", want: []string{"ErrNotFound"}},
+	{op: "confirmPasswordReset", status: 500, code: "server_error", want: []string{"ErrServer"}},
+
+	// Not in the contract, but any server may send them.
+	{op: "getProfile", status: 403, code: "email_not_verified", want: []string{"ErrEmailNotVerified", "ErrForbidden"}},
+	{op: "updateProfile", status: 422, code: "invalid_request", want: []string{"ErrUnprocessable"}},
+	{op: "login", status: 429, code: "rate_limited", want: []string{"ErrRateLimited"}},
+	{op: "register", status: 502, code: "bad_gateway", want: []string{"ErrServer"}},
+	{op: "getProfile", status: 503, code: "unavailable", want: []string{"ErrServer"}},
+	{op: "getProfile", status: 418, code: "teapot"},
+}
+
+// TestMoviesStatuses checks, for every row of moviesStatusTable, exactly
+// which sentinels the error matches and every field of the *APIError.
+func TestMoviesStatuses(t *testing.T) {
+	t.Parallel()
+	for _, row := range moviesStatusTable {
+		name := fmt.Sprintf("%s/%d/%s", row.op, row.status, row.code)
+		if row.auth != "" {
+			name += "/" + strings.Fields(row.auth)[len(strings.Fields(row.auth))-1]
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			op, ok := unitOps[row.op]
+			require.True(t, ok, "unknown operation %q", row.op)
+			c, mt := unitClient(t, mediaauth.WithToken("secret-token-value"))
+			var rec unitRecorder
+			body := op.okBody
+			msg := fmt.Sprintf("message for %s %d", row.op, row.status)
+			hdr := []string{"X-Request-Id", "req-" + strconv.Itoa(row.status)}
+			if row.status >= 300 {
+				body = fmt.Sprintf(`{"error":%q,"message":%q}`, row.code, msg)
+				hdr = append(hdr, "Retry-After", "7")
+			}
+			if row.auth != "" {
+				hdr = append(hdr, "WWW-Authenticate", row.auth)
+			}
+			mt.RegisterResponder(op.method, unitBase+op.path, rec.respond(row.status, body, hdr...))
+
+			err := op.call(t.Context(), c)
+			assert.Len(t, rec.requests(), 1, "one request, no retry")
+			if row.status < 300 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for name, sentinel := range unitSentinels {
+				assert.Equal(t, slices.Contains(row.want, name), errors.Is(err, sentinel), "errors.Is(err, %s) for %v", name, err)
+			}
+			var apiErr *mediaauth.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, mediaauth.APIMovies, apiErr.API)
+			assert.Equal(t, op.method, apiErr.Method)
+			assert.Equal(t, op.path, apiErr.Path)
+			assert.Equal(t, row.status, apiErr.StatusCode)
+			assert.Equal(t, row.code, apiErr.Code)
+			assert.Zero(t, apiErr.TMDbCode)
+			assert.Equal(t, msg, apiErr.Message)
+			assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
+			assert.Equal(t, "req-"+strconv.Itoa(row.status), apiErr.RequestID)
+			assert.Equal(t, row.status == 429 || row.status >= 500, apiErr.Temporary())
+
+			text := err.Error()
+			for _, part := range []string{op.method, op.path, strconv.Itoa(row.status), msg} {
+				assert.Contains(t, text, part)
+			}
+			assert.NotContains(t, text, "secret-token-value")
+		})
+	}
+}
+
+// TestMoviesStatusTableCoversSpec parses the Movies contract and checks that
+// every (operation, status) pair it documents has a row in moviesStatusTable.
+func TestMoviesStatusTableCoversSpec(t *testing.T) {
+	t.Parallel()
+	const specPath = "../shared/specs/movies/movies-auth.openapi.yaml"
+	data, err := os.ReadFile(specPath)
+	if errors.Is(err, os.ErrNotExist) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("contract %s is missing (required when CI=true)", specPath)
+		}
+		t.Skipf("contract %s not found: skipping the status-table coverage check (set CI=true to make this a failure)", specPath)
+	}
+	require.NoError(t, err)
+
+	var spec struct {
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &spec))
+	type operation struct {
+		OperationID string               `yaml:"operationId"`
+		Responses   map[string]yaml.Node `yaml:"responses"`
+	}
+	inSpec := map[string][]int{}
+	for path, item := range spec.Paths {
+		for method, node := range item {
+			switch method {
+			case "get", "put", "post", "delete", "patch", "head", "options":
+			default:
+				continue
+			}
+			var op operation
+			require.NoError(t, node.Decode(&op), "%s %s", method, path)
+			require.NotEmpty(t, op.OperationID, "%s %s has no operationId", method, path)
+			unit, ok := unitOps[op.OperationID]
+			if assert.True(t, ok, "operation %s (%s %s) has no test", op.OperationID, method, path) {
+				assert.Equal(t, strings.ToUpper(method)+" "+path, unit.method+" "+unit.path, op.OperationID)
+			}
+			for code := range op.Responses {
+				status, err := strconv.Atoi(code)
+				require.NoError(t, err, "%s: response %q", op.OperationID, code)
+				inSpec[op.OperationID] = append(inSpec[op.OperationID], status)
+			}
+		}
+	}
+	require.Len(t, inSpec, len(unitOps), "operations in the spec")
+
+	inTable := map[string]bool{}
+	for _, row := range moviesStatusTable {
+		inTable[fmt.Sprintf("%s %d", row.op, row.status)] = true
+	}
+	pairs := 0
+	for op, statuses := range inSpec {
+		for _, status := range statuses {
+			pairs++
+			assert.True(t, inTable[fmt.Sprintf("%s %d", op, status)], "status %d of %s is documented but not in moviesStatusTable", status, op)
+		}
+	}
+	assert.GreaterOrEqual(t, pairs, 40, "the spec lists at least 40 (operation, status) pairs")
+}
+
+// TestAPIErrorBodies checks how error bodies that are not the Movies shape
+// become Message and Code.
+func TestAPIErrorBodies(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 2000)
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		wantCode    string
+		wantMessage string
+	}{
+		{name: "movies", body: `{"error":"not_found","message":"no such key"}`, wantCode: "not_found", wantMessage: "no such key"},
+		{name: "oauth", body: `{"error":"invalid_grant","error_description":"bad password"}`, wantCode: "invalid_grant", wantMessage: "bad password"},
+		{name: "detail", body: `{"detail":"Not authenticated"}`, wantMessage: "Not authenticated"},
+		{name: "tmdb shape", body: `{"success":false,"status_code":34,"status_message":"The resource you requested could not be found."}`, wantMessage: "The resource you requested could not be found."},
+		{name: "tvmaze shape", body: `{"name":"Not Found","message":"Page not found.","code":0,"status":404}`, wantMessage: "Page not found."},
+		{name: "tvmaze name only", body: `{"name":"Not Found","code":0,"status":404}`, wantMessage: "Not Found"},
+		{name: "non-string fields", body: `{"error":{"a":1},"message":42}`},
+		{name: "plain text", contentType: "text/plain", body: "  no such thing\n", wantMessage: "no such thing"},
+		{name: "html", contentType: "text/html", body: "<html><head><title>404 Not Found</title></head><body>x</body></html>", wantMessage: "HTML page: 404 Not Found"},
+		{name: "html no title", contentType: "text/html", body: "<p>nope</p>", wantMessage: "HTML page"},
+		{name: "broken json", body: `{"error":`, wantMessage: `{"error":`},
+		{name: "empty", body: ""},
+		{name: "long code", body: `{"error":"` + strings.Repeat("c", 5000) + `"}`, wantCode: strings.Repeat("c", 64) + "…"},
+		{name: "long message", body: `{"message":"` + long + `"}`, wantMessage: strings.Repeat("é", 256) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := unitClient(t, mediaauth.WithToken("t"))
+			mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", func(*http.Request) (*http.Response, error) {
+				resp := &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}, Body: http.NoBody}
+				resp = responseWithBody(resp, tt.body)
+				if tt.contentType != "" {
+					resp.Header.Set("Content-Type", tt.contentType)
+				}
+				return resp, nil
+			})
+			_, err := c.APIKey(t.Context())
+			var apiErr *mediaauth.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.ErrorIs(t, err, mediaauth.ErrNotFound)
+			assert.Equal(t, tt.wantCode, apiErr.Code)
+			assert.Equal(t, tt.wantMessage, apiErr.Message)
+			assert.Zero(t, apiErr.TMDbCode, "TMDb codes are read from TMDb answers only")
+			assert.LessOrEqual(t, len(err.Error()), 1024)
+		})
+	}
+}
+
+// responseWithBody sets resp's body to body.
+func responseWithBody(resp *http.Response, body string) *http.Response {
+	resp.Body = http.NoBody
+	if body != "" {
+		resp.Body = readCloser{strings.NewReader(body)}
+		resp.ContentLength = int64(len(body))
+	}
+	return resp
+}
+
+type readCloser struct{ *strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// TestAPIErrorRetryAfterDate checks that Retry-After as an HTTP date becomes
+// APIError.RetryAfter.
+func TestAPIErrorRetryAfterDate(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t)
+	var rec unitRecorder
+	date := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusTooManyRequests, `{"error":"rate_limited","message":"slow down"}`, "Retry-After", date))
+	_, err := c.Login(t.Context(), "u", "p")
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.ErrorIs(t, err, mediaauth.ErrRateLimited)
+	assert.InDelta(t, 90, apiErr.RetryAfter.Seconds(), 2)
+	assert.True(t, apiErr.Temporary())
+}
+
+// TestAPIErrorZeroValue checks that an *APIError built by hand prints and
+// unwraps without panicking.
+func TestAPIErrorZeroValue(t *testing.T) {
+	t.Parallel()
+	var e mediaauth.APIError
+	assert.NotPanics(t, func() { _ = e.Error() })
+	assert.Empty(t, e.Unwrap())
+	assert.False(t, e.Temporary())
+	e = mediaauth.APIError{API: mediaauth.APIMovies, Method: "GET", Path: "/x", StatusCode: 404, Message: "gone"}
+	assert.Equal(t, "mediaauth: movies GET /x: 404 Not Found: gone", e.Error())
+	assert.ErrorIs(t, &e, mediaauth.ErrNotFound)
+}
+
+// TestErrorBodyTooLarge checks that an error body above the cap is
+// ErrResponseTooLarge and still matches its status class.
+func TestErrorBodyTooLarge(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t)
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusInternalServerError, `{"message":"`+strings.Repeat("x", 100<<10)+`"}`))
+	_, err := c.Login(t.Context(), "u", "p")
+	assert.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
+	assert.ErrorIs(t, err, mediaauth.ErrServer)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
+	assert.Less(t, len(err.Error()), 1024)
+}
