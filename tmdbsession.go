@@ -169,7 +169,7 @@ func (r *sessionResponse) validate() error {
 // WithTMDbAccessToken to drop it).
 func (c *Client) WithTMDbAPIKey(key string) *Client {
 	if c == nil {
-		return nil
+		return &Client{tmdbAPIKey: key}
 	}
 	cp := *c
 	cp.tmdbAPIKey = key
@@ -182,7 +182,7 @@ func (c *Client) WithTMDbAPIKey(key string) *Client {
 // client shares c's transport, rate limiters and other credentials.
 func (c *Client) WithTMDbAccessToken(token string) *Client {
 	if c == nil {
-		return nil
+		return &Client{tmdbAccess: token}
 	}
 	cp := *c
 	cp.tmdbAccess = token

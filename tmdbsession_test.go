@@ -1,0 +1,897 @@
+package mediaauth_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// Fixtures of the TMDb unit tests.
+const (
+	tmdbUnitBase   = "https://tmdb.test/3"
+	tmdbUnitKey    = "unit-api-key-5ecret"
+	tmdbUnitAccess = "unit-read-access-token-5ecret"
+
+	tmdbUnitToken      = "ff5c7eeb5a8870efe3cd7fc5c282cffd26800ecd"
+	tmdbUnitSession    = "79191836ddaa0da3df76a5ffef6f07ad6ab0c641"
+	tmdbUnitTokenJSON  = `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"` + tmdbUnitToken + `"}`
+	tmdbUnitSessionObj = `{"success":true,"session_id":"` + tmdbUnitSession + `"}`
+	tmdbUnitStatusJSON = `{"success":true,"status_code":1,"status_message":"Success."}`
+	tmdbUnitGuestJSON  = `{"success":true,"guest_session_id":"1ce82ec1223641636ad4a60b07de3581","expires_at":"2016-08-27 16:26:40 UTC"}`
+)
+
+// tmdbUnitExpiry is the time in tmdbUnitTokenJSON.
+var tmdbUnitExpiry = time.Date(2016, 8, 26, 17, 4, 39, 0, time.UTC)
+
+// tmdbSeen is one request as the mocked TMDb saw it.
+type tmdbSeen struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+}
+
+// tmdbLog records the requests that reach its responders.
+type tmdbLog struct {
+	mu   sync.Mutex
+	reqs []tmdbSeen
+}
+
+// reply returns a responder that records the request and answers status
+// with body as application/json, plus the header pairs in hdr.
+func (l *tmdbLog) reply(status int, body string, hdr ...string) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		l.add(req)
+		resp := httpmock.NewStringResponse(status, body)
+		resp.Header.Set("Content-Type", "application/json;charset=utf-8")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			resp.Header.Set(hdr[i], hdr[i+1])
+		}
+		return resp, nil
+	}
+}
+
+func (l *tmdbLog) add(req *http.Request) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = append(l.reqs, tmdbSeen{
+		Method: req.Method, Path: req.URL.Path, Query: req.URL.Query(),
+		Header: req.Header.Clone(), Body: body,
+	})
+}
+
+func (l *tmdbLog) all() []tmdbSeen {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]tmdbSeen(nil), l.reqs...)
+}
+
+// tmdbUnitClient returns a client for tmdbUnitBase whose requests go to the
+// returned httpmock transport, with no credentials, retries off and no
+// client-side rate limit unless opts say otherwise.
+func tmdbUnitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	base := []mediaauth.Option{
+		mediaauth.WithTMDbBaseURL(tmdbUnitBase),
+		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
+		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
+		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
+	}
+	c, err := mediaauth.New(append(base, opts...)...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// tmdbMethod is one TMDb method of the client, for table tests.
+type tmdbMethod struct {
+	name   string
+	method string
+	path   string
+	body   string // the JSON body it must send, "" for none
+	answer string // a success answer
+	call   func(ctx context.Context, c *mediaauth.Client) (any, error)
+}
+
+// tmdbMethods lists every TMDb method that sends a request.
+func tmdbMethods() []tmdbMethod {
+	return []tmdbMethod{
+		{
+			name: "ValidateKey", method: http.MethodGet, path: "/3/authentication", answer: tmdbUnitStatusJSON,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return nil, c.ValidateKey(ctx) },
+		},
+		{
+			name: "CreateRequestToken", method: http.MethodGet, path: "/3/authentication/token/new", answer: tmdbUnitTokenJSON,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.CreateRequestToken(ctx) },
+		},
+		{
+			name: "ValidateRequestTokenWithLogin", method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
+			body:   `{"username":"johnny","password":"pa55-5ecret","request_token":"` + tmdbUnitToken + `"}`,
+			answer: tmdbUnitTokenJSON,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return c.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", tmdbUnitToken)
+			},
+		},
+		{
+			name: "CreateSession", method: http.MethodPost, path: "/3/authentication/session/new",
+			body: `{"request_token":"` + tmdbUnitToken + `"}`, answer: tmdbUnitSessionObj,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return c.CreateSession(ctx, tmdbUnitToken)
+			},
+		},
+		{
+			name: "CreateSessionFromV4Token", method: http.MethodPost, path: "/3/authentication/session/convert/4",
+			body: `{"access_token":"v4-token-5ecret"}`, answer: tmdbUnitSessionObj,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return c.CreateSessionFromV4Token(ctx, "v4-token-5ecret")
+			},
+		},
+		{
+			name: "DeleteSession", method: http.MethodDelete, path: "/3/authentication/session",
+			body: `{"session_id":"` + tmdbUnitSession + `"}`, answer: `{"success":true}`,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return nil, c.DeleteSession(ctx, tmdbUnitSession)
+			},
+		},
+		{
+			name: "CreateGuestSession", method: http.MethodGet, path: "/3/authentication/guest_session/new", answer: tmdbUnitGuestJSON,
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.CreateGuestSession(ctx) },
+		},
+	}
+}
+
+// TestTMDbWireFormat checks method, path, credentials, headers and body of
+// every TMDb method with each way to authenticate: the api_key query
+// parameter only without an access token, Bearer only with one.
+func TestTMDbWireFormat(t *testing.T) {
+	t.Parallel()
+	auths := []struct {
+		name       string
+		opts       []mediaauth.Option
+		wantKey    string
+		wantHeader string
+	}{
+		{"api key", []mediaauth.Option{mediaauth.WithTMDbAPIKey(tmdbUnitKey)}, tmdbUnitKey, ""},
+		{"access token", []mediaauth.Option{mediaauth.WithTMDbAccessToken(tmdbUnitAccess)}, "", "Bearer " + tmdbUnitAccess},
+		{"both: bearer wins", []mediaauth.Option{mediaauth.WithTMDbAPIKey(tmdbUnitKey), mediaauth.WithTMDbAccessToken(tmdbUnitAccess)}, "", "Bearer " + tmdbUnitAccess},
+	}
+	for _, m := range tmdbMethods() {
+		for _, a := range auths {
+			t.Run(m.name+"/"+a.name, func(t *testing.T) {
+				t.Parallel()
+				c, mt := tmdbUnitClient(t, a.opts...)
+				var log tmdbLog
+				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, m.answer))
+
+				_, err := m.call(t.Context(), c)
+				require.NoError(t, err)
+
+				reqs := log.all()
+				require.Len(t, reqs, 1)
+				r := reqs[0]
+				assert.Equal(t, m.method, r.Method)
+				assert.Equal(t, m.path, r.Path)
+				if a.wantKey != "" {
+					assert.Equal(t, url.Values{"api_key": {a.wantKey}}, r.Query, "api_key is the only query parameter")
+				} else {
+					assert.Empty(t, r.Query, "no api_key with an access token")
+				}
+				assert.Equal(t, a.wantHeader, r.Header.Get("Authorization"))
+				assert.Equal(t, "application/json", r.Header.Get("Accept"))
+				assert.Equal(t, mediaauth.DefaultUserAgent, r.Header.Get("User-Agent"))
+				if m.body == "" {
+					assert.Empty(t, r.Body)
+					assert.Empty(t, r.Header.Get("Content-Type"))
+				} else {
+					assert.JSONEq(t, m.body, string(r.Body))
+					assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+				}
+			})
+		}
+	}
+}
+
+// TestTMDbDecoding checks what each method returns from a success answer.
+func TestTMDbDecoding(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	var log tmdbLog
+	for _, m := range tmdbMethods() {
+		mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, m.answer))
+	}
+	ctx := t.Context()
+
+	tok, err := c.CreateRequestToken(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, tmdbUnitToken, tok.Token)
+	assert.Equal(t, tmdbUnitExpiry, tok.ExpiresAt)
+	assert.Equal(t, time.UTC, tok.ExpiresAt.Location())
+	assert.False(t, tok.Expired(tmdbUnitExpiry.Add(-time.Second)))
+	assert.True(t, tok.Expired(tmdbUnitExpiry))
+
+	tok, err = c.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", tmdbUnitToken)
+	require.NoError(t, err)
+	assert.Equal(t, &mediaauth.RequestToken{Token: tmdbUnitToken, ExpiresAt: tmdbUnitExpiry}, tok)
+
+	sess, err := c.CreateSession(ctx, tmdbUnitToken)
+	require.NoError(t, err)
+	assert.Equal(t, &mediaauth.Session{ID: tmdbUnitSession}, sess)
+
+	sess, err = c.CreateSessionFromV4Token(ctx, "v4-token-5ecret")
+	require.NoError(t, err)
+	assert.Equal(t, tmdbUnitSession, sess.ID)
+
+	require.NoError(t, c.ValidateKey(ctx))
+	require.NoError(t, c.DeleteSession(ctx, tmdbUnitSession))
+}
+
+// TestTMDbMalformedAnswers checks that a 200 the contract does not allow is
+// ErrMalformedResponse, never a zero value.
+func TestTMDbMalformedAnswers(t *testing.T) {
+	t.Parallel()
+	type row struct {
+		name   string
+		method string // "" means every method
+		answer string
+	}
+	rows := []row{
+		{"success false", "", `{"success":false,"status_code":1,"status_message":"x","request_token":"t","session_id":"s","guest_session_id":"g","expires_at":"2016-08-26 17:04:39 UTC"}`},
+		{"not JSON", "", `<html>oops</html>`},
+		{"empty", "", ``},
+		{"array", "", `[]`},
+		{"token: RFC 3339 expires_at", "CreateRequestToken", `{"success":true,"expires_at":"2016-08-26T17:04:39Z","request_token":"t"}`},
+		{"token: other zone", "CreateRequestToken", `{"success":true,"expires_at":"2016-08-26 17:04:39 PST","request_token":"t"}`},
+		{"token: no zone", "CreateRequestToken", `{"success":true,"expires_at":"2016-08-26 17:04:39","request_token":"t"}`},
+		{"token: bad month", "CreateRequestToken", `{"success":true,"expires_at":"2016-13-26 17:04:39 UTC","request_token":"t"}`},
+		{"token: empty expires_at", "CreateRequestToken", `{"success":true,"expires_at":"","request_token":"t"}`},
+		{"token: no expires_at", "CreateRequestToken", `{"success":true,"request_token":"t"}`},
+		{"token: number expires_at", "CreateRequestToken", `{"success":true,"expires_at":1472231079,"request_token":"t"}`},
+		{"token: no request_token", "CreateRequestToken", `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC"}`},
+		{"token: no success", "CreateRequestToken", `{"expires_at":"2016-08-26 17:04:39 UTC","request_token":"t"}`},
+		{"login: no request_token", "ValidateRequestTokenWithLogin", `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC"}`},
+		{"login: bad expires_at", "ValidateRequestTokenWithLogin", `{"success":true,"expires_at":"tomorrow","request_token":"t"}`},
+		{"session: no session_id", "CreateSession", `{"success":true}`},
+		{"session: no success", "CreateSession", `{"session_id":"s"}`},
+		{"convert: no session_id", "CreateSessionFromV4Token", `{"success":true,"session_id":""}`},
+		{"delete: no success", "DeleteSession", `{}`},
+		{"guest: no id", "CreateGuestSession", `{"success":true,"expires_at":"2016-08-27 16:26:40 UTC"}`},
+		{"guest: bad expires_at", "CreateGuestSession", `{"success":true,"guest_session_id":"g","expires_at":"2016-08-27 16:26:40 +0000"}`},
+		{"guest: no success", "CreateGuestSession", `{"guest_session_id":"g","expires_at":"2016-08-27 16:26:40 UTC"}`},
+	}
+	for _, r := range rows {
+		for _, m := range tmdbMethods() {
+			if r.method != "" && r.method != m.name {
+				continue
+			}
+			if m.name == "ValidateKey" && r.name == "array" {
+				continue // decoding [] into the Status object fails too, but keep the rows simple
+			}
+			t.Run(r.name+"/"+m.name, func(t *testing.T) {
+				t.Parallel()
+				c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+				var log tmdbLog
+				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, r.answer))
+				out, err := m.call(t.Context(), c)
+				require.ErrorIs(t, err, mediaauth.ErrMalformedResponse)
+				var apiErr *mediaauth.APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, http.StatusOK, apiErr.StatusCode)
+				assert.Equal(t, mediaauth.APITMDb, apiErr.API)
+				assert.True(t, isNilResult(out), "no result with an error, got %v", out)
+				assert.NotContains(t, err.Error(), tmdbUnitKey)
+			})
+		}
+	}
+}
+
+// isNilResult reports whether a method's result is nil (or it has none).
+func isNilResult(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case *mediaauth.RequestToken:
+		return x == nil
+	case *mediaauth.Session:
+		return x == nil
+	case *mediaauth.GuestSession:
+		return x == nil
+	}
+	return false
+}
+
+// tmdbPublishedCodes is TMDb's published table of status codes: code, HTTP
+// status and message (https://developer.themoviedb.org/docs/errors).
+var tmdbPublishedCodes = []struct {
+	code    int
+	status  int
+	message string
+}{
+	{1, 200, "Success."},
+	{2, 501, "Invalid service: this service does not exist."},
+	{3, 401, "Authentication failed: You do not have permissions to access the service."},
+	{4, 405, "Invalid format: This service doesn't exist in that format."},
+	{5, 422, "Invalid parameters: Your request parameters are incorrect."},
+	{6, 404, "Invalid id: The pre-requisite id is invalid or not found."},
+	{7, 401, "Invalid API key: You must be granted a valid key."},
+	{8, 403, "Duplicate entry: The data you tried to submit already exists."},
+	{9, 503, "Service offline: This service is temporarily offline, try again later."},
+	{10, 401, "Suspended API key: Access to your account has been suspended, contact TMDB."},
+	{11, 500, "Internal error: Something went wrong, contact TMDB."},
+	{12, 201, "The item/record was updated successfully."},
+	{13, 200, "The item/record was deleted successfully."},
+	{14, 401, "Authentication failed."},
+	{15, 500, "Failed."},
+	{16, 401, "Device denied."},
+	{17, 401, "Session denied."},
+	{18, 400, "Validation failed."},
+	{19, 406, "Invalid accept header."},
+	{20, 422, "Invalid date range: Should be a range no longer than 14 days."},
+	{21, 200, "Entry not found: The item you are trying to edit cannot be found."},
+	{22, 400, "Invalid page: Pages start at 1 and max at 500."},
+	{23, 400, "Invalid date: Format needs to be YYYY-MM-DD."},
+	{24, 504, "Your request to the backend server timed out. Try again."},
+	{25, 429, "Your request count (#) is over the allowed limit of (40)."},
+	{26, 400, "You must provide a username and password."},
+	{27, 400, "Too many append to response objects: The maximum number of remote calls is 20."},
+	{28, 400, "Invalid timezone: Please consult the documentation for a valid timezone."},
+	{29, 400, "You must confirm this action: Please provide a confirm=true parameter."},
+	{30, 401, "Invalid username and/or password: You did not provide a valid login."},
+	{31, 401, "Account disabled: Your account is no longer active. Contact TMDB if this is an error."},
+	{32, 401, "Email not verified: Your email address has not been verified."},
+	{33, 401, "Invalid request token: The request token is either expired or invalid."},
+	{34, 404, "The resource you requested could not be found."},
+	{35, 401, "Invalid token."},
+	{36, 401, "This token hasn't been granted write permission by the user."},
+	{37, 404, "The requested session could not be found."},
+	{38, 401, "You don't have permission to edit this resource."},
+	{39, 401, "This resource is private."},
+	{40, 200, "Nothing to update."},
+	{41, 422, "This request token hasn't been approved by the user."},
+	{42, 405, "This request method is not supported for this resource."},
+	{43, 502, "Couldn't connect to the backend server."},
+	{44, 500, "The ID is invalid."},
+	{45, 403, "This user has been suspended."},
+	{46, 503, "The API is undergoing maintenance. Try again later."},
+	{47, 400, "The input is not valid."},
+}
+
+// tmdbCodeSentinels are the codes with a sentinel of their own.
+var tmdbCodeSentinels = map[int]error{
+	6:  mediaauth.ErrNotFound,
+	7:  mediaauth.ErrInvalidAPIKey,
+	10: mediaauth.ErrInvalidAPIKey,
+	17: mediaauth.ErrSessionDenied,
+	25: mediaauth.ErrRateLimited,
+	30: mediaauth.ErrInvalidCredentials,
+	32: mediaauth.ErrEmailNotVerified,
+	33: mediaauth.ErrInvalidRequestToken,
+	34: mediaauth.ErrNotFound,
+	37: mediaauth.ErrNotFound,
+	41: mediaauth.ErrRequestTokenNotApproved,
+}
+
+// tmdbStatusClass is the class sentinel of an HTTP status; 405 and 406 have
+// none.
+func tmdbStatusClass(status int) error {
+	switch {
+	case status == 400:
+		return mediaauth.ErrBadRequest
+	case status == 401:
+		return mediaauth.ErrUnauthorized
+	case status == 403:
+		return mediaauth.ErrForbidden
+	case status == 404:
+		return mediaauth.ErrNotFound
+	case status == 422:
+		return mediaauth.ErrUnprocessable
+	case status == 429:
+		return mediaauth.ErrRateLimited
+	case status >= 500:
+		return mediaauth.ErrServer
+	}
+	return nil
+}
+
+// TestTMDbCodeTable sends every code of TMDb's published table (1-47) with
+// its HTTP status and checks the error: APIError fields, the code's own
+// sentinel and the class of its status. Codes TMDb answers with a 2xx
+// status are not errors: the call succeeds.
+func TestTMDbCodeTable(t *testing.T) {
+	t.Parallel()
+	require.Len(t, tmdbPublishedCodes, 47)
+	specific := []error{
+		mediaauth.ErrInvalidAPIKey, mediaauth.ErrSessionDenied, mediaauth.ErrInvalidCredentials,
+		mediaauth.ErrEmailNotVerified, mediaauth.ErrInvalidRequestToken, mediaauth.ErrRequestTokenNotApproved,
+	}
+	for i, row := range tmdbPublishedCodes {
+		require.Equal(t, i+1, row.code)
+		t.Run(strconv.Itoa(row.code), func(t *testing.T) {
+			t.Parallel()
+			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+			success := row.status < 300
+			body := fmt.Sprintf(`{"success":%t,"status_code":%d,"status_message":%q}`, success, row.code, row.message)
+			var log tmdbLog
+			mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.reply(row.status, body))
+
+			err := c.ValidateKey(t.Context())
+			require.Len(t, log.all(), 1, "retries are off")
+			if success {
+				require.NoError(t, err, "a 2xx answer is not an error")
+				return
+			}
+			require.Error(t, err)
+			var apiErr *mediaauth.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, mediaauth.APITMDb, apiErr.API)
+			assert.Equal(t, http.MethodGet, apiErr.Method)
+			assert.Equal(t, "/authentication", apiErr.Path)
+			assert.Equal(t, row.status, apiErr.StatusCode)
+			assert.Equal(t, row.code, apiErr.TMDbCode)
+			assert.Equal(t, row.message, apiErr.Message)
+			assert.Contains(t, err.Error(), "TMDb code "+strconv.Itoa(row.code))
+			assert.NotContains(t, err.Error(), tmdbUnitKey)
+
+			want := tmdbCodeSentinels[row.code]
+			if want != nil {
+				assert.ErrorIs(t, err, want)
+			}
+			if class := tmdbStatusClass(row.status); class != nil {
+				assert.ErrorIs(t, err, class, "class of HTTP %d", row.status)
+			}
+			for _, s := range specific {
+				if s != want {
+					assert.NotErrorIs(t, err, s)
+				}
+			}
+			assert.NotErrorIs(t, err, mediaauth.ErrMalformedResponse)
+			assert.Equal(t, row.status == 429 || row.status >= 500, apiErr.Temporary())
+		})
+	}
+}
+
+// TestTMDbErrorWithoutBody checks that an error status without TMDb's body
+// still maps to its class.
+func TestTMDbErrorWithoutBody(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
+		httpmock.NewStringResponder(http.StatusUnauthorized, "<html><title>Denied</title></html>"))
+	_, err := c.CreateSession(t.Context(), tmdbUnitToken)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Zero(t, apiErr.TMDbCode)
+	assert.Equal(t, "/authentication/session/new", apiErr.Path)
+}
+
+// TestTMDbMissingCredentials checks that every method without an API key or
+// access token fails before any request.
+func TestTMDbMissingCredentials(t *testing.T) {
+	t.Parallel()
+	for _, m := range tmdbMethods() {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := tmdbUnitClient(t)
+			out, err := m.call(t.Context(), c)
+			require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+			assert.Contains(t, err.Error(), "WithTMDbAPIKey")
+			assert.True(t, isNilResult(out))
+			assert.Zero(t, mt.GetTotalCallCount())
+		})
+	}
+}
+
+// TestTMDbInputValidation checks that empty arguments fail before any request.
+func TestTMDbInputValidation(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	ctx := t.Context()
+	calls := map[string]func() error{
+		"login no username": func() error {
+			_, err := c.ValidateRequestTokenWithLogin(ctx, "", "pw", tmdbUnitToken)
+			return err
+		},
+		"login no password": func() error {
+			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", "", tmdbUnitToken)
+			return err
+		},
+		"login no token": func() error {
+			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", "pw", "")
+			return err
+		},
+		"session no token": func() error {
+			_, err := c.CreateSession(ctx, "")
+			return err
+		},
+		"convert no token": func() error {
+			_, err := c.CreateSessionFromV4Token(ctx, "")
+			return err
+		},
+		"delete no id":                  func() error { return c.DeleteSession(ctx, "") },
+		"LoginSession no user":          func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
+		"LoginSession no pass":          func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
+		"nil client":                    func() error { return (*mediaauth.Client)(nil).ValidateKey(ctx) },
+		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).WithTMDbAPIKey("k").ValidateKey(ctx) },
+		"zero client":                   func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
+		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).WithTMDbAccessToken("k").ValidateKey(ctx) },
+	}
+	for name, call := range calls {
+		err := call()
+		require.Error(t, err, name)
+		if strings.Contains(name, "client") {
+			continue
+		}
+		assert.ErrorIs(t, err, mediaauth.ErrBadRequest, name)
+	}
+	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// TestTMDbAuthenticateURL checks the approval page URL, which needs no request.
+func TestTMDbAuthenticateURL(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t)
+	tests := []struct {
+		token, redirect, want string
+	}{
+		{tmdbUnitToken, "", "https://www.themoviedb.org/authenticate/" + tmdbUnitToken},
+		{tmdbUnitToken, "https://app.example/cb?x=1&y=a b",
+			"https://www.themoviedb.org/authenticate/" + tmdbUnitToken + "?redirect_to=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3Da+b"},
+		{"a/b?c", "", "https://www.themoviedb.org/authenticate/a%2Fb%3Fc"},
+	}
+	for _, tt := range tests {
+		got := c.AuthenticateURL(tt.token, tt.redirect)
+		assert.Equal(t, tt.want, got)
+		u, err := url.Parse(got)
+		require.NoError(t, err)
+		assert.Equal(t, tt.redirect, u.Query().Get("redirect_to"))
+	}
+	assert.Equal(t, "https://www.themoviedb.org/authenticate/x", (*mediaauth.Client)(nil).AuthenticateURL("x", ""))
+	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// TestTMDbDerivedClients checks c.WithTMDbAPIKey and c.WithTMDbAccessToken:
+// the derived client sends its own credentials, leaves c unchanged and
+// shares c's rate limiter.
+func TestTMDbDerivedClients(t *testing.T) {
+	t.Parallel()
+	// One request every 100 ms, no burst beyond one.
+	c, mt := tmdbUnitClient(t, mediaauth.WithRateLimit(mediaauth.APITMDb, 10, 1))
+	var log tmdbLog
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.reply(http.StatusOK, tmdbUnitStatusJSON))
+	ctx := t.Context()
+
+	require.ErrorIs(t, c.ValidateKey(ctx), mediaauth.ErrMissingCredentials)
+
+	withKey := c.WithTMDbAPIKey(tmdbUnitKey)
+	withBoth := withKey.WithTMDbAccessToken(tmdbUnitAccess)
+	backToKey := withBoth.WithTMDbAccessToken("")
+
+	start := time.Now()
+	require.NoError(t, withKey.ValidateKey(ctx))
+	require.NoError(t, withBoth.ValidateKey(ctx))
+	require.NoError(t, backToKey.ValidateKey(ctx))
+	elapsed := time.Since(start)
+
+	reqs := log.all()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, tmdbUnitKey, reqs[0].Query.Get("api_key"))
+	assert.Empty(t, reqs[0].Header.Get("Authorization"))
+	assert.Empty(t, reqs[1].Query)
+	assert.Equal(t, "Bearer "+tmdbUnitAccess, reqs[1].Header.Get("Authorization"))
+	assert.Equal(t, tmdbUnitKey, reqs[2].Query.Get("api_key"))
+	assert.Empty(t, reqs[2].Header.Get("Authorization"))
+
+	// Three requests through one shared 10/s limiter with burst 1.
+	assert.GreaterOrEqual(t, elapsed, 180*time.Millisecond, "derived clients share the limiter")
+	require.ErrorIs(t, c.ValidateKey(ctx), mediaauth.ErrMissingCredentials, "c is unchanged")
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitKey)
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitAccess)
+}
+
+// TestTMDbDefaultRateLimit checks that the default limiter keeps TMDb under
+// 40 requests per second: after the initial burst of at most 40, 10 more
+// requests take at least 10/40 s.
+func TestTMDbDefaultRateLimit(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	c, err := mediaauth.New(
+		mediaauth.WithTMDbBaseURL(tmdbUnitBase),
+		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
+		mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+	)
+	require.NoError(t, err)
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication",
+		httpmock.NewStringResponder(http.StatusOK, tmdbUnitStatusJSON).HeaderSet(http.Header{"Content-Type": {"application/json"}}))
+
+	const n, limit, burst = 50, 40, 40
+	start := time.Now()
+	for range n {
+		require.NoError(t, c.ValidateKey(t.Context()))
+	}
+	elapsed := time.Since(start)
+	minimum := time.Duration(n-burst) * time.Second / limit
+	assert.GreaterOrEqual(t, elapsed, minimum-10*time.Millisecond,
+		"%d requests in %s: faster than %d per second", n, elapsed, limit)
+	assert.Less(t, elapsed, 3*time.Second)
+	assert.Equal(t, n, mt.GetTotalCallCount())
+}
+
+// TestTMDbRetries checks the retry policy: 429 (code 25) is retried for GETs
+// and POSTs, honouring Retry-After within WithRetry's bounds; a 500 is
+// retried for GET and DELETE but not for POSTs, which the server may have
+// acted on; 503 with Retry-After is retried for POSTs.
+func TestTMDbRetries(t *testing.T) {
+	t.Parallel()
+	const rateLimited = `{"success":false,"status_code":25,"status_message":"Your request count (#) is over the allowed limit of (40)."}`
+	const internal = `{"success":false,"status_code":11,"status_message":"Internal error: Something went wrong, contact TMDB."}`
+	const offline = `{"success":false,"status_code":9,"status_message":"Service offline: This service is temporarily offline, try again later."}`
+	tests := []struct {
+		name      string
+		method    string // name in tmdbMethods
+		status    int
+		body      string
+		hdr       []string
+		wantCalls int
+	}{
+		{"GET 429 retried", "CreateRequestToken", 429, rateLimited, []string{"Retry-After", "0"}, 2},
+		{"guest GET 429 retried", "CreateGuestSession", 429, rateLimited, nil, 2},
+		{"POST 429 retried", "CreateSession", 429, rateLimited, []string{"Retry-After", "0"}, 2},
+		{"login POST 429 retried", "ValidateRequestTokenWithLogin", 429, rateLimited, nil, 2},
+		{"DELETE 429 retried", "DeleteSession", 429, rateLimited, nil, 2},
+		{"GET 500 retried", "CreateRequestToken", 500, internal, nil, 2},
+		{"DELETE 500 retried", "DeleteSession", 500, internal, nil, 2},
+		{"POST 500 not retried", "CreateSession", 500, internal, nil, 1},
+		{"convert POST 500 not retried", "CreateSessionFromV4Token", 500, internal, nil, 1},
+		{"POST 503 without Retry-After not retried", "CreateSession", 503, offline, nil, 1},
+		{"POST 503 with Retry-After retried", "CreateSession", 503, offline, []string{"Retry-After", "0"}, 2},
+		{"POST 401 not retried", "CreateSession", 401, `{"success":false,"status_code":7,"status_message":"x"}`, nil, 1},
+	}
+	byName := map[string]tmdbMethod{}
+	for _, m := range tmdbMethods() {
+		byName[m.name] = m
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := byName[tt.method]
+			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+				mediaauth.WithRetry(3, time.Millisecond, 5*time.Millisecond))
+			var log tmdbLog
+			mt.RegisterResponder(m.method, "https://tmdb.test"+m.path,
+				log.reply(tt.status, tt.body, tt.hdr...).Then(log.reply(http.StatusOK, m.answer)))
+			_, err := m.call(t.Context(), c)
+			reqs := log.all()
+			require.Len(t, reqs, tt.wantCalls)
+			if tt.wantCalls == 2 {
+				require.NoError(t, err)
+				assert.Equal(t, reqs[0].Body, reqs[1].Body, "a retry sends the same body")
+				assert.Equal(t, reqs[0].Query, reqs[1].Query)
+				return
+			}
+			var apiErr *mediaauth.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.status, apiErr.StatusCode)
+		})
+	}
+}
+
+// TestTMDbRetryAfterBounds checks that a 429's Retry-After is honoured up to
+// WithRetry's maximum wait, and that after the last retry the caller gets
+// the typed error with the code and the wait the server asked for.
+func TestTMDbRetryAfterBounds(t *testing.T) {
+	t.Parallel()
+	const rateLimited = `{"success":false,"status_code":25,"status_message":"Your request count (#) is over the allowed limit of (40)."}`
+
+	t.Run("capped by maxWait", func(t *testing.T) {
+		t.Parallel()
+		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+			mediaauth.WithRetry(2, time.Millisecond, 100*time.Millisecond))
+		var log tmdbLog
+		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
+			log.reply(429, rateLimited, "Retry-After", "30").Then(log.reply(http.StatusOK, tmdbUnitTokenJSON)))
+		start := time.Now()
+		tok, err := c.CreateRequestToken(t.Context())
+		elapsed := time.Since(start)
+		require.NoError(t, err)
+		assert.Equal(t, tmdbUnitToken, tok.Token)
+		assert.GreaterOrEqual(t, elapsed, 100*time.Millisecond, "waited for Retry-After up to maxWait")
+		assert.Less(t, elapsed, 5*time.Second, "Retry-After: 30 is capped at maxWait")
+	})
+
+	t.Run("honoured below maxWait", func(t *testing.T) {
+		t.Parallel()
+		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+			mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
+		var log tmdbLog
+		mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
+			log.reply(429, rateLimited, "Retry-After", "1").Then(log.reply(http.StatusOK, tmdbUnitSessionObj)))
+		start := time.Now()
+		_, err := c.CreateSession(t.Context(), tmdbUnitToken)
+		elapsed := time.Since(start)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond, "waited the second Retry-After asked for")
+		assert.Len(t, log.all(), 2)
+	})
+
+	t.Run("exhausted", func(t *testing.T) {
+		t.Parallel()
+		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+			mediaauth.WithRetry(2, time.Millisecond, 2*time.Millisecond))
+		var log tmdbLog
+		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
+			log.reply(429, rateLimited, "Retry-After", "7"))
+		_, err := c.CreateRequestToken(t.Context())
+		require.ErrorIs(t, err, mediaauth.ErrRateLimited)
+		var apiErr *mediaauth.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, 25, apiErr.TMDbCode)
+		assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
+		assert.True(t, apiErr.Temporary())
+		assert.Len(t, log.all(), 3, "first attempt and two retries")
+	})
+
+	t.Run("context cancels the wait", func(t *testing.T) {
+		t.Parallel()
+		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+			mediaauth.WithRetry(2, time.Millisecond, time.Minute))
+		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
+			httpmock.NewStringResponder(429, rateLimited).HeaderAdd(http.Header{"Retry-After": {"60"}}))
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := c.CreateRequestToken(ctx)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Less(t, time.Since(start), 5*time.Second)
+	})
+}
+
+// TestTMDbLoginSession checks the three calls of LoginSession, in order,
+// each with the token of the one before.
+func TestTMDbLoginSession(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAccessToken(tmdbUnitAccess))
+	var log tmdbLog
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
+		log.reply(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"fresh"}`))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
+		log.reply(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"approved"}`))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
+		log.reply(http.StatusOK, tmdbUnitSessionObj))
+
+	sess, err := c.LoginSession(t.Context(), "johnny", "pa55-5ecret")
+	require.NoError(t, err)
+	assert.Equal(t, tmdbUnitSession, sess.ID)
+
+	reqs := log.all()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, "/3/authentication/token/new", reqs[0].Path)
+	assert.Equal(t, "/3/authentication/token/validate_with_login", reqs[1].Path)
+	assert.JSONEq(t, `{"username":"johnny","password":"pa55-5ecret","request_token":"fresh"}`, string(reqs[1].Body))
+	assert.Equal(t, "/3/authentication/session/new", reqs[2].Path)
+	assert.JSONEq(t, `{"request_token":"approved"}`, string(reqs[2].Body))
+	for _, r := range reqs {
+		assert.Equal(t, "Bearer "+tmdbUnitAccess, r.Header.Get("Authorization"))
+	}
+}
+
+// TestTMDbLoginSessionStops checks that LoginSession stops at the first
+// failing step and returns its typed error.
+func TestTMDbLoginSessionStops(t *testing.T) {
+	t.Parallel()
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	var log tmdbLog
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new", log.reply(http.StatusOK, tmdbUnitTokenJSON))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
+		log.reply(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new", log.reply(http.StatusOK, tmdbUnitSessionObj))
+
+	sess, err := c.LoginSession(t.Context(), "johnny", "wrong-5ecret")
+	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
+	assert.Nil(t, sess)
+	assert.Len(t, log.all(), 2, "no session/new after a refused login")
+	assert.NotContains(t, err.Error(), "wrong-5ecret")
+	assert.NotContains(t, err.Error(), tmdbUnitToken)
+}
+
+// TestTMDbSecretsNeverPrinted checks that request tokens, sessions, guest
+// sessions and errors never show a secret in fmt or slog output.
+func TestTMDbSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	values := []struct {
+		v      any
+		secret string
+		name   string
+	}{
+		{mediaauth.RequestToken{Token: "rt-5ecret", ExpiresAt: tmdbUnitExpiry}, "rt-5ecret", "RequestToken"},
+		{&mediaauth.RequestToken{Token: "rt-5ecret"}, "rt-5ecret", "RequestToken"},
+		{mediaauth.Session{ID: "sess-5ecret"}, "sess-5ecret", "Session"},
+		{&mediaauth.Session{ID: "sess-5ecret"}, "sess-5ecret", "Session"},
+		{mediaauth.GuestSession{ID: "guest-5ecret", ExpiresAt: tmdbUnitExpiry}, "guest-5ecret", "GuestSession"},
+		{&mediaauth.GuestSession{ID: "guest-5ecret"}, "guest-5ecret", "GuestSession"},
+	}
+	for _, v := range values {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%T %v"} {
+			out := fmt.Sprintf(verb, v.v)
+			assert.NotContains(t, out, v.secret, verb)
+			assert.Contains(t, out, v.name)
+		}
+		assert.Contains(t, fmt.Sprint(v.v), "[REDACTED]")
+		var buf bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&buf, nil))
+		logger.Info("value", "v", v.v)
+		assert.NotContains(t, buf.String(), v.secret)
+		buf.Reset()
+		slog.New(slog.NewTextHandler(&buf, nil)).Info("value", "v", v.v)
+		assert.NotContains(t, buf.String(), v.secret)
+	}
+	assert.Contains(t, mediaauth.RequestToken{ExpiresAt: tmdbUnitExpiry}.String(), "2016-08-26T17:04:39Z")
+	assert.Contains(t, mediaauth.Session{}.String(), `ID:""`, "an empty id shows as empty")
+}
+
+// TestTMDbErrorsHideCredentials checks that network errors and logs of a
+// client with an API key do not show the key (it travels in the query).
+func TestTMDbErrorsHideCredentials(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&tmdbSyncWriter{mu: &mu, w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey), mediaauth.WithLogger(logger))
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
+		httpmock.NewErrorResponder(errors.New("connection reset by peer")))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
+		httpmock.NewStringResponder(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
+
+	_, err := c.CreateRequestToken(t.Context())
+	require.ErrorIs(t, err, mediaauth.ErrNetwork)
+	assert.NotContains(t, err.Error(), tmdbUnitKey)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), tmdbUnitKey)
+
+	_, err = c.ValidateRequestTokenWithLogin(t.Context(), "johnny", "pa55-5ecret", tmdbUnitToken)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
+	for _, secret := range []string{tmdbUnitKey, "pa55-5ecret", tmdbUnitToken} {
+		assert.NotContains(t, err.Error(), secret)
+	}
+
+	mu.Lock()
+	logged := logBuf.String()
+	mu.Unlock()
+	assert.NotEmpty(t, logged)
+	for _, secret := range []string{tmdbUnitKey, "pa55-5ecret", tmdbUnitToken} {
+		assert.NotContains(t, logged, secret)
+	}
+}
+
+// tmdbSyncWriter serializes writes to w.
+type tmdbSyncWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (s *tmdbSyncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
