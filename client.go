@@ -198,7 +198,7 @@ func (s *shared) newSender(api API, mode retryMode, cfg config) *retryablehttp.C
 		Backoff:      s.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		// Every retry waits on the API's rate limiter like a first attempt.
-		PrepareRetry: func(req *http.Request) error { return (*limiter).Wait(req.Context()) },
+		PrepareRetry: func(req *http.Request) error { return waitLimit(req.Context(), *limiter) },
 	}
 	if s.logger != nil {
 		logger := s.logger
@@ -286,6 +286,20 @@ func jitterBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 		return minWait
 	}
 	return minWait + time.Duration(rand.Int64N(int64(upper-minWait)+1))
+}
+
+// waitLimit waits on an API's rate limiter. A wait that would pass the
+// context's deadline fails at once, as rate.Limiter does, but with an error
+// that wraps context.DeadlineExceeded like the deadline itself would.
+func waitLimit(ctx context.Context, lim *rate.Limiter) error {
+	err := lim.Wait(ctx)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); ok && lim.Burst() > 0 {
+		return fmt.Errorf("client-side rate limit: the wait would pass the deadline: %w", context.DeadlineExceeded)
+	}
+	return err
 }
 
 // refuseDowngrade follows up to 10 redirects, never from https to http.
@@ -464,8 +478,11 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	}
 
 	// Rate limit, then send.
-	if err := s.limiters[idx].Wait(ctx); err != nil {
-		return c.transportError(ctx, cl, err)
+	if err := waitLimit(ctx, s.limiters[idx]); err != nil {
+		if ctx.Err() != nil {
+			return c.transportError(ctx, cl, err)
+		}
+		return fmt.Errorf("mediaauth: %s %s %s: %w", cl.api, cl.method, cl.path, err)
 	}
 	var start time.Time
 	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)

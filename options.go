@@ -104,7 +104,8 @@ func WithTMDbBaseURL(rawURL string) Option {
 func (c *config) setBase(api API, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("mediaauth: %s base URL: %w", api.name(), err)
+		// stripURL: the parse error quotes the URL, password included.
+		return fmt.Errorf("mediaauth: %s base URL: %w", api.name(), stripURL(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("mediaauth: %s base URL %q: scheme must be http or https", api.name(), u.Redacted())

@@ -1,0 +1,297 @@
+package mediaauth_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// TestNewRejectsInvalidOptions checks that every invalid option makes New
+// return an error (never panic), and that the error shows no secret.
+func TestNewRejectsInvalidOptions(t *testing.T) {
+	t.Parallel()
+	const secret = "secretpw"
+	tests := map[string]mediaauth.Option{
+		"unparsable URL":           mediaauth.WithBaseURL("://bad"),
+		"bad port with password":   mediaauth.WithBaseURL("https://u:" + secret + "@host:port"),
+		"bad userinfo":             mediaauth.WithBaseURL("https://u:" + secret + " x@host"),
+		"ftp scheme":               mediaauth.WithBaseURL("ftp://files.example.com"),
+		"ftp scheme with password": mediaauth.WithBaseURL("ftp://u:" + secret + "@files.example.com"),
+		"no scheme":                mediaauth.WithBaseURL("api.example.com"),
+		"no host":                  mediaauth.WithBaseURL("https://"),
+		"empty URL":                mediaauth.WithBaseURL(""),
+		"user info":                mediaauth.WithBaseURL("https://u:" + secret + "@api.example.com"),
+		"query":                    mediaauth.WithBaseURL("https://api.example.com/?api_key=" + secret),
+		"fragment":                 mediaauth.WithBaseURL("https://api.example.com/#frag"),
+		"TVmaze ftp":               mediaauth.WithTVmazeBaseURL("ftp://api.tvmaze.com"),
+		"TMDb empty":               mediaauth.WithTMDbBaseURL(""),
+		"negative retry count":     mediaauth.WithRetry(-1, time.Millisecond, time.Second),
+		"maxWait below minWait":    mediaauth.WithRetry(3, time.Second, time.Millisecond),
+		"negative minWait":         mediaauth.WithRetry(3, -time.Second, time.Second),
+		"negative maxWait":         mediaauth.WithRetry(3, 0, -time.Second),
+		"nil http client":          mediaauth.WithHTTPClient(nil),
+		"negative rate":            mediaauth.WithRateLimit(mediaauth.APIMovies, -1, 1),
+		"zero rate":                mediaauth.WithRateLimit(mediaauth.APITMDb, 0, 0),
+		"negative burst":           mediaauth.WithRateLimit(mediaauth.APITMDb, 10, -1),
+		"rate without burst":       mediaauth.WithRateLimit(mediaauth.APITMDb, 10, 0),
+		"unknown API rate":         mediaauth.WithRateLimit(mediaauth.API("imdb"), 10, 10),
+		"negative timeout":         mediaauth.WithTimeout(-time.Second),
+		"newline in user agent":    mediaauth.WithUserAgent("app/1\nX-Injected: 1"),
+		"CR in user agent":         mediaauth.WithUserAgent("app/1\r"),
+		"zero poll interval":       mediaauth.WithPollInterval(0),
+		"negative poll interval":   mediaauth.WithPollInterval(-time.Second),
+	}
+	for name, opt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var (
+				c   *mediaauth.Client
+				err error
+			)
+			require.NotPanics(t, func() { c, err = mediaauth.New(opt) })
+			require.Error(t, err)
+			assert.Nil(t, c)
+			assert.True(t, strings.HasPrefix(err.Error(), "mediaauth: "), "error %q names the package", err)
+			assert.NotContains(t, err.Error(), secret)
+		})
+	}
+}
+
+// TestNewAcceptsValidOptions checks the boundary values that are valid.
+func TestNewAcceptsValidOptions(t *testing.T) {
+	t.Parallel()
+	tests := map[string][]mediaauth.Option{
+		"no options":                {},
+		"nil options are ignored":   {nil, mediaauth.WithBaseURL("https://api.example.com"), nil},
+		"base URL with path":        {mediaauth.WithBaseURL("https://api.example.com/v2/")},
+		"retries off":               {mediaauth.WithRetry(0, 0, 0)},
+		"equal waits":               {mediaauth.WithRetry(2, time.Second, time.Second)},
+		"rate limit off":            {mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0)},
+		"no timeout":                {mediaauth.WithTimeout(0)},
+		"empty user agent":          {mediaauth.WithUserAgent("")},
+		"nil logger":                {mediaauth.WithLogger(nil)},
+		"nil TVmaze credentials":    {mediaauth.WithTVmazeCredentials(nil)},
+		"nil poll observer":         {mediaauth.WithPollObserver(nil)},
+		"http to loopback IPv4":     {mediaauth.WithBaseURL("http://127.0.0.1:8080"), mediaauth.WithToken("t")},
+		"http to loopback IPv6":     {mediaauth.WithBaseURL("http://[::1]:8080")},
+		"http to localhost":         {mediaauth.WithBaseURL("http://localhost:8080")},
+		"http to x.localhost":       {mediaauth.WithTVmazeBaseURL("http://tvmaze.localhost")},
+		"insecure http allowed":     {mediaauth.WithBaseURL("http://api.example.com"), mediaauth.WithInsecureHTTP()},
+		"insecure http before base": {mediaauth.WithInsecureHTTP(), mediaauth.WithTMDbBaseURL("http://tmdb.internal")},
+	}
+	for name, opts := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := mediaauth.New(opts...)
+			require.NoError(t, err)
+			require.NotNil(t, c)
+		})
+	}
+}
+
+// TestNewRefusesPlainHTTP checks that a plain http base URL to a host that
+// is not loopback is ErrInsecureTransport unless WithInsecureHTTP is given.
+func TestNewRefusesPlainHTTP(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]mediaauth.Option{
+		"Movies":              mediaauth.WithBaseURL("http://api.example.com"),
+		"TVmaze":              mediaauth.WithTVmazeBaseURL("http://api.tvmaze.com/v1"),
+		"TMDb":                mediaauth.WithTMDbBaseURL("http://api.themoviedb.org/3"),
+		"LAN IP":              mediaauth.WithBaseURL("http://192.168.1.10:8080"),
+		"0.0.0.0":             mediaauth.WithBaseURL("http://0.0.0.0:8080"),
+		"localhost lookalike": mediaauth.WithBaseURL("http://localhost.example.com"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := mediaauth.New(opt, mediaauth.WithToken("tok"), mediaauth.WithTMDbAPIKey("key"))
+			assert.Nil(t, c)
+			require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)
+			assert.NotContains(t, err.Error(), "tok")
+			assert.NotContains(t, err.Error(), "key")
+
+			c, err = mediaauth.New(opt, mediaauth.WithInsecureHTTP())
+			require.NoError(t, err)
+			assert.NotNil(t, c)
+		})
+	}
+}
+
+// TestNoMoviesBaseURL checks that Movies calls on a client without
+// WithBaseURL fail clearly without sending anything.
+func TestNoMoviesBaseURL(t *testing.T) {
+	t.Parallel()
+	mt := newCountingTransport()
+	c, err := mediaauth.New(mediaauth.WithHTTPClient(&http.Client{Transport: mt}), mediaauth.WithToken("t"))
+	require.NoError(t, err)
+	for name, op := range unitOps {
+		err := op.call(t.Context(), c)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "no base URL", name)
+		assert.Contains(t, err.Error(), "WithBaseURL", name)
+	}
+	assert.Zero(t, mt.count(), "no request may be sent")
+}
+
+// TestMissingToken checks that the protected Movies calls need a token and
+// fail with ErrMissingCredentials before sending anything.
+func TestMissingToken(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t)
+	for _, name := range []string{"getProfile", "updateProfile", "getAPIKey", "generateAPIKey"} {
+		err := unitOps[name].call(t.Context(), c)
+		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials, name)
+		assert.Contains(t, err.Error(), "WithToken", name)
+		assert.NotErrorIs(t, err, mediaauth.ErrUnauthorized, name)
+	}
+	// A derived client with an empty token is the same.
+	_, err := c.WithToken("x").WithToken("").Profile(t.Context())
+	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+	assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
+}
+
+// TestWithTokenDerivesClient checks that c.WithToken returns a client that
+// sends the new token while c keeps its own.
+func TestWithTokenDerivesClient(t *testing.T) {
+	t.Parallel()
+	parent, mt := unitClient(t, mediaauth.WithToken("parent-token"))
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
+
+	child := parent.WithToken("child-token")
+	grandchild := child.WithToken("grandchild-token")
+	require.NotSame(t, parent, child)
+	for _, c := range []*mediaauth.Client{parent, child, grandchild, parent} {
+		_, err := c.Profile(t.Context())
+		require.NoError(t, err)
+	}
+	var got []string
+	for _, r := range rec.requests() {
+		got = append(got, r.Header.Get("Authorization"))
+	}
+	assert.Equal(t, []string{"Bearer parent-token", "Bearer child-token", "Bearer grandchild-token", "Bearer parent-token"}, got)
+
+	// A client built without a token can derive one.
+	bare, mt2 := unitClient(t)
+	var rec2 unitRecorder
+	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec2.respond(http.StatusOK, unitUserJSON))
+	_, err := bare.WithToken("late").Profile(t.Context())
+	require.NoError(t, err)
+	_, err = bare.Profile(t.Context())
+	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+	require.Len(t, rec2.requests(), 1)
+	assert.Equal(t, "Bearer late", rec2.requests()[0].Header.Get("Authorization"))
+}
+
+// TestOptionsApplyInOrder checks that a later option wins.
+func TestOptionsApplyInOrder(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t, mediaauth.WithToken("first"), mediaauth.WithToken("second"), mediaauth.WithUserAgent("app/9"))
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
+	_, err := c.Profile(t.Context())
+	require.NoError(t, err)
+	require.Len(t, rec.requests(), 1)
+	assert.Equal(t, "Bearer second", rec.requests()[0].Header.Get("Authorization"))
+	assert.Equal(t, "app/9", rec.requests()[0].Header.Get("User-Agent"))
+}
+
+// TestBaseURLWithPath checks that a base URL's path prefixes every call and
+// a trailing slash does not double.
+func TestBaseURLWithPath(t *testing.T) {
+	t.Parallel()
+	mt := newCountingTransport()
+	c, err := mediaauth.New(mediaauth.WithBaseURL("https://api.example.com/movies/v1/"), mediaauth.WithHTTPClient(&http.Client{Transport: mt}))
+	require.NoError(t, err)
+	_, _ = c.Login(t.Context(), "u", "p")
+	require.Equal(t, 1, mt.count())
+	assert.Equal(t, "https://api.example.com/movies/v1/login", mt.last().URL.String())
+}
+
+// TestWithRateLimit checks that the Movies limiter spaces calls.
+func TestWithRateLimit(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t, mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Every(40*time.Millisecond), 1))
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, unitTokenJSON))
+	start := time.Now()
+	for range 4 {
+		_, err := c.Login(t.Context(), "u", "p")
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 110*time.Millisecond, "4 calls at 1 per 40ms take at least 120ms")
+
+	// A derived client shares the limiter; a cancelled wait is the context's error.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
+	defer cancel()
+	_, _ = c.WithToken("x").Login(ctx, "u", "p")
+	_, err := c.WithToken("x").Login(ctx, "u", "p")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// TestWithLogger checks that the debug log names each request without
+// secrets, and that nothing is logged without WithLogger.
+func TestWithLogger(t *testing.T) {
+	t.Parallel()
+	const secret = "tok-very-secret"
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, mt := unitClient(t, mediaauth.WithToken(secret), mediaauth.WithLogger(logger))
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusUnauthorized, `{"error":"invalid_token","message":"bad token"}`))
+	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"`+secret+`","token_type":"bearer"}`))
+	_, err := c.Profile(t.Context())
+	require.Error(t, err)
+	_, err = c.Login(t.Context(), "user", "password-"+secret)
+	require.NoError(t, err)
+
+	out := buf.String()
+	assert.NotContains(t, out, secret)
+	assert.Contains(t, out, `"path":"/user/profile"`)
+	assert.Contains(t, out, `"status":401`)
+	assert.Contains(t, out, `"path":"/login"`)
+	assert.Equal(t, 2, strings.Count(out, "\n"), "one line per request: %s", out)
+
+	// Above debug level nothing is written.
+	buf.Reset()
+	quiet := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c2, mt2 := unitClient(t, mediaauth.WithToken(secret), mediaauth.WithLogger(quiet))
+	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
+	_, err = c2.Profile(t.Context())
+	require.NoError(t, err)
+	assert.Empty(t, buf.String())
+}
+
+// countingTransport answers every request with 404 and remembers it.
+type countingTransport struct {
+	reqs chan *http.Request
+}
+
+func newCountingTransport() *countingTransport {
+	return &countingTransport{reqs: make(chan *http.Request, 100)}
+}
+
+func (ct *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ct.reqs <- req
+	return &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+}
+
+func (ct *countingTransport) count() int { return len(ct.reqs) }
+
+// last returns the most recent request; call it once.
+func (ct *countingTransport) last() *http.Request {
+	var r *http.Request
+	for len(ct.reqs) > 0 {
+		r = <-ct.reqs
+	}
+	return r
+}
