@@ -1,0 +1,472 @@
+package mediaauth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const tvPollPath = "/v1/auth/poll"
+
+// tvmazeFake starts a fake whose minimum poll interval is serverMin and a
+// client polling every interval; opts are added to the client's options.
+func tvmazeFake(t *testing.T, serverMin, interval time.Duration, srvOpts []mediaauthtest.Option, opts ...mediaauth.Option) (*mediaauthtest.Server, *mediaauth.Client) {
+	t.Helper()
+	srv := mediaauthtest.NewServer(append([]mediaauthtest.Option{
+		mediaauthtest.WithTVmazeMinPollInterval(serverMin),
+		mediaauthtest.WithTVmazeStartInterval(time.Millisecond),
+	}, srvOpts...)...)
+	t.Cleanup(srv.Close)
+	c, err := srv.Client(append([]mediaauth.Option{mediaauth.WithPollInterval(interval)}, opts...)...)
+	require.NoError(t, err)
+	return srv, c
+}
+
+// tvmazeStart starts an auth request for the fake's demo account.
+func tvmazeStart(t *testing.T, c *mediaauth.Client) string {
+	t.Helper()
+	ar, err := c.StartAuth(context.Background(), mediaauthtest.DemoTVmazeEmail)
+	require.NoError(t, err)
+	require.NotEmpty(t, ar.Token)
+	return ar.Token
+}
+
+// pollTimes returns when the server received each poll.
+func pollTimes(srv *mediaauthtest.Server) []time.Time {
+	var at []time.Time
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && r.Path == tvPollPath {
+			at = append(at, r.At)
+		}
+	}
+	return at
+}
+
+// eventLog collects PollEvents from the observer.
+type eventLog struct {
+	mu     sync.Mutex
+	events []mediaauth.PollEvent
+}
+
+func (l *eventLog) add(ev mediaauth.PollEvent) {
+	l.mu.Lock()
+	l.events = append(l.events, ev)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) all() []mediaauth.PollEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]mediaauth.PollEvent(nil), l.events...)
+}
+
+// TestTVmazeLoginFlow runs the whole flow: start, confirm, poll until
+// confirmed, validate; the key is handed out only once.
+func TestTVmazeLoginFlow(t *testing.T) {
+	t.Parallel()
+	srv, c := tvmazeFake(t, 10*time.Millisecond, 10*time.Millisecond, nil)
+	ctx := context.Background()
+
+	ar, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
+	require.NoError(t, err)
+	require.NotEmpty(t, ar.ConfirmURL)
+	resp, err := srv.HTTPClient().Get(ar.ConfirmURL) // the user confirms
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	creds, err := c.PollUntilConfirmed(ctx, ar.Token)
+	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
+	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
+
+	level, err := c.WithTVmazeCredentials(creds).ValidateCredentials(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, mediaauth.PremiumBronze, level)
+	withOption, err := srv.Client(mediaauth.WithTVmazeCredentials(creds))
+	require.NoError(t, err)
+	level, err = withOption.ValidateCredentials(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, mediaauth.PremiumBronze, level)
+	auth := srv.Requests()[len(srv.Requests())-1].Header.Get("Authorization")
+	assert.Contains(t, auth, "Basic ")
+
+	// Start and poll carried no credentials.
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1/auth/validate" {
+			assert.Empty(t, r.Header.Get("Authorization"), r.Path)
+		}
+	}
+
+	_, err = c.PollAuth(ctx, ar.Token)
+	require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
+
+	_, err = c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateCredentials(ctx)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
+}
+
+func TestTVmazeStartErrors(t *testing.T) {
+	t.Parallel()
+	_, c := tvmazeFake(t, 10*time.Millisecond, 10*time.Millisecond, nil)
+	ctx := context.Background()
+	_, err := c.StartAuth(ctx, "nobody@example.com")
+	require.ErrorIs(t, err, mediaauth.ErrEmailNotFound)
+	_, err = c.StartAuth(ctx, mediaauthtest.UnconfirmedTVmazeEmail)
+	require.ErrorIs(t, err, mediaauth.ErrEmailNotConfirmed)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
+	assert.NotEmpty(t, apiErr.Message)
+}
+
+// TestPollUntilConfirmedAfterKIntervals: confirmed after k polls, the call
+// makes exactly k+1 polls and returns within an interval of the
+// confirmation.
+func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
+	t.Parallel()
+	const (
+		interval = 40 * time.Millisecond
+		k        = 3
+	)
+	srv, c0 := tvmazeFake(t, interval, interval, nil)
+	tok := tvmazeStart(t, c0)
+	var (
+		log         eventLog
+		confirmedAt time.Time
+	)
+	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+		log.add(ev)
+		if ev.Attempt == k {
+			confirmedAt = time.Now()
+			assert.NoError(t, srv.ConfirmTVmaze(tok))
+		}
+	}))
+	require.NoError(t, err)
+
+	start := time.Now()
+	creds, err := c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, err)
+	end := time.Now()
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
+	assert.Equal(t, k+1, srv.RequestCount(http.MethodPost, tvPollPath))
+	assert.Less(t, end.Sub(confirmedAt), interval+30*time.Millisecond, "returns within one interval of confirmation")
+	assert.GreaterOrEqual(t, end.Sub(start), (k+1)*interval, "never more than one poll per interval")
+
+	// The server never saw a poll come too early.
+	for _, r := range srv.Requests() {
+		assert.NotEqual(t, http.StatusTooManyRequests, r.Status)
+	}
+	events := log.all()
+	require.Len(t, events, k+1)
+	for i, ev := range events[:k] {
+		assert.Equal(t, i+1, ev.Attempt)
+		assert.Equal(t, http.StatusForbidden, ev.StatusCode)
+		assert.ErrorIs(t, ev.Err, mediaauth.ErrNotConfirmed)
+		assert.Equal(t, interval, ev.NextPoll)
+	}
+	assert.Equal(t, mediaauth.PollEvent{Attempt: k + 1, StatusCode: http.StatusOK}, events[k])
+}
+
+// TestPollUntilConfirmedAutoConfirm: a fake that confirms by itself after
+// 3.5 intervals is polled 4 or 5 times.
+func TestPollUntilConfirmedAutoConfirm(t *testing.T) {
+	t.Parallel()
+	const interval = 30 * time.Millisecond
+	srv, c := tvmazeFake(t, interval, interval, []mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(interval * 7 / 2)})
+	creds, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
+	n := srv.RequestCount(http.MethodPost, tvPollPath)
+	assert.GreaterOrEqual(t, n, 4)
+	assert.LessOrEqual(t, n, 5)
+}
+
+// TestPollUntilConfirmedRateLimited: each 429 doubles the wait, and the
+// next other answer brings it back to the interval.
+func TestPollUntilConfirmedRateLimited(t *testing.T) {
+	t.Parallel()
+	const interval = 40 * time.Millisecond
+	srv, c0 := tvmazeFake(t, time.Millisecond, interval, nil)
+	tok := tvmazeStart(t, c0)
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusTooManyRequests, Times: 2})
+	var log eventLog
+	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+		log.add(ev)
+		if ev.Attempt == 4 {
+			assert.NoError(t, srv.ConfirmTVmaze(tok))
+		}
+	}))
+	require.NoError(t, err)
+
+	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, err)
+
+	at := pollTimes(srv)
+	require.Len(t, at, 5) // 429, 429, 403, 403, 200
+	gaps := make([]time.Duration, len(at)-1)
+	for i := range gaps {
+		gaps[i] = at[i+1].Sub(at[i])
+	}
+	assert.GreaterOrEqual(t, gaps[0], 2*interval, "first 429 doubles the wait")
+	assert.GreaterOrEqual(t, gaps[1], 4*interval, "second 429 doubles it again")
+	assert.GreaterOrEqual(t, gaps[2], interval)
+	assert.Less(t, gaps[2], 2*interval, "back to the interval after a 403")
+	assert.Less(t, gaps[3], 2*interval)
+
+	events := log.all()
+	require.Len(t, events, 5)
+	assert.Equal(t, []time.Duration{2 * interval, 4 * interval, interval, interval, 0},
+		[]time.Duration{events[0].NextPoll, events[1].NextPoll, events[2].NextPoll, events[3].NextPoll, events[4].NextPoll})
+	assert.ErrorIs(t, events[0].Err, mediaauth.ErrRateLimited)
+	assert.Equal(t, http.StatusTooManyRequests, events[1].StatusCode)
+}
+
+// TestPollUntilConfirmedHonoursRetryAfter: a Retry-After longer than the
+// doubled wait is waited out.
+func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	const interval = 20 * time.Millisecond
+	srv, c0 := tvmazeFake(t, time.Millisecond, interval, nil)
+	tok := tvmazeStart(t, c0)
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
+	var log eventLog
+	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+		log.add(ev)
+		if ev.Attempt == 1 {
+			assert.NoError(t, srv.ConfirmTVmaze(tok))
+		}
+	}))
+	require.NoError(t, err)
+
+	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, err)
+	at := pollTimes(srv)
+	require.Len(t, at, 2)
+	assert.GreaterOrEqual(t, at[1].Sub(at[0]), time.Second)
+	assert.Less(t, at[1].Sub(at[0]), time.Second+500*time.Millisecond)
+	assert.Equal(t, time.Second, log.all()[0].NextPoll)
+}
+
+// TestPollUntilConfirmedServerRateLimit: polling faster than the server
+// allows gets the fake's own 429, after which the client slows down.
+func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
+	t.Parallel()
+	// The client polls every 100 ms, the server wants 150 ms: the first
+	// poll is refused with Retry-After: 1, the next one gets the key.
+	srv, c := tvmazeFake(t, 150*time.Millisecond, 100*time.Millisecond,
+		[]mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(time.Millisecond)})
+	_, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+	require.NoError(t, err)
+	var statuses []int
+	for _, r := range srv.Requests() {
+		if r.Path == tvPollPath {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	assert.Equal(t, []int{http.StatusTooManyRequests, http.StatusOK}, statuses)
+}
+
+func TestPollUntilConfirmedNotFound(t *testing.T) {
+	t.Parallel()
+	t.Run("unknown token", func(t *testing.T) {
+		t.Parallel()
+		srv, c := tvmazeFake(t, time.Millisecond, 10*time.Millisecond, nil)
+		_, err := c.PollUntilConfirmed(context.Background(), "no-such-token")
+		require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
+		assert.Contains(t, err.Error(), "start a new one")
+		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
+	})
+	t.Run("expired request", func(t *testing.T) {
+		t.Parallel()
+		srv, c := tvmazeFake(t, time.Millisecond, 40*time.Millisecond,
+			[]mediaauthtest.Option{mediaauthtest.WithTVmazeRequestTTL(20 * time.Millisecond)})
+		_, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+		require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
+		var apiErr *mediaauth.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, http.StatusNotFound, apiErr.StatusCode)
+		assert.Equal(t, "/auth/poll", apiErr.Path)
+		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
+	})
+}
+
+// TestPollUntilConfirmedTransientFaults: 5xx answers and dropped
+// connections are polled through.
+func TestPollUntilConfirmedTransientFaults(t *testing.T) {
+	t.Parallel()
+	srv, c := tvmazeFake(t, time.Millisecond, 10*time.Millisecond,
+		[]mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(time.Millisecond)})
+	tok := tvmazeStart(t, c)
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusServiceUnavailable})
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Drop: true})
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusBadGateway})
+	var log eventLog
+	c, err := srv.Client(mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(log.add))
+	require.NoError(t, err)
+
+	creds, err := c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
+	assert.Equal(t, 4, srv.RequestCount(http.MethodPost, tvPollPath), "one request per attempt, no transport retries")
+	events := log.all()
+	require.Len(t, events, 4)
+	assert.ErrorIs(t, events[0].Err, mediaauth.ErrServer)
+	assert.ErrorIs(t, events[1].Err, mediaauth.ErrNetwork)
+	assert.Zero(t, events[1].StatusCode)
+	assert.ErrorIs(t, events[2].Err, mediaauth.ErrServer)
+	assert.NoError(t, events[3].Err)
+}
+
+func TestPollUntilConfirmedTransientBound(t *testing.T) {
+	t.Parallel()
+	srv, c := tvmazeFake(t, time.Millisecond, 5*time.Millisecond, nil)
+	tok := tvmazeStart(t, c)
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusInternalServerError, Times: -1})
+	_, err := c.PollUntilConfirmed(context.Background(), tok)
+	require.ErrorIs(t, err, mediaauth.ErrServer)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
+	assert.Equal(t, 5, srv.RequestCount(http.MethodPost, tvPollPath))
+}
+
+// TestPollUntilConfirmedCancel: cancelling ctx mid-wait returns at once
+// with context.Canceled, and no further request reaches the server.
+func TestPollUntilConfirmedCancel(t *testing.T) {
+	t.Parallel()
+	const interval = 150 * time.Millisecond
+	srv, c0 := tvmazeFake(t, time.Millisecond, interval, nil)
+	tok := tvmazeStart(t, c0)
+	firstPoll := make(chan struct{}, 1)
+	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+		if ev.Attempt == 1 {
+			firstPoll <- struct{}{}
+		}
+	}))
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.PollUntilConfirmed(ctx, tok)
+		done <- err
+	}()
+	<-firstPoll
+	time.Sleep(interval / 3) // mid-wait
+	cancelled := time.Now()
+	cancel()
+	err = <-done
+	assert.Less(t, time.Since(cancelled), 50*time.Millisecond)
+	require.ErrorIs(t, err, context.Canceled)
+	time.Sleep(interval)
+	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath), "no request after cancel")
+}
+
+func TestPollUntilConfirmedCancelledBeforeFirstPoll(t *testing.T) {
+	t.Parallel()
+	srv, c := tvmazeFake(t, time.Millisecond, time.Hour, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, srv.RequestCount(http.MethodPost, tvPollPath))
+}
+
+// TestPollUntilConfirmedDeadline: a deadline stops polling like a cancel.
+func TestPollUntilConfirmedDeadline(t *testing.T) {
+	t.Parallel()
+	const interval = 60 * time.Millisecond
+	srv, c := tvmazeFake(t, time.Millisecond, interval, nil)
+	tok := tvmazeStart(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*interval+interval/2)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+
+	_, err := c.PollUntilConfirmed(ctx, tok)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.False(t, errors.Is(err, mediaauth.ErrNotConfirmed))
+	assert.Less(t, time.Since(deadline), 50*time.Millisecond)
+	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, tvPollPath))
+	time.Sleep(interval + interval/2)
+	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, tvPollPath), "no request after the deadline")
+}
+
+// TestPollUntilConfirmedKeyNeverLost: cancelling ctx the moment the key
+// arrives does not lose it.
+func TestPollUntilConfirmedKeyNeverLost(t *testing.T) {
+	t.Parallel()
+	srv, c0 := tvmazeFake(t, time.Millisecond, 10*time.Millisecond,
+		[]mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(time.Millisecond)})
+	tok := tvmazeStart(t, c0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := srv.Client(mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+		if ev.StatusCode == http.StatusOK {
+			cancel()
+		}
+	}))
+	require.NoError(t, err)
+
+	creds, err := c.PollUntilConfirmed(ctx, tok)
+	require.NoError(t, err)
+	require.Error(t, ctx.Err())
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
+}
+
+// TestPollUntilConfirmedLeavesNoGoroutines: no goroutine outlives the
+// call, whether it ends with the key or with a cancel. Not parallel: it
+// counts the process's goroutines.
+func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
+	srv := mediaauthtest.NewServer(mediaauthtest.WithTVmazeMinPollInterval(time.Millisecond),
+		mediaauthtest.WithTVmazeStartInterval(time.Millisecond))
+	defer srv.Close()
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	c, err := srv.Client(mediaauth.WithHTTPClient(hc), mediaauth.WithPollInterval(5*time.Millisecond))
+	require.NoError(t, err)
+
+	settle := func(want int) int {
+		n := runtime.NumGoroutine()
+		for i := 0; i < 100 && n > want; i++ {
+			time.Sleep(10 * time.Millisecond)
+			n = runtime.NumGoroutine()
+		}
+		return n
+	}
+	before := runtime.NumGoroutine()
+
+	// Ends with the key.
+	tok := tvmazeStart(t, c)
+	require.NoError(t, srv.ConfirmTVmaze(tok))
+	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, err)
+
+	// Ends with a cancel mid-wait.
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Millisecond)
+	_, err = c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// Ends with a cancel while a poll is in flight (the server's handler
+	// goroutine lingers until the delay is over).
+	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Delay: 100 * time.Millisecond, PassThrough: true})
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
+	_, err = c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	hc.CloseIdleConnections()
+	after := settle(before)
+	t.Logf("goroutines before %d, after %d", before, after)
+	assert.LessOrEqual(t, after, before)
+}
