@@ -1,0 +1,173 @@
+package mediaauth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+)
+
+// The Movies API: register, verify the email address, log in, and use the
+// access token and an API key.
+func Example() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client() // or mediaauth.New(mediaauth.WithBaseURL("https://..."))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	user, err := client.Register(ctx, mediaauth.RegisterRequest{
+		Username: "john_doe", Password: "secure_password123", Email: "john@example.com",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("registered:", user.Username, "verified:", user.EmailVerified)
+
+	_, err = client.Login(ctx, "john_doe", "secure_password123")
+	fmt.Println("login before verifying:", errors.Is(err, mediaauth.ErrEmailNotVerified))
+
+	verification, _ := srv.VerificationToken("john@example.com") // from the email's link
+	if err := client.VerifyEmail(ctx, verification); err != nil {
+		log.Fatal(err)
+	}
+	tok, err := client.Login(ctx, "john_doe", "secure_password123")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("token type:", tok.TokenType, "expires in:", time.Until(tok.ExpiresAt).Round(time.Hour))
+
+	me := client.WithToken(tok.AccessToken)
+	profile, err := me.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("Developer and tech enthusiast.")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("bio:", profile.Bio)
+
+	key, err := me.GenerateAPIKey(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	withKey, err := client.WithToken(key.Key).Profile(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("profile read with the API key:", withKey.Username)
+	// Output:
+	// registered: john_doe verified: false
+	// login before verifying: true
+	// token type: bearer expires in: 1h0m0s
+	// bio: Developer and tech enthusiast.
+	// profile read with the API key: john_doe
+}
+
+// Types that carry a secret print it redacted under every verb and in slog.
+func ExampleToken() {
+	tok := mediaauth.Token{AccessToken: "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", TokenType: "bearer"}
+	fmt.Printf("%v\n%+v\n", tok, tok)
+	fmt.Println(mediaauth.APIKey{Key: "mk_secret"})
+	// Output:
+	// mediaauth.Token{TokenType:"bearer" AccessToken:[REDACTED] ExpiresAt:unknown}
+	// mediaauth.Token{TokenType:"bearer" AccessToken:[REDACTED] ExpiresAt:unknown}
+	// mediaauth.APIKey{Key:[REDACTED] CreatedAt:unknown}
+}
+
+// Every failure is typed: errors.Is with the sentinels, errors.As for the
+// server's status, code and message.
+func ExampleAPIError() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = client.Login(context.Background(), "nobody", "wrong-password")
+
+	fmt.Println(errors.Is(err, mediaauth.ErrInvalidCredentials), errors.Is(err, mediaauth.ErrUnauthorized))
+	var apiErr *mediaauth.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Method, apiErr.Path)
+	}
+	// Output:
+	// true true
+	// 401 invalid_credentials POST /login
+}
+
+// TVmaze's device-style login: start a request, let the user confirm it,
+// and poll until TVmaze hands out the user's API key.
+func ExampleClient_PollUntilConfirmed() {
+	// The fake confirms every request 30ms after it starts; polling at the
+	// real 10-second interval is the default outside tests.
+	srv := mediaauthtest.NewServer(
+		mediaauthtest.WithTVmazeMinPollInterval(20*time.Millisecond),
+		mediaauthtest.WithTVmazeAutoConfirm(30*time.Millisecond),
+	)
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	req, err := client.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
+	if err != nil {
+		log.Fatal(err)
+	}
+	creds, err := client.PollUntilConfirmed(ctx, req.Token)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("confirmed:", creds)
+
+	level, err := client.WithTVmazeCredentials(creds).ValidateCredentials(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("premium:", level)
+	// Output:
+	// confirmed: mediaauth.TVmazeCredentials{Username:"demo" APIKey:[REDACTED]}
+	// premium: Bronze
+}
+
+// TMDb's browser approval flow: a request token, the user approves it on
+// TMDb's site, then a session.
+func ExampleClient_CreateSession() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client() // WithTMDbAPIKey or WithTMDbAccessToken outside tests
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	rt, err := client.CreateRequestToken(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("send the user to:", client.AuthenticateURL("TOKEN", "https://app.example.com/done"))
+
+	_, err = client.CreateSession(ctx, rt.Token)
+	fmt.Println("before approval:", errors.Is(err, mediaauth.ErrRequestTokenNotApproved))
+
+	if err := srv.ApproveTMDbToken(rt.Token); err != nil { // the user clicks Approve
+		log.Fatal(err)
+	}
+	session, err := client.CreateSession(ctx, rt.Token)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("session:", session.ID != "")
+	fmt.Println("logged out:", client.DeleteSession(ctx, session.ID) == nil)
+	// Output:
+	// send the user to: https://www.themoviedb.org/authenticate/TOKEN?redirect_to=https%3A%2F%2Fapp.example.com%2Fdone
+	// before approval: true
+	// session: true
+	// logged out: true
+}
