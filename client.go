@@ -80,12 +80,16 @@ type Client struct {
 	token      string // Movies API bearer: access token or API key
 	tvmaze     *TVmazeCredentials
 	tmdbAPIKey string
-	tmdbAccess string
+	// tmdbKeyQuery is tmdbAPIKey as the api_key query parameter, encoded
+	// once (go-querystring) when the client is made.
+	tmdbKeyQuery string
+	tmdbAccess   string
 }
 
 // shared is what a Client and every client derived from it have in common.
 type shared struct {
 	httpClient   *http.Client
+	sendClient   *http.Client // httpClient for go-retryablehttp; see keepIdle
 	bases        [numAPIs]string
 	limiters     [numAPIs]*rate.Limiter
 	senders      [numAPIs][numRetryModes]*retryablehttp.Client
@@ -159,6 +163,12 @@ func New(opts ...Option) (*Client, error) {
 			CheckRedirect: refuseDowngrade,
 		}
 	}
+	s.sendClient = &http.Client{
+		Transport:     keepIdle{s.httpClient},
+		Timeout:       s.httpClient.Timeout,
+		CheckRedirect: s.httpClient.CheckRedirect,
+		Jar:           s.httpClient.Jar,
+	}
 	for i := range numAPIs {
 		spec := cfg.limits[i]
 		s.limiters[i] = rate.NewLimiter(spec.limit, spec.burst)
@@ -168,12 +178,29 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	return &Client{
-		s:          s,
-		token:      cfg.token,
-		tvmaze:     cfg.tvmaze,
-		tmdbAPIKey: cfg.tmdbAPIKey,
-		tmdbAccess: cfg.tmdbAccess,
+		s:            s,
+		token:        cfg.token,
+		tvmaze:       cfg.tvmaze,
+		tmdbAPIKey:   cfg.tmdbAPIKey,
+		tmdbKeyQuery: tmdbKeyQuery(cfg.tmdbAPIKey),
+		tmdbAccess:   cfg.tmdbAccess,
 	}, nil
+}
+
+// keepIdle is the transport go-retryablehttp sends through: that of hc,
+// read at each request, without CloseIdleConnections. go-retryablehttp
+// closes idle connections after every call that ends in an error, which on a
+// shared transport would close the pooled connections of every other call,
+// cancel their dials, and stop the failed call's own connection from being
+// reused.
+type keepIdle struct{ hc *http.Client }
+
+// RoundTrip sends req through hc's transport.
+func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
+	if rt := k.hc.Transport; rt != nil {
+		return rt.RoundTrip(req)
+	}
+	return http.DefaultTransport.RoundTrip(req)
 }
 
 func apiByIndex(i int) API {
@@ -189,7 +216,7 @@ func (s *shared) newSender(api API, mode retryMode, cfg config) *retryablehttp.C
 	}
 	limiter := &s.limiters[api.index()]
 	rc := &retryablehttp.Client{
-		HTTPClient:   s.httpClient,
+		HTTPClient:   s.sendClient,
 		Logger:       nil,
 		RetryWaitMin: cfg.retryMin,
 		RetryWaitMax: cfg.retryMax,
@@ -233,7 +260,8 @@ func checkRetry(mode retryMode) retryablehttp.CheckRetry {
 			// Errors that will not go away with a retry.
 			var certErr *tls.CertificateVerificationError
 			var urlErr *url.Error
-			if errors.As(err, &certErr) || (errors.As(err, &urlErr) && strings.Contains(urlErr.Err.Error(), "stopped after")) {
+			if errors.As(err, &certErr) || errors.Is(err, ErrInsecureTransport) ||
+				(errors.As(err, &urlErr) && strings.Contains(urlErr.Err.Error(), "stopped after")) {
 				return false, nil
 			}
 			return true, nil
@@ -373,6 +401,20 @@ type tmdbAuth struct {
 	APIKey string `url:"api_key"`
 }
 
+// tmdbKeyQuery encodes key as the api_key query parameter, or returns ""
+// for an empty key (or one go-querystring cannot encode, which a struct of
+// one string field never is).
+func tmdbKeyQuery(key string) string {
+	if key == "" {
+		return ""
+	}
+	vals, err := query.Values(tmdbAuth{APIKey: key})
+	if err != nil {
+		return ""
+	}
+	return vals.Encode()
+}
+
 // do runs one call through the pipeline: URL, body, credentials, rate
 // limit, retrying transport, capped body read, decode or typed error.
 func (c *Client) do(ctx context.Context, cl *call) error {
@@ -440,14 +482,13 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		case c.tmdbAccess != "":
 			authHeader = "Bearer " + c.tmdbAccess
 		case c.tmdbAPIKey != "":
-			vals, qerr := query.Values(tmdbAuth{APIKey: c.tmdbAPIKey})
-			if qerr != nil {
-				return fmt.Errorf("mediaauth: %s %s %s: encoding api_key: %w", cl.api, cl.method, cl.path, qerr)
+			if c.tmdbKeyQuery == "" {
+				return fmt.Errorf("mediaauth: %s %s %s: cannot encode the api_key query parameter", cl.api, cl.method, cl.path)
 			}
 			if rawQuery != "" {
 				rawQuery += "&"
 			}
-			rawQuery += vals.Encode()
+			rawQuery += c.tmdbKeyQuery
 		default:
 			return fmt.Errorf("mediaauth: %s %s %s: %w: no TMDb API key or read access token (use WithTMDbAPIKey or WithTMDbAccessToken)", cl.api, cl.method, cl.path, ErrMissingCredentials)
 		}
@@ -579,6 +620,13 @@ func (c *Client) handleResponse(ctx context.Context, cl *call, resp *http.Respon
 }
 
 func isJSONContentType(ct string) bool {
+	// The usual forms ("application/json", "application/json;charset=utf-8")
+	// without the allocations of mime.ParseMediaType.
+	const plain = "application/json"
+	if len(ct) >= len(plain) && strings.EqualFold(ct[:len(plain)], plain) &&
+		(len(ct) == len(plain) || ct[len(plain)] == ';' || ct[len(plain)] == ' ') {
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return false

@@ -169,10 +169,10 @@ func (r *sessionResponse) validate() error {
 // WithTMDbAccessToken to drop it).
 func (c *Client) WithTMDbAPIKey(key string) *Client {
 	if c == nil {
-		return &Client{tmdbAPIKey: key}
+		return &Client{tmdbAPIKey: key, tmdbKeyQuery: tmdbKeyQuery(key)}
 	}
 	cp := *c
-	cp.tmdbAPIKey = key
+	cp.tmdbAPIKey, cp.tmdbKeyQuery = key, tmdbKeyQuery(key)
 	return &cp
 }
 
