@@ -80,7 +80,10 @@ type Client struct {
 	token      string // Movies API bearer: access token or API key
 	tvmaze     *TVmazeCredentials
 	tmdbAPIKey string
-	tmdbAccess string
+	// tmdbKeyQuery is tmdbAPIKey as the api_key query parameter, encoded
+	// once (go-querystring) when the client is made.
+	tmdbKeyQuery string
+	tmdbAccess   string
 }
 
 // shared is what a Client and every client derived from it have in common.
@@ -175,11 +178,12 @@ func New(opts ...Option) (*Client, error) {
 		}
 	}
 	return &Client{
-		s:          s,
-		token:      cfg.token,
-		tvmaze:     cfg.tvmaze,
-		tmdbAPIKey: cfg.tmdbAPIKey,
-		tmdbAccess: cfg.tmdbAccess,
+		s:            s,
+		token:        cfg.token,
+		tvmaze:       cfg.tvmaze,
+		tmdbAPIKey:   cfg.tmdbAPIKey,
+		tmdbKeyQuery: tmdbKeyQuery(cfg.tmdbAPIKey),
+		tmdbAccess:   cfg.tmdbAccess,
 	}, nil
 }
 
@@ -397,6 +401,20 @@ type tmdbAuth struct {
 	APIKey string `url:"api_key"`
 }
 
+// tmdbKeyQuery encodes key as the api_key query parameter, or returns ""
+// for an empty key (or one go-querystring cannot encode, which a struct of
+// one string field never is).
+func tmdbKeyQuery(key string) string {
+	if key == "" {
+		return ""
+	}
+	vals, err := query.Values(tmdbAuth{APIKey: key})
+	if err != nil {
+		return ""
+	}
+	return vals.Encode()
+}
+
 // do runs one call through the pipeline: URL, body, credentials, rate
 // limit, retrying transport, capped body read, decode or typed error.
 func (c *Client) do(ctx context.Context, cl *call) error {
@@ -464,14 +482,13 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		case c.tmdbAccess != "":
 			authHeader = "Bearer " + c.tmdbAccess
 		case c.tmdbAPIKey != "":
-			vals, qerr := query.Values(tmdbAuth{APIKey: c.tmdbAPIKey})
-			if qerr != nil {
-				return fmt.Errorf("mediaauth: %s %s %s: encoding api_key: %w", cl.api, cl.method, cl.path, qerr)
+			if c.tmdbKeyQuery == "" {
+				return fmt.Errorf("mediaauth: %s %s %s: cannot encode the api_key query parameter", cl.api, cl.method, cl.path)
 			}
 			if rawQuery != "" {
 				rawQuery += "&"
 			}
-			rawQuery += vals.Encode()
+			rawQuery += c.tmdbKeyQuery
 		default:
 			return fmt.Errorf("mediaauth: %s %s %s: %w: no TMDb API key or read access token (use WithTMDbAPIKey or WithTMDbAccessToken)", cl.api, cl.method, cl.path, ErrMissingCredentials)
 		}
@@ -603,6 +620,13 @@ func (c *Client) handleResponse(ctx context.Context, cl *call, resp *http.Respon
 }
 
 func isJSONContentType(ct string) bool {
+	// The usual forms ("application/json", "application/json;charset=utf-8")
+	// without the allocations of mime.ParseMediaType.
+	const plain = "application/json"
+	if len(ct) >= len(plain) && strings.EqualFold(ct[:len(plain)], plain) &&
+		(len(ct) == len(plain) || ct[len(plain)] == ';' || ct[len(plain)] == ' ') {
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return false
