@@ -32,6 +32,7 @@ import (
 func flows() []flow {
 	return []flow{
 		{name: "Movies API", run: runMovies},
+		{name: "TVmaze", run: runTVmaze},
 	}
 }
 

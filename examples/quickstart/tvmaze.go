@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+)
+
+// The TVmaze walk-through's fake polls faster than TVmaze's 10 seconds and
+// confirms the request by itself, so that it takes about a second.
+const (
+	tvmazeInterval     = 500 * time.Millisecond
+	tvmazeConfirmAfter = 750 * time.Millisecond
+)
+
+// runTVmaze logs in to TVmaze the device way: it starts an authentication
+// request, polls until the user confirms it, validates the API key it got,
+// and shows that the key is handed out only once.
+func runTVmaze(ctx context.Context, e *env) error {
+	if e.srv == nil {
+		return skip("a person must confirm a real TVmaze login: run go run ./examples/tvmaze-login -real")
+	}
+	// A fake of its own: the shared one keeps TVmaze's real 10 s interval.
+	srv := mediaauthtest.NewServer(
+		mediaauthtest.WithTVmazeMinPollInterval(tvmazeInterval),
+		mediaauthtest.WithTVmazeAutoConfirm(tvmazeConfirmAfter),
+	)
+	defer srv.Close()
+	progress := func(ev mediaauth.PollEvent) {
+		line := fmt.Sprintf("      attempt %d: HTTP %d", ev.Attempt, ev.StatusCode)
+		switch {
+		case errors.Is(ev.Err, mediaauth.ErrNotConfirmed):
+			line += ", not confirmed yet"
+		case ev.Err != nil:
+			line += ": " + ev.Err.Error()
+		default:
+			line += ", confirmed"
+		}
+		if ev.NextPoll > 0 {
+			line += ", next poll in " + strconv.FormatFloat(ev.NextPoll.Seconds(), 'f', -1, 64) + " s"
+		}
+		fmt.Fprintln(e.out, line)
+	}
+	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(tvmazeInterval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
+	c, err := srv.Client(opts...)
+	if err != nil {
+		return fmt.Errorf("building the TVmaze client: %w", err)
+	}
+	e.keep(c)
+
+	// Start: TVmaze would email the user; here it returns a URL to open.
+	req, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
+	e.keep(req, err)
+	if err != nil {
+		return fmt.Errorf("start auth: %w", err)
+	}
+	e.secret(req.Token)
+	e.stepf("start auth request", "for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ConfirmURL)
+
+	// Poll until confirmed; the observer prints each attempt.
+	e.stepf("poll until confirmed", "every %s (the fake confirms after %s):", tvmazeInterval, tvmazeConfirmAfter)
+	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	e.keep(creds, err)
+	if err != nil {
+		return fmt.Errorf("poll until confirmed: %w", err)
+	}
+	e.secret(creds.APIKey)
+	e.stepf("confirmed", "username %q, API key %s (printed as %v)", creds.Username, preview(creds.APIKey), creds)
+
+	// Validate the credentials with HTTP Basic.
+	authed := c.WithTVmazeCredentials(creds)
+	e.keep(authed)
+	level, err := authed.ValidateCredentials(ctx)
+	e.keep(level, err)
+	if err != nil {
+		return fmt.Errorf("validate credentials: %w", err)
+	}
+	e.stepf("validate credentials", "GET /auth/validate with Basic auth: premium level %s", level)
+
+	// The key is handed out once: polling again is refused.
+	_, err = c.PollAuth(ctx, req.Token)
+	e.keep(err)
+	if err := expectRefused(err, mediaauth.ErrAuthRequestNotFound, "the key was handed out twice"); err != nil {
+		return fmt.Errorf("poll again: %w", err)
+	}
+	e.stepf("poll again", "%s", describe(err, "ErrAuthRequestNotFound"))
+	return nil
+}
