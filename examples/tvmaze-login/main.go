@@ -52,7 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.BoolVar(&s.real, "real", false, "talk to the real TVmaze API instead of the in-process fake")
 	fs.BoolVar(&s.emailConfirmation, "email-confirmation", false, "have TVmaze email the confirmation link instead of printing a URL to open")
 	fs.DurationVar(&s.interval, "interval", time.Second, "fake only: poll interval")
-	fs.DurationVar(&s.confirmAfter, "confirm-after", 2500*time.Millisecond, "fake only: the fake confirms the request by itself this long after it started")
+	fs.DurationVar(&s.confirmAfter, "confirm-after", 2500*time.Millisecond, "fake only: the fake confirms the request by itself this long after it started; 0 waits for you to open the confirm URL")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: go run ./examples/tvmaze-login [flags]")
 		fs.PrintDefaults()
@@ -94,7 +94,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 		client, err = srv.Client(mediaauth.WithPollInterval(s.interval), mediaauth.WithPollObserver(progress))
 		defEm = mediaauthtest.DemoTVmazeEmail
 		fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmazeURL())
-		fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
+		if s.confirmAfter > 0 {
+			fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("building the client: %w", err)
