@@ -374,7 +374,10 @@ func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeC
 		case ctx.Err() != nil:
 			// ctx ended while the poll was in flight.
 			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
-			return nil, err
+			if errors.Is(err, ctx.Err()) {
+				return nil, err
+			}
+			return nil, pollStopped(ctx, attempt)
 		case errors.Is(err, ErrNotConfirmed):
 			failures = 0
 			wait = interval

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -672,4 +674,34 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	bg, release2 := keepAnswer(context.Background())
 	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
 	release2()
+}
+
+// TestPollUntilConfirmedCancelInFlight: ctx ending while a poll is in
+// flight ends polling with ctx's error, whatever the answer was.
+func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests, http.StatusBadGateway} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			var events []PollEvent
+			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
+				// The answer starts to arrive, then ctx ends: the answer is
+				// read in full, and polling still stops with ctx's error.
+				if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotFirstResponseByte != nil {
+					trace.GotFirstResponseByte()
+				}
+				cancel()
+				return tvJSON(status, tvErrorBody(status, "x"))(r)
+			})
+			_, err := c.PollUntilConfirmed(ctx, tvToken)
+			require.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, 1, mt.GetTotalCallCount())
+			require.Len(t, events, 1)
+			assert.Equal(t, status, events[0].StatusCode, "the answer was read")
+			assert.Zero(t, events[0].NextPoll)
+		})
+	}
 }
