@@ -33,6 +33,7 @@ func flows() []flow {
 	return []flow{
 		{name: "Movies API", run: runMovies},
 		{name: "TVmaze", run: runTVmaze},
+		{name: "TMDb", run: runTMDb},
 	}
 }
 

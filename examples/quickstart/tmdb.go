@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+)
+
+// runTMDb walks through TMDb's v3 authentication: the API key, a request
+// token approved by the user, a session, the password login, the read
+// access token, a guest session, and logging out.
+func runTMDb(ctx context.Context, e *env) error {
+	if e.srv == nil {
+		return skip("a person must approve a real TMDb request token: run go run ./examples/tmdb-login -real")
+	}
+	c, srv := e.client, e.srv
+	e.secret(mediaauthtest.DefaultTMDbAPIKey)
+	e.secret(mediaauthtest.DefaultTMDbAccessToken)
+	e.secret(mediaauthtest.DefaultTMDbPassword)
+
+	// The client sends the api_key query parameter.
+	err := c.ValidateKey(ctx)
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("validate key: %w", err)
+	}
+	e.stepf("validate API key", "GET /authentication with ?api_key=…: valid")
+
+	// A request token, and the page where the user approves it.
+	tok, err := c.CreateRequestToken(ctx)
+	e.keep(tok, err)
+	if err != nil {
+		return fmt.Errorf("create request token: %w", err)
+	}
+	e.secret(tok.Token)
+	e.stepf("create request token", "token %s, expires %s", preview(tok.Token), tok.ExpiresAt.Format(time.RFC3339))
+	approveURL := c.AuthenticateURL(tok.Token, "http://localhost:8080/approved")
+	e.stepf("approval page", "%s", strings.Replace(approveURL, tok.Token, preview(tok.Token), 1))
+
+	// Until the user approves, there is no session.
+	_, err = c.CreateSession(ctx, tok.Token)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrRequestTokenNotApproved) {
+		return fmt.Errorf("session before approval: want ErrRequestTokenNotApproved, got %w", err)
+	}
+	e.stepf("session before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// The fake plays the user who clicks Approve.
+	if err := srv.ApproveTMDbToken(tok.Token); err != nil {
+		return fmt.Errorf("approve: %w", err)
+	}
+	e.stepf("user approves", "the user clicked Approve on the page")
+	sess, err := c.CreateSession(ctx, tok.Token)
+	e.keep(sess, err)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	e.secret(sess.ID)
+	e.stepf("create session", "session %s", preview(sess.ID))
+
+	// A request token makes one session only.
+	_, err = c.CreateSession(ctx, tok.Token)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrInvalidRequestToken) {
+		return fmt.Errorf("token reuse: want ErrInvalidRequestToken, got %w", err)
+	}
+	e.stepf("reuse the request token", "errors.Is(err, mediaauth.ErrInvalidRequestToken) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// For programs that hold the password: token, validate_with_login, session.
+	loginSess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	e.keep(loginSess, err)
+	if err != nil {
+		return fmt.Errorf("login session: %w", err)
+	}
+	e.secret(loginSess.ID)
+	e.stepf("login with password", "user %q: session %s", mediaauthtest.DefaultTMDbUsername, preview(loginSess.ID))
+	_, err = c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, "not-the-password")
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrInvalidCredentials) {
+		return fmt.Errorf("wrong password: want ErrInvalidCredentials, got %w", err)
+	}
+	e.stepf("wrong password", "errors.Is(err, mediaauth.ErrInvalidCredentials) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// The read access token travels as a Bearer header instead of the key.
+	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	e.keep(bearer)
+	if err := bearer.ValidateKey(ctx); err != nil {
+		e.keep(err)
+		return fmt.Errorf("validate access token: %w", err)
+	}
+	e.stepf("read access token", "Authorization: Bearer …: valid, no api_key sent")
+	err = c.WithTMDbAPIKey("not-a-key").ValidateKey(ctx)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrInvalidAPIKey) {
+		return fmt.Errorf("wrong API key: want ErrInvalidAPIKey, got %w", err)
+	}
+	e.stepf("wrong API key", "errors.Is(err, mediaauth.ErrInvalidAPIKey) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// A guest session needs no account.
+	guest, err := c.CreateGuestSession(ctx)
+	e.keep(guest, err)
+	if err != nil {
+		return fmt.Errorf("guest session: %w", err)
+	}
+	e.secret(guest.ID)
+	e.stepf("guest session", "%s, deleted if unused by %s", preview(guest.ID), guest.ExpiresAt.Format(time.RFC3339))
+
+	// Log out, twice.
+	for _, id := range []string{sess.ID, loginSess.ID} {
+		if err := c.DeleteSession(ctx, id); err != nil {
+			e.keep(err)
+			return fmt.Errorf("delete session: %w", err)
+		}
+	}
+	e.stepf("delete sessions", "both sessions deleted")
+	err = c.DeleteSession(ctx, sess.ID)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrNotFound) {
+		return fmt.Errorf("delete again: want ErrNotFound, got %w", err)
+	}
+	e.stepf("delete again", "errors.Is(err, mediaauth.ErrNotFound) = true (TMDb code %d)", tmdbCodeOf(err))
+	return nil
+}
+
+// tmdbCodeOf returns the TMDb status_code of err, or 0.
+func tmdbCodeOf(err error) int {
+	var apiErr *mediaauth.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.TMDbCode
+	}
+	return 0
+}
