@@ -224,7 +224,7 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		ConfirmURL string `json:"confirm_url,omitempty"`
 	}{Token: req.token}
 	if body.EmailConfirmation != nil && !*body.EmailConfirmation {
-		resp.ConfirmURL = s.URL + TVmazePrefix + "/auth/confirm/" + req.code
+		resp.ConfirmURL = s.ts.URL + TVmazePrefix + "/auth/confirm/" + req.code
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
