@@ -1,0 +1,15 @@
+//go:build contract && !linux
+
+package mediaauth_test
+
+import "os/exec"
+
+// setProcessGroup leaves cmd as it is: Prism runs as a single process.
+func setProcessGroup(*exec.Cmd) {}
+
+// signalGroup stops cmd's process; a graceful stop is not attempted.
+func signalGroup(cmd *exec.Cmd, _ bool) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+}

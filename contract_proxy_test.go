@@ -1,0 +1,355 @@
+//go:build contract
+
+package mediaauth_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tvmazePollGap is the fake's minimum TVmaze poll interval in the proxy
+// run; tvmazeWait is comfortably above it.
+const (
+	tvmazePollGap = 100 * time.Millisecond
+	tvmazeWait    = 2 * tvmazePollGap
+)
+
+// fakeOptions configures the mediaauthtest server behind the proxies.
+func fakeOptions() []mediaauthtest.Option {
+	return []mediaauthtest.Option{
+		mediaauthtest.WithTVmazeMinPollInterval(tvmazePollGap),
+	}
+}
+
+// proxyPrisms are the URLs of the three Prism proxies.
+type proxyPrisms struct {
+	movies, tvmaze, tmdb string
+}
+
+// flow runs the steps of one API's flow through a proxy; each step is one
+// SDK call whose single request must be for op and get status.
+type flow struct {
+	t     *testing.T
+	index *specIndex
+}
+
+// step runs fn through the proxy, fails the test on any contract
+// violation, and checks that the fake answered want with the SDK's typed
+// error (kind, when not nil) for an error status. The flow stops at the
+// first failed step: the next steps build on it.
+func (f flow) step(opID string, want int, kind error, fn func(ctx context.Context) error) {
+	f.t.Helper()
+	op := f.index.op(f.t, opID)
+	statuses, err := contractCall(f.t, op, 0, fn)
+	assert.Equal(f.t, []int{want}, statuses, "%v: statuses", op)
+	assertOutcome(f.t, op, want, err, kind)
+	if f.t.Failed() {
+		f.t.FailNow()
+	}
+}
+
+// testProxy sends the full flows of the three APIs through Prism proxies in
+// front of mediaauthtest, so that each request of the SDK and each answer
+// of the fake, success or error, is checked against the contract.
+func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrisms, srv *mediaauthtest.Server) {
+	rt := &checkingTransport{
+		next:  newLoopbackTransport(),
+		index: index,
+		apis: map[string]mediaauth.API{
+			hostOf(t, urls.movies): mediaauth.APIMovies,
+			hostOf(t, urls.tvmaze): mediaauth.APITVmaze,
+			hostOf(t, urls.tmdb):   mediaauth.APITMDb,
+		},
+		log: log,
+	}
+	c := contractClient(t, rt,
+		mediaauth.WithBaseURL(urls.movies),
+		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
+		mediaauth.WithPollInterval(tvmazeWait),
+		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
+		mediaauth.WithTMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey),
+	)
+	t.Run("movies", func(t *testing.T) {
+		t.Parallel()
+		moviesFlow(flow{t, index}, c, srv)
+	})
+	t.Run("tvmaze", func(t *testing.T) {
+		t.Parallel()
+		tvmazeFlow(flow{t, index}, c, srv)
+	})
+	t.Run("tmdb", func(t *testing.T) {
+		t.Parallel()
+		tmdbFlow(flow{t, index}, c, srv)
+	})
+}
+
+// moviesFlow: register, verify, log in both ways, profile, API keys,
+// password reset, expiry, and the fake's error answers on the way.
+func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
+	t := f.t
+	const (
+		user, email, pass = "proxy_user", "proxy.user@example.com", "proxy-password-1"
+		other, otherEmail = "proxy_other", "proxy.other@example.com"
+		newPass           = "proxy-password-2"
+	)
+	register := func(username, address string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			u, err := c.Register(ctx, mediaauth.RegisterRequest{Username: username, Password: pass, Email: address, Name: "Proxy User"})
+			return errorIfEmpty(err, u != nil && u.ID != "")
+		}
+	}
+	var tok *mediaauth.Token
+	login := func(form bool, name, password string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			var err error
+			if form {
+				tok, err = c.FormLogin(ctx, name, password)
+			} else {
+				tok, err = c.Login(ctx, name, password)
+			}
+			return errorIfEmpty(err, tok != nil && tok.AccessToken != "")
+		}
+	}
+	profile := func(cl func() *mediaauth.Client) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			u, err := cl().Profile(ctx)
+			return errorIfEmpty(err, u != nil && u.Username == user)
+		}
+	}
+	withAccess := func() *mediaauth.Client { return c.WithToken(tok.AccessToken) }
+
+	f.step("register", 201, nil, register(user, email))
+	f.step("register", 409, nil, register(user, "proxy.again@example.com"))
+	f.step("register", 201, nil, register(other, otherEmail))
+	f.step("login", 403, mediaauth.ErrEmailNotVerified, login(false, user, pass))
+	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.VerifyEmail(ctx, "vrf_unknown") })
+	verify, ok := srv.VerificationToken(email)
+	require.True(t, ok, "no verification email")
+	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.VerifyEmail(ctx, verify) })
+	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, "wrong-password"))
+	f.step("formLogin", 401, mediaauth.ErrInvalidCredentials, login(true, email, "wrong-password"))
+	f.step("formLogin", 200, nil, login(true, email, pass))
+	f.step("login", 200, nil, login(false, user, pass))
+
+	f.step("getProfile", 401, mediaauth.ErrUnauthorized, profile(func() *mediaauth.Client { return c.WithToken("not-a-token") }))
+	f.step("getProfile", 200, nil, profile(withAccess))
+	f.step("updateProfile", 200, nil, func(ctx context.Context) error {
+		u, err := withAccess().UpdateProfile(ctx, mediaauth.ProfileUpdate{
+			Name: mediaauth.String("Proxy User Renamed"), Bio: mediaauth.String("Checked by Prism."),
+		})
+		return errorIfEmpty(err, u != nil && u.Name == "Proxy User Renamed")
+	})
+	f.step("updateProfile", 409, mediaauth.ErrConflict, func(ctx context.Context) error {
+		_, err := withAccess().UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String(otherEmail)})
+		return err
+	})
+	f.step("updateProfile", 401, nil, func(ctx context.Context) error {
+		_, err := c.WithToken("not-a-token").UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("x")})
+		return err
+	})
+
+	var key *mediaauth.APIKey
+	f.step("getAPIKey", 404, nil, func(ctx context.Context) error {
+		_, err := withAccess().APIKey(ctx)
+		return err
+	})
+	f.step("generateAPIKey", 201, nil, func(ctx context.Context) error {
+		var err error
+		key, err = withAccess().GenerateAPIKey(ctx)
+		return errorIfEmpty(err, key != nil && key.Key != "")
+	})
+	f.step("getAPIKey", 200, nil, func(ctx context.Context) error {
+		k, err := withAccess().APIKey(ctx)
+		return errorIfEmpty(err, k != nil && k.Key == key.Key)
+	})
+	f.step("getProfile", 200, nil, profile(func() *mediaauth.Client { return c.WithToken(key.Key) }))
+	f.step("generateAPIKey", 401, nil, func(ctx context.Context) error {
+		_, err := c.WithToken("not-a-token").GenerateAPIKey(ctx)
+		return err
+	})
+	f.step("getAPIKey", 401, nil, func(ctx context.Context) error {
+		_, err := c.WithToken("not-a-token").APIKey(ctx)
+		return err
+	})
+
+	f.step("requestPasswordReset", 202, nil, func(ctx context.Context) error { return c.RequestPasswordReset(ctx, email) })
+	f.step("requestPasswordReset", 202, nil, func(ctx context.Context) error {
+		return c.RequestPasswordReset(ctx, "nobody@example.com")
+	})
+	f.step("confirmPasswordReset", 404, nil, func(ctx context.Context) error {
+		return c.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
+	})
+	reset, ok := srv.ResetToken(email)
+	require.True(t, ok, "no reset email")
+	f.step("confirmPasswordReset", 204, nil, func(ctx context.Context) error {
+		return c.ConfirmPasswordReset(ctx, reset, newPass)
+	})
+	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, pass))
+	f.step("login", 200, nil, login(false, user, newPass))
+
+	srv.ExpireMoviesTokens()
+	f.step("getProfile", 401, mediaauth.ErrTokenExpired, profile(withAccess))
+
+	// An injected server failure answers with the contract's error body too.
+	srv.InjectFault("/user/profile", mediaauthtest.Fault{Method: "GET", Status: 500})
+	f.step("getProfile", 500, nil, profile(func() *mediaauth.Client { return c.WithToken(key.Key) }))
+}
+
+// tvmazeFlow: start (unknown, unconfirmed, too fast), poll (too fast, not
+// confirmed, confirmed, consumed), validate, and PollUntilConfirmed.
+func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
+	t := f.t
+	// TVmaze's contract puts HTTP Basic on /auth/start and /auth/poll too:
+	// the client sends placeholder credentials, which the fake ignores there.
+	tv := c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "placeholder"})
+	start := func(email string, opts ...mediaauth.StartAuthOption) (*mediaauth.AuthRequest, func(ctx context.Context) error) {
+		req := new(mediaauth.AuthRequest)
+		return req, func(ctx context.Context) error {
+			r, err := tv.StartAuth(ctx, email, opts...)
+			if r != nil {
+				*req = *r
+			}
+			return errorIfEmpty(err, r != nil && r.Token != "")
+		}
+	}
+	var creds *mediaauth.TVmazeCredentials
+	poll := func(token string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			var err error
+			creds, err = tv.PollAuth(ctx, token)
+			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
+		}
+	}
+
+	_, fn := start("nobody@example.com")
+	f.step("POST /auth/start", 404, mediaauth.ErrEmailNotFound, fn)
+	_, fn = start(mediaauthtest.UnconfirmedTVmazeEmail)
+	f.step("POST /auth/start", 401, mediaauth.ErrEmailNotConfirmed, fn)
+	req, fn := start(mediaauthtest.DemoTVmazeEmail)
+	f.step("POST /auth/start", 200, nil, fn)
+	_, fn = start(mediaauthtest.DemoTVmazeEmail)
+	f.step("POST /auth/start", 429, mediaauth.ErrRateLimited, fn)
+
+	f.step("POST /auth/poll", 429, mediaauth.ErrRateLimited, poll(req.Token))
+	time.Sleep(tvmazeWait)
+	f.step("POST /auth/poll", 403, mediaauth.ErrNotConfirmed, poll(req.Token))
+	require.NoError(t, srv.ConfirmTVmaze(req.Token))
+	time.Sleep(tvmazeWait)
+	f.step("POST /auth/poll", 200, nil, poll(req.Token))
+	got := creds
+	require.NotNil(t, got)
+	time.Sleep(tvmazeWait)
+	f.step("POST /auth/poll", 404, mediaauth.ErrAuthRequestNotFound, poll(req.Token))
+
+	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
+		level, err := c.WithTVmazeCredentials(got).ValidateCredentials(ctx)
+		if err == nil {
+			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
+		}
+		return err
+	})
+	f.step("GET /auth/validate", 401, mediaauth.ErrUnauthorized, func(ctx context.Context) error {
+		_, err := tv.ValidateCredentials(ctx)
+		return err
+	})
+
+	// The whole login with PollUntilConfirmed, for a second account that
+	// confirms on the page of the confirm URL.
+	srv.AddTVmazeUser("proxy_tv", "proxy.tv@example.com", true, int(mediaauth.PremiumSilver))
+	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
+	f.step("POST /auth/start", 200, nil, fn)
+	assert.NotEmpty(t, req.ConfirmURL)
+	require.NoError(t, srv.ConfirmTVmaze(req.Token))
+	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
+		creds, err := tv.PollUntilConfirmed(ctx, req.Token)
+		return errorIfEmpty(err, creds != nil && creds.Username == "proxy_tv")
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, []int{200}, statuses)
+}
+
+// tmdbFlow: key checks, request token, approval with login, sessions
+// (approved, denied, used), v4 conversion, guest sessions, LoginSession.
+func tmdbFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
+	t := f.t
+	wrongKey := c.WithTMDbAPIKey("wrong-tmdb-key")
+	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+
+	f.step("validateKey", 200, nil, c.ValidateKey)
+	f.step("validateKey", 200, nil, bearer.ValidateKey)
+	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.ValidateKey)
+
+	var tok *mediaauth.RequestToken
+	newToken := func(ctx context.Context) error {
+		var err error
+		tok, err = c.CreateRequestToken(ctx)
+		return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
+	}
+	var session *mediaauth.Session
+	newSession := func(ctx context.Context) error {
+		s, err := c.CreateSession(ctx, tok.Token)
+		if s != nil {
+			session = s
+		}
+		return errorIfEmpty(err, s != nil && s.ID != "")
+	}
+	login := func(password string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			approved, err := c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, tok.Token)
+			return errorIfEmpty(err, approved != nil && approved.Token == tok.Token)
+		}
+	}
+
+	f.step("createRequestToken", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
+		_, err := wrongKey.CreateRequestToken(ctx)
+		return err
+	})
+	f.step("createRequestToken", 200, nil, newToken)
+	f.step("createSession", 422, mediaauth.ErrRequestTokenNotApproved, newSession)
+	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidCredentials, login("wrong-password"))
+	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("createSession", 200, nil, newSession)
+	f.step("createSession", 401, mediaauth.ErrInvalidRequestToken, newSession)
+	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
+	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
+	f.step("deleteSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
+		return wrongKey.DeleteSession(ctx, "any-session")
+	})
+
+	// A token the user denied.
+	f.step("createRequestToken", 200, nil, newToken)
+	require.NoError(t, srv.DenyTMDbToken(tok.Token))
+	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
+
+	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
+		s, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
+		return errorIfEmpty(err, s != nil && s.ID != "")
+	})
+	f.step("createSessionFromV4Token", 401, nil, func(ctx context.Context) error {
+		_, err := c.CreateSessionFromV4Token(ctx, "unknown-v4-token")
+		return err
+	})
+
+	f.step("createGuestSession", 200, nil, func(ctx context.Context) error {
+		g, err := bearer.CreateGuestSession(ctx)
+		return errorIfEmpty(err, g != nil && g.ID != "" && !g.ExpiresAt.IsZero())
+	})
+	f.step("createGuestSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
+		_, err := wrongKey.CreateGuestSession(ctx)
+		return err
+	})
+
+	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
+		s, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		return errorIfEmpty(err, s != nil && s.ID != "")
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, []int{200, 200, 200}, statuses)
+}
