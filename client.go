@@ -94,14 +94,23 @@ type shared struct {
 	limiters     [numAPIs]*rate.Limiter
 	senders      [numAPIs][numRetryModes]*retryablehttp.Client
 	logger       *slog.Logger
-	userAgent    string
 	now          func() time.Time
 	retryMax     time.Duration
 	pollInterval time.Duration
 	pollMaxWait  time.Duration
 	pollMaxErrs  int
 	pollObserver func(PollEvent)
-	bufs         sync.Pool
+	bufs         sync.Pool // of *readBuf
+	// Header values made once and shared by every request (net/http only
+	// reads them; Header.Set and Add replace or reallocate, never write in).
+	hdrAccept, hdrUserAgent, hdrJSON, hdrForm []string
+}
+
+// readBuf is a pooled buffer for response bodies with the limited reader
+// that fills it, so that reading a body allocates nothing.
+type readBuf struct {
+	bytes.Buffer
+	lr io.LimitedReader
 }
 
 // retryMode says when the transport may send a call again.
@@ -143,7 +152,6 @@ func New(opts ...Option) (*Client, error) {
 	s := &shared{
 		bases:        cfg.bases,
 		logger:       cfg.logger,
-		userAgent:    cfg.userAgent,
 		now:          time.Now,
 		retryMax:     cfg.retryMax,
 		pollInterval: cfg.pollInterval,
@@ -151,7 +159,13 @@ func New(opts ...Option) (*Client, error) {
 		pollMaxErrs:  cfg.pollMaxErrs,
 		pollObserver: cfg.pollObserver,
 	}
-	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.bufs.New = func() any { return new(readBuf) }
+	s.hdrAccept = []string{"application/json"}
+	s.hdrJSON = []string{"application/json"}
+	s.hdrForm = []string{"application/x-www-form-urlencoded"}
+	if cfg.userAgent != "" {
+		s.hdrUserAgent = []string{cfg.userAgent}
+	}
 	if cfg.httpClient != nil {
 		s.httpClient = cfg.httpClient
 	} else {
@@ -224,8 +238,18 @@ func (s *shared) newSender(api API, mode retryMode, cfg config) *retryablehttp.C
 		CheckRetry:   checkRetry(mode),
 		Backoff:      s.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		// Every retry waits on the API's rate limiter like a first attempt.
-		PrepareRetry: func(req *http.Request) error { return waitLimit(req.Context(), *limiter) },
+		// Every retry sends a fresh copy of the body (see do) and waits on
+		// the API's rate limiter like a first attempt.
+		PrepareRetry: func(req *http.Request) error {
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return err
+				}
+				req.Body = body
+			}
+			return waitLimit(req.Context(), *limiter)
+		},
 	}
 	if s.logger != nil {
 		logger := s.logger
@@ -434,7 +458,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	// Body.
 	var (
 		body        []byte
-		contentType string
+		contentType []string
 		err         error
 	)
 	switch {
@@ -444,13 +468,13 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 			return fmt.Errorf("mediaauth: %s %s %s: encoding form: %w", cl.api, cl.method, cl.path, qerr)
 		}
 		body = []byte(vals.Encode())
-		contentType = "application/x-www-form-urlencoded"
+		contentType = s.hdrForm
 	case cl.body != nil:
 		body, err = json.Marshal(cl.body)
 		if err != nil {
 			return fmt.Errorf("mediaauth: %s %s %s: encoding body: %w", cl.api, cl.method, cl.path, err)
 		}
-		contentType = "application/json"
+		contentType = s.hdrJSON
 	}
 
 	// URL and credentials.
@@ -498,21 +522,25 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		target += "?" + rawQuery
 	}
 
-	var reqBody any
+	// The body is a *bytes.Reader, so net/http sets ContentLength and
+	// GetBody, and the sender's PrepareRetry rewinds it with GetBody. This
+	// costs fewer allocations than retryablehttp.NewRequest's body readers.
+	var bodyReader io.Reader
 	if body != nil {
-		reqBody = body
+		bodyReader = bytes.NewReader(body)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, target, reqBody)
+	hreq, err := http.NewRequestWithContext(ctx, cl.method, target, bodyReader)
 	if err != nil {
 		return fmt.Errorf("mediaauth: %s %s %s: building request: %w", cl.api, cl.method, cl.path, stripURL(err))
 	}
+	req := &retryablehttp.Request{Request: hreq}
 	h := req.Header
-	h["Accept"] = []string{"application/json"}
-	if contentType != "" {
-		h["Content-Type"] = []string{contentType}
+	h["Accept"] = s.hdrAccept
+	if contentType != nil {
+		h["Content-Type"] = contentType
 	}
-	if s.userAgent != "" {
-		h["User-Agent"] = []string{s.userAgent}
+	if s.hdrUserAgent != nil {
+		h["User-Agent"] = s.hdrUserAgent
 	}
 	if authHeader != "" {
 		h["Authorization"] = []string{authHeader}
@@ -570,21 +598,20 @@ func (c *Client) handleResponse(ctx context.Context, cl *call, resp *http.Respon
 	if success {
 		limit = maxSuccessBody
 	}
-	buf := s.bufs.Get().(*bytes.Buffer)
+	buf := s.bufs.Get().(*readBuf)
 	buf.Reset()
+	buf.lr = io.LimitedReader{R: resp.Body, N: limit + 1}
 	defer func() {
+		buf.lr.R = nil
 		if buf.Cap() <= 64<<10 {
 			s.bufs.Put(buf)
 		}
 	}()
-	_, readErr := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	_, readErr := buf.ReadFrom(&buf.lr)
 	tooLarge := int64(buf.Len()) > limit
-	if tooLarge || readErr != nil {
-		// Do not read on: close drops the connection.
-		resp.Body.Close()
-	} else {
-		drainClose(resp.Body)
-	}
+	// Unless the body was too large or broke, ReadFrom stopped at its end,
+	// and closing it keeps the connection; otherwise closing drops it.
+	_ = resp.Body.Close()
 	if readErr != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("mediaauth: %s %s %s: reading response: %w", cl.api, cl.method, cl.path, ctx.Err())
