@@ -3,6 +3,7 @@
 package mediaauth_test
 
 import (
+	"errors"
 	"os/exec"
 	"syscall"
 )
@@ -25,4 +26,9 @@ func signalGroup(cmd *exec.Cmd, kill bool) {
 		sig = syscall.SIGKILL
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, sig)
+}
+
+// groupGone reports whether no process is left in cmd's process group.
+func groupGone(cmd *exec.Cmd) bool {
+	return cmd.Process != nil && errors.Is(syscall.Kill(-cmd.Process.Pid, 0), syscall.ESRCH)
 }

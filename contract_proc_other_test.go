@@ -13,3 +13,6 @@ func signalGroup(cmd *exec.Cmd, _ bool) {
 		_ = cmd.Process.Kill()
 	}
 }
+
+// groupGone reports whether cmd's process has ended and been waited for.
+func groupGone(cmd *exec.Cmd) bool { return cmd.ProcessState != nil }

@@ -4,6 +4,7 @@ package mediaauth_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,18 +14,37 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// tvmazePollGap is the fake's minimum TVmaze poll interval in the proxy
-// run; tvmazeWait is comfortably above it.
-const (
-	tvmazePollGap = 100 * time.Millisecond
-	tvmazeWait    = 2 * tvmazePollGap
-)
+// fakeClock is the clock of the mediaauthtest server behind the proxies:
+// it moves only when a test advances it, so TVmaze's 10-second poll
+// interval is kept without waiting.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
+
+// Now reads the clock.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// tvmazeNextPoll is how far the fake clock moves between TVmaze polls:
+// past TVmaze's (and the fake's default) 10-second minimum.
+const tvmazeNextPoll = mediaauth.DefaultPollInterval + time.Second
 
 // fakeOptions configures the mediaauthtest server behind the proxies.
-func fakeOptions() []mediaauthtest.Option {
-	return []mediaauthtest.Option{
-		mediaauthtest.WithTVmazeMinPollInterval(tvmazePollGap),
-	}
+func fakeOptions(clock *fakeClock) []mediaauthtest.Option {
+	return []mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}
 }
 
 // proxyPrisms are the URLs of the three Prism proxies.
@@ -57,7 +77,7 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // testProxy sends the full flows of the three APIs through Prism proxies in
 // front of mediaauthtest, so that each request of the SDK and each answer
 // of the fake, success or error, is checked against the contract.
-func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrisms, srv *mediaauthtest.Server) {
+func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrisms, srv *mediaauthtest.Server, clock *fakeClock) {
 	rt := &checkingTransport{
 		next:  newLoopbackTransport(),
 		index: index,
@@ -71,7 +91,7 @@ func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrism
 	c := contractClient(t, rt,
 		mediaauth.WithBaseURL(urls.movies),
 		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
-		mediaauth.WithPollInterval(tvmazeWait),
+		mediaauth.WithPollInterval(10*time.Millisecond),
 		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
 		mediaauth.WithTMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey),
 	)
@@ -81,7 +101,7 @@ func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrism
 	})
 	t.Run("tvmaze", func(t *testing.T) {
 		t.Parallel()
-		tvmazeFlow(flow{t, index}, c, srv)
+		tvmazeFlow(flow{t, index}, c, srv, clock)
 	})
 	t.Run("tmdb", func(t *testing.T) {
 		t.Parallel()
@@ -203,7 +223,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 
 // tvmazeFlow: start (unknown, unconfirmed, too fast), poll (too fast, not
 // confirmed, confirmed, consumed), validate, and PollUntilConfirmed.
-func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
+func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *fakeClock) {
 	t := f.t
 	// TVmaze's contract puts HTTP Basic on /auth/start and /auth/poll too:
 	// the client sends placeholder credentials, which the fake ignores there.
@@ -236,15 +256,17 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	_, fn = start(mediaauthtest.DemoTVmazeEmail)
 	f.step("POST /auth/start", 429, mediaauth.ErrRateLimited, fn)
 
+	// The fake's clock stands still unless advanced: a poll right after
+	// the start is too early.
 	f.step("POST /auth/poll", 429, mediaauth.ErrRateLimited, poll(req.Token))
-	time.Sleep(tvmazeWait)
+	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 403, mediaauth.ErrNotConfirmed, poll(req.Token))
 	require.NoError(t, srv.ConfirmTVmaze(req.Token))
-	time.Sleep(tvmazeWait)
+	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 200, nil, poll(req.Token))
 	got := creds
 	require.NotNil(t, got)
-	time.Sleep(tvmazeWait)
+	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 404, mediaauth.ErrAuthRequestNotFound, poll(req.Token))
 
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
@@ -266,6 +288,7 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	f.step("POST /auth/start", 200, nil, fn)
 	assert.NotEmpty(t, req.ConfirmURL)
 	require.NoError(t, srv.ConfirmTVmaze(req.Token))
+	clock.Advance(tvmazeNextPoll)
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
 		creds, err := tv.PollUntilConfirmed(ctx, req.Token)
 		return errorIfEmpty(err, creds != nil && creds.Username == "proxy_tv")

@@ -15,6 +15,7 @@ package mediaauth_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,7 +37,8 @@ func TestContract(t *testing.T) {
 	env := requirePrism(t)
 	index := loadSpecs(t, env)
 
-	srv := mediaauthtest.NewServer(fakeOptions()...)
+	clock := newFakeClock()
+	srv := mediaauthtest.NewServer(fakeOptions(clock)...)
 	t.Cleanup(srv.Close)
 	// An upstream that breaks the Movies contract, for the checker's own test.
 	broken := httptest.NewServer(brokenMoviesAPI())
@@ -51,6 +53,7 @@ func TestContract(t *testing.T) {
 		prismArgs{"tvmaze proxy", []string{"proxy", "--errors", env.spec(tvmazeSpec), srv.TVmazeURL()}},
 		// The TMDb contract's paths start with /3: the upstream is the root.
 		prismArgs{"tmdb proxy", []string{"proxy", "--errors", env.spec(tmdbSpec), srv.URL}},
+		// Stopped early by the lifecycle test, after the checker's test.
 		prismArgs{"broken proxy", []string{"proxy", "--errors", env.spec(moviesSpec), broken.URL}},
 	)
 	mocks := mockPrisms{movies: procs[0].URL, tvmaze: procs[1].URL, tmdb: procs[2].URL}
@@ -58,9 +61,29 @@ func TestContract(t *testing.T) {
 
 	mockLog, proxyLog := newContractLog("mock"), newContractLog("proxy")
 	t.Run("mock", func(t *testing.T) { testMock(t, index, mockLog, mocks) })
-	t.Run("proxy", func(t *testing.T) { testProxy(t, index, proxyLog, proxies, srv) })
+	t.Run("proxy", func(t *testing.T) { testProxy(t, index, proxyLog, proxies, srv, clock) })
 	t.Run("checker", func(t *testing.T) { testChecker(t, index, mocks.movies, proxies.movies, procs[6].URL, srv) })
+	t.Run("lifecycle", func(t *testing.T) { testLifecycle(t, procs[6]) })
 	t.Run("coverage", func(t *testing.T) { testCoverage(t, index, mockLog, proxyLog) })
+}
+
+// testLifecycle checks that stopping a Prism ends its process group and
+// frees its port, as every Prism is stopped when the tests end.
+func testLifecycle(t *testing.T, p *prismProc) {
+	require.NoError(t, p.waitListening(time.Second), "not listening before the stop")
+	p.stop()
+	select {
+	case <-p.exited:
+	default:
+		t.Fatal("stop returned while the process still runs")
+	}
+	t.Logf("prism %s ended: %v", p.name, p.err)
+	assert.True(t, groupGone(p.cmd), "processes left in the group of pid %d", p.cmd.Process.Pid)
+	conn, err := net.DialTimeout("tcp", hostOf(t, p.URL), time.Second)
+	if err == nil {
+		conn.Close()
+	}
+	assert.Error(t, err, "port still open after the stop")
 }
 
 // testCoverage fails unless every wrapped operation went through both the

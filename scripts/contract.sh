@@ -104,6 +104,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The contract tests sit behind a build tag, out of the plain go vet.
+go vet -tags contract .
+
 # CI=true: a missing Prism or contract fails the tests instead of skipping them.
 CI=true \
   MEDIAAUTH_PRISM="$RUN/prism" \
