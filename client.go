@@ -177,9 +177,11 @@ func New(opts ...Option) (*Client, error) {
 			CheckRedirect: refuseDowngrade,
 		}
 	}
+	// No Timeout here: keepIdle applies httpClient's Timeout itself, because
+	// net/http enforces a Timeout over a transport it does not know with a
+	// timer and a goroutine per request.
 	s.sendClient = &http.Client{
 		Transport:     keepIdle{s.httpClient},
-		Timeout:       s.httpClient.Timeout,
 		CheckRedirect: s.httpClient.CheckRedirect,
 		Jar:           s.httpClient.Jar,
 	}
@@ -206,15 +208,40 @@ func New(opts ...Option) (*Client, error) {
 // closes idle connections after every call that ends in an error, which on a
 // shared transport would close the pooled connections of every other call,
 // cancel their dials, and stop the failed call's own connection from being
-// reused.
+// reused. It also bounds each request by hc.Timeout, from sending to the
+// end of reading the body, through the request's context.
 type keepIdle struct{ hc *http.Client }
 
 // RoundTrip sends req through hc's transport.
 func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
-	if rt := k.hc.Transport; rt != nil {
+	rt := k.hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if k.hc.Timeout <= 0 {
 		return rt.RoundTrip(req)
 	}
-	return http.DefaultTransport.RoundTrip(req)
+	ctx, cancel := context.WithTimeout(req.Context(), k.hc.Timeout)
+	resp, err := rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases a request's timeout when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and releases the timeout.
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func apiByIndex(i int) API {
