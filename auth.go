@@ -105,12 +105,16 @@ func (t *tokenResponse) validate() error {
 	return nil
 }
 
+// maxExpiresIn caps expires_in (in seconds) at about a hundred years.
+const maxExpiresIn = 100 * 365 * 24 * 60 * 60
+
 // token turns the response into a Token, working out when it expires.
 func (t *tokenResponse) token(now time.Time) *Token {
 	tok := &Token{AccessToken: t.AccessToken, TokenType: t.TokenType}
 	switch {
 	case t.ExpiresIn != nil:
-		tok.ExpiresAt = now.Add(time.Duration(*t.ExpiresIn) * time.Second)
+		// Capped so that the Duration cannot overflow into the past.
+		tok.ExpiresAt = now.Add(time.Duration(min(*t.ExpiresIn, maxExpiresIn)) * time.Second)
 	default:
 		if exp, ok := jwtExpiry(t.AccessToken); ok {
 			tok.ExpiresAt = exp

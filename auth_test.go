@@ -348,6 +348,19 @@ func TestTokenExpiry(t *testing.T) {
 	}
 }
 
+// TestTokenHugeExpiresIn checks that an absurd expires_in does not overflow
+// into an expiry in the past.
+func TestTokenHugeExpiresIn(t *testing.T) {
+	t.Parallel()
+	c, mt := unitClient(t)
+	var rec unitRecorder
+	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"x","token_type":"bearer","expires_in":9223372036854775807}`))
+	tok, err := c.Login(t.Context(), "u", "p")
+	require.NoError(t, err)
+	assert.True(t, tok.ExpiresAt.After(time.Now().Add(50*365*24*time.Hour)), "ExpiresAt %v", tok.ExpiresAt)
+	assert.False(t, tok.Expired(time.Now()))
+}
+
 // TestTokenResponseValidation checks that a 200 whose token body breaks the
 // contract is ErrMalformedResponse.
 func TestTokenResponseValidation(t *testing.T) {

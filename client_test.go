@@ -399,6 +399,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"soon", 0, false},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour, true},
 		{now.Add(time.Hour).Format(time.RFC850), time.Hour, true},
 		{now.Add(time.Hour).Format(time.ANSIC), time.Hour, true},
 	}

@@ -222,7 +222,8 @@ func truncate(s string, n int) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date.
+// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date,
+// capped at 24 hours.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -238,10 +239,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
+		d := min(max(t.Sub(now), 0), 24*time.Hour)
 		return d, true
 	}
 	return 0, false
