@@ -261,7 +261,7 @@ func checkExchanges(t reporter, what string, exs []exchange, want *specOp) {
 // statuses Prism answered and the call's error.
 func contractCall(t testing.TB, want *specOp, prefer int, fn func(ctx context.Context) error) ([]int, error) {
 	t.Helper()
-	ctx, p := withProbe(context.Background())
+	ctx, p := withProbe(t.Context())
 	if prefer != 0 {
 		ctx = withPrefer(ctx, prefer)
 	}

@@ -143,7 +143,7 @@ func testChecker(t *testing.T, index *specIndex, mockURL, proxyURL, brokenProxyU
 	profile := index.op(t, "getProfile")
 	send := func(t *testing.T, rt *checkingTransport, method, target, body string, header http.Header) []exchange {
 		t.Helper()
-		ctx, p := withProbe(context.Background())
+		ctx, p := withProbe(t.Context())
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
