@@ -10,6 +10,7 @@
 // go test -tags contract -run '^TestContract' with MEDIAAUTH_PRISM set.
 // Outside CI they skip when Prism or the contracts are missing; with CI=true
 // they fail instead.
+
 package mediaauth_test
 
 import (
