@@ -22,6 +22,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // pipeUserJSON and pipeTokenJSON are success bodies of the Movies API.
@@ -498,4 +499,23 @@ func TestCheckRetry(t *testing.T) {
 	got, err := checkRetry(retryIdempotent)(ctx, status(503, ""), nil)
 	assert.False(t, got)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// TestDefaultRateLimits checks the arithmetic of the default limiters: at
+// most burst + rate×window requests fit in any window.
+func TestDefaultRateLimits(t *testing.T) {
+	cfg := defaultConfig()
+	within := func(api API, window time.Duration) float64 {
+		l := cfg.limits[api.index()]
+		return float64(l.burst) + float64(l.limit)*window.Seconds()
+	}
+	if n := within(APITVmaze, 10*time.Second); n > 20 {
+		t.Errorf("TVmaze: %v requests fit in 10 s, TVmaze allows 20", n)
+	}
+	if n := within(APITMDb, time.Second); n >= 40 {
+		t.Errorf("TMDb: %v requests fit in 1 s, want under 40", n)
+	}
+	if l := cfg.limits[APIMovies.index()].limit; l != rate.Inf {
+		t.Errorf("Movies API: default limit %v, want none", l)
+	}
 }

@@ -78,10 +78,12 @@ func defaultConfig() config {
 	cfg.bases[APITVmaze.index()] = DefaultTVmazeBaseURL
 	cfg.bases[APITMDb.index()] = DefaultTMDbBaseURL
 	cfg.limits[APIMovies.index()] = limitSpec{limit: rate.Inf}
-	// TVmaze documents at least 20 calls every 10 seconds.
-	cfg.limits[APITVmaze.index()] = limitSpec{limit: rate.Every(500 * time.Millisecond), burst: 20}
-	// TMDb's limit sits "somewhere in the 40 requests per second range".
-	cfg.limits[APITMDb.index()] = limitSpec{limit: 40, burst: 40}
+	// TVmaze documents at least 20 calls every 10 seconds: a burst of 5
+	// and 1.5 per second allow at most 5+15 = 20 in any 10-second window.
+	cfg.limits[APITVmaze.index()] = limitSpec{limit: 1.5, burst: 5}
+	// TMDb's limit sits "somewhere in the 40 requests per second range": a
+	// burst of 4 and 35 per second allow at most 39 in any one second.
+	cfg.limits[APITMDb.index()] = limitSpec{limit: 35, burst: 4}
 	return cfg
 }
 
