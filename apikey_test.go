@@ -15,7 +15,7 @@ import (
 func TestAPIKeyAsBearer(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithToken("access-token"))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, `{"api_key":"generated-key","created_at":"2024-05-06T07:08:09Z"}`))
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
@@ -59,7 +59,7 @@ func TestAPIKeyResponses(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				c, mt := unitClient(t, mediaauth.WithToken("t"))
-				var rec unitRecorder
+				var rec recorder
 				mt.RegisterResponder(method, unitBase+"/user/api-key", rec.respond(status, tt.body))
 				var (
 					key *mediaauth.APIKey
@@ -87,7 +87,7 @@ func TestAPIKeyResponses(t *testing.T) {
 func TestAPIKeyNotFound(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithToken("t"))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", rec.respond(http.StatusNotFound, `{"error":"not_found","message":"no API key yet"}`))
 	key, err := c.APIKey(t.Context())
 	assert.Nil(t, key)

@@ -11,11 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,72 +22,6 @@ import (
 
 // unitBase is the Movies API base URL of the httpmock unit tests.
 const unitBase = "https://movies.test"
-
-// unitRequest is one request as a mocked server saw it.
-type unitRequest struct {
-	Method string
-	Path   string
-	Query  string
-	Header http.Header
-	Body   []byte
-}
-
-// unitRecorder records every request that reaches its responders.
-type unitRecorder struct {
-	mu   sync.Mutex
-	reqs []unitRequest
-}
-
-// respond returns a responder that records the request and answers with
-// status, body (sent as application/json when not empty) and the header
-// pairs in hdr.
-func (r *unitRecorder) respond(status int, body string, hdr ...string) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		r.record(req)
-		resp := httpmock.NewStringResponse(status, body)
-		if body != "" {
-			resp.Header.Set("Content-Type", "application/json")
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			resp.Header.Set(hdr[i], hdr[i+1])
-		}
-		return resp, nil
-	}
-}
-
-func (r *unitRecorder) record(req *http.Request) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reqs = append(r.reqs, unitRequest{
-		Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery,
-		Header: req.Header.Clone(), Body: body,
-	})
-}
-
-func (r *unitRecorder) requests() []unitRequest {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]unitRequest(nil), r.reqs...)
-}
-
-// unitClient returns a client for unitBase whose requests go to the returned
-// httpmock transport, with retries off unless opts say otherwise.
-func unitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	base := []mediaauth.Option{
-		mediaauth.WithBaseURL(unitBase),
-		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
-		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
-	}
-	c, err := mediaauth.New(append(base, opts...)...)
-	require.NoError(t, err)
-	return c, mt
-}
 
 // unitJWT builds an unsigned JWT-shaped token with the given claims JSON.
 func unitJWT(claims string) string {
@@ -241,7 +173,7 @@ func TestMoviesRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := unitClient(t, mediaauth.WithToken(clientToken))
-			var rec unitRecorder
+			var rec recorder
 			mt.RegisterResponder(tt.method, unitBase+tt.path, rec.respond(tt.status, tt.respBody))
 
 			got, err := tt.call(t.Context(), c)
@@ -252,7 +184,7 @@ func TestMoviesRequests(t *testing.T) {
 			r := reqs[0]
 			assert.Equal(t, tt.method, r.Method)
 			assert.Equal(t, tt.path, r.Path)
-			assert.Empty(t, r.Query, "no query string")
+			assert.Empty(t, r.RawQuery, "no query string")
 			assert.Equal(t, "application/json", r.Header.Get("Accept"))
 			assert.Equal(t, mediaauth.DefaultUserAgent, r.Header.Get("User-Agent"))
 			if tt.wantAuth {
@@ -320,7 +252,7 @@ func TestTokenExpiry(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				c, mt := unitClient(t)
-				var rec unitRecorder
+				var rec recorder
 				path := "/login"
 				login := c.Login
 				if form {
@@ -353,7 +285,7 @@ func TestTokenExpiry(t *testing.T) {
 func TestTokenHugeExpiresIn(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t)
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"x","token_type":"bearer","expires_in":9223372036854775807}`))
 	tok, err := c.Login(t.Context(), "u", "p")
 	require.NoError(t, err)
@@ -378,7 +310,7 @@ func TestTokenResponseValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := unitClient(t)
-			var rec unitRecorder
+			var rec recorder
 			mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, body))
 			tok, err := c.Login(t.Context(), "u", "p")
 			require.Error(t, err)
@@ -398,7 +330,7 @@ func TestTokenResponseValidation(t *testing.T) {
 func TestUserResponseValidation(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithToken("t"))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, `{"email":"a@b.c"}`))
 	u, err := c.Profile(t.Context())
 	assert.Nil(t, u)

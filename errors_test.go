@@ -182,7 +182,7 @@ func TestMoviesStatuses(t *testing.T) {
 			op, ok := unitOps[row.op]
 			require.True(t, ok, "unknown operation %q", row.op)
 			c, mt := unitClient(t, mediaauth.WithToken("secret-token-value"))
-			var rec unitRecorder
+			var rec recorder
 			body := op.okBody
 			msg := fmt.Sprintf("message for %s %d", row.op, row.status)
 			hdr := []string{"X-Request-Id", "req-" + strconv.Itoa(row.status)}
@@ -357,7 +357,7 @@ func (readCloser) Close() error { return nil }
 func TestAPIErrorRetryAfterDate(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t)
-	var rec unitRecorder
+	var rec recorder
 	date := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusTooManyRequests, `{"error":"rate_limited","message":"slow down"}`, "Retry-After", date))
 	_, err := c.Login(t.Context(), "u", "p")
@@ -386,7 +386,7 @@ func TestAPIErrorZeroValue(t *testing.T) {
 func TestErrorBodyTooLarge(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t)
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusInternalServerError, `{"message":"`+strings.Repeat("x", 100<<10)+`"}`))
 	_, err := c.Login(t.Context(), "u", "p")
 	assert.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)

@@ -17,9 +17,9 @@ import (
 func TestCreateGuestSession(t *testing.T) {
 	t.Parallel()
 	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
-	var log tmdbLog
+	var log recorder
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
-		log.reply(http.StatusOK, tmdbUnitGuestJSON))
+		log.respondTMDb(http.StatusOK, tmdbUnitGuestJSON))
 
 	g, err := c.CreateGuestSession(t.Context())
 	require.NoError(t, err)
@@ -27,7 +27,7 @@ func TestCreateGuestSession(t *testing.T) {
 	assert.Equal(t, &mediaauth.GuestSession{ID: "1ce82ec1223641636ad4a60b07de3581", ExpiresAt: want}, g)
 	assert.Equal(t, time.UTC, g.ExpiresAt.Location())
 
-	reqs := log.all()
+	reqs := log.requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, http.MethodGet, reqs[0].Method)
 	assert.Equal(t, "/3/authentication/guest_session/new", reqs[0].Path)
@@ -56,9 +56,9 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 	t.Run("invalid key", func(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
-		var log tmdbLog
+		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
-			log.reply(http.StatusUnauthorized, `{"success":false,"status_code":7,"status_message":"Invalid API key: You must be granted a valid key."}`))
+			log.respondTMDb(http.StatusUnauthorized, `{"success":false,"status_code":7,"status_message":"Invalid API key: You must be granted a valid key."}`))
 		g, err := c.CreateGuestSession(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 		require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -68,20 +68,20 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 			mediaauth.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-		var log tmdbLog
+		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
-			log.reply(http.StatusServiceUnavailable, `{"success":false,"status_code":9,"status_message":"Service offline: This service is temporarily offline, try again later."}`).
-				Then(log.reply(http.StatusOK, tmdbUnitGuestJSON)))
+			log.respondTMDb(http.StatusServiceUnavailable, `{"success":false,"status_code":9,"status_message":"Service offline: This service is temporarily offline, try again later."}`).
+				Then(log.respondTMDb(http.StatusOK, tmdbUnitGuestJSON)))
 		g, err := c.CreateGuestSession(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "1ce82ec1223641636ad4a60b07de3581", g.ID)
-		assert.Len(t, log.all(), 2)
+		assert.Len(t, log.requests(), 2)
 	})
 	t.Run("offline", func(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAccessToken(tmdbUnitAccess))
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
-			(&tmdbLog{}).reply(http.StatusServiceUnavailable, `{"success":false,"status_code":46,"status_message":"The API is undergoing maintenance. Try again later."}`))
+			(&recorder{}).respondTMDb(http.StatusServiceUnavailable, `{"success":false,"status_code":46,"status_message":"The API is undergoing maintenance. Try again later."}`))
 		_, err := c.CreateGuestSession(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrServer)
 		var apiErr *mediaauth.APIError

@@ -164,7 +164,7 @@ func TestMissingToken(t *testing.T) {
 func TestWithTokenDerivesClient(t *testing.T) {
 	t.Parallel()
 	parent, mt := unitClient(t, mediaauth.WithToken("parent-token"))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
 	child := parent.WithToken("child-token")
@@ -182,7 +182,7 @@ func TestWithTokenDerivesClient(t *testing.T) {
 
 	// A client built without a token can derive one.
 	bare, mt2 := unitClient(t)
-	var rec2 unitRecorder
+	var rec2 recorder
 	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec2.respond(http.StatusOK, unitUserJSON))
 	_, err := bare.WithToken("late").Profile(t.Context())
 	require.NoError(t, err)
@@ -196,7 +196,7 @@ func TestWithTokenDerivesClient(t *testing.T) {
 func TestOptionsApplyInOrder(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithToken("first"), mediaauth.WithToken("second"), mediaauth.WithUserAgent("app/9"))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 	_, err := c.Profile(t.Context())
 	require.NoError(t, err)
@@ -221,7 +221,7 @@ func TestBaseURLWithPath(t *testing.T) {
 func TestWithRateLimit(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Every(40*time.Millisecond), 1))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, unitTokenJSON))
 	start := time.Now()
 	for range 4 {
@@ -246,7 +246,7 @@ func TestWithLogger(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, mt := unitClient(t, mediaauth.WithToken(secret), mediaauth.WithLogger(logger))
-	var rec unitRecorder
+	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusUnauthorized, `{"error":"invalid_token","message":"bad token"}`))
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"`+secret+`","token_type":"bearer"}`))
 	_, err := c.Profile(t.Context())

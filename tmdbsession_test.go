@@ -19,7 +19,6 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/time/rate"
 
 	"github.com/mediaauth/mediaauth"
 )
@@ -40,71 +39,6 @@ const (
 
 // tmdbUnitExpiry is the time in tmdbUnitTokenJSON.
 var tmdbUnitExpiry = time.Date(2016, 8, 26, 17, 4, 39, 0, time.UTC)
-
-// tmdbSeen is one request as the mocked TMDb saw it.
-type tmdbSeen struct {
-	Method string
-	Path   string
-	Query  url.Values
-	Header http.Header
-	Body   []byte
-}
-
-// tmdbLog records the requests that reach its responders.
-type tmdbLog struct {
-	mu   sync.Mutex
-	reqs []tmdbSeen
-}
-
-// reply returns a responder that records the request and answers status
-// with body as application/json, plus the header pairs in hdr.
-func (l *tmdbLog) reply(status int, body string, hdr ...string) httpmock.Responder {
-	return func(req *http.Request) (*http.Response, error) {
-		l.add(req)
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json;charset=utf-8")
-		for i := 0; i+1 < len(hdr); i += 2 {
-			resp.Header.Set(hdr[i], hdr[i+1])
-		}
-		return resp, nil
-	}
-}
-
-func (l *tmdbLog) add(req *http.Request) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = append(l.reqs, tmdbSeen{
-		Method: req.Method, Path: req.URL.Path, Query: req.URL.Query(),
-		Header: req.Header.Clone(), Body: body,
-	})
-}
-
-func (l *tmdbLog) all() []tmdbSeen {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]tmdbSeen(nil), l.reqs...)
-}
-
-// tmdbUnitClient returns a client for tmdbUnitBase whose requests go to the
-// returned httpmock transport, with no credentials, retries off and no
-// client-side rate limit unless opts say otherwise.
-func tmdbUnitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	base := []mediaauth.Option{
-		mediaauth.WithTMDbBaseURL(tmdbUnitBase),
-		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
-		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
-		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
-	}
-	c, err := mediaauth.New(append(base, opts...)...)
-	require.NoError(t, err)
-	return c, mt
-}
 
 // tmdbMethod is one TMDb method of the client, for table tests.
 type tmdbMethod struct {
@@ -183,13 +117,13 @@ func TestTMDbWireFormat(t *testing.T) {
 			t.Run(m.name+"/"+a.name, func(t *testing.T) {
 				t.Parallel()
 				c, mt := tmdbUnitClient(t, a.opts...)
-				var log tmdbLog
-				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, m.answer))
+				var log recorder
+				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.respondTMDb(http.StatusOK, m.answer))
 
 				_, err := m.call(t.Context(), c)
 				require.NoError(t, err)
 
-				reqs := log.all()
+				reqs := log.requests()
 				require.Len(t, reqs, 1)
 				r := reqs[0]
 				assert.Equal(t, m.method, r.Method)
@@ -218,9 +152,9 @@ func TestTMDbWireFormat(t *testing.T) {
 func TestTMDbDecoding(t *testing.T) {
 	t.Parallel()
 	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
-	var log tmdbLog
+	var log recorder
 	for _, m := range tmdbMethods() {
-		mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, m.answer))
+		mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.respondTMDb(http.StatusOK, m.answer))
 	}
 	ctx := t.Context()
 
@@ -292,8 +226,8 @@ func TestTMDbMalformedAnswers(t *testing.T) {
 			t.Run(r.name+"/"+m.name, func(t *testing.T) {
 				t.Parallel()
 				c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
-				var log tmdbLog
-				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.reply(http.StatusOK, r.answer))
+				var log recorder
+				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.respondTMDb(http.StatusOK, r.answer))
 				out, err := m.call(t.Context(), c)
 				require.ErrorIs(t, err, mediaauth.ErrMalformedResponse)
 				var apiErr *mediaauth.APIError
@@ -433,11 +367,11 @@ func TestTMDbCodeTable(t *testing.T) {
 			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
 			success := row.status < 300
 			body := fmt.Sprintf(`{"success":%t,"status_code":%d,"status_message":%q}`, success, row.code, row.message)
-			var log tmdbLog
-			mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.reply(row.status, body))
+			var log recorder
+			mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(row.status, body))
 
 			err := c.ValidateKey(t.Context())
-			require.Len(t, log.all(), 1, "retries are off")
+			require.Len(t, log.requests(), 1, "retries are off")
 			if success {
 				require.NoError(t, err, "a 2xx answer is not an error")
 				return
@@ -579,8 +513,8 @@ func TestTMDbDerivedClients(t *testing.T) {
 	t.Parallel()
 	// One request every 100 ms, no burst beyond one.
 	c, mt := tmdbUnitClient(t, mediaauth.WithRateLimit(mediaauth.APITMDb, 10, 1))
-	var log tmdbLog
-	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.reply(http.StatusOK, tmdbUnitStatusJSON))
+	var log recorder
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(http.StatusOK, tmdbUnitStatusJSON))
 	ctx := t.Context()
 
 	require.ErrorIs(t, c.ValidateKey(ctx), mediaauth.ErrMissingCredentials)
@@ -595,7 +529,7 @@ func TestTMDbDerivedClients(t *testing.T) {
 	require.NoError(t, backToKey.ValidateKey(ctx))
 	elapsed := time.Since(start)
 
-	reqs := log.all()
+	reqs := log.requests()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, tmdbUnitKey, reqs[0].Query.Get("api_key"))
 	assert.Empty(t, reqs[0].Header.Get("Authorization"))
@@ -695,11 +629,11 @@ func TestTMDbRetries(t *testing.T) {
 			m := byName[tt.method]
 			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 				mediaauth.WithRetry(3, time.Millisecond, 5*time.Millisecond))
-			var log tmdbLog
+			var log recorder
 			mt.RegisterResponder(m.method, "https://tmdb.test"+m.path,
-				log.reply(tt.status, tt.body, tt.hdr...).Then(log.reply(http.StatusOK, m.answer)))
+				log.respondTMDb(tt.status, tt.body, tt.hdr...).Then(log.respondTMDb(http.StatusOK, m.answer)))
 			_, err := m.call(t.Context(), c)
-			reqs := log.all()
+			reqs := log.requests()
 			require.Len(t, reqs, tt.wantCalls)
 			if tt.wantCalls == 2 {
 				require.NoError(t, err)
@@ -725,9 +659,9 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 			mediaauth.WithRetry(2, time.Millisecond, 100*time.Millisecond))
-		var log tmdbLog
+		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
-			log.reply(429, rateLimited, "Retry-After", "30").Then(log.reply(http.StatusOK, tmdbUnitTokenJSON)))
+			log.respondTMDb(429, rateLimited, "Retry-After", "30").Then(log.respondTMDb(http.StatusOK, tmdbUnitTokenJSON)))
 		start := time.Now()
 		tok, err := c.CreateRequestToken(t.Context())
 		elapsed := time.Since(start)
@@ -741,24 +675,24 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 			mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
-		var log tmdbLog
+		var log recorder
 		mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
-			log.reply(429, rateLimited, "Retry-After", "1").Then(log.reply(http.StatusOK, tmdbUnitSessionObj)))
+			log.respondTMDb(429, rateLimited, "Retry-After", "1").Then(log.respondTMDb(http.StatusOK, tmdbUnitSessionObj)))
 		start := time.Now()
 		_, err := c.CreateSession(t.Context(), tmdbUnitToken)
 		elapsed := time.Since(start)
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond, "waited the second Retry-After asked for")
-		assert.Len(t, log.all(), 2)
+		assert.Len(t, log.requests(), 2)
 	})
 
 	t.Run("exhausted", func(t *testing.T) {
 		t.Parallel()
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 			mediaauth.WithRetry(2, time.Millisecond, 2*time.Millisecond))
-		var log tmdbLog
+		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
-			log.reply(429, rateLimited, "Retry-After", "7"))
+			log.respondTMDb(429, rateLimited, "Retry-After", "7"))
 		_, err := c.CreateRequestToken(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 		var apiErr *mediaauth.APIError
@@ -766,7 +700,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		assert.Equal(t, 25, apiErr.TMDbCode)
 		assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
 		assert.True(t, apiErr.Temporary())
-		assert.Len(t, log.all(), 3, "first attempt and two retries")
+		assert.Len(t, log.requests(), 3, "first attempt and two retries")
 	})
 
 	t.Run("context cancels the wait", func(t *testing.T) {
@@ -790,19 +724,19 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 func TestTMDbLoginSession(t *testing.T) {
 	t.Parallel()
 	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAccessToken(tmdbUnitAccess))
-	var log tmdbLog
+	var log recorder
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
-		log.reply(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"fresh"}`))
+		log.respondTMDb(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"fresh"}`))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
-		log.reply(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"approved"}`))
+		log.respondTMDb(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"approved"}`))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
-		log.reply(http.StatusOK, tmdbUnitSessionObj))
+		log.respondTMDb(http.StatusOK, tmdbUnitSessionObj))
 
 	sess, err := c.LoginSession(t.Context(), "johnny", "pa55-5ecret")
 	require.NoError(t, err)
 	assert.Equal(t, tmdbUnitSession, sess.ID)
 
-	reqs := log.all()
+	reqs := log.requests()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, "/3/authentication/token/new", reqs[0].Path)
 	assert.Equal(t, "/3/authentication/token/validate_with_login", reqs[1].Path)
@@ -819,16 +753,16 @@ func TestTMDbLoginSession(t *testing.T) {
 func TestTMDbLoginSessionStops(t *testing.T) {
 	t.Parallel()
 	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
-	var log tmdbLog
-	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new", log.reply(http.StatusOK, tmdbUnitTokenJSON))
+	var log recorder
+	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new", log.respondTMDb(http.StatusOK, tmdbUnitTokenJSON))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
-		log.reply(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
-	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new", log.reply(http.StatusOK, tmdbUnitSessionObj))
+		log.respondTMDb(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
+	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new", log.respondTMDb(http.StatusOK, tmdbUnitSessionObj))
 
 	sess, err := c.LoginSession(t.Context(), "johnny", "wrong-5ecret")
 	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
 	assert.Nil(t, sess)
-	assert.Len(t, log.all(), 2, "no session/new after a refused login")
+	assert.Len(t, log.requests(), 2, "no session/new after a refused login")
 	assert.NotContains(t, err.Error(), "wrong-5ecret")
 	assert.NotContains(t, err.Error(), tmdbUnitToken)
 }

@@ -1,0 +1,111 @@
+package mediaauth_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// Helpers shared by the tests of package mediaauth_test.
+
+// seenRequest is one request as a mocked server saw it.
+type seenRequest struct {
+	Method   string
+	Path     string
+	RawQuery string
+	Query    url.Values
+	Header   http.Header
+	Body     []byte
+}
+
+// recorder records every request that reaches its responders.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []seenRequest
+}
+
+// respond returns a responder that records the request and answers with
+// status, body (sent as application/json when not empty) and the header
+// pairs in hdr, which are set last.
+func (r *recorder) respond(status int, body string, hdr ...string) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		r.record(req)
+		resp := httpmock.NewStringResponse(status, body)
+		if body != "" {
+			resp.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			resp.Header.Set(hdr[i], hdr[i+1])
+		}
+		return resp, nil
+	}
+}
+
+// tmdbContentType is the Content-Type of every TMDb answer.
+const tmdbContentType = "application/json;charset=utf-8"
+
+// respondTMDb is respond as TMDb answers: the body, empty or not, is sent
+// as tmdbContentType.
+func (r *recorder) respondTMDb(status int, body string, hdr ...string) httpmock.Responder {
+	return r.respond(status, body, append([]string{"Content-Type", tmdbContentType}, hdr...)...)
+}
+
+func (r *recorder) record(req *http.Request) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, seenRequest{
+		Method: req.Method, Path: req.URL.Path, RawQuery: req.URL.RawQuery, Query: req.URL.Query(),
+		Header: req.Header.Clone(), Body: body,
+	})
+}
+
+// requests returns the recorded requests in order.
+func (r *recorder) requests() []seenRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]seenRequest(nil), r.reqs...)
+}
+
+// mockClient returns a client for the API whose base URL baseURL sets
+// (WithBaseURL, WithTVmazeBaseURL or WithTMDbBaseURL), whose requests go to
+// the returned httpmock transport, with retries off unless opts say
+// otherwise.
+func mockClient(t testing.TB, baseURL mediaauth.Option, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	base := []mediaauth.Option{
+		baseURL,
+		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
+		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
+	}
+	c, err := mediaauth.New(append(base, opts...)...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// unitClient is mockClient for the Movies API at unitBase.
+func unitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
+	t.Helper()
+	return mockClient(t, mediaauth.WithBaseURL(unitBase), opts...)
+}
+
+// tmdbUnitClient is mockClient for TMDb at tmdbUnitBase, with no
+// credentials and no client-side rate limit unless opts say otherwise.
+func tmdbUnitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
+	t.Helper()
+	return mockClient(t, mediaauth.WithTMDbBaseURL(tmdbUnitBase),
+		append([]mediaauth.Option{mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0)}, opts...)...)
+}
