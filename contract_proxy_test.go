@@ -4,7 +4,6 @@ package mediaauth_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// fakeClock is the clock of the mediaauthtest server behind the proxies:
-// it moves only when a test advances it, so TVmaze's 10-second poll
-// interval is kept without waiting.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-// Now reads the clock.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // tvmazeNextPoll is how far the fake clock moves between TVmaze polls:
 // past TVmaze's (and the fake's default) 10-second minimum.

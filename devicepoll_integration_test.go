@@ -26,9 +26,7 @@ func tvmazeFake(t *testing.T, serverMin, interval time.Duration, srvOpts []media
 		mediaauthtest.WithTVmazeStartInterval(time.Millisecond),
 	}, srvOpts...)...)
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(append([]mediaauth.Option{mediaauth.WithPollInterval(interval)}, opts...)...)
-	require.NoError(t, err)
-	return srv, c
+	return srv, fakeClient(t, srv, append([]mediaauth.Option{mediaauth.WithPollInterval(interval)}, opts...)...)
 }
 
 // tvmazeStart starts an auth request for the fake's demo account.
@@ -144,14 +142,13 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 		log         eventLog
 		confirmedAt time.Time
 	)
-	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == k {
 			confirmedAt = time.Now()
 			assert.NoError(t, srv.ConfirmTVmaze(tok))
 		}
 	}))
-	require.NoError(t, err)
 
 	start := time.Now()
 	creds, err := c.PollUntilConfirmed(context.Background(), tok)
@@ -200,15 +197,14 @@ func TestPollUntilConfirmedRateLimited(t *testing.T) {
 	tok := tvmazeStart(t, c0)
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusTooManyRequests, Times: 2})
 	var log eventLog
-	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 4 {
 			assert.NoError(t, srv.ConfirmTVmaze(tok))
 		}
 	}))
-	require.NoError(t, err)
 
-	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
 
 	at := pollTimes(srv)
@@ -240,15 +236,14 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 	tok := tvmazeStart(t, c0)
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
 	var log eventLog
-	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 1 {
 			assert.NoError(t, srv.ConfirmTVmaze(tok))
 		}
 	}))
-	require.NoError(t, err)
 
-	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
 	at := pollTimes(srv)
 	require.Len(t, at, 2)
@@ -311,8 +306,7 @@ func TestPollUntilConfirmedTransientFaults(t *testing.T) {
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Drop: true})
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusBadGateway})
 	var log eventLog
-	c, err := srv.Client(mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(log.add))
-	require.NoError(t, err)
+	c = fakeClient(t, srv, mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(log.add))
 
 	creds, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
@@ -348,12 +342,11 @@ func TestPollUntilConfirmedCancel(t *testing.T) {
 	srv, c0 := tvmazeFake(t, time.Millisecond, interval, nil)
 	tok := tvmazeStart(t, c0)
 	firstPoll := make(chan struct{}, 1)
-	c, err := srv.Client(mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		if ev.Attempt == 1 {
 			firstPoll <- struct{}{}
 		}
 	}))
-	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -366,7 +359,7 @@ func TestPollUntilConfirmedCancel(t *testing.T) {
 	time.Sleep(interval / 3) // mid-wait
 	cancelled := time.Now()
 	cancel()
-	err = <-done
+	err := <-done
 	assert.Less(t, time.Since(cancelled), 50*time.Millisecond)
 	require.ErrorIs(t, err, context.Canceled)
 	time.Sleep(interval)
@@ -411,12 +404,11 @@ func TestPollUntilConfirmedKeyNeverLost(t *testing.T) {
 	tok := tvmazeStart(t, c0)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c, err := srv.Client(mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+	c := fakeClient(t, srv, mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		if ev.StatusCode == http.StatusOK {
 			cancel()
 		}
 	}))
-	require.NoError(t, err)
 
 	creds, err := c.PollUntilConfirmed(ctx, tok)
 	require.NoError(t, err)
@@ -432,8 +424,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 		mediaauthtest.WithTVmazeStartInterval(time.Millisecond))
 	defer srv.Close()
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	c, err := srv.Client(mediaauth.WithHTTPClient(hc), mediaauth.WithPollInterval(5*time.Millisecond))
-	require.NoError(t, err)
+	c := fakeClient(t, srv, mediaauth.WithHTTPClient(hc), mediaauth.WithPollInterval(5*time.Millisecond))
 
 	settle := func(want int) int {
 		n := runtime.NumGoroutine()
@@ -448,7 +439,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 	// Ends with the key.
 	tok := tvmazeStart(t, c)
 	require.NoError(t, srv.ConfirmTVmaze(tok))
-	_, err = c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
 
 	// Ends with a cancel mid-wait.

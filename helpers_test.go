@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
 // Helpers shared by the tests of package mediaauth_test.
@@ -108,4 +109,46 @@ func tmdbUnitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, 
 	t.Helper()
 	return mockClient(t, mediaauth.WithTMDbBaseURL(tmdbUnitBase),
 		append([]mediaauth.Option{mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0)}, opts...)...)
+}
+
+// fakeClock is a settable clock for mediaauthtest.WithClock: it moves only
+// when a test advances it.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// newFakeClock returns a fakeClock that reads start.
+func newFakeClock(start time.Time) *fakeClock { return &fakeClock{now: start} }
+
+// Now reads the clock.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// startFake starts a fake server with opts, closed when the test ends, and
+// returns it with a client wired to it (see fakeClient).
+func startFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
+	t.Helper()
+	srv := mediaauthtest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	return srv, fakeClient(t, srv)
+}
+
+// fakeClient returns a client wired to the three APIs of srv, with the
+// fake's defaults (see mediaauthtest.Server.Client) and then opts.
+func fakeClient(t *testing.T, srv *mediaauthtest.Server, opts ...mediaauth.Option) *mediaauth.Client {
+	t.Helper()
+	c, err := srv.Client(opts...)
+	require.NoError(t, err)
+	return c
 }

@@ -20,35 +20,6 @@ import (
 // Integration tests of every Movies API flow through mediaauth.Client
 // against the fake in mediaauthtest.
 
-// moviesClock is a settable server clock for mediaauthtest.WithClock.
-type moviesClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *moviesClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *moviesClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// moviesFake starts a fake server and returns it with a client wired to it
-// that has no credentials.
-func moviesFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
-	t.Helper()
-	srv := mediaauthtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := srv.Client()
-	require.NoError(t, err)
-	return srv, c
-}
-
 // moviesAccount registers username through the API and verifies its email
 // with the token the fake "sent".
 func moviesAccount(t *testing.T, srv *mediaauthtest.Server, c *mediaauth.Client, username, password string) *mediaauth.User {
@@ -80,7 +51,7 @@ func requireMoviesAPIError(t *testing.T, err error, sentinel error, status int, 
 
 func TestIntegrationMoviesFullFlow(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	const password = "correct horse battery staple"
 
@@ -169,7 +140,7 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 
 func TestIntegrationMoviesLoginErrors(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	const password = "pa55word!"
 
@@ -218,8 +189,8 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 	t.Parallel()
 	t.Run("server clock", func(t *testing.T) {
 		t.Parallel()
-		clock := &moviesClock{t: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
-		srv, c := moviesFake(t, mediaauthtest.WithClock(clock.now), mediaauthtest.WithTokenTTL(15*time.Minute))
+		clock := newFakeClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(15*time.Minute))
 		moviesAccount(t, srv, c, "lee", "pw-lee")
 		tok, err := c.Login(t.Context(), "lee", "pw-lee")
 		require.NoError(t, err)
@@ -228,7 +199,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		_, err = authed.Profile(t.Context())
 		require.NoError(t, err)
 
-		clock.advance(15 * time.Minute)
+		clock.Advance(15 * time.Minute)
 		_, err = authed.Profile(t.Context())
 		requireMoviesAPIError(t, err, mediaauth.ErrTokenExpired, http.StatusUnauthorized, "token_expired", http.MethodGet, "/user/profile")
 		assert.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -239,7 +210,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 	})
 	t.Run("ExpireMoviesTokens", func(t *testing.T) {
 		t.Parallel()
-		srv, c := moviesFake(t)
+		srv, c := startFake(t)
 		moviesAccount(t, srv, c, "mia", "pw-mia")
 		tok, err := c.Login(t.Context(), "mia", "pw-mia")
 		require.NoError(t, err)
@@ -256,7 +227,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 
 func TestIntegrationMoviesConflicts(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	moviesAccount(t, srv, c, "ned", "pw-ned")
 	moviesAccount(t, srv, c, "ola", "pw-ola")
@@ -275,7 +246,7 @@ func TestIntegrationMoviesConflicts(t *testing.T) {
 
 func TestIntegrationMoviesBadRequests(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	moviesAccount(t, srv, c, "pat", "pw-pat")
 	tok, err := c.Login(ctx, "pat", "pw-pat")
@@ -303,7 +274,7 @@ func TestIntegrationMoviesBadRequests(t *testing.T) {
 
 func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	const oldPW, newPW = "old-pa55", "new-pa55"
 	moviesAccount(t, srv, c, "rae", oldPW)
@@ -347,7 +318,7 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 
 func TestIntegrationMoviesFaults(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	moviesAccount(t, srv, c, "sam", "pw-sam")
 	tok, err := c.Login(ctx, "sam", "pw-sam")
@@ -381,7 +352,7 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 
 func TestIntegrationMoviesConcurrent(t *testing.T) {
 	t.Parallel()
-	srv, c := moviesFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	const users = 8
 	var wg sync.WaitGroup
@@ -432,8 +403,7 @@ func TestIntegrationMoviesLoggingHidesSecrets(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 	var logs bytes.Buffer
-	c, err := srv.Client(mediaauth.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	require.NoError(t, err)
+	c := fakeClient(t, srv, mediaauth.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	ctx := t.Context()
 	const password = "hunter2-hunter2"
 

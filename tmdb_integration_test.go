@@ -13,39 +13,6 @@ import (
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
-// tmdbClock is a settable clock for mediaauthtest.WithClock.
-type tmdbClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newTMDbClock() *tmdbClock {
-	return &tmdbClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *tmdbClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *tmdbClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// tmdbFake starts a fake server and returns it with a client that uses its
-// default API key.
-func tmdbFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
-	t.Helper()
-	srv := mediaauthtest.NewServer(opts...)
-	t.Cleanup(srv.Close)
-	c, err := srv.Client()
-	require.NoError(t, err)
-	return srv, c
-}
-
 // tmdbCode returns the TMDb code of an *APIError, or 0.
 func tmdbCode(t *testing.T, err error) int {
 	t.Helper()
@@ -58,7 +25,7 @@ func tmdbCode(t *testing.T, err error) int {
 // approval page, session (refused until approved), deletion.
 func TestTMDbApprovalFlow(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 
 	require.NoError(t, c.ValidateKey(ctx))
@@ -103,7 +70,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 // session at once.
 func TestTMDbAutoApprove(t *testing.T) {
 	t.Parallel()
-	_, c := tmdbFake(t, mediaauthtest.WithTMDbAutoApprove())
+	_, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	sess, err := c.CreateSession(t.Context(), tok.Token)
@@ -114,7 +81,7 @@ func TestTMDbAutoApprove(t *testing.T) {
 // TestTMDbDeniedToken checks that a token the user denied is ErrSessionDenied.
 func TestTMDbDeniedToken(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, srv.DenyTMDbToken(tok.Token))
@@ -128,7 +95,7 @@ func TestTMDbDeniedToken(t *testing.T) {
 // fake's accounts.
 func TestTMDbLoginFlow(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 	srv.AddTMDbUser("unverified", "secret-pw", false)
 	srv.AddTMDbUser("alice", "alice-pw", true)
@@ -174,8 +141,8 @@ func TestTMDbLoginFlow(t *testing.T) {
 // 60 minutes (server clock), whatever it is used for.
 func TestTMDbExpiredToken(t *testing.T) {
 	t.Parallel()
-	clock := newTMDbClock()
-	srv, c := tmdbFake(t, mediaauthtest.WithClock(clock.Now))
+	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now))
 	ctx := t.Context()
 
 	tok, err := c.CreateRequestToken(ctx)
@@ -201,7 +168,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 // TestTMDbShortTokenTTL checks WithTMDbTokenTTL with the real clock.
 func TestTMDbShortTokenTTL(t *testing.T) {
 	t.Parallel()
-	_, c := tmdbFake(t, mediaauthtest.WithTMDbTokenTTL(time.Second), mediaauthtest.WithTMDbAutoApprove())
+	_, c := startFake(t, mediaauthtest.WithTMDbTokenTTL(time.Second), mediaauthtest.WithTMDbAutoApprove())
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(time.Second), tok.ExpiresAt, 2*time.Second)
@@ -215,8 +182,8 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 // server's clock.
 func TestTMDbGuestSessionExpiry(t *testing.T) {
 	t.Parallel()
-	clock := newTMDbClock()
-	srv, c := tmdbFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbGuestTTL(2*time.Hour))
+	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbGuestTTL(2*time.Hour))
 
 	g, err := c.CreateGuestSession(t.Context())
 	require.NoError(t, err)
@@ -241,7 +208,7 @@ func TestTMDbGuestSessionExpiry(t *testing.T) {
 // that wrong or suspended credentials are ErrInvalidAPIKey.
 func TestTMDbCredentials(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 
 	byKey := c
@@ -295,7 +262,7 @@ func TestTMDbCredentials(t *testing.T) {
 // TestTMDbConvertV4 checks CreateSessionFromV4Token.
 func TestTMDbConvertV4(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	ctx := t.Context()
 
 	sess, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
@@ -316,7 +283,7 @@ func TestTMDbConvertV4(t *testing.T) {
 // for GETs and POSTs, and returned typed once the retries are spent.
 func TestTMDbRateLimitedByServer(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t, mediaauthtest.WithTMDbAutoApprove())
+	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
 	limited := func(times int) mediaauthtest.Fault {
 		f := mediaauthtest.TMDbFault(25)
@@ -348,7 +315,7 @@ func TestTMDbRateLimitedByServer(t *testing.T) {
 // (the server acted) is not sent again: the token is still usable once.
 func TestTMDbUnsafePOSTNotRetried(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t, mediaauthtest.WithTMDbAutoApprove())
+	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
@@ -370,7 +337,7 @@ func TestTMDbUnsafePOSTNotRetried(t *testing.T) {
 // TestTMDbConcurrentLogins runs logins in parallel on one client.
 func TestTMDbConcurrentLogins(t *testing.T) {
 	t.Parallel()
-	srv, c := tmdbFake(t)
+	srv, c := startFake(t)
 	const n = 8
 	ids := make(chan string, n)
 	var wg sync.WaitGroup
