@@ -19,23 +19,18 @@ var benchTokenJSON = []byte(`{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVC
 // reads the request and answers with benchTokenJSON.
 func benchLoginServer(b *testing.B) *httptest.Server {
 	b.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return benchServer(b, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		h := w.Header()
 		h["Content-Type"] = []string{"application/json"}
 		_, _ = w.Write(benchTokenJSON)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // BenchmarkLogin measures Client.Login against a loopback server.
 func BenchmarkLogin(b *testing.B) {
 	srv := benchLoginServer(b)
-	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := benchClient(b, mediaauth.WithBaseURL(srv.URL))
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -55,10 +50,7 @@ func BenchmarkLogin(b *testing.B) {
 // client's default one.
 func BenchmarkLoginBaseline(b *testing.B) {
 	srv := benchLoginServer(b)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: mediaauth.DefaultTimeout}
+	hc := benchHTTPClient(b)
 	url := srv.URL + "/login"
 	ctx := b.Context()
 	type credentials struct {
@@ -103,10 +95,7 @@ func BenchmarkLoginBaseline(b *testing.B) {
 // BenchmarkLoginParallel measures Login from many goroutines on one Client.
 func BenchmarkLoginParallel(b *testing.B) {
 	srv := benchLoginServer(b)
-	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := benchClient(b, mediaauth.WithBaseURL(srv.URL))
 	ctx := b.Context()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

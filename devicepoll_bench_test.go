@@ -22,7 +22,7 @@ const benchPollToken = "0123456789abcdef0123456789abcdef01234567"
 func benchPollServer(b *testing.B) *httptest.Server {
 	b.Helper()
 	answer := []byte(`{"username":"alice","apikey":"bench-api-key-0123456789abcdef"}`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return benchServer(b, func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Token string `json:"token"`
 		}
@@ -33,30 +33,16 @@ func benchPollServer(b *testing.B) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(answer)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
-}
-
-// benchTransport is what New builds when given no *http.Client.
-func benchTransport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
-	return tr
+	})
 }
 
 func benchPollAuth(b *testing.B, ctx context.Context) {
 	srv := benchPollServer(b)
-	hc := &http.Client{Transport: benchTransport(), Timeout: mediaauth.DefaultTimeout}
-	b.Cleanup(hc.CloseIdleConnections)
-	c, err := mediaauth.New(
-		mediaauth.WithHTTPClient(hc),
+	c := benchClient(b,
+		mediaauth.WithHTTPClient(benchHTTPClient(b)),
 		mediaauth.WithTVmazeBaseURL(srv.URL+"/v1"),
 		mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0),
 	)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	for b.Loop() {
 		creds, err := c.PollAuth(ctx, benchPollToken)
@@ -82,8 +68,7 @@ func BenchmarkPollAuthCancellable(b *testing.B) {
 // encoding/json alone.
 func BenchmarkPollAuthBaseline(b *testing.B) {
 	srv := benchPollServer(b)
-	hc := &http.Client{Transport: benchTransport(), Timeout: mediaauth.DefaultTimeout}
-	b.Cleanup(hc.CloseIdleConnections)
+	hc := benchHTTPClient(b)
 	target := srv.URL + "/v1/auth/poll"
 	ctx := context.Background()
 	poll := func() (string, error) {

@@ -24,30 +24,25 @@ const tmdbBenchKey = "bench-api-key"
 func tmdbBenchServer(b *testing.B) *httptest.Server {
 	b.Helper()
 	body := []byte(tmdbUnitTokenJSON)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return benchServer(b, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/3/authentication/token/new" || r.URL.Query().Get("api_key") != tmdbBenchKey {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
 		_, _ = w.Write(body)
-	}))
-	b.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // BenchmarkCreateRequestToken measures CreateRequestToken through the whole
 // pipeline against a loopback server (client-side rate limit off).
 func BenchmarkCreateRequestToken(b *testing.B) {
 	srv := tmdbBenchServer(b)
-	c, err := mediaauth.New(
+	c := benchClient(b,
 		mediaauth.WithTMDbBaseURL(srv.URL+"/3"),
 		mediaauth.WithTMDbAPIKey(tmdbBenchKey),
 		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
 	)
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -66,10 +61,7 @@ func BenchmarkCreateRequestToken(b *testing.B) {
 // parse expires_at.
 func BenchmarkCreateRequestTokenBaseline(b *testing.B) {
 	srv := tmdbBenchServer(b)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 16
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	b.Cleanup(tr.CloseIdleConnections)
+	hc := benchHTTPClient(b)
 	target := srv.URL + "/3/authentication/token/new?api_key=" + tmdbBenchKey
 	ctx := b.Context()
 
