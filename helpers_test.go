@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
@@ -111,6 +112,20 @@ func tmdbUnitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, 
 	return mockClient(t, mediaauth.WithTMDbBaseURL(tmdbUnitBase),
 		append([]mediaauth.Option{mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0)}, opts...)...)
 }
+
+// hijack takes over the connection of w, writes raw to it and closes it.
+func hijack(t *testing.T, w http.ResponseWriter, raw string) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if !assert.NoError(t, err) {
+		return
+	}
+	_, _ = buf.WriteString(raw)
+	_ = buf.Flush()
+	_ = conn.Close()
+}
+
+// drop closes the connection of w without answering.
+func drop(t *testing.T, w http.ResponseWriter) { hijack(t, w, "") }
 
 // fakeClock is a settable clock for mediaauthtest.WithClock: it moves only
 // when a test advances it.

@@ -58,14 +58,6 @@ func answer(w http.ResponseWriter, status int, body string, hdr ...string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// drop closes the connection without answering.
-func drop(t *testing.T, w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if assert.NoError(t, err) {
-		_ = conn.Close()
-	}
-}
-
 // fastRetry keeps back-off waits short.
 var fastRetry = mediaauth.WithRetry(3, time.Millisecond, 10*time.Millisecond)
 

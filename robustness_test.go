@@ -35,17 +35,6 @@ func robustServer(t *testing.T, handler http.HandlerFunc, opts ...mediaauth.Opti
 	return c
 }
 
-// hijack takes over the connection of w, writes raw to it and closes it.
-func hijack(t *testing.T, w http.ResponseWriter, raw string) {
-	conn, buf, err := http.NewResponseController(w).Hijack()
-	if !assert.NoError(t, err) {
-		return
-	}
-	_, _ = buf.WriteString(raw)
-	_ = buf.Flush()
-	_ = conn.Close()
-}
-
 // TestBadSuccessBodies checks that 200 answers the contract does not allow
 // are ErrMalformedResponse (or ErrResponseTooLarge), never a panic or hang.
 func TestBadSuccessBodies(t *testing.T) {
