@@ -142,26 +142,12 @@ func tmdbCases() []sdkCase {
 	}
 }
 
-// mockPrisms are the URLs of the three Prism mocks.
-type mockPrisms struct {
-	movies, tvmaze, tmdb string
-}
-
 // testMock points a Client at Prism's mock of each contract and makes every
 // call of the SDK, asking Prism for every documented status in turn: each
 // request must satisfy the contract, each success must decode, and each
 // error status must give the SDK's typed error.
-func testMock(t *testing.T, index *specIndex, log *contractLog, urls mockPrisms) {
-	rt := &checkingTransport{
-		next:  newLoopbackTransport(),
-		index: index,
-		apis: map[string]mediaauth.API{
-			hostOf(t, urls.movies): mediaauth.APIMovies,
-			hostOf(t, urls.tvmaze): mediaauth.APITVmaze,
-			hostOf(t, urls.tmdb):   mediaauth.APITMDb,
-		},
-		log: log,
-	}
+func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) {
+	rt := urls.transport(t, index, log)
 	c := contractClient(t, rt,
 		mediaauth.WithBaseURL(urls.movies),
 		mediaauth.WithToken("contract-access-token"),

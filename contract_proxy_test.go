@@ -22,11 +22,6 @@ func fakeOptions(clock *fakeClock) []mediaauthtest.Option {
 	return []mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}
 }
 
-// proxyPrisms are the URLs of the three Prism proxies.
-type proxyPrisms struct {
-	movies, tvmaze, tmdb string
-}
-
 // flow runs the steps of one API's flow through a proxy; each step is one
 // SDK call whose single request must be for op and get status.
 type flow struct {
@@ -52,17 +47,8 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // testProxy sends the full flows of the three APIs through Prism proxies in
 // front of mediaauthtest, so that each request of the SDK and each answer
 // of the fake, success or error, is checked against the contract.
-func testProxy(t *testing.T, index *specIndex, log *contractLog, urls proxyPrisms, srv *mediaauthtest.Server, clock *fakeClock) {
-	rt := &checkingTransport{
-		next:  newLoopbackTransport(),
-		index: index,
-		apis: map[string]mediaauth.API{
-			hostOf(t, urls.movies): mediaauth.APIMovies,
-			hostOf(t, urls.tvmaze): mediaauth.APITVmaze,
-			hostOf(t, urls.tmdb):   mediaauth.APITMDb,
-		},
-		log: log,
-	}
+func testProxy(t *testing.T, index *specIndex, log *contractLog, urls prismURLs, srv *mediaauthtest.Server, clock *fakeClock) {
+	rt := urls.transport(t, index, log)
 	c := contractClient(t, rt,
 		mediaauth.WithBaseURL(urls.movies),
 		mediaauth.WithTVmazeBaseURL(urls.tvmaze),

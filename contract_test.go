@@ -59,8 +59,8 @@ func TestContract(t *testing.T) {
 		// Stopped early by the lifecycle test, after the checker's test.
 		prismArgs{"broken proxy", []string{"proxy", "--errors", env.spec(moviesSpec), broken.URL}},
 	)
-	mocks := mockPrisms{movies: procs[0].URL, tvmaze: procs[1].URL, tmdb: procs[2].URL}
-	proxies := proxyPrisms{movies: procs[3].URL, tvmaze: procs[4].URL, tmdb: procs[5].URL}
+	mocks := prismURLs{movies: procs[0].URL, tvmaze: procs[1].URL, tmdb: procs[2].URL}
+	proxies := prismURLs{movies: procs[3].URL, tvmaze: procs[4].URL, tmdb: procs[5].URL}
 
 	mockLog, proxyLog := newContractLog("mock"), newContractLog("proxy")
 	t.Run("mock", func(t *testing.T) { testMock(t, index, mockLog, mocks) })
@@ -219,6 +219,28 @@ func brokenMoviesAPI() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"id":"usr_1","username":"contract_user"}`))
 	})
+}
+
+// prismURLs are the URLs of three Prisms, one for each API: the mocks or
+// the proxies.
+type prismURLs struct {
+	movies, tvmaze, tmdb string
+}
+
+// transport returns a checkingTransport for the three Prisms at u: it
+// tells their APIs apart by host and records the exchanges in log.
+func (u prismURLs) transport(t testing.TB, index *specIndex, log *contractLog) *checkingTransport {
+	t.Helper()
+	return &checkingTransport{
+		next:  newLoopbackTransport(),
+		index: index,
+		apis: map[string]mediaauth.API{
+			hostOf(t, u.movies): mediaauth.APIMovies,
+			hostOf(t, u.tvmaze): mediaauth.APITVmaze,
+			hostOf(t, u.tmdb):   mediaauth.APITMDb,
+		},
+		log: log,
+	}
 }
 
 // newLoopbackTransport is a transport of its own for the Prisms, never
