@@ -18,61 +18,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// answer is a response with its body read.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (a answer) json(t *testing.T) map[string]any {
-	t.Helper()
-	require.Equal(t, "application/json", a.header.Get("Content-Type"), "body: %s", a.body)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(a.body, &m), "body: %s", a.body)
-	return m
-}
-
 // send makes a raw request to the fake. A body starting with '{' or '['
 // is sent as JSON unless contentType says otherwise.
 func send(t *testing.T, srv *mediaauthtest.Server, method, path, contentType, body, bearer string) answer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := srv.HTTPClient().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return answer{status: resp.StatusCode, header: resp.Header, body: data}
+	return roundTrip(t, srv, method, srv.URL+path, body, func(req *http.Request) {
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+	})
 }
 
 func postJSON(t *testing.T, srv *mediaauthtest.Server, path, body string) answer {
@@ -238,9 +195,7 @@ func TestMoviesVerifyEmail(t *testing.T) {
 
 func TestMoviesLogin(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(30*time.Minute))
-	t.Cleanup(srv.Close)
+	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(30*time.Minute))
 	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
 	require.NoError(t, err)
 	_, err = srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
@@ -314,9 +269,7 @@ func TestMoviesLogin(t *testing.T) {
 
 func TestMoviesBearer(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(time.Minute))
-	t.Cleanup(srv.Close)
+	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(time.Minute))
 	tok := loginToken(t, srv, "frank")
 
 	get := func(auth string) answer {
@@ -496,9 +449,7 @@ func TestMoviesAPIKey(t *testing.T) {
 
 func TestMoviesPasswordReset(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now))
-	t.Cleanup(srv.Close)
+	srv, clock := startFake(t)
 	tok := loginToken(t, srv, "kate")
 	const newPW = "n3w-Passw0rd"
 

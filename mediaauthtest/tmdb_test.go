@@ -3,7 +3,6 @@ package mediaauthtest_test
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -71,7 +70,7 @@ func (sp *tmdbSpec) resolve(t *testing.T, node map[string]any) map[string]any {
 
 // check validates one answer to method path (a contract path such as
 // "/3/authentication/session/new").
-func (sp *tmdbSpec) check(t *testing.T, method, path string, a tmdbAnswer) {
+func (sp *tmdbSpec) check(t *testing.T, method, path string, a answer) {
 	t.Helper()
 	if sp == nil {
 		return
@@ -83,7 +82,7 @@ func (sp *tmdbSpec) check(t *testing.T, method, path string, a tmdbAnswer) {
 	require.True(t, ok, "%s %s not in the contract", method, path)
 	responses := op["responses"].(map[string]any)
 	resp, ok := responses[strconv.Itoa(a.status)].(map[string]any)
-	require.True(t, ok, "%s %s: status %d not in the contract (body %s)", method, path, a.status, a.raw)
+	require.True(t, ok, "%s %s: status %d not in the contract (body %s)", method, path, a.status, a.body)
 	resp = sp.resolve(t, resp)
 	content, ok := resp["content"].(map[string]any)
 	require.True(t, ok, "%s %s %d has no content in the contract", method, path, a.status)
@@ -93,7 +92,7 @@ func (sp *tmdbSpec) check(t *testing.T, method, path string, a tmdbAnswer) {
 	require.NoError(t, err)
 	require.Equal(t, "application/json", mt)
 	var body any
-	require.NoError(t, json.Unmarshal(a.raw, &body), "body %s", a.raw)
+	require.NoError(t, json.Unmarshal(a.body, &body), "body %s", a.body)
 	sp.validate(t, sp.resolve(t, media["schema"].(map[string]any)), body, "body")
 }
 
@@ -132,48 +131,18 @@ func (sp *tmdbSpec) validate(t *testing.T, schema map[string]any, v any, where s
 	}
 }
 
-// tmdbAnswer is one answer of the fake.
-type tmdbAnswer struct {
-	status int
-	header http.Header
-	raw    []byte
-}
-
-// fields decodes the answer as a JSON object.
-func (a tmdbAnswer) fields(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(a.raw, &m), "body %s", a.raw)
-	return m
-}
-
 // tmdbFake is a fake server with a settable clock and the contract.
 type tmdbFake struct {
-	srv  *mediaauthtest.Server
-	spec *tmdbSpec
-
-	mu  sync.Mutex
-	now time.Time
+	srv   *mediaauthtest.Server
+	clock *fakeClock
+	spec  *tmdbSpec
 }
 
 func newTMDbFake(t *testing.T, opts ...mediaauthtest.Option) *tmdbFake {
 	t.Helper()
-	f := &tmdbFake{now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC), spec: loadTMDbSpec(t)}
-	f.srv = mediaauthtest.NewServer(append([]mediaauthtest.Option{mediaauthtest.WithClock(f.clock)}, opts...)...)
-	t.Cleanup(f.srv.Close)
+	f := &tmdbFake{spec: loadTMDbSpec(t)}
+	f.srv, f.clock = startFake(t, opts...)
 	return f
-}
-
-func (f *tmdbFake) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *tmdbFake) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
 }
 
 // tmdbAuth says how a request authenticates.
@@ -186,7 +155,7 @@ var tmdbKeyAuth = tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
 
 // send makes one request to path (below /3) and checks the answer against
 // the contract.
-func (f *tmdbFake) send(t *testing.T, method, path string, auth tmdbAuth, body string) tmdbAnswer {
+func (f *tmdbFake) send(t *testing.T, method, path string, auth tmdbAuth, body string) answer {
 	t.Helper()
 	a := f.sendRaw(t, method, path, auth, "application/json", body)
 	f.spec.check(t, method, mediaauthtest.TMDbPrefix+path, a)
@@ -194,37 +163,27 @@ func (f *tmdbFake) send(t *testing.T, method, path string, auth tmdbAuth, body s
 }
 
 // sendRaw makes one request without the contract check.
-func (f *tmdbFake) sendRaw(t *testing.T, method, path string, auth tmdbAuth, contentType, body string) tmdbAnswer {
+func (f *tmdbFake) sendRaw(t *testing.T, method, path string, auth tmdbAuth, contentType, body string) answer {
 	t.Helper()
 	target := f.srv.TMDbURL() + path
 	if auth.apiKey != "" {
 		target += "?api_key=" + auth.apiKey
 	}
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, target, rd)
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if auth.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+auth.bearer)
-	}
-	resp, err := f.srv.HTTPClient().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return tmdbAnswer{status: resp.StatusCode, header: resp.Header, raw: raw}
+	return roundTrip(t, f.srv, method, target, body, func(req *http.Request) {
+		if body != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if auth.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+auth.bearer)
+		}
+	})
 }
 
 // requireTMDbError checks TMDb's error body: exactly success false, the
 // code and its message, with the HTTP status of TMDb's table.
-func requireTMDbError(t *testing.T, a tmdbAnswer, status, code int) {
+func requireTMDbError(t *testing.T, a answer, status, code int) {
 	t.Helper()
-	require.Equal(t, status, a.status, "body %s", a.raw)
+	require.Equal(t, status, a.status, "body %s", a.body)
 	m := a.fields(t)
 	assert.Len(t, m, 3, "only success, status_code and status_message: %v", m)
 	assert.Equal(t, false, m["success"])
@@ -249,7 +208,7 @@ func (f *tmdbFake) newSession(t *testing.T) string {
 	tok := f.newToken(t)
 	require.NoError(t, f.srv.ApproveTMDbToken(tok))
 	a := f.send(t, http.MethodPost, "/authentication/session/new", tmdbKeyAuth, `{"request_token":"`+tok+`"}`)
-	require.Equal(t, http.StatusOK, a.status, "body %s", a.raw)
+	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	id, _ := a.fields(t)["session_id"].(string)
 	require.NotEmpty(t, id)
 	return id
@@ -269,7 +228,7 @@ func TestTMDbFakeContractLoads(t *testing.T) {
 func TestTMDbFakeCredentials(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	validate := func(auth tmdbAuth) tmdbAnswer {
+	validate := func(auth tmdbAuth) answer {
 		return f.send(t, http.MethodGet, "/authentication", auth, "")
 	}
 
@@ -322,7 +281,7 @@ func TestTMDbFakeRequestTokens(t *testing.T) {
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
 	exp, ok := f.srv.TMDbTokenExpiry(tok)
 	require.True(t, ok)
-	assert.Equal(t, f.clock().Add(time.Hour), exp)
+	assert.Equal(t, f.clock.Now().Add(time.Hour), exp)
 	_, ok = f.srv.TMDbTokenExpiry("unknown")
 	assert.False(t, ok)
 
@@ -340,7 +299,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 	f.srv.AddTMDbUser("unverified", "pw-unverified", false)
 	f.srv.AddTMDbUser("alice", "pw-alice", true)
 	tok := f.newToken(t)
-	login := func(body string) tmdbAnswer {
+	login := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/token/validate_with_login", tmdbKeyAuth, body)
 	}
 	body := func(user, pass, token string) string {
@@ -362,7 +321,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 	requireTMDbError(t, login(body("unverified", "pw-unverified", tok)), http.StatusUnauthorized, 32)
 
 	a = login(body("alice", "pw-alice", tok))
-	require.Equal(t, http.StatusOK, a.status, "body %s", a.raw)
+	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	assert.Equal(t, map[string]any{"success": true, "request_token": tok, "expires_at": "2024-05-01 13:00:00 UTC"}, a.fields(t))
 
 	// The approved token becomes a session, once.
@@ -377,7 +336,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 
 	// Expired.
 	tok = f.newToken(t)
-	f.advance(time.Hour)
+	f.clock.Advance(time.Hour)
 	requireTMDbError(t, login(body("alice", "pw-alice", tok)), http.StatusUnauthorized, 33)
 }
 
@@ -386,7 +345,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 func TestTMDbFakeSessions(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	newSession := func(body string) tmdbAnswer {
+	newSession := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/session/new", tmdbKeyAuth, body)
 	}
 	tokBody := func(tok string) string { return `{"request_token":"` + tok + `"}` }
@@ -420,10 +379,10 @@ func TestTMDbFakeSessions(t *testing.T) {
 	// Approved, then expired before use.
 	late := f.newToken(t)
 	require.NoError(t, f.srv.ApproveTMDbToken(late))
-	f.advance(59*time.Minute + 59*time.Second)
+	f.clock.Advance(59*time.Minute + 59*time.Second)
 	approvedInTime := f.newToken(t)
 	require.NoError(t, f.srv.ApproveTMDbToken(approvedInTime))
-	f.advance(time.Second)
+	f.clock.Advance(time.Second)
 	requireTMDbError(t, newSession(tokBody(late)), http.StatusUnauthorized, 33)
 	require.Error(t, f.srv.ApproveTMDbToken(late))
 	require.Equal(t, http.StatusOK, newSession(tokBody(approvedInTime)).status)
@@ -438,7 +397,7 @@ func TestTMDbFakeSessions(t *testing.T) {
 func TestTMDbFakeConvertV4(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	convert := func(body string) tmdbAnswer {
+	convert := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}, body)
 	}
 	a := convert(`{"access_token":"` + mediaauthtest.DefaultTMDbV4AccessToken + `"}`)
@@ -458,7 +417,7 @@ func TestTMDbFakeDeleteSession(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
 	id := f.newSession(t)
-	del := func(body string) tmdbAnswer {
+	del := func(body string) answer {
 		return f.send(t, http.MethodDelete, "/authentication/session", tmdbKeyAuth, body)
 	}
 	a := del(`{"session_id":"` + id + `"}`)
@@ -484,9 +443,9 @@ func TestTMDbFakeGuestSessions(t *testing.T) {
 	id := m["guest_session_id"].(string)
 	assert.Regexp(t, `^[0-9a-f]{32}$`, id)
 	assert.True(t, f.srv.TMDbGuestSessionValid(id))
-	f.advance(24*time.Hour - time.Second)
+	f.clock.Advance(24*time.Hour - time.Second)
 	assert.True(t, f.srv.TMDbGuestSessionValid(id))
-	f.advance(time.Second)
+	f.clock.Advance(time.Second)
 	assert.False(t, f.srv.TMDbGuestSessionValid(id))
 	assert.False(t, f.srv.TMDbGuestSessionValid("unknown"))
 

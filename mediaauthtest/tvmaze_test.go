@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,33 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// tvClock is a settable clock for the TVmaze fake's time rules.
-type tvClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *tvClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *tvClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// tvFake starts a fake on a settable clock.
-func tvFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *tvClock) {
-	t.Helper()
-	clock := &tvClock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-	srv := mediaauthtest.NewServer(append([]mediaauthtest.Option{mediaauthtest.WithClock(clock.now)}, opts...)...)
-	t.Cleanup(srv.Close)
-	return srv, clock
-}
 
 // tvAnswer is a decoded answer of the fake.
 type tvAnswer struct {
@@ -53,26 +25,17 @@ type tvAnswer struct {
 // credentials (user, pass).
 func tvSend(t *testing.T, srv *mediaauthtest.Server, method, path, body string, basic ...string) tvAnswer {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, srv.TVmazeURL()+path, rd)
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if len(basic) == 2 {
-		req.SetBasicAuth(basic[0], basic[1])
-	}
-	resp, err := srv.HTTPClient().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	a := tvAnswer{status: resp.StatusCode, header: resp.Header, raw: string(data)}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		require.NoError(t, json.Unmarshal(data, &a.body), "body %q", data)
+	ans := roundTrip(t, srv, method, srv.TVmazeURL()+path, body, func(req *http.Request) {
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if len(basic) == 2 {
+			req.SetBasicAuth(basic[0], basic[1])
+		}
+	})
+	a := tvAnswer{status: ans.status, header: ans.header, raw: string(ans.body)}
+	if strings.HasPrefix(ans.header.Get("Content-Type"), "application/json") {
+		require.NoError(t, json.Unmarshal(ans.body, &a.body), "body %q", ans.body)
 	}
 	return a
 }
@@ -104,7 +67,7 @@ func tvPoll(t *testing.T, srv *mediaauthtest.Server, token string) tvAnswer {
 
 func TestTVmazeFakeFlow(t *testing.T) {
 	t.Parallel()
-	srv, clock := tvFake(t)
+	srv, clock := startFake(t)
 
 	tok := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
 	got, ok := srv.TVmazeAuthToken(mediaauthtest.DemoTVmazeEmail)
@@ -112,34 +75,34 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	assert.Equal(t, tok, got)
 
 	// The first poll must also wait an interval after the start.
-	clock.advance(9 * time.Second)
+	clock.Advance(9 * time.Second)
 	a := tvPoll(t, srv, tok)
 	requireTVError(t, a, http.StatusTooManyRequests)
 	assert.Equal(t, "10", a.header.Get("Retry-After"))
 
 	// Every poll counts, the refused one too.
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
-	clock.advance(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusTooManyRequests)
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 
 	require.NoError(t, srv.ConfirmTVmaze(tok))
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	a = tvPoll(t, srv, tok)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
 	assert.Equal(t, map[string]any{"username": mediaauthtest.DemoTVmazeUsername, "apikey": mediaauthtest.DemoTVmazeAPIKey}, a.body)
 
 	// The key is handed out once.
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
 	assert.Error(t, srv.ConfirmTVmaze(tok))
 }
 
 func TestTVmazeFakeStart(t *testing.T) {
 	t.Parallel()
-	srv, clock := tvFake(t, mediaauthtest.WithTVmazeStartInterval(30*time.Second))
+	srv, clock := startFake(t, mediaauthtest.WithTVmazeStartInterval(30*time.Second))
 
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"nobody@example.com"}`), http.StatusNotFound)
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{}`), http.StatusNotFound)
@@ -149,7 +112,7 @@ func TestTVmazeFakeStart(t *testing.T) {
 	assert.False(t, ok)
 
 	first := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	a := tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.DemoTVmazeEmail+`"}`)
 	requireTVError(t, a, http.StatusTooManyRequests)
 	assert.Equal(t, "20", a.header.Get("Retry-After"))
@@ -158,7 +121,7 @@ func TestTVmazeFakeStart(t *testing.T) {
 	key := srv.AddTVmazeUser("bob", "bob@example.com", true, 2)
 	assert.NotEmpty(t, key)
 	tvStart(t, srv, "Bob@Example.com")
-	clock.advance(20 * time.Second)
+	clock.Advance(20 * time.Second)
 	second := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
 	assert.NotEqual(t, first, second)
 	got, _ := srv.TVmazeAuthToken(mediaauthtest.DemoTVmazeEmail)
@@ -167,14 +130,14 @@ func TestTVmazeFakeStart(t *testing.T) {
 
 func TestTVmazeFakeConfirmURL(t *testing.T) {
 	t.Parallel()
-	srv, clock := tvFake(t)
+	srv, clock := startFake(t)
 
 	// With email confirmation (the default) there is no confirm URL.
 	a := tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.DemoTVmazeEmail+`","email_confirmation":true}`)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.NotContains(t, a.body, "confirm_url")
 
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	a = tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.DemoTVmazeEmail+`","email_confirmation":false}`)
 	require.Equal(t, http.StatusOK, a.status)
 	tok := a.body["token"].(string)
@@ -189,7 +152,7 @@ func TestTVmazeFakeConfirmURL(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, string(page), "confirmed")
 
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	a = tvPoll(t, srv, tok)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
 
@@ -203,49 +166,49 @@ func TestTVmazeFakeAutoConfirmAndExpiry(t *testing.T) {
 	t.Parallel()
 	t.Run("auto confirm is evaluated on poll", func(t *testing.T) {
 		t.Parallel()
-		srv, clock := tvFake(t, mediaauthtest.WithTVmazeAutoConfirm(25*time.Second))
+		srv, clock := startFake(t, mediaauthtest.WithTVmazeAutoConfirm(25*time.Second))
 		tok := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
-		clock.advance(10 * time.Second)
+		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
-		clock.advance(10 * time.Second)
+		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
-		clock.advance(10 * time.Second)
+		clock.Advance(10 * time.Second)
 		assert.Equal(t, http.StatusOK, tvPoll(t, srv, tok).status)
 	})
 	t.Run("requests expire", func(t *testing.T) {
 		t.Parallel()
-		srv, clock := tvFake(t, mediaauthtest.WithTVmazeRequestTTL(15*time.Second))
+		srv, clock := startFake(t, mediaauthtest.WithTVmazeRequestTTL(15*time.Second))
 		tok := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
-		clock.advance(10 * time.Second)
+		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
-		clock.advance(5 * time.Second)
+		clock.Advance(5 * time.Second)
 		assert.Error(t, srv.ConfirmTVmaze(tok))
-		clock.advance(10 * time.Second)
+		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
 	})
 	t.Run("unknown tokens", func(t *testing.T) {
 		t.Parallel()
-		srv, _ := tvFake(t)
+		srv, _ := startFake(t)
 		requireTVError(t, tvPoll(t, srv, "no-such-token"), http.StatusNotFound)
 		requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/poll", `{`), http.StatusBadRequest)
 		assert.Error(t, srv.ConfirmTVmaze("no-such-token"))
 	})
 	t.Run("minimum poll interval option", func(t *testing.T) {
 		t.Parallel()
-		srv, clock := tvFake(t, mediaauthtest.WithTVmazeMinPollInterval(2*time.Second))
+		srv, clock := startFake(t, mediaauthtest.WithTVmazeMinPollInterval(2*time.Second))
 		tok := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
-		clock.advance(1999 * time.Millisecond)
+		clock.Advance(1999 * time.Millisecond)
 		a := tvPoll(t, srv, tok)
 		requireTVError(t, a, http.StatusTooManyRequests)
 		assert.Equal(t, "2", a.header.Get("Retry-After"))
-		clock.advance(2 * time.Second)
+		clock.Advance(2 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 	})
 }
 
 func TestTVmazeFakeValidate(t *testing.T) {
 	t.Parallel()
-	srv, _ := tvFake(t)
+	srv, _ := startFake(t)
 
 	a := tvSend(t, srv, http.MethodGet, "/auth/validate", "", mediaauthtest.DemoTVmazeUsername, mediaauthtest.DemoTVmazeAPIKey)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
@@ -278,7 +241,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 
 func TestTVmazeFakeRecordsRequests(t *testing.T) {
 	t.Parallel()
-	srv, _ := tvFake(t)
+	srv, _ := startFake(t)
 	tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
 	tvPoll(t, srv, "x")
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/v1/auth/start"))

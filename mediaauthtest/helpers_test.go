@@ -1,0 +1,92 @@
+package mediaauthtest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+)
+
+// Helpers shared by the tests of the fake's three APIs.
+
+// fakeClock is a settable clock for WithClock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// newFakeClock returns a fakeClock set to 2024-05-01 12:00 UTC.
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// Now reads the clock.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// startFake starts a fake on a new fakeClock, with opts after WithClock,
+// and closes it when the test ends.
+func startFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	srv := mediaauthtest.NewServer(append([]mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}, opts...)...)
+	t.Cleanup(srv.Close)
+	return srv, clock
+}
+
+// answer is a response of the fake with its body read.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// fields decodes the body as a JSON object.
+func (a answer) fields(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(a.body, &m), "body: %s", a.body)
+	return m
+}
+
+// json checks that the answer is application/json and decodes its body as
+// a JSON object.
+func (a answer) json(t *testing.T) map[string]any {
+	t.Helper()
+	require.Equal(t, "application/json", a.header.Get("Content-Type"), "body: %s", a.body)
+	return a.fields(t)
+}
+
+// roundTrip sends a raw request for target to srv, with body (none when
+// empty) and the headers prepare sets (when not nil), and reads the answer.
+func roundTrip(t *testing.T, srv *mediaauthtest.Server, method, target, body string, prepare func(*http.Request)) answer {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, target, strings.NewReader(body))
+	require.NoError(t, err)
+	if prepare != nil {
+		prepare(req)
+	}
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return answer{status: resp.StatusCode, header: resp.Header, body: data}
+}
