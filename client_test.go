@@ -38,16 +38,6 @@ func pipeAnswer(w http.ResponseWriter, status int, body string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// pipeClosedAddr returns a loopback address where nothing listens.
-func pipeClosedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
 // TestOneConnectionForManyCalls checks that 200 sequential calls on one
 // Client, error answers included, use a single TCP connection: every body
 // is read to the end and closed.
@@ -241,7 +231,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 	}
 
 	t.Run("connection refused", func(t *testing.T) {
-		c, err := New(WithTMDbBaseURL("http://"+pipeClosedAddr(t)), WithTMDbAPIKey(key), WithLogger(logger),
+		c, err := New(WithTMDbBaseURL("http://"+ClosedAddr(t)), WithTMDbAPIKey(key), WithLogger(logger),
 			WithRetry(1, time.Millisecond, time.Millisecond))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())

@@ -360,16 +360,6 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 }
 
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
 // TestPOSTRetriedWhenConnectionRefused checks that a POST whose connection
 // was refused, so that it never left, is retried.
 func TestPOSTRetriedWhenConnectionRefused(t *testing.T) {
@@ -377,7 +367,7 @@ func TestPOSTRetriedWhenConnectionRefused(t *testing.T) {
 	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		answer(w, http.StatusOK, unitTokenJSON)
 	})
-	refused := closedAddr(t)
+	refused := mediaauth.ClosedAddr(t)
 	var dials atomic.Int32
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if dials.Add(1) == 1 {
