@@ -163,9 +163,8 @@ func New(opts ...Option) (*Client, error) {
 	s.hdrAccept = []string{"application/json"}
 	s.hdrJSON = []string{"application/json"}
 	s.hdrForm = []string{"application/x-www-form-urlencoded"}
-	if cfg.userAgent != "" {
-		s.hdrUserAgent = []string{cfg.userAgent}
-	}
+	// An empty User-Agent value makes net/http send none at all.
+	s.hdrUserAgent = []string{cfg.userAgent}
 	if cfg.httpClient != nil {
 		s.httpClient = cfg.httpClient
 	} else {
@@ -182,7 +181,7 @@ func New(opts ...Option) (*Client, error) {
 	// timer and a goroutine per request.
 	s.sendClient = &http.Client{
 		Transport:     keepIdle{s.httpClient},
-		CheckRedirect: s.httpClient.CheckRedirect,
+		CheckRedirect: noDowngrade(s.httpClient.CheckRedirect),
 		Jar:           s.httpClient.Jar,
 	}
 	for i := range numAPIs {
@@ -392,6 +391,21 @@ func refuseDowngrade(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
+// noDowngrade refuses a redirect from https to http before asking next,
+// the redirect policy of the caller's http.Client (refuseDowngrade when nil),
+// so that credentials never follow a redirect onto plain http.
+func noDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	if next == nil {
+		return refuseDowngrade
+	}
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing redirect from https to %s: %w", req.URL.Scheme, ErrInsecureTransport)
+		}
+		return next(req, via)
+	}
+}
+
 // checkTransportSecurity refuses plain http to a host that is not loopback.
 func checkTransportSecurity(base string, insecureOK bool) error {
 	u, err := url.Parse(base)
@@ -566,9 +580,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	if contentType != nil {
 		h["Content-Type"] = contentType
 	}
-	if s.hdrUserAgent != nil {
-		h["User-Agent"] = s.hdrUserAgent
-	}
+	h["User-Agent"] = s.hdrUserAgent
 	if authHeader != "" {
 		h["Authorization"] = []string{authHeader}
 	}

@@ -207,8 +207,18 @@ func (e *APIError) Temporary() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 || errors.Is(e.kind, ErrRateLimited)
 }
 
-// truncate shortens s to at most n bytes on a rune boundary.
+// truncate shortens s to at most n bytes on a rune boundary, with control
+// characters (line breaks among them) turned into spaces, so that a
+// server's text cannot forge lines in logs.
 func truncate(s string, n int) string {
+	if strings.IndexFunc(s, isControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if isControl(r) {
+				return ' '
+			}
+			return r
+		}, s)
+	}
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
@@ -221,6 +231,8 @@ func truncate(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
 // parseRetryAfter reads a Retry-After header in seconds or as an HTTP date,
 // capped at 24 hours.

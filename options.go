@@ -122,8 +122,9 @@ func (c *config) setBase(api API, rawURL string) error {
 	return nil
 }
 
-// WithHTTPClient makes the client send through hc (its Transport, Timeout,
-// Jar and CheckRedirect are used as they are). A nil hc is an error.
+// WithHTTPClient makes the client send through hc: its Transport, Timeout
+// (per attempt), Jar and CheckRedirect are used, except that a redirect from
+// https to plain http is always refused. A nil hc is an error.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -233,7 +234,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithUserAgent replaces DefaultUserAgent.
+// WithUserAgent replaces DefaultUserAgent; an empty ua sends no User-Agent
+// header at all.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		if strings.ContainsAny(ua, "\r\n") {

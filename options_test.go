@@ -3,9 +3,12 @@ package mediaauth_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,4 +297,78 @@ func (ct *countingTransport) last() *http.Request {
 		r = <-ct.reqs
 	}
 	return r
+}
+
+// TestEmptyUserAgent checks that WithUserAgent("") sends no User-Agent
+// header, and that the default one is sent otherwise.
+func TestEmptyUserAgent(t *testing.T) {
+	seen := make(chan []string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Values("User-Agent")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"u1","username":"john","email":"j@example.com","email_verified":true}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		name string
+		opts []mediaauth.Option
+		want []string
+	}{
+		{"default", nil, []string{mediaauth.DefaultUserAgent}},
+		{"empty", []mediaauth.Option{mediaauth.WithUserAgent("")}, nil},
+	} {
+		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithBaseURL(srv.URL), mediaauth.WithToken("t")}, tc.opts...)...)
+		require.NoError(t, err)
+		_, err = c.Profile(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, <-seen, tc.name)
+	}
+}
+
+// TestRedirectDowngradeRefusedWithOwnHTTPClient checks that a redirect from
+// https to plain http is refused even through the caller's http.Client,
+// whose own redirect policy still applies otherwise.
+func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
+	var plainHits atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainHits.Add(1)
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer secure.Close()
+
+	policyCalls := 0
+	hc := secure.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error {
+		policyCalls++
+		return nil
+	}
+	c, err := mediaauth.New(mediaauth.WithBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithToken("secret-token"))
+	require.NoError(t, err)
+	_, err = c.Profile(t.Context())
+	require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)
+	assert.NotContains(t, err.Error(), "secret-token")
+	assert.Zero(t, plainHits.Load(), "nothing reached the plain-http server")
+	assert.Zero(t, policyCalls, "the downgrade is refused before the caller's policy runs")
+}
+
+// TestServerMessageControlCharacters checks that a server's message cannot
+// forge lines: control characters become spaces.
+func TestServerMessageControlCharacters(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"invalid\nrequest","message":"line one\r\nlevel=ERROR forged\u0000"}`)
+	}))
+	defer srv.Close()
+	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	err = c.RequestPasswordReset(t.Context(), "j@example.com")
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "line one  level=ERROR forged", apiErr.Message)
+	assert.Equal(t, "invalid request", apiErr.Code)
+	assert.NotContains(t, err.Error(), "\n")
 }
