@@ -102,13 +102,14 @@ func TestRunErrors(t *testing.T) {
 // TestRunDeadline: the user never confirms and ctx ends the wait.
 func TestRunDeadline(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Millisecond)
+	// Long enough for a first poll on a loaded machine, short for a test.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
-	args := []string{"-email", mediaauthtest.DemoTVmazeEmail, "-confirm-after", "1h", "-interval", "5ms"}
+	args := []string{"-email", mediaauthtest.DemoTVmazeEmail, "-confirm-after", "1h", "-interval", "20ms"}
 	var out bytes.Buffer
 	err := run(ctx, args, nil, &out, io.Discard)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, out.String(), "attempt 1: not confirmed yet, next poll in 0.005 s")
+	assert.Contains(t, out.String(), "attempt 1: not confirmed yet, next poll in 0.02 s")
 }
 
 func TestRunHelp(t *testing.T) {
