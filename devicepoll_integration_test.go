@@ -390,9 +390,12 @@ func TestPollUntilConfirmedDeadline(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, errors.Is(err, mediaauth.ErrNotConfirmed))
 	assert.Less(t, time.Since(deadline), 50*time.Millisecond)
-	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, tvPollPath))
+	// Polls at about 1 and 2 intervals; a slow machine may fit only one
+	// before the deadline, never three.
+	polls := srv.RequestCount(http.MethodPost, tvPollPath)
+	assert.True(t, polls == 1 || polls == 2, "%d polls in 2.5 intervals", polls)
 	time.Sleep(interval + interval/2)
-	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, tvPollPath), "no request after the deadline")
+	assert.Equal(t, polls, srv.RequestCount(http.MethodPost, tvPollPath), "no request after the deadline")
 }
 
 // TestPollUntilConfirmedKeyNeverLost: cancelling ctx the moment the key
