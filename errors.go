@@ -15,6 +15,7 @@ import (
 // compared by identity with errors.Is.
 type sentinel struct{ msg string }
 
+// Error returns the sentinel's message.
 func (s *sentinel) Error() string { return s.msg }
 
 func newSentinel(msg string) error { return &sentinel{msg: msg} }
