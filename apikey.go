@@ -26,11 +26,7 @@ func (k *APIKey) validate() error {
 
 // String describes the key without the key itself.
 func (k APIKey) String() string {
-	created := "unknown"
-	if !k.CreatedAt.IsZero() {
-		created = k.CreatedAt.UTC().Format(time.RFC3339)
-	}
-	return safeString("APIKey", "Key", secretMark(k.Key), "CreatedAt", created)
+	return safeString("APIKey", "Key", secretMark(k.Key), "CreatedAt", timeString(k.CreatedAt))
 }
 
 // Format prints the key like String for every verb.

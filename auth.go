@@ -67,16 +67,12 @@ type Token struct {
 
 // Expired reports whether the token's expiry is known and not after now.
 func (t Token) Expired(now time.Time) bool {
-	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+	return expired(t.ExpiresAt, now)
 }
 
 // String describes the token without the access token itself.
 func (t Token) String() string {
-	exp := "unknown"
-	if !t.ExpiresAt.IsZero() {
-		exp = t.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	return safeString("Token", "TokenType", strconv.Quote(t.TokenType), "AccessToken", secretMark(t.AccessToken), "ExpiresAt", exp)
+	return safeString("Token", "TokenType", strconv.Quote(t.TokenType), "AccessToken", secretMark(t.AccessToken), "ExpiresAt", timeString(t.ExpiresAt))
 }
 
 // Format prints the token like String for every verb.

@@ -22,12 +22,12 @@ type GuestSession struct {
 
 // Expired reports whether the session's expiry is known and not after now.
 func (g GuestSession) Expired(now time.Time) bool {
-	return !g.ExpiresAt.IsZero() && !now.Before(g.ExpiresAt)
+	return expired(g.ExpiresAt, now)
 }
 
 // String describes the guest session without its id.
 func (g GuestSession) String() string {
-	return safeString("GuestSession", "ID", secretMark(g.ID), "ExpiresAt", tmdbTimeString(g.ExpiresAt))
+	return safeString("GuestSession", "ID", secretMark(g.ID), "ExpiresAt", timeString(g.ExpiresAt))
 }
 
 // Format prints the guest session like String for every verb.

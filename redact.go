@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // redacted stands in for a secret in every printed or logged value.
@@ -37,6 +38,21 @@ func secretMark(secret string) string {
 		return `""`
 	}
 	return redacted
+}
+
+// timeString prints a time for String methods: RFC 3339 in UTC, or
+// "unknown" for the zero time.
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// expired reports whether an expiry is known and not after now; it backs
+// the Expired methods of Token, RequestToken and GuestSession.
+func expired(expiresAt, now time.Time) bool {
+	return !expiresAt.IsZero() && !now.Before(expiresAt)
 }
 
 // formatSafe writes s for every fmt verb (%v, %+v, %#v, %s, %q, %x...).

@@ -34,12 +34,12 @@ type RequestToken struct {
 
 // Expired reports whether the token's expiry is known and not after now.
 func (t RequestToken) Expired(now time.Time) bool {
-	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+	return expired(t.ExpiresAt, now)
 }
 
 // String describes the token without the token itself.
 func (t RequestToken) String() string {
-	return safeString("RequestToken", "Token", secretMark(t.Token), "ExpiresAt", tmdbTimeString(t.ExpiresAt))
+	return safeString("RequestToken", "Token", secretMark(t.Token), "ExpiresAt", timeString(t.ExpiresAt))
 }
 
 // Format prints the token like String for every verb.
@@ -66,14 +66,6 @@ func (s Session) Format(f fmt.State, _ rune) { formatSafe(f, s.String()) }
 
 // LogValue keeps the session id out of slog output.
 func (s Session) LogValue() slog.Value { return logSafe(s.String()) }
-
-// tmdbTimeString prints an expiry for String methods.
-func tmdbTimeString(t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
 
 // parseTMDbTime reads an expires_at value ("2016-08-26 17:04:39 UTC"). Only
 // UTC (or its alias GMT) is accepted: another zone abbreviation would be
