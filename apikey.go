@@ -67,10 +67,17 @@ func (c *Client) GenerateAPIKey(ctx context.Context) (*APIKey, error) {
 // the Movies API, where token is an access token or an API key. It shares
 // c's transport, rate limiters and other credentials.
 func (c *Client) WithToken(token string) *Client {
-	if c == nil {
-		return &Client{token: token}
+	return c.derive(func(d *Client) { d.token = token })
+}
+
+// derive returns a copy of c changed by set: the derived client shares c's
+// transport, limiters and settings. A nil c gives a client without them,
+// whose calls fail with an error that says to use New.
+func (c *Client) derive(set func(*Client)) *Client {
+	var d Client
+	if c != nil {
+		d = *c
 	}
-	cp := *c
-	cp.token = token
-	return &cp
+	set(&d)
+	return &d
 }

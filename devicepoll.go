@@ -304,16 +304,13 @@ func (c *Client) ValidateCredentials(ctx context.Context) (PremiumLevel, error) 
 // Basic username:apikey; nil removes them. It shares c's transport, rate
 // limiters and other credentials.
 func (c *Client) WithTVmazeCredentials(creds *TVmazeCredentials) *Client {
-	if c == nil {
-		return nil
-	}
-	cp := *c
-	cp.tvmaze = nil
-	if creds != nil {
-		cr := *creds
-		cp.tvmaze = &cr
-	}
-	return &cp
+	return c.derive(func(d *Client) {
+		d.tvmaze = nil
+		if creds != nil {
+			cp := *creds
+			d.tvmaze = &cp
+		}
+	})
 }
 
 // PollUntilConfirmed polls the authentication request until the user

@@ -252,8 +252,14 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	assert.Equal(t, PremiumSilver, level)
 	assert.Nil(t, d.WithTVmazeCredentials(nil).tvmaze)
 
+	// Derived from a nil client, like WithToken: a client that carries the
+	// credentials but refuses every call, asking for New, and sends nothing.
 	var nilClient *Client
-	assert.Nil(t, nilClient.WithTVmazeCredentials(creds))
+	fromNil := nilClient.WithTVmazeCredentials(creds)
+	require.NotNil(t, fromNil)
+	_, err = fromNil.ValidateCredentials(context.Background())
+	require.ErrorContains(t, err, "use New")
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "only d's call reached the server")
 }
 
 // TestTVmazeStatuses maps every status the contract lists (and a server

@@ -160,12 +160,7 @@ func (r *sessionResponse) validate() error {
 // credentials; a read access token that c has still wins over the key (see
 // WithTMDbAccessToken to drop it).
 func (c *Client) WithTMDbAPIKey(key string) *Client {
-	if c == nil {
-		return &Client{tmdbAPIKey: key, tmdbKeyQuery: tmdbKeyQuery(key)}
-	}
-	cp := *c
-	cp.tmdbAPIKey, cp.tmdbKeyQuery = key, tmdbKeyQuery(key)
-	return &cp
+	return c.derive(func(d *Client) { d.tmdbAPIKey, d.tmdbKeyQuery = key, tmdbKeyQuery(key) })
 }
 
 // WithTMDbAccessToken returns a client that authenticates to TMDb with
@@ -173,12 +168,7 @@ func (c *Client) WithTMDbAPIKey(key string) *Client {
 // An empty token drops the access token, so the API key is used again. The
 // client shares c's transport, rate limiters and other credentials.
 func (c *Client) WithTMDbAccessToken(token string) *Client {
-	if c == nil {
-		return &Client{tmdbAccess: token}
-	}
-	cp := *c
-	cp.tmdbAccess = token
-	return &cp
+	return c.derive(func(d *Client) { d.tmdbAccess = token })
 }
 
 // ValidateKey checks the client's TMDb API key or read access token
