@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -44,8 +43,6 @@ import (
 
 // Limits of the fake Movies API.
 const (
-	// moviesMaxBody caps request bodies.
-	moviesMaxBody = 64 << 10
 	// moviesMaxBio is the contract's maxLength of bio, in characters.
 	moviesMaxBio = 1000
 	// moviesResetTTL is how long a password-reset token works.
@@ -238,30 +235,22 @@ func noStore(w http.ResponseWriter) {
 // decodeJSON reads a JSON object body into v. On failure it answers 400 and
 // returns false.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	if !hasMediaType(r, "application/json") {
+	err := readJSONObject(w, r, v, false)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, errNotJSONType):
 		badRequest(w, "Content-Type must be application/json")
-		return false
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, moviesMaxBody))
-	if err != nil {
+	case errors.Is(err, errBodyUnreadable):
 		badRequest(w, "request body too large or unreadable")
-		return false
-	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' {
+	case errors.Is(err, errNotObject):
 		badRequest(w, "request body must be a JSON object")
-		return false
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		badRequest(w, "invalid JSON body: "+jsonProblem(err))
-		return false
-	}
-	if dec.More() {
+	case errors.Is(err, errTrailingData):
 		badRequest(w, "invalid JSON body: data after the object")
-		return false
+	default:
+		badRequest(w, "invalid JSON body: "+jsonProblem(err))
 	}
-	return true
+	return false
 }
 
 // jsonProblem describes a decode error without echoing the body.
@@ -271,11 +260,6 @@ func jsonProblem(err error) string {
 		return "field " + te.Field + " must be a " + te.Type.String()
 	}
 	return "malformed JSON"
-}
-
-func hasMediaType(r *http.Request, want string) bool {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mt == want
 }
 
 // validEmail accepts a bare address such as "a@example.com".
@@ -394,7 +378,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 			badRequest(w, "Content-Type must be application/x-www-form-urlencoded")
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, moviesMaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		if err := r.ParseForm(); err != nil {
 			badRequest(w, "malformed form body")
 			return

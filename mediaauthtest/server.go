@@ -10,6 +10,10 @@
 package mediaauthtest
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -279,6 +283,53 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// maxRequestBody caps the request bodies the fake reads.
+const maxRequestBody = 64 << 10
+
+// Why readJSONObject refused a body; handlers turn them into their API's
+// own error answers.
+var (
+	errNotJSONType    = errors.New("content type is not application/json")
+	errBodyUnreadable = errors.New("request body too large or unreadable")
+	errNotObject      = errors.New("body is not a JSON object")
+	errTrailingData   = errors.New("data after the JSON object")
+)
+
+// readJSONObject reads a request body that must be a single JSON object,
+// sent as application/json and at most maxRequestBody bytes, into v. With
+// strict, fields v does not know are refused too. A decode error is
+// returned as encoding/json gives it.
+func readJSONObject(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
+	if !hasMediaType(r, "application/json") {
+		return errNotJSONType
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		return errBodyUnreadable
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return errNotObject
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errTrailingData
+	}
+	return nil
+}
+
+// hasMediaType reports whether the request's Content-Type is want.
+func hasMediaType(r *http.Request, want string) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == want
 }
 
 // randomHex returns n random bytes as hex, for tokens, keys and ids.

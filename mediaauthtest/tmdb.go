@@ -1,13 +1,13 @@
 package mediaauthtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mediaauth/mediaauth"
 )
 
 // The fake TMDb v3 authentication follows specs/tmdb/tmdb-auth-v3.openapi.yaml:
@@ -46,12 +46,6 @@ const (
 
 // DefaultTMDbAPIKey is the TMDb API key every fake server accepts.
 const DefaultTMDbAPIKey = "fake-tmdb-api-key"
-
-// tmdbMaxBody caps request bodies of the fake TMDb API.
-const tmdbMaxBody = 64 << 10
-
-// tmdbTimeLayout is the layout of expires_at.
-const tmdbTimeLayout = "2006-01-02 15:04:05 MST"
 
 // tmdbCode is one row of TMDb's published error table.
 type tmdbCode struct {
@@ -144,7 +138,7 @@ func tmdbError(w http.ResponseWriter, code int) {
 }
 
 // tmdbTime formats an expiry like TMDb: "2016-08-26 17:04:39 UTC".
-func tmdbTime(t time.Time) string { return t.UTC().Format(tmdbTimeLayout) }
+func tmdbTime(t time.Time) string { return t.UTC().Format(mediaauth.TMDbTimeLayout) }
 
 // tmdbState is the fake TMDb API data. It is guarded by Server.mu.
 type tmdbState struct {
@@ -261,31 +255,6 @@ func (s *Server) tmdbAuthed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// tmdbReadBody decodes a JSON object body into v. It does not answer: the
-// caller checks credentials first and then answers the returned failure.
-func tmdbReadBody(w http.ResponseWriter, r *http.Request, v any) error {
-	if !hasMediaType(r, "application/json") {
-		return errors.New("content type is not application/json")
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, tmdbMaxBody))
-	if err != nil {
-		return err
-	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '{' {
-		return errors.New("body is not a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the JSON object")
-	}
-	return nil
-}
-
 // tmdbValidateKey is GET /3/authentication.
 func (s *Server) tmdbValidateKey(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, tmdbStatusBody{Success: true, StatusCode: 1, StatusMessage: tmdbCodes[1].message})
@@ -323,7 +292,7 @@ func (s *Server) tmdbValidateWithLogin(w http.ResponseWriter, r *http.Request) {
 		Password     string `json:"password"`
 		RequestToken string `json:"request_token"`
 	}
-	bodyErr := tmdbReadBody(w, r, &req)
+	bodyErr := readJSONObject(w, r, &req, true)
 
 	s.mu.Lock()
 	if !s.tmdbCheckAuth(w, r) {
@@ -371,7 +340,7 @@ func (s *Server) tmdbNewSession(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		RequestToken string `json:"request_token"`
 	}
-	bodyErr := tmdbReadBody(w, r, &req)
+	bodyErr := readJSONObject(w, r, &req, true)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -404,7 +373,7 @@ func (s *Server) tmdbConvertV4(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		AccessToken string `json:"access_token"`
 	}
-	bodyErr := tmdbReadBody(w, r, &req)
+	bodyErr := readJSONObject(w, r, &req, true)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -427,7 +396,7 @@ func (s *Server) tmdbDeleteSession(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		SessionID string `json:"session_id"`
 	}
-	bodyErr := tmdbReadBody(w, r, &req)
+	bodyErr := readJSONObject(w, r, &req, true)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
