@@ -11,12 +11,12 @@ package mediaauthtest
 
 import (
 	"bytes"
-	"errors"
-	"io"
-	"mime"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
