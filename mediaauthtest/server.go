@@ -15,11 +15,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +67,37 @@ type Request struct {
 	// Header is a copy of the request headers.
 	Header http.Header
 }
+
+// String describes the request with its credentials redacted: the values
+// of Authorization and Cookie headers never appear. Read Header for them.
+func (r Request) String() string {
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "mediaauthtest.Request{%s %s status:%d at:%s header:{", r.Method, r.Path, r.Status, r.At.UTC().Format(time.RFC3339Nano))
+	for i, name := range names {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		value := strings.Join(r.Header[name], ",")
+		switch http.CanonicalHeaderKey(name) {
+		case "Authorization", "Cookie", "Proxy-Authorization":
+			value = mark(value)
+		}
+		fmt.Fprintf(&b, "%s:%q", name, value)
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// Format prints the request like String for every verb.
+func (r Request) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue keeps credentials out of slog output.
+func (r Request) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // config holds what the options say.
 type config struct {
