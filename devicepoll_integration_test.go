@@ -96,8 +96,15 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	level, err = withOption.ValidateCredentials(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
-	auth := srv.Requests()[len(srv.Requests())-1].Header.Get("Authorization")
+	last := srv.Requests()[len(srv.Requests())-1]
+	assert.Equal(t, "/v1/auth/validate", last.Path)
+	auth := last.Header.Get("Authorization")
 	assert.Contains(t, auth, "Basic ")
+	hdr := http.Request{Header: http.Header{"Authorization": {auth}}}
+	user, key, ok := hdr.BasicAuth()
+	require.True(t, ok, "Authorization %q is not HTTP Basic", auth)
+	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, user)
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, key)
 
 	// Start and poll carried no credentials.
 	for _, r := range srv.Requests() {
@@ -253,15 +260,42 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 }
 
 // TestPollUntilConfirmedServerRateLimit: polling faster than the server
-// allows gets the fake's own 429, after which the client slows down.
+// allows gets the fake's own 429, after which the client slows down to
+// what the server's Retry-After asks, capped. The fake keeps TVmaze's
+// 10-second minimum on a clock that moves only when the test says, and the
+// cap (5 minutes by default) is 60 ms, so that nothing waits ten seconds.
 func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
 	t.Parallel()
-	// The client polls every 100 ms, the server wants 150 ms: the first
-	// poll is refused with Retry-After: 1, the next one gets the key.
-	srv, c := tvmazeFake(t, 150*time.Millisecond, 100*time.Millisecond,
-		[]mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(time.Millisecond)})
-	_, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+	const (
+		serverMin = 10 * time.Second
+		interval  = 20 * time.Millisecond
+		maxWait   = 60 * time.Millisecond
+	)
+	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	var (
+		log eventLog
+		mu  sync.Mutex
+		at  []time.Time // when the observer saw each attempt
+	)
+	// The first poll comes an interval after the start by the real clock,
+	// none by the fake's: it is refused with Retry-After: 10. The client
+	// waits maxWait, the fake's clock moves past its minimum, and the next
+	// poll gets the key.
+	srv, c := tvmazeFake(t, serverMin, interval,
+		[]mediaauthtest.Option{mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTVmazeAutoConfirm(time.Millisecond)},
+		mediaauth.WithPollMaxWait(maxWait),
+		mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
+			mu.Lock()
+			at = append(at, time.Now())
+			mu.Unlock()
+			log.add(ev)
+			if ev.Attempt == 1 {
+				clock.Advance(serverMin)
+			}
+		}))
+	creds, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
 	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	var statuses []int
 	for _, r := range srv.Requests() {
 		if r.Path == tvPollPath {
@@ -269,6 +303,19 @@ func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []int{http.StatusTooManyRequests, http.StatusOK}, statuses)
+
+	events := log.all()
+	require.Len(t, events, 2)
+	assert.Equal(t, http.StatusTooManyRequests, events[0].StatusCode)
+	require.ErrorIs(t, events[0].Err, mediaauth.ErrRateLimited)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, events[0].Err, &apiErr)
+	assert.Equal(t, serverMin, apiErr.RetryAfter, "the fake asks for its minimum interval")
+	assert.Equal(t, maxWait, events[0].NextPoll, "Retry-After, capped, instead of the interval")
+	assert.Equal(t, mediaauth.PollEvent{Attempt: 2, StatusCode: http.StatusOK}, events[1])
+	mu.Lock()
+	defer mu.Unlock()
+	assert.GreaterOrEqual(t, at[1].Sub(at[0]), maxWait, "the client waited before polling again")
 }
 
 func TestPollUntilConfirmedNotFound(t *testing.T) {

@@ -3,6 +3,7 @@ package mediaauth
 import (
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -20,3 +21,18 @@ func ClosedAddr(t testing.TB) string {
 	require.NoError(t, l.Close())
 	return addr
 }
+
+// WithPollMaxWait replaces the 5-minute cap on PollUntilConfirmed's wait
+// after a 429, so that a test of a server asking for Retry-After: 10 need
+// not wait ten seconds to see the client slow down.
+func WithPollMaxWait(d time.Duration) Option {
+	return func(c *config) error {
+		c.pollMaxWait = d
+		return nil
+	}
+}
+
+// SetClock makes c, and the clients derived from it, read the time from
+// now: a Retry-After date then asks for a wait of a length the test picks
+// to the millisecond, where the real clock would round it to seconds.
+func SetClock(c *Client, now func() time.Time) { c.s.now = now }

@@ -239,21 +239,27 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 	t.Parallel()
 	t.Run("future date is honoured", func(t *testing.T) {
 		t.Parallel()
+		// HTTP dates have whole seconds: the client's clock stands 200 ms
+		// before the date, so that the wait it asks for is exactly 200 ms.
+		const wait = 200 * time.Millisecond
+		date := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		srv := newScriptServer(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 			if n == 1 {
-				// HTTP dates have whole seconds: this asks for a wait of 1 to 2 s.
-				answer(w, http.StatusServiceUnavailable, errBody, "Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+				answer(w, http.StatusServiceUnavailable, errBody, "Retry-After", date.Format(http.TimeFormat))
 				return
 			}
 			answer(w, http.StatusOK, unitUserJSON)
 		})
+		c := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
+		mediaauth.SetClock(c, func() time.Time { return date.Add(-wait) })
 		start := time.Now()
-		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 10*time.Second)).Profile(t.Context())
+		u, err := c.Profile(t.Context())
 		elapsed := time.Since(start)
 		require.NoError(t, err)
+		assert.Equal(t, "john_doe", u.Username)
 		assert.Equal(t, 2, srv.count())
-		assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond)
-		assert.Less(t, elapsed, 3*time.Second)
+		assert.GreaterOrEqual(t, elapsed, wait, "waited until the date, not the 1 ms minimum")
+		assert.Less(t, elapsed, wait+time.Second)
 	})
 	t.Run("past date retries at once", func(t *testing.T) {
 		t.Parallel()

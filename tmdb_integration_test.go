@@ -70,12 +70,14 @@ func TestTMDbApprovalFlow(t *testing.T) {
 // session at once.
 func TestTMDbAutoApprove(t *testing.T) {
 	t.Parallel()
-	_, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
+	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	sess, err := c.CreateSession(t.Context(), tok.Token)
 	require.NoError(t, err)
 	assert.NotEmpty(t, sess.ID)
+	assert.True(t, srv.TMDbSessionValid(sess.ID), "the server holds the session")
+	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"), "accepted at once")
 }
 
 // TestTMDbDeniedToken checks that a token the user denied is ErrSessionDenied.
@@ -165,17 +167,36 @@ func TestTMDbExpiredToken(t *testing.T) {
 	require.Error(t, srv.ApproveTMDbToken(tok.Token))
 }
 
-// TestTMDbShortTokenTTL checks WithTMDbTokenTTL with the real clock.
+// TestTMDbShortTokenTTL checks WithTMDbTokenTTL: with the real clock a
+// token expires a TTL from now; on a fake clock it is accepted up to its
+// expiry and refused from then on, without waiting for a real second.
 func TestTMDbShortTokenTTL(t *testing.T) {
 	t.Parallel()
 	_, c := startFake(t, mediaauthtest.WithTMDbTokenTTL(time.Second), mediaauthtest.WithTMDbAutoApprove())
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(time.Second), tok.ExpiresAt, 2*time.Second)
-	// expires_at has whole seconds: wait until the token has surely expired.
-	time.Sleep(time.Until(tok.ExpiresAt) + 20*time.Millisecond)
-	_, err = c.CreateSession(t.Context(), tok.Token)
+
+	const ttl = 90 * time.Second
+	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbTokenTTL(ttl), mediaauthtest.WithTMDbAutoApprove())
+	ctx := t.Context()
+	early, err := c.CreateRequestToken(ctx)
+	require.NoError(t, err)
+	late, err := c.CreateRequestToken(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, clock.Now().Add(ttl), early.ExpiresAt)
+
+	clock.Advance(ttl - time.Second)
+	sess, err := c.CreateSession(ctx, early.Token)
+	require.NoError(t, err, "a second before its expiry the token still works")
+	assert.True(t, srv.TMDbSessionValid(sess.ID))
+
+	clock.Advance(time.Second)
+	assert.True(t, late.Expired(clock.Now()))
+	_, err = c.CreateSession(ctx, late.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+	assert.Equal(t, 33, tmdbCode(t, err))
 }
 
 // TestTMDbGuestSessionExpiry checks guest sessions and their expiry by the
@@ -219,15 +240,27 @@ func TestTMDbCredentials(t *testing.T) {
 		require.NoError(t, cl.ValidateKey(ctx), name)
 		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 		require.NoError(t, err, name)
+		assert.True(t, srv.TMDbSessionValid(sess.ID), name)
 		require.NoError(t, cl.DeleteSession(ctx, sess.ID), name)
-		_, err = cl.CreateGuestSession(ctx)
+		assert.False(t, srv.TMDbSessionValid(sess.ID), "%s: deleted", name)
+		g, err := cl.CreateGuestSession(ctx)
 		require.NoError(t, err, name)
+		assert.True(t, srv.TMDbGuestSessionValid(g.ID), name)
 	}
+	// Six requests per client (validate, token, login, session, delete,
+	// guest): the key's went without Authorization, the other two's with
+	// the read access token.
+	bearers, bare := 0, 0
 	for _, r := range srv.Requests() {
 		if r.Header.Get("Authorization") != "" {
+			bearers++
 			assert.Equal(t, "Bearer "+mediaauthtest.DefaultTMDbAccessToken, r.Header.Get("Authorization"))
+		} else {
+			bare++
 		}
 	}
+	assert.Equal(t, 12, bearers)
+	assert.Equal(t, 6, bare)
 
 	srv.AddTMDbAPIKey("second-key")
 	srv.AddTMDbAccessToken("second-token")
@@ -270,9 +303,13 @@ func TestTMDbConvertV4(t *testing.T) {
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
 	srv.AddTMDbV4Token("v4-for-alice", "alice")
-	sess, err = c.CreateSessionFromV4Token(ctx, "v4-for-alice")
+	sess2, err := c.CreateSessionFromV4Token(ctx, "v4-for-alice")
 	require.NoError(t, err)
-	require.NoError(t, c.DeleteSession(ctx, sess.ID))
+	assert.NotEqual(t, sess.ID, sess2.ID)
+	assert.True(t, srv.TMDbSessionValid(sess2.ID))
+	require.NoError(t, c.DeleteSession(ctx, sess2.ID))
+	assert.False(t, srv.TMDbSessionValid(sess2.ID))
+	assert.True(t, srv.TMDbSessionValid(sess.ID), "only that session is deleted")
 
 	_, err = c.CreateSessionFromV4Token(ctx, "unknown-v4")
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)

@@ -673,17 +673,27 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 
 	t.Run("honoured below maxWait", func(t *testing.T) {
 		t.Parallel()
+		// Retry-After as an HTTP date 200 ms after the client's clock: a
+		// wait below maxWait, shorter than the whole second that
+		// TestRetryAfterSeconds waits for Retry-After: 1.
+		const wait = 200 * time.Millisecond
+		date := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
 			mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
+		mediaauth.SetClock(c, func() time.Time { return date.Add(-wait) })
 		var log recorder
 		mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
-			log.respondTMDb(429, rateLimited, "Retry-After", "1").Then(log.respondTMDb(http.StatusOK, tmdbUnitSessionObj)))
+			log.respondTMDb(429, rateLimited, "Retry-After", date.Format(http.TimeFormat)).Then(log.respondTMDb(http.StatusOK, tmdbUnitSessionObj)))
 		start := time.Now()
-		_, err := c.CreateSession(t.Context(), tmdbUnitToken)
+		sess, err := c.CreateSession(t.Context(), tmdbUnitToken)
 		elapsed := time.Since(start)
 		require.NoError(t, err)
-		assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond, "waited the second Retry-After asked for")
-		assert.Len(t, log.requests(), 2)
+		assert.Equal(t, tmdbUnitSession, sess.ID)
+		assert.GreaterOrEqual(t, elapsed, wait, "waited as long as Retry-After asked for")
+		assert.Less(t, elapsed, wait+time.Second, "not capped, not doubled")
+		reqs := log.requests()
+		require.Len(t, reqs, 2)
+		assert.Equal(t, reqs[0].Body, reqs[1].Body, "the retry sends the same body")
 	})
 
 	t.Run("exhausted", func(t *testing.T) {
