@@ -24,8 +24,9 @@ func TestAPIKeyAsBearer(t *testing.T) {
 	assert.Equal(t, "generated-key", key.Key)
 	assert.Equal(t, "mediaauth.APIKey{Key:[REDACTED] CreatedAt:2024-05-06T07:08:09Z}", key.String())
 
-	_, err = c.WithToken(key.Key).Profile(t.Context())
+	u, err := c.WithToken(key.Key).Profile(t.Context())
 	require.NoError(t, err)
+	assert.Equal(t, &unitUser, u)
 
 	reqs := rec.requests()
 	require.Len(t, reqs, 2)

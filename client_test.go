@@ -358,9 +358,9 @@ func TestNilAndZeroClient(t *testing.T) {
 	for name, c := range map[string]*Client{"nil": nilClient, "zero": {}, "derived from nil": nilClient.WithToken("x")} {
 		require.NotPanics(t, func() {
 			_, err := c.Login(t.Context(), "u", "p")
-			assert.Error(t, err, name)
+			assert.ErrorContains(t, err, "use New", name)
 			_, err = c.Profile(t.Context())
-			assert.Error(t, err, name)
+			assert.ErrorContains(t, err, "use New", name)
 			assert.NotEmpty(t, c.String(), name)
 			assert.NotEmpty(t, fmt.Sprintf("%v", c), name)
 		}, name)

@@ -343,26 +343,29 @@ func TestTVmazeRetryModes(t *testing.T) {
 		fn     func(*Client) error
 		answer httpmock.Responder
 		calls  int
+		want   error
 	}{
 		{"poll 500 not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
-			tvJSON(500, tvErrorBody(500, "x")), 1},
+			tvJSON(500, tvErrorBody(500, "x")), 1, ErrServer},
 		{"poll 429 not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
-			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 1},
+			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 1, ErrRateLimited},
 		{"poll network error not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
-			httpmock.NewErrorResponder(errors.New("connection reset")), 1},
+			httpmock.NewErrorResponder(errors.New("connection reset")), 1, ErrNetwork},
 		{"start 500 not retried", "POST", tvStartURL, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err },
-			tvJSON(500, tvErrorBody(500, "x")), 1},
+			tvJSON(500, tvErrorBody(500, "x")), 1, ErrServer},
 		{"start 429 retried", "POST", tvStartURL, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err },
-			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 3},
+			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 3, ErrRateLimited},
 		{"validate 500 retried", "GET", tvValidURL, func(c *Client) error { _, err := c.ValidateCredentials(context.Background()); return err },
-			tvJSON(500, tvErrorBody(500, "x")), 3},
+			tvJSON(500, tvErrorBody(500, "x")), 3, ErrServer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, mt := tvClient(t, WithTVmazeCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
 			mt.RegisterResponder(tt.method, tt.url, tt.answer)
-			require.Error(t, tt.fn(c))
+			err := tt.fn(c)
+			require.ErrorIs(t, err, tt.want, "the last answer, typed")
+			assert.NotContains(t, err.Error(), "giving up")
 			assert.Equal(t, tt.calls, mt.GetTotalCallCount())
 		})
 	}
@@ -408,14 +411,14 @@ func TestTVmazeEmptyInputsSendNothing(t *testing.T) {
 	assert.ErrorIs(t, err, ErrBadRequest)
 	var nilCtx context.Context // refused, not a panic
 	_, err = c.PollUntilConfirmed(nilCtx, tvToken)
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, "nil context")
 	_, err = c.PollAuth(nilCtx, tvToken)
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, "nil context")
 	var zero *Client
 	_, err = zero.PollUntilConfirmed(context.Background(), tvToken)
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, "use New")
 	_, err = zero.PollAuth(context.Background(), tvToken)
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, "use New")
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 

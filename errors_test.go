@@ -373,7 +373,7 @@ func TestAPIErrorRetryAfterDate(t *testing.T) {
 func TestAPIErrorZeroValue(t *testing.T) {
 	t.Parallel()
 	var e mediaauth.APIError
-	assert.NotPanics(t, func() { _ = e.Error() })
+	assert.NotPanics(t, func() { assert.NotEmpty(t, e.Error()) })
 	assert.Empty(t, e.Unwrap())
 	assert.False(t, e.Temporary())
 	e = mediaauth.APIError{API: mediaauth.APIMovies, Method: "GET", Path: "/x", StatusCode: 404, Message: "gone"}

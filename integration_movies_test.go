@@ -130,8 +130,9 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	apiErr := requireMoviesAPIError(t, err, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_token", http.MethodGet, "/user/profile")
 	assert.NotErrorIs(t, err, mediaauth.ErrTokenExpired)
 	assert.NotContains(t, apiErr.Error(), key.Key)
-	_, err = c.WithToken(key2.Key).Profile(ctx)
+	p, err = c.WithToken(key2.Key).Profile(ctx)
 	require.NoError(t, err)
+	assert.Equal(t, u.ID, p.ID)
 
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/register"))
 	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, "/user/api-key"))
@@ -220,8 +221,9 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		srv.ExpireMoviesTokens()
 		_, err = c.WithToken(tok.AccessToken).Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
-		_, err = c.WithToken(key.Key).Profile(t.Context())
+		p, err := c.WithToken(key.Key).Profile(t.Context())
 		require.NoError(t, err, "API keys do not expire")
+		assert.Equal(t, "mia", p.Username)
 	})
 }
 
@@ -288,10 +290,15 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	require.NoError(t, c.RequestPasswordReset(ctx, "stranger@example.com"))
 	_, ok := srv.ResetToken("stranger@example.com")
 	assert.False(t, ok)
+	_, ok = srv.LastEmail("stranger@example.com")
+	assert.False(t, ok, "no email to an unknown address")
 
 	require.NoError(t, c.RequestPasswordReset(ctx, "rae@example.com"))
 	rt, ok := srv.ResetToken("rae@example.com")
 	require.True(t, ok)
+	mail, ok := srv.LastEmail("rae@example.com")
+	require.True(t, ok)
+	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
 	err = c.ConfirmPasswordReset(ctx, "rst_wrong", newPW)
 	requireMoviesAPIError(t, err, mediaauth.ErrNotFound, http.StatusNotFound, "not_found", http.MethodPost, "/password/reset/confirm")
 	require.NoError(t, c.ConfirmPasswordReset(ctx, rt, newPW))
@@ -306,10 +313,12 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	// The new password works; the API key survives the reset.
 	tok2, err := c.FormLogin(ctx, "rae", newPW)
 	require.NoError(t, err)
-	_, err = c.WithToken(tok2.AccessToken).Profile(ctx)
+	p, err := c.WithToken(tok2.AccessToken).Profile(ctx)
 	require.NoError(t, err)
-	_, err = c.WithToken(key.Key).Profile(ctx)
+	assert.Equal(t, "rae", p.Username)
+	p, err = c.WithToken(key.Key).Profile(ctx)
 	require.NoError(t, err)
+	assert.Equal(t, "rae", p.Username)
 
 	// The reset token works once.
 	err = c.ConfirmPasswordReset(ctx, rt, "third-pa55")
@@ -326,10 +335,12 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 	authed := c.WithToken(tok.AccessToken)
 
 	t.Run("GET is retried after a 500", func(t *testing.T) {
+		before := srv.RequestCount(http.MethodGet, "/user/profile")
 		srv.InjectFault("/user/profile", mediaauthtest.Fault{Status: http.StatusInternalServerError, Times: 2})
 		p, err := authed.Profile(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "sam", p.Username)
+		assert.Equal(t, before+3, srv.RequestCount(http.MethodGet, "/user/profile"), "two 500s, then the answer")
 	})
 	t.Run("login is not retried after a 500", func(t *testing.T) {
 		before := srv.RequestCount(http.MethodPost, "/login")
@@ -339,14 +350,25 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 		assert.Equal(t, before+1, srv.RequestCount(http.MethodPost, "/login"))
 	})
 	t.Run("login is retried after 503 with Retry-After", func(t *testing.T) {
+		before := srv.RequestCount(http.MethodPost, "/login")
 		srv.InjectFault("/login", mediaauthtest.Fault{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {"0"}}})
-		_, err := c.Login(ctx, "sam", "pw-sam")
+		tok, err := c.Login(ctx, "sam", "pw-sam")
 		require.NoError(t, err)
+		assert.NotEmpty(t, tok.AccessToken)
+		assert.Equal(t, before+2, srv.RequestCount(http.MethodPost, "/login"), "the 503, then the login")
+		p, err := c.WithToken(tok.AccessToken).Profile(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "sam", p.Username, "the retried login's token works")
 	})
 	t.Run("dropped connection on a GET is retried", func(t *testing.T) {
+		before := srv.RequestCount(http.MethodGet, "/user/api-key")
 		srv.InjectFault("/user/api-key", mediaauthtest.Fault{Drop: true, Method: http.MethodGet})
 		_, err := authed.APIKey(ctx)
 		requireMoviesAPIError(t, err, mediaauth.ErrNotFound, http.StatusNotFound, "not_found", http.MethodGet, "/user/api-key")
+		// The server records a dropped request once its handler has returned.
+		assert.Eventually(t, func() bool {
+			return srv.RequestCount(http.MethodGet, "/user/api-key") == before+2
+		}, 2*time.Second, 5*time.Millisecond, "the dropped request, then the retry")
 	})
 }
 
@@ -413,9 +435,9 @@ func TestIntegrationMoviesLoggingHidesSecrets(t *testing.T) {
 	key, err := c.WithToken(tok.AccessToken).GenerateAPIKey(ctx)
 	require.NoError(t, err)
 	_, err = c.WithToken(key.Key + "x").Profile(ctx)
-	require.Error(t, err)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	_, err = c.Login(ctx, "tia", "wrong-"+password)
-	require.Error(t, err)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
 
 	out := logs.String()
 	assert.Contains(t, out, "/user/api-key", "requests are logged")

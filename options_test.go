@@ -215,7 +215,8 @@ func TestBaseURLWithPath(t *testing.T) {
 	mt := newCountingTransport()
 	c, err := mediaauth.New(mediaauth.WithBaseURL("https://api.example.com/movies/v1/"), mediaauth.WithHTTPClient(&http.Client{Transport: mt}))
 	require.NoError(t, err)
-	_, _ = c.Login(t.Context(), "u", "p")
+	_, err = c.Login(t.Context(), "u", "p")
+	require.ErrorIs(t, err, mediaauth.ErrNotFound, "the transport answers 404")
 	require.Equal(t, 1, mt.count())
 	assert.Equal(t, "https://api.example.com/movies/v1/login", mt.last().URL.String())
 }

@@ -249,21 +249,26 @@ func TestCancelledBeforeSend(t *testing.T) {
 	assert.Empty(t, hits)
 }
 
-// TestServerSpeaksTLS checks that plain http to a TLS server fails cleanly.
+// TestServerSpeaksTLS checks that plain http to a TLS server fails cleanly:
+// Go's TLS server answers a plain HTTP request with its own 400.
 func TestServerSpeaksTLS(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv.Config.ErrorLog = discardLogger()
+	srv.StartTLS()
 	defer srv.Close()
 	c, err := mediaauth.New(mediaauth.WithBaseURL(strings.Replace(srv.URL, "https://", "http://", 1)), mediaauth.WithRetry(0, 0, 0))
 	require.NoError(t, err)
-	_, err = c.Login(t.Context(), "u", "p")
+	tok, err := c.Login(t.Context(), "u", "p")
 	require.Error(t, err)
+	assert.Nil(t, tok)
+	require.ErrorIs(t, err, mediaauth.ErrBadRequest)
+	assert.NotErrorIs(t, err, mediaauth.ErrNetwork)
 	var apiErr *mediaauth.APIError
-	if errors.As(err, &apiErr) {
-		assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
-	} else {
-		assert.ErrorIs(t, err, mediaauth.ErrNetwork)
-	}
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+	assert.Equal(t, "/login", apiErr.Path)
+	assert.Equal(t, "Client sent an HTTP request to an HTTPS server.", apiErr.Message)
 }
 
 // TestUntrustedCertificate checks that a TLS server with an unknown

@@ -180,6 +180,20 @@ func TestTMDbDecoding(t *testing.T) {
 
 	require.NoError(t, c.ValidateKey(ctx))
 	require.NoError(t, c.DeleteSession(ctx, tmdbUnitSession))
+
+	// Each call sent its one request, in order.
+	var got []string
+	for _, r := range log.requests() {
+		got = append(got, r.Method+" "+r.Path)
+	}
+	assert.Equal(t, []string{
+		"GET /3/authentication/token/new",
+		"POST /3/authentication/token/validate_with_login",
+		"POST /3/authentication/session/new",
+		"POST /3/authentication/session/convert/4",
+		"GET /3/authentication",
+		"DELETE /3/authentication/session",
+	}, got)
 }
 
 // TestTMDbMalformedAnswers checks that a 200 the contract does not allow is
@@ -476,6 +490,7 @@ func TestTMDbInputValidation(t *testing.T) {
 		err := call()
 		require.Error(t, err, name)
 		if strings.Contains(name, "client") {
+			assert.ErrorContains(t, err, "use New", name)
 			continue
 		}
 		assert.ErrorIs(t, err, mediaauth.ErrBadRequest, name)
@@ -632,11 +647,14 @@ func TestTMDbRetries(t *testing.T) {
 			var log recorder
 			mt.RegisterResponder(m.method, "https://tmdb.test"+m.path,
 				log.respondTMDb(tt.status, tt.body, tt.hdr...).Then(log.respondTMDb(http.StatusOK, m.answer)))
-			_, err := m.call(t.Context(), c)
+			out, err := m.call(t.Context(), c)
 			reqs := log.requests()
 			require.Len(t, reqs, tt.wantCalls)
 			if tt.wantCalls == 2 {
 				require.NoError(t, err)
+				if m.name != "ValidateKey" && m.name != "DeleteSession" {
+					assert.False(t, isNilResult(out), "the retried call's result")
+				}
 				assert.Equal(t, reqs[0].Body, reqs[1].Body, "a retry sends the same body")
 				assert.Equal(t, reqs[0].Query, reqs[1].Query)
 				return
@@ -644,6 +662,7 @@ func TestTMDbRetries(t *testing.T) {
 			var apiErr *mediaauth.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tt.status, apiErr.StatusCode)
+			assert.True(t, isNilResult(out), "no result with an error")
 		})
 	}
 }
