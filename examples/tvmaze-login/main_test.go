@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,36 +32,92 @@ func requireInOrder(t *testing.T, out string, parts ...string) {
 	}
 }
 
-// TestRunDefaults runs the example as `go run ./examples/tvmaze-login`
-// does, with the real defaults (1 s interval, confirmation after 2.5 s) and
-// nobody answering the email question.
+// TestRunDefaults checks the example as `go run ./examples/tvmaze-login`
+// runs it: the flags' defaults are a 1 s poll interval and a fake that
+// confirms by itself after 2.5 s, so that the user sees two polls refused
+// and the third one confirmed, in about 3 s. The run here keeps that story
+// without its 3 s: no -email and nobody answering the question, a 20 ms
+// interval, and the confirmation made by opening the printed confirm URL
+// right after the second refused poll (-confirm-after 0), as a user would.
 func TestRunDefaults(t *testing.T) {
 	t.Parallel()
-	var out, stderr bytes.Buffer
+	s, err := parseFlags(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, settings{interval: time.Second, confirmAfter: 2500 * time.Millisecond}, s, "the defaults")
+	assert.Equal(t, "  attempt 1: not confirmed yet, next poll in 1 s",
+		describePoll(mediaauth.PollEvent{Attempt: 1, StatusCode: http.StatusForbidden, Err: mediaauth.ErrNotConfirmed, NextPoll: s.interval}),
+		"what the default run prints for a refused poll")
+
+	out := &confirmingWriter{t: t, after: "attempt 2: not confirmed yet"}
+	var stderr bytes.Buffer
+	// Without the confirmation the run would poll until ctx ends.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
 	start := time.Now()
-	require.NoError(t, run(t.Context(), nil, strings.NewReader(""), &out, &stderr))
+	require.NoError(t, run(ctx, []string{"-interval", "20ms", "-confirm-after", "0"}, strings.NewReader(""), out, &stderr))
 	assert.Less(t, time.Since(start), 6*time.Second)
-	s := out.String()
-	requireInOrder(t, s,
+	assert.True(t, out.confirmed, "the confirm URL was opened")
+	got := out.buf.String()
+	requireInOrder(t, got,
 		"Talking to an in-process fake of TVmaze at http://127.0.0.1:",
 		"TVmaze account email [demo@example.com]:",
 		"Open this URL to confirm", "/v1/auth/confirm/",
-		"attempt 1: not confirmed yet, next poll in 1 s",
-		"attempt 2: not confirmed yet, next poll in 1 s",
+		"attempt 1: not confirmed yet, next poll in 0.02 s",
+		"attempt 2: not confirmed yet, next poll in 0.02 s",
 		"attempt 3: confirmed",
 		"Logged in as demo.",
 		"API key: 24 characters ending in -key",
 		"premium level: Bronze",
 	)
-	assert.NotContains(t, s, mediaauthtest.DemoTVmazeAPIKey)
+	assert.NotContains(t, got, "attempt 4")
+	assert.NotContains(t, got, "confirms requests by itself", "-confirm-after 0 waits for the user")
+	assert.NotContains(t, got, mediaauthtest.DemoTVmazeAPIKey)
 	assert.Empty(t, stderr.String())
+}
+
+// confirmURL finds the confirm URL the example prints.
+var confirmURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/v1/auth/confirm/\S+`)
+
+// confirmingWriter collects run's output and, the first time it shows
+// after, opens the confirm URL printed before it, as the user would. The
+// progress lines are written from the poll observer, so the confirmation
+// is in place before the next poll.
+type confirmingWriter struct {
+	t         *testing.T
+	after     string
+	buf       bytes.Buffer
+	confirmed bool
+}
+
+func (w *confirmingWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if w.confirmed || !strings.Contains(w.buf.String(), w.after) {
+		return len(p), nil
+	}
+	w.confirmed = true
+	u := confirmURL.FindString(w.buf.String())
+	if !assert.NotEmpty(w.t, u, "no confirm URL before %q", w.after) {
+		return len(p), nil
+	}
+	req, err := http.NewRequestWithContext(w.t.Context(), http.MethodGet, u, nil)
+	if !assert.NoError(w.t, err) {
+		return len(p), nil
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if !assert.NoError(w.t, err) {
+		return len(p), nil
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Equal(w.t, http.StatusOK, resp.StatusCode, "opening %s", u)
+	return len(p), nil
 }
 
 func TestRunEmailFromStdin(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), fast, strings.NewReader(" "+mediaauthtest.DemoTVmazeEmail+"\n"), &out, io.Discard))
-	assert.Contains(t, out.String(), "Logged in as demo.")
+	requireInOrder(t, out.String(), "TVmaze account email [demo@example.com]:", "Open this URL to confirm", "Logged in as demo.")
 }
 
 func TestRunEmailConfirmation(t *testing.T) {
@@ -99,17 +157,26 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-// TestRunDeadline: the user never confirms and ctx ends the wait.
+// TestRunDeadline: the user never confirms and ctx ends the wait. The
+// deadline starts short and grows only when a loaded machine did not get
+// to the first poll before it.
 func TestRunDeadline(t *testing.T) {
 	t.Parallel()
-	// Long enough for a first poll on a loaded machine, short for a test.
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-	defer cancel()
 	args := []string{"-email", mediaauthtest.DemoTVmazeEmail, "-confirm-after", "1h", "-interval", "20ms"}
-	var out bytes.Buffer
-	err := run(ctx, args, nil, &out, io.Discard)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, out.String(), "attempt 1: not confirmed yet, next poll in 0.02 s")
+	timeouts := []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second, 3 * time.Second}
+	for i, timeout := range timeouts {
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		var out bytes.Buffer
+		err := run(ctx, args, nil, &out, io.Discard)
+		cancel()
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotContains(t, out.String(), "Logged in")
+		if i == len(timeouts)-1 || strings.Contains(out.String(), "attempt 1:") {
+			assert.Contains(t, out.String(), "attempt 1: not confirmed yet, next poll in 0.02 s")
+			return
+		}
+		t.Logf("no poll within %s: trying a longer deadline", timeout)
+	}
 }
 
 func TestRunHelp(t *testing.T) {
