@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
@@ -71,6 +72,9 @@ type config struct {
 	options []mediaauth.Option
 	// recorder, when set, sees every value and secret the flows handle.
 	recorder recorder
+	// tvmazeInterval, when above 0, replaces the TVmaze walk-through's
+	// poll interval (tests shorten its one second).
+	tvmazeInterval time.Duration
 }
 
 // String describes the configuration without its secrets.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,6 +32,10 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// fastTVmaze is the TVmaze walk-through's poll interval in the tests that
+// run it in-process: 50 ms instead of its demo pace of 500 ms.
+const fastTVmaze = 50 * time.Millisecond
 
 // moviesSteps are the step titles the Movies flow prints, in order.
 var moviesSteps = []string{
@@ -56,11 +61,13 @@ func requireSteps(t *testing.T, out string, steps []string) {
 func TestRunAgainstFake(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), &out, config{}))
+	require.NoError(t, run(t.Context(), &out, config{tvmazeInterval: fastTVmaze}))
 	s := out.String()
 	assert.Contains(t, s, "Running against the in-process fake server at http://127.0.0.1:")
 	assert.Contains(t, s, "== Movies API")
 	requireSteps(t, s, moviesSteps)
+	assert.Contains(t, s, "every 50ms (the fake confirms after 75ms)")
+	assert.Contains(t, s, "HTTP 200, confirmed")
 	assert.Contains(t, s, `created user "moviefan"`)
 	assert.Contains(t, s, "from the fake's outbox")
 	assert.Contains(t, s, `name "Movie Fan"`)
@@ -153,6 +160,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 				newPassword: "second-Passw0rd-" + name,
 				options:     []mediaauth.Option{mediaauth.WithLogger(logger)},
 				recorder:    rec,
+				// The TVmaze key and poll token are among the secrets.
+				tvmazeInterval: fastTVmaze,
 			}
 			require.NoError(t, run(t.Context(), &out, cfg))
 			requireSteps(t, out.String(), moviesSteps)

@@ -12,11 +12,9 @@ import (
 )
 
 // The TVmaze walk-through's fake polls faster than TVmaze's 10 seconds and
-// confirms the request by itself, so that it takes about a second.
-const (
-	tvmazeInterval     = 500 * time.Millisecond
-	tvmazeConfirmAfter = 750 * time.Millisecond
-)
+// confirms the request by itself after one and a half intervals, between
+// the first poll and the second, so that it takes about a second.
+const tvmazeInterval = 500 * time.Millisecond
 
 // runTVmaze logs in to TVmaze the device way: it starts an authentication
 // request, polls until the user confirms it, validates the API key it got,
@@ -25,10 +23,15 @@ func runTVmaze(ctx context.Context, e *env) error {
 	if e.srv == nil {
 		return skip("a person must confirm a real TVmaze login: run go run ./examples/tvmaze-login -real")
 	}
+	interval := tvmazeInterval
+	if e.cfg.tvmazeInterval > 0 {
+		interval = e.cfg.tvmazeInterval
+	}
+	confirmAfter := interval * 3 / 2
 	// A fake of its own: the shared one keeps TVmaze's real 10 s interval.
 	srv := mediaauthtest.NewServer(
-		mediaauthtest.WithTVmazeMinPollInterval(tvmazeInterval),
-		mediaauthtest.WithTVmazeAutoConfirm(tvmazeConfirmAfter),
+		mediaauthtest.WithTVmazeMinPollInterval(interval),
+		mediaauthtest.WithTVmazeAutoConfirm(confirmAfter),
 	)
 	defer srv.Close()
 	progress := func(ev mediaauth.PollEvent) {
@@ -46,7 +49,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintln(e.out, line)
 	}
-	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(tvmazeInterval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
+	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
 	c, err := srv.Client(opts...)
 	if err != nil {
 		return fmt.Errorf("building the TVmaze client: %w", err)
@@ -63,7 +66,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	e.stepf("start auth request", "for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ConfirmURL)
 
 	// Poll until confirmed; the observer prints each attempt.
-	e.stepf("poll until confirmed", "every %s (the fake confirms after %s):", tvmazeInterval, tvmazeConfirmAfter)
+	e.stepf("poll until confirmed", "every %s (the fake confirms after %s):", interval, confirmAfter)
 	creds, err := c.PollUntilConfirmed(ctx, req.Token)
 	e.keep(creds, err)
 	if err != nil {

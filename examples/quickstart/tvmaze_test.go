@@ -20,11 +20,12 @@ var tvmazeSteps = []string{
 func TestRunTVmazeAgainstFake(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	e := &env{out: &out, srv: mediaauthtest.NewServer()}
+	e := &env{out: &out, srv: mediaauthtest.NewServer(), cfg: config{tvmazeInterval: fastTVmaze}}
 	defer e.srv.Close()
 	require.NoError(t, runTVmaze(t.Context(), e))
 	s := out.String()
 	requireSteps(t, s, tvmazeSteps)
+	assert.Contains(t, s, "every 50ms (the fake confirms after 75ms)")
 	// Normally attempt 1 gets 403 and attempt 2 the key; a slow machine may
 	// see the key at once.
 	assert.Contains(t, s, "attempt 1: HTTP ")
