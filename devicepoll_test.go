@@ -680,6 +680,31 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	}
 	release()
 
+	// The answer began, then ctx ended: the send context lives on for the
+	// grace period, and release ends it (and its timer) at once.
+	ctx, cancel = context.WithCancel(context.Background())
+	sendCtx, release = keepAnswer(ctx)
+	trace := httptrace.ContextClientTrace(sendCtx)
+	require.NotNil(t, trace)
+	require.NotNil(t, trace.GotFirstResponseByte)
+	trace.GotFirstResponseByte()
+	cancel()
+	select {
+	case <-sendCtx.Done():
+		t.Fatal("send context ended with ctx although the answer had begun")
+	case <-time.After(50 * time.Millisecond):
+	}
+	require.NoError(t, sendCtx.Err())
+	start := time.Now()
+	release()
+	select {
+	case <-sendCtx.Done():
+	case <-time.After(time.Second):
+		t.Fatal("release did not end the send context")
+	}
+	assert.Less(t, time.Since(start), answerGrace/2, "release does not wait for the grace timer")
+	assert.ErrorIs(t, sendCtx.Err(), context.Canceled)
+
 	bg, release2 := keepAnswer(context.Background())
 	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
 	release2()
