@@ -150,26 +150,26 @@ func TestIntegrationMoviesLoginErrors(t *testing.T) {
 	moviesAccount(t, srv, c, "kim", password)
 
 	tests := []struct {
-		name      string
-		login     func() (*mediaauth.Token, error)
-		sentinel  error
-		class     error
-		status    int
-		code, sub string
-		path      string
+		name     string
+		login    func() (*mediaauth.Token, error)
+		sentinel error
+		class    error
+		status   int
+		code     string
+		path     string
 	}{
 		{"before verification", func() (*mediaauth.Token, error) { return c.Login(ctx, "early", password) },
-			mediaauth.ErrEmailNotVerified, mediaauth.ErrForbidden, http.StatusForbidden, "email_not_verified", "", "/login"},
+			mediaauth.ErrEmailNotVerified, mediaauth.ErrForbidden, http.StatusForbidden, "email_not_verified", "/login"},
 		{"form before verification", func() (*mediaauth.Token, error) { return c.FormLogin(ctx, "early@example.com", password) },
-			mediaauth.ErrEmailNotVerified, mediaauth.ErrForbidden, http.StatusForbidden, "email_not_verified", "", "/auth/login"},
+			mediaauth.ErrEmailNotVerified, mediaauth.ErrForbidden, http.StatusForbidden, "email_not_verified", "/auth/login"},
 		{"wrong password", func() (*mediaauth.Token, error) { return c.Login(ctx, "kim", "not-it") },
-			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "", "/login"},
+			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "/login"},
 		{"form wrong password", func() (*mediaauth.Token, error) { return c.FormLogin(ctx, "kim", "not-it") },
-			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "", "/auth/login"},
+			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "/auth/login"},
 		{"unknown user", func() (*mediaauth.Token, error) { return c.Login(ctx, "nobody", password) },
-			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "", "/login"},
+			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "/login"},
 		{"unverified with wrong password", func() (*mediaauth.Token, error) { return c.Login(ctx, "early", "not-it") },
-			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "", "/login"},
+			mediaauth.ErrInvalidCredentials, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_credentials", "/login"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,6 +184,7 @@ func TestIntegrationMoviesLoginErrors(t *testing.T) {
 	}
 	// Logins are not retried on a 4xx.
 	assert.Equal(t, 4, srv.RequestCount(http.MethodPost, "/login"))
+	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, "/auth/login"))
 }
 
 func TestIntegrationMoviesTokenExpiry(t *testing.T) {
