@@ -91,7 +91,7 @@ type shared struct {
 	httpClient   *http.Client
 	sendClient   *http.Client // httpClient for go-retryablehttp; see keepIdle
 	bases        [numAPIs]string
-	limiters     [numAPIs]*rate.Limiter
+	limiters     [numAPIs]RateLimiter
 	senders      [numAPIs][numRetryModes]*retryablehttp.Client
 	logger       *slog.Logger
 	now          func() time.Time
@@ -185,8 +185,12 @@ func New(opts ...Option) (*Client, error) {
 		Jar:           s.httpClient.Jar,
 	}
 	for i := range numAPIs {
-		spec := cfg.limits[i]
-		s.limiters[i] = rate.NewLimiter(spec.limit, spec.burst)
+		if l := cfg.limiters[i]; l != nil {
+			s.limiters[i] = l
+		} else {
+			spec := cfg.limits[i]
+			s.limiters[i] = rate.NewLimiter(spec.limit, spec.burst)
+		}
 		api := apiByIndex(i)
 		for m := range numRetryModes {
 			s.senders[i][m] = s.newSender(api, m, cfg)
@@ -369,12 +373,14 @@ func jitterBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 // waitLimit waits on an API's rate limiter. A wait that would pass the
 // context's deadline fails at once, as rate.Limiter does, but with an error
 // that wraps context.DeadlineExceeded like the deadline itself would.
-func waitLimit(ctx context.Context, lim *rate.Limiter) error {
+func waitLimit(ctx context.Context, lim RateLimiter) error {
 	err := lim.Wait(ctx)
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	if _, ok := ctx.Deadline(); ok && lim.Burst() > 0 {
+	if rl, isRate := lim.(*rate.Limiter); !isRate {
+		return fmt.Errorf("rate limiter: %w", err)
+	} else if _, ok := ctx.Deadline(); ok && rl.Burst() > 0 {
 		return fmt.Errorf("client-side rate limit: the wait would pass the deadline: %w", context.DeadlineExceeded)
 	}
 	return err

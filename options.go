@@ -1,6 +1,7 @@
 package mediaauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,7 @@ type config struct {
 	retryMin     time.Duration
 	retryMax     time.Duration
 	limits       [numAPIs]limitSpec
+	limiters     [numAPIs]RateLimiter
 	logger       *slog.Logger
 	userAgent    string
 	insecureHTTP bool
@@ -220,6 +222,7 @@ func WithRateLimit(api API, limit rate.Limit, burst int) Option {
 			return fmt.Errorf("mediaauth: WithRateLimit: invalid limit %v burst %d", limit, burst)
 		}
 		c.limits[api.index()] = limitSpec{limit: limit, burst: burst}
+		c.limiters[api.index()] = nil
 		return nil
 	}
 }
@@ -272,6 +275,31 @@ func WithPollInterval(d time.Duration) Option {
 func WithPollObserver(fn func(PollEvent)) Option {
 	return func(c *config) error {
 		c.pollObserver = fn
+		return nil
+	}
+}
+
+// RateLimiter is a client-side rate limit: Wait blocks until one more
+// request may be sent, or returns an error when ctx ends first (or when the
+// wait would pass ctx's deadline). *rate.Limiter satisfies it; a limiter
+// backed by a shared store lets several processes spend one budget.
+type RateLimiter interface {
+	Wait(ctx context.Context) error
+}
+
+// WithRateLimiter makes every request to api, the SDK's own and those sent
+// through the client's HTTP client for that API, wait on l first. It
+// replaces the default limit and any WithRateLimit for api. Clients derived
+// with the With... methods share it. A nil l is an error.
+func WithRateLimiter(api API, l RateLimiter) Option {
+	return func(c *config) error {
+		if !api.valid() {
+			return fmt.Errorf("mediaauth: WithRateLimiter: unknown API %q", string(api))
+		}
+		if l == nil {
+			return errors.New("mediaauth: WithRateLimiter: nil limiter")
+		}
+		c.limiters[api.index()] = l
 		return nil
 	}
 }
