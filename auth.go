@@ -57,12 +57,12 @@ func (r RegisterRequest) LogValue() slog.Value { return logSafe(r.String()) }
 // AccessToken.
 type Token struct {
 	// AccessToken is the bearer credential (often a JWT).
-	AccessToken string
+	AccessToken string `json:"access_token"`
 	// TokenType is what the server calls it, normally "bearer".
-	TokenType string
+	TokenType string `json:"token_type,omitempty"`
 	// ExpiresAt is when the token stops working: from expires_in when the
 	// server sent it, else from the JWT exp claim; zero when unknown.
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Expired reports whether the token's expiry is known and not after now.

@@ -22,7 +22,7 @@ import (
 // and the user's API key. Printing or logging them never shows APIKey.
 type TVmazeCredentials struct {
 	Username string `json:"username"`
-	APIKey   string `json:"apikey"`
+	APIKey   string `json:"api_key"`
 }
 
 // String describes the credentials without the API key.
@@ -36,7 +36,13 @@ func (c TVmazeCredentials) Format(f fmt.State, _ rune) { formatSafe(f, c.String(
 // LogValue keeps the API key out of slog output.
 func (c TVmazeCredentials) LogValue() slog.Value { return logSafe(c.String()) }
 
-func (c *TVmazeCredentials) validate() error {
+// pollAuthResponse is the 200 body of POST /auth/poll.
+type pollAuthResponse struct {
+	Username string `json:"username"`
+	APIKey   string `json:"apikey"`
+}
+
+func (c *pollAuthResponse) validate() error {
 	if c.Username == "" || c.APIKey == "" {
 		return errors.New("answer without username or apikey")
 	}
@@ -60,11 +66,11 @@ type PollEvent struct {
 // AuthRequest never shows it.
 type AuthRequest struct {
 	// Token identifies the request to PollAuth and PollUntilConfirmed.
-	Token string
+	Token string `json:"token"`
 	// ConfirmURL is where the user confirms the request. TVmaze sends it
 	// when the request was started WithoutEmailConfirmation; else it may be
 	// empty and the user confirms through the email TVmaze sent.
-	ConfirmURL string
+	ConfirmURL string `json:"confirm_url,omitempty"`
 }
 
 // String describes the request without its token (and without the query
@@ -183,7 +189,7 @@ func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials
 	}
 	sendCtx, release := keepAnswer(ctx)
 	defer release()
-	var out TVmazeCredentials
+	var out pollAuthResponse
 	cl := &call{
 		api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
 		body: pollAuthRequest{Token: token}, auth: authTVmazeIfAny, retry: retryNever,
@@ -198,7 +204,7 @@ func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials
 		}
 		return nil, cl.status, err
 	}
-	return &out, cl.status, nil
+	return &TVmazeCredentials{Username: out.Username, APIKey: out.APIKey}, cl.status, nil
 }
 
 // answerGrace is how long a poll whose answer has started to arrive may go

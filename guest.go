@@ -15,9 +15,9 @@ import (
 // call. Printing or logging a GuestSession never shows ID.
 type GuestSession struct {
 	// ID is the guest session id.
-	ID string
+	ID string `json:"guest_session_id"`
 	// ExpiresAt is when TMDb deletes the session if it stays unused (UTC).
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Expired reports whether the session's expiry is known and not after now.

@@ -27,9 +27,9 @@ const TMDbTimeLayout = "2006-01-02 15:04:05 MST"
 // Token.
 type RequestToken struct {
 	// Token is the request token itself.
-	Token string
+	Token string `json:"request_token"`
 	// ExpiresAt is when TMDb stops accepting the token (UTC).
-	ExpiresAt time.Time
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Expired reports whether the token's expiry is known and not after now.
@@ -53,7 +53,7 @@ func (t RequestToken) LogValue() slog.Value { return logSafe(t.String()) }
 // never shows ID.
 type Session struct {
 	// ID is the session id.
-	ID string
+	ID string `json:"session_id"`
 }
 
 // String describes the session without its id.
