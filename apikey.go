@@ -35,9 +35,9 @@ func (k APIKey) Format(f fmt.State, _ rune) { formatSafe(f, k.String()) }
 // LogValue keeps the key out of slog output.
 func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
 
-// APIKey returns the caller's current API key (GET /user/api-key, Bearer).
+// FetchMoviesAPIKey returns the caller's current API key (GET /user/api-key, Bearer).
 // A user who never generated one gets ErrNotFound.
-func (c *Client) APIKey(ctx context.Context) (*APIKey, error) {
+func (c *Client) FetchMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
 	err := c.do(ctx, &call{
 		api: APIMovies, method: http.MethodGet, path: "/user/api-key",
@@ -49,9 +49,9 @@ func (c *Client) APIKey(ctx context.Context) (*APIKey, error) {
 	return &k, nil
 }
 
-// GenerateAPIKey creates a new API key (POST /user/api-key, Bearer); any
+// GenerateMoviesAPIKey creates a new API key (POST /user/api-key, Bearer); any
 // earlier key stops working.
-func (c *Client) GenerateAPIKey(ctx context.Context) (*APIKey, error) {
+func (c *Client) GenerateMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
 	err := c.do(ctx, &call{
 		api: APIMovies, method: http.MethodPost, path: "/user/api-key",

@@ -19,7 +19,7 @@ func TestAPIKeyAsBearer(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, `{"api_key":"generated-key","created_at":"2024-05-06T07:08:09Z"}`))
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
-	key, err := c.GenerateAPIKey(t.Context())
+	key, err := c.GenerateMoviesAPIKey(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "generated-key", key.Key)
 	assert.Equal(t, "mediaauth.APIKey{Key:[REDACTED] CreatedAt:2024-05-06T07:08:09Z}", key.String())
@@ -67,9 +67,9 @@ func TestAPIKeyResponses(t *testing.T) {
 					err error
 				)
 				if generate {
-					key, err = c.GenerateAPIKey(t.Context())
+					key, err = c.GenerateMoviesAPIKey(t.Context())
 				} else {
-					key, err = c.APIKey(t.Context())
+					key, err = c.FetchMoviesAPIKey(t.Context())
 				}
 				if tt.wantErr != nil {
 					assert.ErrorIs(t, err, tt.wantErr)
@@ -90,7 +90,7 @@ func TestAPIKeyNotFound(t *testing.T) {
 	c, mt := unitClient(t, mediaauth.WithToken("t"))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", rec.respond(http.StatusNotFound, `{"error":"not_found","message":"no API key yet"}`))
-	key, err := c.APIKey(t.Context())
+	key, err := c.FetchMoviesAPIKey(t.Context())
 	assert.Nil(t, key)
 	require.ErrorIs(t, err, mediaauth.ErrNotFound)
 	var apiErr *mediaauth.APIError

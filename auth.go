@@ -149,7 +149,7 @@ func jwtExpiry(token string) (time.Time, bool) {
 }
 
 // Register creates an account (POST /register). The server then emails a
-// verification link; see VerifyEmail.
+// verification link; see VerifyMoviesEmail.
 func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, error) {
 	if req.Username == "" || req.Password == "" || req.Email == "" {
 		return nil, fmt.Errorf("mediaauth: Register: username, password and email are required: %w", ErrBadRequest)
@@ -165,12 +165,12 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, erro
 	return &u, nil
 }
 
-// VerifyEmail confirms an email address with the token from the
+// VerifyMoviesEmail confirms an email address with the token from the
 // verification link (POST /verify-email). An unknown or used token is
 // ErrNotFound.
-func (c *Client) VerifyEmail(ctx context.Context, token string) error {
+func (c *Client) VerifyMoviesEmail(ctx context.Context, token string) error {
 	if token == "" {
-		return fmt.Errorf("mediaauth: VerifyEmail: empty token: %w", ErrBadRequest)
+		return fmt.Errorf("mediaauth: VerifyMoviesEmail: empty token: %w", ErrBadRequest)
 	}
 	return c.do(ctx, &call{
 		api: APIMovies, method: http.MethodPost, path: "/verify-email",

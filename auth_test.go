@@ -77,7 +77,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "VerifyEmail", method: http.MethodPost, path: "/verify-email", status: http.StatusNoContent,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.VerifyEmail(ctx, "verify-tok")
+				return nil, c.VerifyMoviesEmail(ctx, "verify-tok")
 			},
 			wantJSON: `{"token":"verify-tok"}`,
 		},
@@ -154,7 +154,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "APIKey", method: http.MethodGet, path: "/user/api-key", status: http.StatusOK,
 			respBody: `{"api_key":"key-123","created_at":"2024-01-02T03:04:05Z"}`,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.APIKey(ctx)
+				return c.FetchMoviesAPIKey(ctx)
 			},
 			wantAuth: true,
 			want:     &mediaauth.APIKey{Key: "key-123", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)},
@@ -163,7 +163,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "GenerateAPIKey", method: http.MethodPost, path: "/user/api-key", status: http.StatusCreated,
 			respBody: `{"api_key":"key-456"}`,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.GenerateAPIKey(ctx)
+				return c.GenerateMoviesAPIKey(ctx)
 			},
 			wantAuth: true,
 			want:     &mediaauth.APIKey{Key: "key-456"},
@@ -354,7 +354,7 @@ func TestMoviesInputValidation(t *testing.T) {
 			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p"})
 			return err
 		},
-		"VerifyEmail empty": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyEmail(ctx, "") },
+		"VerifyEmail empty": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "") },
 		"Login no username": func(ctx context.Context, c *mediaauth.Client) error {
 			_, err := c.Login(ctx, "", "p")
 			return err
@@ -396,7 +396,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cr3t-VALUE-9f8e7d"
 	c, err := mediaauth.New(
-		mediaauth.WithBaseURL(unitBase),
+		mediaauth.WithMoviesBaseURL(unitBase),
 		mediaauth.WithToken(secret),
 		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "alice", APIKey: secret}),
 		mediaauth.WithTMDbAPIKey(secret),

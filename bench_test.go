@@ -30,7 +30,7 @@ func benchLoginServer(b *testing.B) *httptest.Server {
 // BenchmarkLogin measures Client.Login against a loopback server.
 func BenchmarkLogin(b *testing.B) {
 	srv := benchLoginServer(b)
-	c := benchClient(b, mediaauth.WithBaseURL(srv.URL))
+	c := benchClient(b, mediaauth.WithMoviesBaseURL(srv.URL))
 	ctx := b.Context()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -95,7 +95,7 @@ func BenchmarkLoginBaseline(b *testing.B) {
 // BenchmarkLoginParallel measures Login from many goroutines on one Client.
 func BenchmarkLoginParallel(b *testing.B) {
 	srv := benchLoginServer(b)
-	c := benchClient(b, mediaauth.WithBaseURL(srv.URL))
+	c := benchClient(b, mediaauth.WithMoviesBaseURL(srv.URL))
 	ctx := b.Context()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -129,7 +129,7 @@ const (
 )
 
 // New builds a Client. Without options it talks to TVmaze and TMDb at their
-// public addresses with no credentials; the Movies API needs WithBaseURL.
+// public addresses with no credentials; the Movies API needs WithMoviesBaseURL.
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -499,7 +499,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	idx := cl.api.index()
 	base := s.bases[idx]
 	if base == "" {
-		return fmt.Errorf("mediaauth: %s: no base URL configured (use WithBaseURL)", cl.api.name())
+		return fmt.Errorf("mediaauth: %s: no base URL configured (use WithMoviesBaseURL)", cl.api.name())
 	}
 
 	// Body.

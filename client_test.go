@@ -82,7 +82,7 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 			srv.Start()
 			defer srv.Close()
 
-			c, err := New(WithBaseURL(srv.URL), WithToken("tok"), retry)
+			c, err := New(WithMoviesBaseURL(srv.URL), WithToken("tok"), retry)
 			require.NoError(t, err)
 			ctx := t.Context()
 			statuses := map[int]int{}
@@ -102,7 +102,7 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 				case 4:
 					if i%2 == 0 {
 						cl = "api-key"
-						_, err = c.APIKey(ctx)
+						_, err = c.FetchMoviesAPIKey(ctx)
 					} else {
 						cl = "reset"
 						err = c.RequestPasswordReset(ctx, "e@x")
@@ -153,7 +153,7 @@ func TestConcurrentUse(t *testing.T) {
 	defer srv.Close()
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	c, err := New(WithBaseURL(srv.URL), WithToken("shared"), WithRetry(0, 0, 0),
+	c, err := New(WithMoviesBaseURL(srv.URL), WithToken("shared"), WithRetry(0, 0, 0),
 		WithLogger(slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 
@@ -183,7 +183,7 @@ func TestConcurrentUse(t *testing.T) {
 						err = nil
 					}
 				case 3:
-					_, err = c.WithToken(fmt.Sprintf("tmp-%d-%d", w, i)).APIKey(ctx)
+					_, err = c.WithToken(fmt.Sprintf("tmp-%d-%d", w, i)).FetchMoviesAPIKey(ctx)
 					if errors.Is(err, ErrNotFound) {
 						err = nil
 					}
@@ -335,7 +335,7 @@ func TestRedirectDowngradeRefused(t *testing.T) {
 	secure.StartTLS()
 	defer secure.Close()
 
-	c, err := New(WithBaseURL(secure.URL), WithToken("tok"), WithRetry(3, time.Millisecond, time.Millisecond))
+	c, err := New(WithMoviesBaseURL(secure.URL), WithToken("tok"), WithRetry(3, time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	// Trust the test server's certificate.
 	tr := c.s.httpClient.Transport.(*http.Transport)
@@ -353,7 +353,7 @@ func TestNilAndZeroClient(t *testing.T) {
 	t.Parallel()
 	var nilClient *Client
 	var nilCtx context.Context
-	ok, err := New(WithBaseURL("https://movies.test"))
+	ok, err := New(WithMoviesBaseURL("https://movies.test"))
 	require.NoError(t, err)
 	for name, c := range map[string]*Client{"nil": nilClient, "zero": {}, "derived from nil": nilClient.WithToken("x")} {
 		require.NotPanics(t, func() {

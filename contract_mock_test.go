@@ -39,7 +39,7 @@ func moviesCases() []sdkCase {
 			return errorIfEmpty(err, u != nil && u.ID != "" && u.Username != "")
 		}},
 		{op: "verifyEmail", call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.VerifyEmail(ctx, "verification-token")
+			return c.VerifyMoviesEmail(ctx, "verification-token")
 		}},
 		{op: "login", kinds: loginKinds, call: func(ctx context.Context, c *mediaauth.Client) error {
 			tok, err := c.Login(ctx, "contract_user", "contract-password-1")
@@ -62,11 +62,11 @@ func moviesCases() []sdkCase {
 			return errorIfEmpty(err, u != nil && u.ID != "")
 		}},
 		{op: "getAPIKey", call: func(ctx context.Context, c *mediaauth.Client) error {
-			k, err := c.APIKey(ctx)
+			k, err := c.FetchMoviesAPIKey(ctx)
 			return errorIfEmpty(err, k != nil && k.Key != "")
 		}},
 		{op: "generateAPIKey", call: func(ctx context.Context, c *mediaauth.Client) error {
-			k, err := c.GenerateAPIKey(ctx)
+			k, err := c.GenerateMoviesAPIKey(ctx)
 			return errorIfEmpty(err, k != nil && k.Key != "")
 		}},
 		{op: "requestPasswordReset", call: func(ctx context.Context, c *mediaauth.Client) error {
@@ -89,14 +89,14 @@ func tvmazeCases() []sdkCase {
 			return errorIfEmpty(err, req != nil && req.Token != "")
 		}},
 		{op: "POST /auth/poll", kinds: map[int]error{
-			403: mediaauth.ErrNotConfirmed,
+			403: mediaauth.ErrAuthorizationPending,
 			404: mediaauth.ErrAuthRequestNotFound,
 		}, call: func(ctx context.Context, c *mediaauth.Client) error {
 			creds, err := c.PollAuth(ctx, "poll-token")
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		}},
 		{op: "GET /auth/validate", call: func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.ValidateCredentials(ctx)
+			_, err := c.ValidateTVmazeCredentials(ctx)
 			return err
 		}},
 	}
@@ -114,7 +114,7 @@ func tmdbCases() []sdkCase {
 	}
 	return []sdkCase{
 		{op: "validateKey", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ValidateKey(ctx)
+			return c.ValidateTMDbCredentials(ctx)
 		}},
 		{op: "createRequestToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
 			tok, err := c.CreateRequestToken(ctx)
@@ -149,7 +149,7 @@ func tmdbCases() []sdkCase {
 func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) {
 	rt := urls.transport(t, index, log)
 	c := contractClient(t, rt,
-		mediaauth.WithBaseURL(urls.movies),
+		mediaauth.WithMoviesBaseURL(urls.movies),
 		mediaauth.WithToken("contract-access-token"),
 		// TVmaze's contract puts HTTP Basic on every path, /auth/start and
 		// /auth/poll included: the mock refuses them without it. The SDK

@@ -50,7 +50,7 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 func testProxy(t *testing.T, index *specIndex, log *contractLog, urls prismURLs, srv *mediaauthtest.Server, clock *fakeClock) {
 	rt := urls.transport(t, index, log)
 	c := contractClient(t, rt,
-		mediaauth.WithBaseURL(urls.movies),
+		mediaauth.WithMoviesBaseURL(urls.movies),
 		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
 		mediaauth.WithPollInterval(10*time.Millisecond),
 		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
@@ -109,10 +109,10 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	f.step("register", 409, nil, register(user, "proxy.again@example.com"))
 	f.step("register", 201, nil, register(other, otherEmail))
 	f.step("login", 403, mediaauth.ErrEmailNotVerified, login(false, user, pass))
-	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.VerifyEmail(ctx, "vrf_unknown") })
-	verify, ok := srv.VerificationToken(email)
+	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, "vrf_unknown") })
+	verify, ok := srv.MoviesVerificationToken(email)
 	require.True(t, ok, "no verification email")
-	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.VerifyEmail(ctx, verify) })
+	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, verify) })
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, "wrong-password"))
 	f.step("formLogin", 401, mediaauth.ErrInvalidCredentials, login(true, email, "wrong-password"))
 	f.step("formLogin", 200, nil, login(true, email, pass))
@@ -137,25 +137,25 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 
 	var key *mediaauth.APIKey
 	f.step("getAPIKey", 404, nil, func(ctx context.Context) error {
-		_, err := withAccess().APIKey(ctx)
+		_, err := withAccess().FetchMoviesAPIKey(ctx)
 		return err
 	})
 	f.step("generateAPIKey", 201, nil, func(ctx context.Context) error {
 		var err error
-		key, err = withAccess().GenerateAPIKey(ctx)
+		key, err = withAccess().GenerateMoviesAPIKey(ctx)
 		return errorIfEmpty(err, key != nil && key.Key != "")
 	})
 	f.step("getAPIKey", 200, nil, func(ctx context.Context) error {
-		k, err := withAccess().APIKey(ctx)
+		k, err := withAccess().FetchMoviesAPIKey(ctx)
 		return errorIfEmpty(err, k != nil && k.Key == key.Key)
 	})
 	f.step("getProfile", 200, nil, profile(func() *mediaauth.Client { return c.WithToken(key.Key) }))
 	f.step("generateAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.WithToken("not-a-token").GenerateAPIKey(ctx)
+		_, err := c.WithToken("not-a-token").GenerateMoviesAPIKey(ctx)
 		return err
 	})
 	f.step("getAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.WithToken("not-a-token").APIKey(ctx)
+		_, err := c.WithToken("not-a-token").FetchMoviesAPIKey(ctx)
 		return err
 	})
 
@@ -166,7 +166,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	f.step("confirmPasswordReset", 404, nil, func(ctx context.Context) error {
 		return c.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
 	})
-	reset, ok := srv.ResetToken(email)
+	reset, ok := srv.MoviesResetToken(email)
 	require.True(t, ok, "no reset email")
 	f.step("confirmPasswordReset", 204, nil, func(ctx context.Context) error {
 		return c.ConfirmPasswordReset(ctx, reset, newPass)
@@ -174,7 +174,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, pass))
 	f.step("login", 200, nil, login(false, user, newPass))
 
-	srv.ExpireMoviesTokens()
+	srv.MoviesExpireTokens()
 	f.step("getProfile", 401, mediaauth.ErrTokenExpired, profile(withAccess))
 
 	// An injected server failure answers with the contract's error body too.
@@ -221,8 +221,8 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 	// the start is too early.
 	f.step("POST /auth/poll", 429, mediaauth.ErrRateLimited, poll(req.Token))
 	clock.Advance(tvmazeNextPoll)
-	f.step("POST /auth/poll", 403, mediaauth.ErrNotConfirmed, poll(req.Token))
-	require.NoError(t, srv.ConfirmTVmaze(req.Token))
+	f.step("POST /auth/poll", 403, mediaauth.ErrAuthorizationPending, poll(req.Token))
+	require.NoError(t, srv.TVmazeConfirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 200, nil, poll(req.Token))
 	got := creds
@@ -231,24 +231,24 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 	f.step("POST /auth/poll", 404, mediaauth.ErrAuthRequestNotFound, poll(req.Token))
 
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
-		level, err := c.WithTVmazeCredentials(got).ValidateCredentials(ctx)
+		level, err := c.WithTVmazeCredentials(got).ValidateTVmazeCredentials(ctx)
 		if err == nil {
 			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
 		}
 		return err
 	})
 	f.step("GET /auth/validate", 401, mediaauth.ErrUnauthorized, func(ctx context.Context) error {
-		_, err := tv.ValidateCredentials(ctx)
+		_, err := tv.ValidateTVmazeCredentials(ctx)
 		return err
 	})
 
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
-	srv.AddTVmazeUser("proxy_tv", "proxy.tv@example.com", true, int(mediaauth.PremiumSilver))
+	srv.TVmazeAddUser("proxy_tv", "proxy.tv@example.com", true, int(mediaauth.PremiumSilver))
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)
 	assert.NotEmpty(t, req.ConfirmURL)
-	require.NoError(t, srv.ConfirmTVmaze(req.Token))
+	require.NoError(t, srv.TVmazeConfirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
 		creds, err := tv.PollUntilConfirmed(ctx, req.Token)
@@ -265,9 +265,9 @@ func tmdbFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	wrongKey := c.WithTMDbAPIKey("wrong-tmdb-key")
 	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
 
-	f.step("validateKey", 200, nil, c.ValidateKey)
-	f.step("validateKey", 200, nil, bearer.ValidateKey)
-	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.ValidateKey)
+	f.step("validateKey", 200, nil, c.ValidateTMDbCredentials)
+	f.step("validateKey", 200, nil, bearer.ValidateTMDbCredentials)
+	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.ValidateTMDbCredentials)
 
 	var tok *mediaauth.RequestToken
 	newToken := func(ctx context.Context) error {
@@ -309,7 +309,7 @@ func tmdbFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 
 	// A token the user denied.
 	f.step("createRequestToken", 200, nil, newToken)
-	require.NoError(t, srv.DenyTMDbToken(tok.Token))
+	require.NoError(t, srv.TMDbDeny(tok.Token))
 	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
 
 	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {

@@ -55,7 +55,7 @@ type PollEvent struct {
 	Attempt int
 	// StatusCode is the HTTP status of the answer, 0 on a network error.
 	StatusCode int
-	// Err is the attempt's error (ErrNotConfirmed while waiting), nil on success.
+	// Err is the attempt's error (ErrAuthorizationPending while waiting), nil on success.
 	Err error
 	// NextPoll is the wait before the next attempt; 0 when polling ended.
 	NextPoll time.Duration
@@ -169,7 +169,7 @@ type pollAuthRequest struct {
 // (POST /auth/poll) and returns their credentials when they did. TVmaze
 // hands the API key out only once: keep what this returns.
 //
-// Not confirmed yet is ErrNotConfirmed; an unknown or expired request, or
+// Not confirmed yet is ErrAuthorizationPending; an unknown or expired request, or
 // one whose key was already handed out, is ErrAuthRequestNotFound (start a
 // new one); polling more often than every 10 seconds is ErrRateLimited. The
 // transport never sends a poll twice. Most callers want PollUntilConfirmed.
@@ -290,11 +290,11 @@ type validateResponse struct {
 	Premium PremiumLevel `json:"premium"`
 }
 
-// ValidateCredentials checks the client's TVmaze credentials
+// ValidateTVmazeCredentials checks the client's TVmaze credentials
 // (GET /auth/validate, HTTP Basic) and returns the user's premium level.
 // Invalid credentials are ErrUnauthorized; a client without credentials
 // gets ErrMissingCredentials before anything is sent.
-func (c *Client) ValidateCredentials(ctx context.Context) (PremiumLevel, error) {
+func (c *Client) ValidateTVmazeCredentials(ctx context.Context) (PremiumLevel, error) {
 	var out validateResponse
 	err := c.do(ctx, &call{
 		api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
@@ -381,7 +381,7 @@ func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeC
 				return nil, err
 			}
 			return nil, pollStopped(ctx, attempt)
-		case errors.Is(err, ErrNotConfirmed):
+		case errors.Is(err, ErrAuthorizationPending):
 			failures = 0
 			wait = interval
 		case status == http.StatusTooManyRequests:

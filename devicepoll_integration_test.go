@@ -88,12 +88,12 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
 
-	level, err := c.WithTVmazeCredentials(creds).ValidateCredentials(ctx)
+	level, err := c.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
 	withOption, err := srv.Client(mediaauth.WithTVmazeCredentials(creds))
 	require.NoError(t, err)
-	level, err = withOption.ValidateCredentials(ctx)
+	level, err = withOption.ValidateTVmazeCredentials(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
 	last := srv.Requests()[len(srv.Requests())-1]
@@ -116,7 +116,7 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	_, err = c.PollAuth(ctx, ar.Token)
 	require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
 
-	_, err = c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateCredentials(ctx)
+	_, err = c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateTVmazeCredentials(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 }
 
@@ -153,7 +153,7 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 		log.add(ev)
 		if ev.Attempt == k {
 			confirmedAt = time.Now()
-			assert.NoError(t, srv.ConfirmTVmaze(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok))
 		}
 	}))
 
@@ -175,7 +175,7 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 	for i, ev := range events[:k] {
 		assert.Equal(t, i+1, ev.Attempt)
 		assert.Equal(t, http.StatusForbidden, ev.StatusCode)
-		assert.ErrorIs(t, ev.Err, mediaauth.ErrNotConfirmed)
+		assert.ErrorIs(t, ev.Err, mediaauth.ErrAuthorizationPending)
 		assert.Equal(t, interval, ev.NextPoll)
 	}
 	assert.Equal(t, mediaauth.PollEvent{Attempt: k + 1, StatusCode: http.StatusOK}, events[k])
@@ -207,7 +207,7 @@ func TestPollUntilConfirmedRateLimited(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 4 {
-			assert.NoError(t, srv.ConfirmTVmaze(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok))
 		}
 	}))
 
@@ -246,7 +246,7 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 1 {
-			assert.NoError(t, srv.ConfirmTVmaze(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok))
 		}
 	}))
 
@@ -435,7 +435,7 @@ func TestPollUntilConfirmedDeadline(t *testing.T) {
 
 	_, err := c.PollUntilConfirmed(ctx, tok)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.False(t, errors.Is(err, mediaauth.ErrNotConfirmed))
+	assert.False(t, errors.Is(err, mediaauth.ErrAuthorizationPending))
 	assert.Less(t, time.Since(deadline), 50*time.Millisecond)
 	// Polls at about 1 and 2 intervals; a slow machine may fit only one
 	// before the deadline, never three.
@@ -488,7 +488,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 
 	// Ends with the key.
 	tok := tvmazeStart(t, c)
-	require.NoError(t, srv.ConfirmTVmaze(tok))
+	require.NoError(t, srv.TVmazeConfirm(tok))
 	_, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
 

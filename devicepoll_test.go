@@ -205,7 +205,7 @@ func TestValidateCredentialsWire(t *testing.T) {
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodGet, tvValidURL, capt.responder(tvJSON(200, tt.body)))
 
-			level, err := c.ValidateCredentials(context.Background())
+			level, err := c.ValidateTVmazeCredentials(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, level)
 			assert.Equal(t, tt.name, level.String())
@@ -228,7 +228,7 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":1}`))
 
 	for _, cl := range []*Client{c, c.WithTVmazeCredentials(&TVmazeCredentials{Username: "alice"}), c.WithTVmazeCredentials(nil)} {
-		_, err := cl.ValidateCredentials(context.Background())
+		_, err := cl.ValidateTVmazeCredentials(context.Background())
 		require.ErrorIs(t, err, ErrMissingCredentials)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
@@ -247,7 +247,7 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	require.NotNil(t, d.tvmaze)
 	assert.Equal(t, tvAPIKey, d.tvmaze.APIKey, "credentials are copied")
 
-	level, err := d.ValidateCredentials(context.Background())
+	level, err := d.ValidateTVmazeCredentials(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, PremiumSilver, level)
 	assert.Nil(t, d.WithTVmazeCredentials(nil).tvmaze)
@@ -257,7 +257,7 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	var nilClient *Client
 	fromNil := nilClient.WithTVmazeCredentials(creds)
 	require.NotNil(t, fromNil)
-	_, err = fromNil.ValidateCredentials(context.Background())
+	_, err = fromNil.ValidateTVmazeCredentials(context.Background())
 	require.ErrorContains(t, err, "use New")
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "only d's call reached the server")
 }
@@ -269,7 +269,7 @@ func TestTVmazeStatuses(t *testing.T) {
 	type callFn func(*Client) error
 	start := func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err }
 	poll := func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }
-	validate := func(c *Client) error { _, err := c.ValidateCredentials(context.Background()); return err }
+	validate := func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err }
 	tests := []struct {
 		name    string
 		method  string
@@ -286,7 +286,7 @@ func TestTVmazeStatuses(t *testing.T) {
 		{"start 404", "POST", tvStartURL, "/auth/start", start, 404, nil, []error{ErrEmailNotFound, ErrNotFound}, nil, 0},
 		{"start 429", "POST", tvStartURL, "/auth/start", start, 429, []string{"Retry-After", "0"}, []error{ErrRateLimited}, nil, 0},
 		{"start 500", "POST", tvStartURL, "/auth/start", start, 500, nil, []error{ErrServer}, nil, 0},
-		{"poll 403", "POST", tvPollURL, "/auth/poll", poll, 403, nil, []error{ErrNotConfirmed, ErrForbidden}, nil, 0},
+		{"poll 403", "POST", tvPollURL, "/auth/poll", poll, 403, nil, []error{ErrAuthorizationPending, ErrForbidden}, nil, 0},
 		{"poll 404", "POST", tvPollURL, "/auth/poll", poll, 404, nil, []error{ErrAuthRequestNotFound, ErrNotFound}, nil, 0},
 		{"poll 429", "POST", tvPollURL, "/auth/poll", poll, 429, []string{"Retry-After", "10"}, []error{ErrRateLimited}, nil, 10 * time.Second},
 		{"poll 500", "POST", tvPollURL, "/auth/poll", poll, 500, nil, []error{ErrServer}, nil, 0},
@@ -355,7 +355,7 @@ func TestTVmazeRetryModes(t *testing.T) {
 			tvJSON(500, tvErrorBody(500, "x")), 1, ErrServer},
 		{"start 429 retried", "POST", tvStartURL, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err },
 			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 3, ErrRateLimited},
-		{"validate 500 retried", "GET", tvValidURL, func(c *Client) error { _, err := c.ValidateCredentials(context.Background()); return err },
+		{"validate 500 retried", "GET", tvValidURL, func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err },
 			tvJSON(500, tvErrorBody(500, "x")), 3, ErrServer},
 	}
 	for _, tt := range tests {
@@ -383,7 +383,7 @@ func TestTVmazeMalformedAnswers(t *testing.T) {
 		{"poll without apikey", tvPollURL, `{"username":"alice"}`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
 		{"poll without username", tvPollURL, `{"apikey":"k"}`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
 		{"poll not JSON", tvPollURL, `<html>`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
-		{"validate premium not a number", tvValidURL, `{"premium":"gold"}`, func(c *Client) error { _, err := c.ValidateCredentials(context.Background()); return err }},
+		{"validate premium not a number", tvValidURL, `{"premium":"gold"}`, func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,7 +17,7 @@
 // concurrent use. Derived clients (Client.WithToken and its kin) carry other
 // credentials and share the parent's transport and rate limiters:
 //
-//	c, err := mediaauth.New(mediaauth.WithBaseURL("https://api.example.com"))
+//	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL("https://api.example.com"))
 //	tok, err := c.Login(ctx, "john_doe", password)
 //	me, err := c.WithToken(tok.AccessToken).Profile(ctx)
 //
@@ -34,7 +34,7 @@
 // unwraps to the class of its HTTP status (ErrUnauthorized, ErrNotFound,
 // ErrServer, ...) and to the endpoint's own sentinel where there is one
 // (ErrInvalidCredentials, ErrEmailNotVerified, ErrTokenExpired,
-// ErrNotConfirmed, ErrRequestTokenNotApproved, ...):
+// ErrAuthorizationPending, ErrRequestTokenNotApproved, ...):
 //
 //	if errors.Is(err, mediaauth.ErrEmailNotVerified) { ... }
 //	var apiErr *mediaauth.APIError

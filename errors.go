@@ -58,9 +58,9 @@ var (
 	ErrEmailNotConfirmed = newSentinel("email address not confirmed")
 	// ErrEmailNotFound: TVmaze has no account with that email (TVmaze start 404).
 	ErrEmailNotFound = newSentinel("email address not found")
-	// ErrNotConfirmed: the user has not confirmed the TVmaze authentication
+	// ErrAuthorizationPending: the user has not confirmed the TVmaze authentication
 	// request yet (TVmaze poll 403); keep polling.
-	ErrNotConfirmed = newSentinel("authentication request not confirmed yet")
+	ErrAuthorizationPending = newSentinel("authentication request not confirmed yet")
 	// ErrAuthRequestNotFound: the TVmaze authentication request is unknown,
 	// expired, or its key was already handed out (TVmaze poll 404); start again.
 	ErrAuthRequestNotFound = newSentinel("authentication request not found, expired or already used: start a new one")
@@ -292,7 +292,7 @@ var (
 		http.StatusNotFound:     ErrEmailNotFound,
 	}
 	tvmazePollStatuses = statusTable{
-		http.StatusForbidden: ErrNotConfirmed,
+		http.StatusForbidden: ErrAuthorizationPending,
 		http.StatusNotFound:  ErrAuthRequestNotFound,
 	}
 )

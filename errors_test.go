@@ -33,7 +33,7 @@ var unitOps = map[string]unitOp{
 		return err
 	}},
 	"verifyEmail": {http.MethodPost, "/verify-email", "", func(ctx context.Context, c *mediaauth.Client) error {
-		return c.VerifyEmail(ctx, "verify-token")
+		return c.VerifyMoviesEmail(ctx, "verify-token")
 	}},
 	"login": {http.MethodPost, "/login", unitTokenJSON, func(ctx context.Context, c *mediaauth.Client) error {
 		_, err := c.Login(ctx, "u", "p")
@@ -52,11 +52,11 @@ var unitOps = map[string]unitOp{
 		return err
 	}},
 	"getAPIKey": {http.MethodGet, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.APIKey(ctx)
+		_, err := c.FetchMoviesAPIKey(ctx)
 		return err
 	}},
 	"generateAPIKey": {http.MethodPost, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.GenerateAPIKey(ctx)
+		_, err := c.GenerateMoviesAPIKey(ctx)
 		return err
 	}},
 	"requestPasswordReset": {http.MethodPost, "/password/reset", "", func(ctx context.Context, c *mediaauth.Client) error {
@@ -82,7 +82,7 @@ var unitSentinels = map[string]error{
 	"ErrRateLimited": mediaauth.ErrRateLimited, "ErrServer": mediaauth.ErrServer,
 	"ErrInvalidCredentials": mediaauth.ErrInvalidCredentials, "ErrTokenExpired": mediaauth.ErrTokenExpired,
 	"ErrEmailNotVerified": mediaauth.ErrEmailNotVerified, "ErrEmailNotConfirmed": mediaauth.ErrEmailNotConfirmed,
-	"ErrEmailNotFound": mediaauth.ErrEmailNotFound, "ErrNotConfirmed": mediaauth.ErrNotConfirmed,
+	"ErrEmailNotFound": mediaauth.ErrEmailNotFound, "ErrAuthorizationPending": mediaauth.ErrAuthorizationPending,
 	"ErrAuthRequestNotFound": mediaauth.ErrAuthRequestNotFound, "ErrInvalidAPIKey": mediaauth.ErrInvalidAPIKey,
 	"ErrInvalidRequestToken": mediaauth.ErrInvalidRequestToken, "ErrRequestTokenNotApproved": mediaauth.ErrRequestTokenNotApproved,
 	"ErrSessionDenied": mediaauth.ErrSessionDenied, "ErrResponseTooLarge": mediaauth.ErrResponseTooLarge,
@@ -326,7 +326,7 @@ func TestAPIErrorBodies(t *testing.T) {
 				}
 				return resp, nil
 			})
-			_, err := c.APIKey(t.Context())
+			_, err := c.FetchMoviesAPIKey(t.Context())
 			var apiErr *mediaauth.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.ErrorIs(t, err, mediaauth.ErrNotFound)

@@ -16,7 +16,7 @@ import (
 func Example() {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
-	client, err := srv.Client() // or mediaauth.New(mediaauth.WithBaseURL("https://..."))
+	client, err := srv.Client() // or mediaauth.New(mediaauth.WithMoviesBaseURL("https://..."))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -33,8 +33,8 @@ func Example() {
 	_, err = client.Login(ctx, "john_doe", "secure_password123")
 	fmt.Println("login before verifying:", errors.Is(err, mediaauth.ErrEmailNotVerified))
 
-	verification, _ := srv.VerificationToken("john@example.com") // from the email's link
-	if err := client.VerifyEmail(ctx, verification); err != nil {
+	verification, _ := srv.MoviesVerificationToken("john@example.com") // from the email's link
+	if err := client.VerifyMoviesEmail(ctx, verification); err != nil {
 		log.Fatal(err)
 	}
 	tok, err := client.Login(ctx, "john_doe", "secure_password123")
@@ -50,7 +50,7 @@ func Example() {
 	}
 	fmt.Println("bio:", profile.Bio)
 
-	key, err := me.GenerateAPIKey(ctx)
+	key, err := me.GenerateMoviesAPIKey(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func ExampleClient_PollUntilConfirmed() {
 	}
 	fmt.Println("confirmed:", creds)
 
-	level, err := client.WithTVmazeCredentials(creds).ValidateCredentials(ctx)
+	level, err := client.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func ExampleClient_CreateSession() {
 	_, err = client.CreateSession(ctx, rt.Token)
 	fmt.Println("before approval:", errors.Is(err, mediaauth.ErrRequestTokenNotApproved))
 
-	if err := srv.ApproveTMDbToken(rt.Token); err != nil { // the user clicks Approve
+	if err := srv.TMDbApprove(rt.Token); err != nil { // the user clicks Approve
 		log.Fatal(err)
 	}
 	session, err := client.CreateSession(ctx, rt.Token)

@@ -83,7 +83,7 @@ func (r *recorder) requests() []seenRequest {
 }
 
 // mockClient returns a client for the API whose base URL baseURL sets
-// (WithBaseURL, WithTVmazeBaseURL or WithTMDbBaseURL), whose requests go to
+// (WithMoviesBaseURL, WithTVmazeBaseURL or WithTMDbBaseURL), whose requests go to
 // the returned httpmock transport, with retries off unless opts say
 // otherwise.
 func mockClient(t testing.TB, baseURL mediaauth.Option, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
@@ -102,7 +102,7 @@ func mockClient(t testing.TB, baseURL mediaauth.Option, opts ...mediaauth.Option
 // unitClient is mockClient for the Movies API at unitBase.
 func unitClient(t testing.TB, opts ...mediaauth.Option) (*mediaauth.Client, *httpmock.MockTransport) {
 	t.Helper()
-	return mockClient(t, mediaauth.WithBaseURL(unitBase), opts...)
+	return mockClient(t, mediaauth.WithMoviesBaseURL(unitBase), opts...)
 }
 
 // tmdbUnitClient is mockClient for TMDb at tmdbUnitBase, with no

@@ -27,9 +27,9 @@ func moviesAccount(t *testing.T, srv *mediaauthtest.Server, c *mediaauth.Client,
 	email := username + "@example.com"
 	u, err := c.Register(t.Context(), mediaauth.RegisterRequest{Username: username, Password: password, Email: email})
 	require.NoError(t, err)
-	tok, ok := srv.VerificationToken(email)
+	tok, ok := srv.MoviesVerificationToken(email)
 	require.True(t, ok, "verification email for %s", email)
-	require.NoError(t, c.VerifyEmail(t.Context(), tok))
+	require.NoError(t, c.VerifyMoviesEmail(t.Context(), tok))
 	return u
 }
 
@@ -65,10 +65,10 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	assert.False(t, u.CreatedAt.IsZero())
 
 	// Verify with the token from the "email".
-	mail, ok := srv.LastEmail("john@example.com")
+	mail, ok := srv.MoviesLastEmail("john@example.com")
 	require.True(t, ok)
 	require.Equal(t, mediaauthtest.EmailVerify, mail.Kind)
-	require.NoError(t, c.VerifyEmail(ctx, mail.Token))
+	require.NoError(t, c.VerifyMoviesEmail(ctx, mail.Token))
 
 	// JSON login and form login (with the email address) both give tokens.
 	tok, err := c.Login(ctx, "john_doe", password)
@@ -108,9 +108,9 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	assert.Equal(t, "Film buff.", p.Bio)
 
 	// No API key yet, then generate one and call with it.
-	_, err = authed.APIKey(ctx)
+	_, err = authed.FetchMoviesAPIKey(ctx)
 	requireMoviesAPIError(t, err, mediaauth.ErrNotFound, http.StatusNotFound, "not_found", http.MethodGet, "/user/api-key")
-	key, err := authed.GenerateAPIKey(ctx)
+	key, err := authed.GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, key.Key)
 	assert.False(t, key.CreatedAt.IsZero())
@@ -118,12 +118,12 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	p, err = withKey.Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "john_doe", p.Username)
-	shown, err := withKey.APIKey(ctx)
+	shown, err := withKey.FetchMoviesAPIKey(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, key.Key, shown.Key)
 
 	// Rotate: the old key stops working, the new one works.
-	key2, err := authed.GenerateAPIKey(ctx)
+	key2, err := authed.GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
 	assert.NotEqual(t, key.Key, key2.Key)
 	_, err = withKey.Profile(ctx)
@@ -207,19 +207,19 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		assert.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 		_, err = authed.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Name: mediaauth.String("x")})
 		assert.ErrorIs(t, err, mediaauth.ErrTokenExpired)
-		_, err = authed.GenerateAPIKey(t.Context())
+		_, err = authed.GenerateMoviesAPIKey(t.Context())
 		assert.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 	})
-	t.Run("ExpireMoviesTokens", func(t *testing.T) {
+	t.Run("MoviesExpireTokens", func(t *testing.T) {
 		t.Parallel()
 		srv, c := startFake(t)
 		moviesAccount(t, srv, c, "mia", "pw-mia")
 		tok, err := c.Login(t.Context(), "mia", "pw-mia")
 		require.NoError(t, err)
-		key, err := c.WithToken(tok.AccessToken).GenerateAPIKey(t.Context())
+		key, err := c.WithToken(tok.AccessToken).GenerateMoviesAPIKey(t.Context())
 		require.NoError(t, err)
 
-		srv.ExpireMoviesTokens()
+		srv.MoviesExpireTokens()
 		_, err = c.WithToken(tok.AccessToken).Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 		p, err := c.WithToken(key.Key).Profile(t.Context())
@@ -262,7 +262,7 @@ func TestIntegrationMoviesBadRequests(t *testing.T) {
 	requireMoviesAPIError(t, err, mediaauth.ErrBadRequest, http.StatusBadRequest, "invalid_request", http.MethodPut, "/user/profile")
 	_, err = authed.UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("nope")})
 	requireMoviesAPIError(t, err, mediaauth.ErrBadRequest, http.StatusBadRequest, "invalid_request", http.MethodPut, "/user/profile")
-	err = c.VerifyEmail(ctx, "vrf_not_a_token")
+	err = c.VerifyMoviesEmail(ctx, "vrf_not_a_token")
 	requireMoviesAPIError(t, err, mediaauth.ErrNotFound, http.StatusNotFound, "not_found", http.MethodPost, "/verify-email")
 
 	// Missing or invalid credentials.
@@ -284,20 +284,20 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	tok, err := c.Login(ctx, "rae", oldPW)
 	require.NoError(t, err)
 	authed := c.WithToken(tok.AccessToken)
-	key, err := authed.GenerateAPIKey(ctx)
+	key, err := authed.GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
 
 	// Unknown addresses get the same answer.
 	require.NoError(t, c.RequestPasswordReset(ctx, "stranger@example.com"))
-	_, ok := srv.ResetToken("stranger@example.com")
+	_, ok := srv.MoviesResetToken("stranger@example.com")
 	assert.False(t, ok)
-	_, ok = srv.LastEmail("stranger@example.com")
+	_, ok = srv.MoviesLastEmail("stranger@example.com")
 	assert.False(t, ok, "no email to an unknown address")
 
 	require.NoError(t, c.RequestPasswordReset(ctx, "rae@example.com"))
-	rt, ok := srv.ResetToken("rae@example.com")
+	rt, ok := srv.MoviesResetToken("rae@example.com")
 	require.True(t, ok)
-	mail, ok := srv.LastEmail("rae@example.com")
+	mail, ok := srv.MoviesLastEmail("rae@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
 	err = c.ConfirmPasswordReset(ctx, "rst_wrong", newPW)
@@ -364,7 +364,7 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 	t.Run("dropped connection on a GET is retried", func(t *testing.T) {
 		before := srv.RequestCount(http.MethodGet, "/user/api-key")
 		srv.InjectFault("/user/api-key", mediaauthtest.Fault{Drop: true, Method: http.MethodGet})
-		_, err := authed.APIKey(ctx)
+		_, err := authed.FetchMoviesAPIKey(ctx)
 		requireMoviesAPIError(t, err, mediaauth.ErrNotFound, http.StatusNotFound, "not_found", http.MethodGet, "/user/api-key")
 		// The server records a dropped request once its handler has returned.
 		assert.Eventually(t, func() bool {
@@ -390,12 +390,12 @@ func TestIntegrationMoviesConcurrent(t *testing.T) {
 				errs <- err
 				return
 			}
-			tok, ok := srv.VerificationToken(email)
+			tok, ok := srv.MoviesVerificationToken(email)
 			if !ok {
 				errs <- errors.New("no verification email for " + email)
 				return
 			}
-			if err := c.VerifyEmail(ctx, tok); err != nil {
+			if err := c.VerifyMoviesEmail(ctx, tok); err != nil {
 				errs <- err
 				return
 			}
@@ -433,7 +433,7 @@ func TestIntegrationMoviesLoggingHidesSecrets(t *testing.T) {
 	moviesAccount(t, srv, c, "tia", password)
 	tok, err := c.Login(ctx, "tia", password)
 	require.NoError(t, err)
-	key, err := c.WithToken(tok.AccessToken).GenerateAPIKey(ctx)
+	key, err := c.WithToken(tok.AccessToken).GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
 	_, err = c.WithToken(key.Key + "x").Profile(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)

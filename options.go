@@ -89,9 +89,9 @@ func defaultConfig() config {
 	return cfg
 }
 
-// WithBaseURL sets the Movies API's base URL (it has no default), for
+// WithMoviesBaseURL sets the Movies API's base URL (it has no default), for
 // example "https://api.example.com".
-func WithBaseURL(rawURL string) Option {
+func WithMoviesBaseURL(rawURL string) Option {
 	return func(c *config) error { return c.setBase(APIMovies, rawURL) }
 }
 

@@ -25,17 +25,17 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 	t.Parallel()
 	const secret = "secretpw"
 	tests := map[string]mediaauth.Option{
-		"unparsable URL":           mediaauth.WithBaseURL("://bad"),
-		"bad port with password":   mediaauth.WithBaseURL("https://u:" + secret + "@host:port"),
-		"bad userinfo":             mediaauth.WithBaseURL("https://u:" + secret + " x@host"),
-		"ftp scheme":               mediaauth.WithBaseURL("ftp://files.example.com"),
-		"ftp scheme with password": mediaauth.WithBaseURL("ftp://u:" + secret + "@files.example.com"),
-		"no scheme":                mediaauth.WithBaseURL("api.example.com"),
-		"no host":                  mediaauth.WithBaseURL("https://"),
-		"empty URL":                mediaauth.WithBaseURL(""),
-		"user info":                mediaauth.WithBaseURL("https://u:" + secret + "@api.example.com"),
-		"query":                    mediaauth.WithBaseURL("https://api.example.com/?api_key=" + secret),
-		"fragment":                 mediaauth.WithBaseURL("https://api.example.com/#frag"),
+		"unparsable URL":           mediaauth.WithMoviesBaseURL("://bad"),
+		"bad port with password":   mediaauth.WithMoviesBaseURL("https://u:" + secret + "@host:port"),
+		"bad userinfo":             mediaauth.WithMoviesBaseURL("https://u:" + secret + " x@host"),
+		"ftp scheme":               mediaauth.WithMoviesBaseURL("ftp://files.example.com"),
+		"ftp scheme with password": mediaauth.WithMoviesBaseURL("ftp://u:" + secret + "@files.example.com"),
+		"no scheme":                mediaauth.WithMoviesBaseURL("api.example.com"),
+		"no host":                  mediaauth.WithMoviesBaseURL("https://"),
+		"empty URL":                mediaauth.WithMoviesBaseURL(""),
+		"user info":                mediaauth.WithMoviesBaseURL("https://u:" + secret + "@api.example.com"),
+		"query":                    mediaauth.WithMoviesBaseURL("https://api.example.com/?api_key=" + secret),
+		"fragment":                 mediaauth.WithMoviesBaseURL("https://api.example.com/#frag"),
 		"TVmaze ftp":               mediaauth.WithTVmazeBaseURL("ftp://api.tvmaze.com"),
 		"TMDb empty":               mediaauth.WithTMDbBaseURL(""),
 		"negative retry count":     mediaauth.WithRetry(-1, time.Millisecond, time.Second),
@@ -75,8 +75,8 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 	t.Parallel()
 	tests := map[string][]mediaauth.Option{
 		"no options":                {},
-		"nil options are ignored":   {nil, mediaauth.WithBaseURL("https://api.example.com"), nil},
-		"base URL with path":        {mediaauth.WithBaseURL("https://api.example.com/v2/")},
+		"nil options are ignored":   {nil, mediaauth.WithMoviesBaseURL("https://api.example.com"), nil},
+		"base URL with path":        {mediaauth.WithMoviesBaseURL("https://api.example.com/v2/")},
 		"retries off":               {mediaauth.WithRetry(0, 0, 0)},
 		"equal waits":               {mediaauth.WithRetry(2, time.Second, time.Second)},
 		"rate limit off":            {mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0)},
@@ -85,11 +85,11 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 		"nil logger":                {mediaauth.WithLogger(nil)},
 		"nil TVmaze credentials":    {mediaauth.WithTVmazeCredentials(nil)},
 		"nil poll observer":         {mediaauth.WithPollObserver(nil)},
-		"http to loopback IPv4":     {mediaauth.WithBaseURL("http://127.0.0.1:8080"), mediaauth.WithToken("t")},
-		"http to loopback IPv6":     {mediaauth.WithBaseURL("http://[::1]:8080")},
-		"http to localhost":         {mediaauth.WithBaseURL("http://localhost:8080")},
+		"http to loopback IPv4":     {mediaauth.WithMoviesBaseURL("http://127.0.0.1:8080"), mediaauth.WithToken("t")},
+		"http to loopback IPv6":     {mediaauth.WithMoviesBaseURL("http://[::1]:8080")},
+		"http to localhost":         {mediaauth.WithMoviesBaseURL("http://localhost:8080")},
 		"http to x.localhost":       {mediaauth.WithTVmazeBaseURL("http://tvmaze.localhost")},
-		"insecure http allowed":     {mediaauth.WithBaseURL("http://api.example.com"), mediaauth.WithInsecureHTTP()},
+		"insecure http allowed":     {mediaauth.WithMoviesBaseURL("http://api.example.com"), mediaauth.WithInsecureHTTP()},
 		"insecure http before base": {mediaauth.WithInsecureHTTP(), mediaauth.WithTMDbBaseURL("http://tmdb.internal")},
 	}
 	for name, opts := range tests {
@@ -107,12 +107,12 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 func TestNewRefusesPlainHTTP(t *testing.T) {
 	t.Parallel()
 	for name, opt := range map[string]mediaauth.Option{
-		"Movies":              mediaauth.WithBaseURL("http://api.example.com"),
+		"Movies":              mediaauth.WithMoviesBaseURL("http://api.example.com"),
 		"TVmaze":              mediaauth.WithTVmazeBaseURL("http://api.tvmaze.com/v1"),
 		"TMDb":                mediaauth.WithTMDbBaseURL("http://api.themoviedb.org/3"),
-		"LAN IP":              mediaauth.WithBaseURL("http://192.168.1.10:8080"),
-		"0.0.0.0":             mediaauth.WithBaseURL("http://0.0.0.0:8080"),
-		"localhost lookalike": mediaauth.WithBaseURL("http://localhost.example.com"),
+		"LAN IP":              mediaauth.WithMoviesBaseURL("http://192.168.1.10:8080"),
+		"0.0.0.0":             mediaauth.WithMoviesBaseURL("http://0.0.0.0:8080"),
+		"localhost lookalike": mediaauth.WithMoviesBaseURL("http://localhost.example.com"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -130,7 +130,7 @@ func TestNewRefusesPlainHTTP(t *testing.T) {
 }
 
 // TestNoMoviesBaseURL checks that Movies calls on a client without
-// WithBaseURL fail clearly without sending anything.
+// WithMoviesBaseURL fail clearly without sending anything.
 func TestNoMoviesBaseURL(t *testing.T) {
 	t.Parallel()
 	mt := newCountingTransport()
@@ -140,7 +140,7 @@ func TestNoMoviesBaseURL(t *testing.T) {
 		err := op.call(t.Context(), c)
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), "no base URL", name)
-		assert.Contains(t, err.Error(), "WithBaseURL", name)
+		assert.Contains(t, err.Error(), "WithMoviesBaseURL", name)
 	}
 	assert.Zero(t, mt.count(), "no request may be sent")
 }
@@ -213,7 +213,7 @@ func TestOptionsApplyInOrder(t *testing.T) {
 func TestBaseURLWithPath(t *testing.T) {
 	t.Parallel()
 	mt := newCountingTransport()
-	c, err := mediaauth.New(mediaauth.WithBaseURL("https://api.example.com/movies/v1/"), mediaauth.WithHTTPClient(&http.Client{Transport: mt}))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL("https://api.example.com/movies/v1/"), mediaauth.WithHTTPClient(&http.Client{Transport: mt}))
 	require.NoError(t, err)
 	_, err = c.Login(t.Context(), "u", "p")
 	require.ErrorIs(t, err, mediaauth.ErrNotFound, "the transport answers 404")
@@ -318,7 +318,7 @@ func TestEmptyUserAgent(t *testing.T) {
 		{"default", nil, []string{mediaauth.DefaultUserAgent}},
 		{"empty", []mediaauth.Option{mediaauth.WithUserAgent("")}, nil},
 	} {
-		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithBaseURL(srv.URL), mediaauth.WithToken("t")}, tc.opts...)...)
+		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t")}, tc.opts...)...)
 		require.NoError(t, err)
 		_, err = c.Profile(t.Context())
 		require.NoError(t, err)
@@ -346,7 +346,7 @@ func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
 		policyCalls++
 		return nil
 	}
-	c, err := mediaauth.New(mediaauth.WithBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithToken("secret-token"))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithToken("secret-token"))
 	require.NoError(t, err)
 	_, err = c.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)
@@ -364,7 +364,7 @@ func TestServerMessageControlCharacters(t *testing.T) {
 		_, _ = io.WriteString(w, `{"error":"invalid\nrequest","message":"line one\r\nlevel=ERROR forged\u0000"}`)
 	}))
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL))
 	require.NoError(t, err)
 	err = c.RequestPasswordReset(t.Context(), "j@example.com")
 	var apiErr *mediaauth.APIError

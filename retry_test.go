@@ -41,7 +41,7 @@ func newScriptServer(t *testing.T, script func(n int, w http.ResponseWriter, r *
 // client returns a client for the server with a token and opts.
 func (s *scriptServer) client(t *testing.T, opts ...mediaauth.Option) *mediaauth.Client {
 	t.Helper()
-	c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithBaseURL(s.URL), mediaauth.WithToken("retry-token")}, opts...)...)
+	c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(s.URL), mediaauth.WithToken("retry-token")}, opts...)...)
 	require.NoError(t, err)
 	return c
 }
@@ -70,14 +70,14 @@ func TestIdempotentCallsRetried(t *testing.T) {
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
 		"Profile": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Profile(ctx); return err },
 		"APIKey": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.APIKey(ctx)
+			_, err := c.FetchMoviesAPIKey(ctx)
 			return err
 		},
 		"UpdateProfile": func(ctx context.Context, c *mediaauth.Client) error {
 			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
 			return err
 		},
-		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyEmail(ctx, "v") },
+		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "v") },
 	}
 	failures := map[string]func(t *testing.T, w http.ResponseWriter){
 		"503":      func(_ *testing.T, w http.ResponseWriter) { answer(w, http.StatusServiceUnavailable, errBody) },
@@ -127,7 +127,7 @@ func TestUnsafeCallsNotResent(t *testing.T) {
 		},
 		"Login":          func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", "p"); return err },
 		"FormLogin":      func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", "p"); return err },
-		"GenerateAPIKey": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.GenerateAPIKey(ctx); return err },
+		"GenerateAPIKey": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.GenerateMoviesAPIKey(ctx); return err },
 		"RequestPasswordReset": func(ctx context.Context, c *mediaauth.Client) error {
 			return c.RequestPasswordReset(ctx, "e@x")
 		},
@@ -394,7 +394,7 @@ func TestPOSTRetriedWhenConnectionRefused(t *testing.T) {
 	assert.Contains(t, logs.String(), "attempt=2")
 
 	// Always refused: every attempt is made, then ErrNetwork.
-	c2, err := mediaauth.New(mediaauth.WithBaseURL("http://"+refused), fastRetry)
+	c2, err := mediaauth.New(mediaauth.WithMoviesBaseURL("http://"+refused), fastRetry)
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = c2.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
@@ -423,7 +423,7 @@ func TestRetryBodyResent(t *testing.T) {
 		answer(w, http.StatusOK, unitUserJSON)
 	}))
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL), mediaauth.WithToken("t"), fastRetry)
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t"), fastRetry)
 	require.NoError(t, err)
 	_, err = c.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Name: mediaauth.String("Ann")})
 	require.NoError(t, err)

@@ -26,7 +26,7 @@ func robustServer(t *testing.T, handler http.HandlerFunc, opts ...mediaauth.Opti
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	base := []mediaauth.Option{
-		mediaauth.WithBaseURL(srv.URL),
+		mediaauth.WithMoviesBaseURL(srv.URL),
 		mediaauth.WithToken("robust-token"),
 		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
 	}
@@ -257,7 +257,7 @@ func TestServerSpeaksTLS(t *testing.T) {
 	srv.Config.ErrorLog = discardLogger()
 	srv.StartTLS()
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithBaseURL(strings.Replace(srv.URL, "https://", "http://", 1)), mediaauth.WithRetry(0, 0, 0))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(strings.Replace(srv.URL, "https://", "http://", 1)), mediaauth.WithRetry(0, 0, 0))
 	require.NoError(t, err)
 	tok, err := c.Login(t.Context(), "u", "p")
 	require.Error(t, err)
@@ -285,7 +285,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	srv.Config.ErrorLog = discardLogger()
 	srv.StartTLS()
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithBaseURL(srv.URL), mediaauth.WithToken("t"), mediaauth.WithRetry(3, time.Millisecond, time.Millisecond))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t"), mediaauth.WithRetry(3, time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	_, err = c.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)

@@ -28,7 +28,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	srv, c := startFake(t)
 	ctx := t.Context()
 
-	require.NoError(t, c.ValidateKey(ctx))
+	require.NoError(t, c.ValidateTMDbCredentials(ctx))
 
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
-	require.NoError(t, srv.ApproveTMDbToken(tok.Token))
+	require.NoError(t, srv.TMDbApprove(tok.Token))
 	sess, err := c.CreateSession(ctx, tok.Token)
 	require.NoError(t, err)
 	require.NotEmpty(t, sess.ID)
@@ -52,7 +52,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	_, err = c.CreateSession(ctx, tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.ApproveTMDbToken(tok.Token), "a used token cannot be approved again")
+	require.Error(t, srv.TMDbApprove(tok.Token), "a used token cannot be approved again")
 
 	// Delete, then delete again.
 	require.NoError(t, c.DeleteSession(ctx, sess.ID))
@@ -86,7 +86,7 @@ func TestTMDbDeniedToken(t *testing.T) {
 	srv, c := startFake(t)
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, srv.DenyTMDbToken(tok.Token))
+	require.NoError(t, srv.TMDbDeny(tok.Token))
 	_, err = c.CreateSession(t.Context(), tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrSessionDenied)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -99,8 +99,8 @@ func TestTMDbLoginFlow(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t)
 	ctx := t.Context()
-	srv.AddTMDbUser("unverified", "secret-pw", false)
-	srv.AddTMDbUser("alice", "alice-pw", true)
+	srv.TMDbAddUser("unverified", "secret-pw", false)
+	srv.TMDbAddUser("alice", "alice-pw", true)
 
 	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 
 	approved, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	require.NoError(t, srv.ApproveTMDbToken(approved.Token))
+	require.NoError(t, srv.TMDbApprove(approved.Token))
 
 	clock.Advance(60 * time.Minute)
 	assert.True(t, tok.Expired(clock.Now()))
@@ -164,7 +164,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 	_, err = c.CreateSession(ctx, approved.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "approved but expired")
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.ApproveTMDbToken(tok.Token))
+	require.Error(t, srv.TMDbApprove(tok.Token))
 }
 
 // TestTMDbShortTokenTTL checks WithTMDbTokenTTL: with the real clock a
@@ -237,7 +237,7 @@ func TestTMDbCredentials(t *testing.T) {
 	// Bearer wins: the wrong key is not even sent.
 	tokenAndBadKey := c.WithTMDbAPIKey("wrong-key").WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
-		require.NoError(t, cl.ValidateKey(ctx), name)
+		require.NoError(t, cl.ValidateTMDbCredentials(ctx), name)
 		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 		require.NoError(t, err, name)
 		assert.True(t, srv.TMDbSessionValid(sess.ID), name)
@@ -262,17 +262,17 @@ func TestTMDbCredentials(t *testing.T) {
 	assert.Equal(t, 12, bearers)
 	assert.Equal(t, 6, bare)
 
-	srv.AddTMDbAPIKey("second-key")
-	srv.AddTMDbAccessToken("second-token")
-	require.NoError(t, c.WithTMDbAPIKey("second-key").ValidateKey(ctx))
-	require.NoError(t, c.WithTMDbAccessToken("second-token").ValidateKey(ctx))
+	srv.TMDbAddAPIKey("second-key")
+	srv.TMDbAddReadAccessToken("second-token")
+	require.NoError(t, c.WithTMDbAPIKey("second-key").ValidateTMDbCredentials(ctx))
+	require.NoError(t, c.WithTMDbAccessToken("second-token").ValidateTMDbCredentials(ctx))
 
 	bad := map[string]*mediaauth.Client{
 		"wrong key":   c.WithTMDbAPIKey("wrong-key"),
 		"wrong token": c.WithTMDbAccessToken("wrong-token"),
 	}
 	for name, cl := range bad {
-		err := cl.ValidateKey(ctx)
+		err := cl.ValidateTMDbCredentials(ctx)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 		require.ErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 		assert.Equal(t, 7, tmdbCode(t, err), name)
@@ -282,11 +282,11 @@ func TestTMDbCredentials(t *testing.T) {
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 	}
 
-	require.True(t, srv.SuspendTMDbAPIKey("second-key"))
-	err := c.WithTMDbAPIKey("second-key").ValidateKey(ctx)
+	require.True(t, srv.TMDbSuspendAPIKey("second-key"))
+	err := c.WithTMDbAPIKey("second-key").ValidateTMDbCredentials(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 	assert.Equal(t, 10, tmdbCode(t, err))
-	assert.False(t, srv.SuspendTMDbAPIKey("never-added"))
+	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
 
 	_, err = c.WithTMDbAPIKey("").CreateRequestToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
@@ -302,7 +302,7 @@ func TestTMDbConvertV4(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
-	srv.AddTMDbV4Token("v4-for-alice", "alice")
+	srv.TMDbAddV4AccessToken("v4-for-alice", "alice")
 	sess2, err := c.CreateSessionFromV4Token(ctx, "v4-for-alice")
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, sess2.ID)

@@ -171,9 +171,9 @@ func (c *Client) WithTMDbAccessToken(token string) *Client {
 	return c.derive(func(d *Client) { d.tmdbAccess = token })
 }
 
-// ValidateKey checks the client's TMDb API key or read access token
+// ValidateTMDbCredentials checks the client's TMDb API key or read access token
 // (GET /authentication). A refused credential is ErrInvalidAPIKey.
-func (c *Client) ValidateKey(ctx context.Context) error {
+func (c *Client) ValidateTMDbCredentials(ctx context.Context) error {
 	var st tmdbStatus
 	return c.do(ctx, &call{
 		api: APITMDb, method: http.MethodGet, path: "/authentication",

@@ -55,7 +55,7 @@ func tmdbMethods() []tmdbMethod {
 	return []tmdbMethod{
 		{
 			name: "ValidateKey", method: http.MethodGet, path: "/3/authentication", answer: tmdbUnitStatusJSON,
-			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return nil, c.ValidateKey(ctx) },
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return nil, c.ValidateTMDbCredentials(ctx) },
 		},
 		{
 			name: "CreateRequestToken", method: http.MethodGet, path: "/3/authentication/token/new", answer: tmdbUnitTokenJSON,
@@ -178,7 +178,7 @@ func TestTMDbDecoding(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tmdbUnitSession, sess.ID)
 
-	require.NoError(t, c.ValidateKey(ctx))
+	require.NoError(t, c.ValidateTMDbCredentials(ctx))
 	require.NoError(t, c.DeleteSession(ctx, tmdbUnitSession))
 
 	// Each call sent its one request, in order.
@@ -384,7 +384,7 @@ func TestTMDbCodeTable(t *testing.T) {
 			var log recorder
 			mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(row.status, body))
 
-			err := c.ValidateKey(t.Context())
+			err := c.ValidateTMDbCredentials(t.Context())
 			require.Len(t, log.requests(), 1, "retries are off")
 			if success {
 				require.NoError(t, err, "a 2xx answer is not an error")
@@ -481,10 +481,10 @@ func TestTMDbInputValidation(t *testing.T) {
 		"delete no id":                  func() error { return c.DeleteSession(ctx, "") },
 		"LoginSession no user":          func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
 		"LoginSession no pass":          func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
-		"nil client":                    func() error { return (*mediaauth.Client)(nil).ValidateKey(ctx) },
-		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).WithTMDbAPIKey("k").ValidateKey(ctx) },
+		"nil client":                    func() error { return (*mediaauth.Client)(nil).ValidateTMDbCredentials(ctx) },
+		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).WithTMDbAPIKey("k").ValidateTMDbCredentials(ctx) },
 		"zero client":                   func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
-		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).WithTMDbAccessToken("k").ValidateKey(ctx) },
+		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).WithTMDbAccessToken("k").ValidateTMDbCredentials(ctx) },
 	}
 	for name, call := range calls {
 		err := call()
@@ -532,16 +532,16 @@ func TestTMDbDerivedClients(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(http.StatusOK, tmdbUnitStatusJSON))
 	ctx := t.Context()
 
-	require.ErrorIs(t, c.ValidateKey(ctx), mediaauth.ErrMissingCredentials)
+	require.ErrorIs(t, c.ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials)
 
 	withKey := c.WithTMDbAPIKey(tmdbUnitKey)
 	withBoth := withKey.WithTMDbAccessToken(tmdbUnitAccess)
 	backToKey := withBoth.WithTMDbAccessToken("")
 
 	start := time.Now()
-	require.NoError(t, withKey.ValidateKey(ctx))
-	require.NoError(t, withBoth.ValidateKey(ctx))
-	require.NoError(t, backToKey.ValidateKey(ctx))
+	require.NoError(t, withKey.ValidateTMDbCredentials(ctx))
+	require.NoError(t, withBoth.ValidateTMDbCredentials(ctx))
+	require.NoError(t, backToKey.ValidateTMDbCredentials(ctx))
 	elapsed := time.Since(start)
 
 	reqs := log.requests()
@@ -555,7 +555,7 @@ func TestTMDbDerivedClients(t *testing.T) {
 
 	// Three requests through one shared 10/s limiter with burst 1.
 	assert.GreaterOrEqual(t, elapsed, 180*time.Millisecond, "derived clients share the limiter")
-	require.ErrorIs(t, c.ValidateKey(ctx), mediaauth.ErrMissingCredentials, "c is unchanged")
+	require.ErrorIs(t, c.ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials, "c is unchanged")
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitKey)
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitAccess)
 }
@@ -590,7 +590,7 @@ func TestTMDbDefaultRateLimit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range n / 3 {
-				assert.NoError(t, c.ValidateKey(t.Context()))
+				assert.NoError(t, c.ValidateTMDbCredentials(t.Context()))
 			}
 		}()
 	}

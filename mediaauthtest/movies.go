@@ -82,7 +82,7 @@ func (e Email) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()
 // LogValue keeps the token out of slog output.
 func (e Email) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
-// MoviesUser describes an account for AddMoviesUser. Printing or logging it
+// MoviesUser describes an account for MoviesAddUser. Printing or logging it
 // never shows Password.
 type MoviesUser struct {
 	Username string
@@ -633,25 +633,25 @@ func (s *Server) moviesResetConfirm(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// AddMoviesUser creates a Movies API account directly, verified unless
+// MoviesAddUser creates a Movies API account directly, verified unless
 // u.Unverified is set, and returns it as GET /user/profile would. A taken
 // username or email address, or a missing field, is an error.
-func (s *Server) AddMoviesUser(u MoviesUser) (mediaauth.User, error) {
+func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
 	if u.Username == "" || u.Password == "" || u.Email == "" {
-		return mediaauth.User{}, errors.New("mediaauthtest: AddMoviesUser: username, email and password are required")
+		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: username, email and password are required")
 	}
 	if !validEmail(u.Email) {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: AddMoviesUser: invalid email address %q", u.Email)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: invalid email address %q", u.Email)
 	}
 	if utf8.RuneCountInString(u.Bio) > moviesMaxBio {
-		return mediaauth.User{}, errors.New("mediaauthtest: AddMoviesUser: bio too long")
+		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: bio too long")
 	}
 	hash := hashPassword(u.Password)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
 	if err != nil {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: AddMoviesUser: %w", err)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: %w", err)
 	}
 	if u.Unverified {
 		s.movies.sendVerification(acct)
@@ -661,28 +661,28 @@ func (s *Server) AddMoviesUser(u MoviesUser) (mediaauth.User, error) {
 	return acct.user, nil
 }
 
-// LastEmail returns the last verification or reset email sent to address
+// MoviesLastEmail returns the last verification or reset email sent to address
 // (compared without regard to case).
-func (s *Server) LastEmail(address string) (Email, bool) {
+func (s *Server) MoviesLastEmail(address string) (Email, bool) {
 	return s.lastEmail(address, "")
 }
 
-// VerificationToken returns the token of the last verification email sent
+// MoviesVerificationToken returns the token of the last verification email sent
 // to address.
-func (s *Server) VerificationToken(address string) (string, bool) {
+func (s *Server) MoviesVerificationToken(address string) (string, bool) {
 	e, ok := s.lastEmail(address, EmailVerify)
 	return e.Token, ok
 }
 
-// ResetToken returns the token of the last password-reset email sent to
+// MoviesResetToken returns the token of the last password-reset email sent to
 // address.
-func (s *Server) ResetToken(address string) (string, bool) {
+func (s *Server) MoviesResetToken(address string) (string, bool) {
 	e, ok := s.lastEmail(address, EmailReset)
 	return e.Token, ok
 }
 
-// Emails returns a copy of every email the fake Movies API sent, oldest first.
-func (s *Server) Emails() []Email {
+// MoviesEmails returns a copy of every email the fake Movies API sent, oldest first.
+func (s *Server) MoviesEmails() []Email {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Email, len(s.movies.outbox))
@@ -702,9 +702,9 @@ func (s *Server) lastEmail(address, kind string) (Email, bool) {
 	return Email{}, false
 }
 
-// ExpireMoviesTokens makes every Movies API access token issued so far
+// MoviesExpireTokens makes every Movies API access token issued so far
 // expired, as if their lifetime had passed (API keys do not expire).
-func (s *Server) ExpireMoviesTokens() {
+func (s *Server) MoviesExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

@@ -58,10 +58,10 @@ func register(t *testing.T, srv *mediaauthtest.Server, username, email string) m
 	return a.json(t)
 }
 
-// loginToken registers a verified user through AddMoviesUser and logs in.
+// loginToken registers a verified user through MoviesAddUser and logs in.
 func loginToken(t *testing.T, srv *mediaauthtest.Server, username string) string {
 	t.Helper()
-	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: username, Email: username + "@example.com", Password: pw})
+	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: username, Email: username + "@example.com", Password: pw})
 	require.NoError(t, err)
 	a := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":%q,"password":%q}`, username, pw))
 	require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)
@@ -87,15 +87,15 @@ func TestMoviesRegister(t *testing.T) {
 	assert.NotContains(t, u, "password")
 	assert.NotContains(t, u, "bio", "empty optional fields are left out")
 
-	mail, ok := srv.LastEmail("JOHN@example.com")
+	mail, ok := srv.MoviesLastEmail("JOHN@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailVerify, mail.Kind)
 	assert.Equal(t, "john@example.com", mail.To)
 	assert.NotEmpty(t, mail.Token)
-	tok, ok := srv.VerificationToken("john@example.com")
+	tok, ok := srv.MoviesVerificationToken("john@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mail.Token, tok)
-	_, ok = srv.ResetToken("john@example.com")
+	_, ok = srv.MoviesResetToken("john@example.com")
 	assert.False(t, ok)
 }
 
@@ -115,7 +115,7 @@ func TestMoviesRegisterConflict(t *testing.T) {
 			requireError(t, postJSON(t, srv, "/register", body), http.StatusConflict, "conflict")
 		})
 	}
-	assert.Len(t, srv.Emails(), 1, "no email for refused registrations")
+	assert.Len(t, srv.MoviesEmails(), 1, "no email for refused registrations")
 }
 
 func TestMoviesBadRequests(t *testing.T) {
@@ -175,7 +175,7 @@ func TestMoviesVerifyEmail(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 	register(t, srv, "carol", "carol@example.com")
-	tok, ok := srv.VerificationToken("carol@example.com")
+	tok, ok := srv.MoviesVerificationToken("carol@example.com")
 	require.True(t, ok)
 
 	requireError(t, postJSON(t, srv, "/verify-email", `{"token":"vrf_unknown"}`), http.StatusNotFound, "not_found")
@@ -196,9 +196,9 @@ func TestMoviesVerifyEmail(t *testing.T) {
 func TestMoviesLogin(t *testing.T) {
 	t.Parallel()
 	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(30*time.Minute))
-	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
+	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
 	require.NoError(t, err)
-	_, err = srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
+	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
 	require.NoError(t, err)
 
 	form := func(user, pass string) answer {
@@ -325,7 +325,7 @@ func TestMoviesExpireTokens(t *testing.T) {
 	key := send(t, srv, http.MethodPost, "/user/api-key", "", "", tok)
 	require.Equal(t, http.StatusCreated, key.status)
 
-	srv.ExpireMoviesTokens()
+	srv.MoviesExpireTokens()
 	requireError(t, send(t, srv, http.MethodGet, "/user/profile", "", "", tok), http.StatusUnauthorized, "token_expired")
 	assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", key.json(t)["api_key"].(string)).status,
 		"API keys do not expire")
@@ -341,7 +341,7 @@ func TestMoviesUpdateProfile(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 	tok := loginToken(t, srv, "hank")
-	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "ivy", Email: "ivy@example.com", Password: pw})
+	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "ivy", Email: "ivy@example.com", Password: pw})
 	require.NoError(t, err)
 	put := func(body string) answer {
 		return send(t, srv, http.MethodPut, "/user/profile", "application/json", body, tok)
@@ -397,7 +397,7 @@ func TestMoviesUpdateProfile(t *testing.T) {
 		a := put(`{"email":"hank.hill@example.com"}`)
 		require.Equal(t, http.StatusOK, a.status)
 		assert.Equal(t, false, a.json(t)["email_verified"])
-		vt, ok := srv.VerificationToken("hank.hill@example.com")
+		vt, ok := srv.MoviesVerificationToken("hank.hill@example.com")
 		require.True(t, ok)
 		requireError(t, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"hank","password":%q}`, pw)), http.StatusForbidden, "email_not_verified")
 		assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", tok).status, "the token still works")
@@ -456,16 +456,16 @@ func TestMoviesPasswordReset(t *testing.T) {
 	unknown := postJSON(t, srv, "/password/reset", `{"email":"nobody@example.com"}`)
 	assert.Equal(t, http.StatusAccepted, unknown.status)
 	assert.Empty(t, unknown.body)
-	_, ok := srv.LastEmail("nobody@example.com")
+	_, ok := srv.MoviesLastEmail("nobody@example.com")
 	assert.False(t, ok, "no email to an unknown address")
 
 	a := postJSON(t, srv, "/password/reset", `{"email":"KATE@example.com"}`)
 	assert.Equal(t, http.StatusAccepted, a.status)
 	assert.Empty(t, a.body)
-	mail, ok := srv.LastEmail("kate@example.com")
+	mail, ok := srv.MoviesLastEmail("kate@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
-	rt, ok := srv.ResetToken("kate@example.com")
+	rt, ok := srv.MoviesResetToken("kate@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mail.Token, rt)
 
@@ -485,16 +485,16 @@ func TestMoviesPasswordReset(t *testing.T) {
 
 	t.Run("a newer request replaces the older token", func(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		first, _ := srv.ResetToken("kate@example.com")
+		first, _ := srv.MoviesResetToken("kate@example.com")
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		second, _ := srv.ResetToken("kate@example.com")
+		second, _ := srv.MoviesResetToken("kate@example.com")
 		require.NotEqual(t, first, second)
 		requireError(t, confirm(first, "x"), http.StatusNotFound, "not_found")
 		assert.Equal(t, http.StatusNoContent, confirm(second, newPW).status)
 	})
 	t.Run("token expires after an hour", func(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		rt, _ := srv.ResetToken("kate@example.com")
+		rt, _ := srv.MoviesResetToken("kate@example.com")
 		clock.Advance(time.Hour)
 		requireError(t, confirm(rt, "x"), http.StatusNotFound, "not_found")
 	})
@@ -552,19 +552,19 @@ func TestAddMoviesUser(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 
-	u, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "liz", Email: "liz@example.com", Password: pw, Name: "Liz", Bio: "Hi"})
+	u, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "liz", Email: "liz@example.com", Password: pw, Name: "Liz", Bio: "Hi"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, u.ID)
 	assert.True(t, u.EmailVerified)
 	assert.Equal(t, "Liz", u.Name)
 	assert.Equal(t, "Hi", u.Bio)
-	_, ok := srv.LastEmail("liz@example.com")
+	_, ok := srv.MoviesLastEmail("liz@example.com")
 	assert.False(t, ok, "a verified account gets no verification email")
 
-	u, err = srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "max", Email: "max@example.com", Password: pw, Unverified: true})
+	u, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "max", Email: "max@example.com", Password: pw, Unverified: true})
 	require.NoError(t, err)
 	assert.False(t, u.EmailVerified)
-	_, ok = srv.VerificationToken("max@example.com")
+	_, ok = srv.MoviesVerificationToken("max@example.com")
 	assert.True(t, ok)
 
 	for name, mu := range map[string]mediaauthtest.MoviesUser{
@@ -573,7 +573,7 @@ func TestAddMoviesUser(t *testing.T) {
 		"no password":    {Username: "other", Email: "other@example.com"},
 		"bad email":      {Username: "other", Email: "other", Password: pw},
 	} {
-		_, err := srv.AddMoviesUser(mu)
+		_, err := srv.MoviesAddUser(mu)
 		assert.Error(t, err, name)
 	}
 }

@@ -140,7 +140,7 @@ func WithTVmazeStartInterval(d time.Duration) Option {
 }
 
 // WithTVmazeAutoConfirm makes every TVmaze auth request confirm itself d
-// after it started (default off: tests call ConfirmTVmaze).
+// after it started (default off: tests call TVmazeConfirm).
 func WithTVmazeAutoConfirm(d time.Duration) Option {
 	return func(c *config) { c.tvmazeAutoConfirm = d }
 }
@@ -202,7 +202,7 @@ func NewServer(opts ...Option) *Server {
 // Close shuts the server down and closes its connections.
 func (s *Server) Close() { s.ts.Close() }
 
-// MoviesURL is the base URL of the fake Movies API (WithBaseURL).
+// MoviesURL is the base URL of the fake Movies API (WithMoviesBaseURL).
 func (s *Server) MoviesURL() string { return s.URL + MoviesPrefix }
 
 // TVmazeURL is the base URL of the fake TVmaze API (WithTVmazeBaseURL).
@@ -219,7 +219,7 @@ func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 // limits; opts are applied after those and may override them.
 func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 	base := []mediaauth.Option{
-		mediaauth.WithBaseURL(s.MoviesURL()),
+		mediaauth.WithMoviesBaseURL(s.MoviesURL()),
 		mediaauth.WithTVmazeBaseURL(s.TVmazeURL()),
 		mediaauth.WithTMDbBaseURL(s.TMDbURL()),
 		mediaauth.WithTMDbAPIKey(DefaultTMDbAPIKey),

@@ -430,24 +430,24 @@ func (s *Server) tmdbNewGuest(w http.ResponseWriter, _ *http.Request) {
 	}{true, id, tmdbTime(expires)})
 }
 
-// AddTMDbAPIKey makes the server accept key as a TMDb API key (api_key).
-func (s *Server) AddTMDbAPIKey(key string) {
+// TMDbAddAPIKey makes the server accept key as a TMDb API key (api_key).
+func (s *Server) TMDbAddAPIKey(key string) {
 	s.mu.Lock()
 	s.tmdb.apiKeys[key] = false
 	s.mu.Unlock()
 }
 
-// AddTMDbAccessToken makes the server accept token as a TMDb read access
+// TMDbAddReadAccessToken makes the server accept token as a TMDb read access
 // token (Authorization: Bearer).
-func (s *Server) AddTMDbAccessToken(token string) {
+func (s *Server) TMDbAddReadAccessToken(token string) {
 	s.mu.Lock()
 	s.tmdb.readToks[token] = false
 	s.mu.Unlock()
 }
 
-// SuspendTMDbAPIKey suspends an API key or read access token: requests that
+// TMDbSuspendAPIKey suspends an API key or read access token: requests that
 // use it get 401 code 10. It reports whether the server knew the credential.
-func (s *Server) SuspendTMDbAPIKey(key string) bool {
+func (s *Server) TMDbSuspendAPIKey(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
@@ -460,30 +460,30 @@ func (s *Server) SuspendTMDbAPIKey(key string) bool {
 	return found
 }
 
-// AddTMDbUser adds (or replaces) a TMDb account for validate_with_login. An
+// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login. An
 // account whose email is not verified gets 401 code 32.
-func (s *Server) AddTMDbUser(username, password string, emailVerified bool) {
+func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
 	u := &tmdbUser{password: hashPassword(password), emailVerified: emailVerified}
 	s.mu.Lock()
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
 }
 
-// AddTMDbV4Token makes the server accept accessToken as a user-approved v4
+// TMDbAddV4AccessToken makes the server accept accessToken as a user-approved v4
 // access token of username, for session/convert/4.
-func (s *Server) AddTMDbV4Token(accessToken, username string) {
+func (s *Server) TMDbAddV4AccessToken(accessToken, username string) {
 	s.mu.Lock()
 	s.tmdb.v4Tokens[accessToken] = username
 	s.mu.Unlock()
 }
 
-// errTMDbToken is returned by ApproveTMDbToken and DenyTMDbToken.
+// errTMDbToken is returned by TMDbApprove and TMDbDeny.
 var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb request token")
 
-// ApproveTMDbToken approves a request token as the demo user
+// TMDbApprove approves a request token as the demo user
 // (DefaultTMDbUsername) would on TMDb's authenticate page: session/new then
 // turns it into a session. It fails for an unknown, expired or used token.
-func (s *Server) ApproveTMDbToken(token string) error {
+func (s *Server) TMDbApprove(token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tmdb.liveToken(token, s.now())
@@ -494,10 +494,10 @@ func (s *Server) ApproveTMDbToken(token string) error {
 	return nil
 }
 
-// DenyTMDbToken denies a request token as a user who clicked Deny would:
+// TMDbDeny denies a request token as a user who clicked Deny would:
 // session/new then answers 401 code 17. It fails for an unknown, expired or
 // used token.
-func (s *Server) DenyTMDbToken(token string) error {
+func (s *Server) TMDbDeny(token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tmdb.liveToken(token, s.now())

@@ -211,7 +211,7 @@ func (f *tmdbFake) newToken(t *testing.T) string {
 func (f *tmdbFake) newSession(t *testing.T) string {
 	t.Helper()
 	tok := f.newToken(t)
-	require.NoError(t, f.srv.ApproveTMDbToken(tok))
+	require.NoError(t, f.srv.TMDbApprove(tok))
 	a := f.send(t, http.MethodPost, "/authentication/session/new", tmdbKeyAuth, `{"request_token":"`+tok+`"}`)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	id, _ := a.fields(t)["session_id"].(string)
@@ -250,15 +250,15 @@ func TestTMDbFakeCredentials(t *testing.T) {
 	requireTMDbError(t, validate(tmdbAuth{bearer: "wrong"}), http.StatusUnauthorized, 7)
 	requireTMDbError(t, validate(tmdbAuth{bearer: mediaauthtest.DefaultTMDbAPIKey}), http.StatusUnauthorized, 7)
 
-	f.srv.AddTMDbAPIKey("key-2")
-	f.srv.AddTMDbAccessToken("token-2")
+	f.srv.TMDbAddAPIKey("key-2")
+	f.srv.TMDbAddReadAccessToken("token-2")
 	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "key-2"}).status)
 	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: "token-2"}).status)
-	require.True(t, f.srv.SuspendTMDbAPIKey("key-2"))
-	require.True(t, f.srv.SuspendTMDbAPIKey("token-2"))
+	require.True(t, f.srv.TMDbSuspendAPIKey("key-2"))
+	require.True(t, f.srv.TMDbSuspendAPIKey("token-2"))
 	requireTMDbError(t, validate(tmdbAuth{apiKey: "key-2"}), http.StatusUnauthorized, 10)
 	requireTMDbError(t, validate(tmdbAuth{bearer: "token-2"}), http.StatusUnauthorized, 10)
-	assert.False(t, f.srv.SuspendTMDbAPIKey("never"))
+	assert.False(t, f.srv.TMDbSuspendAPIKey("never"))
 
 	// Every path checks credentials before anything else.
 	for _, p := range []struct{ method, path, body string }{
@@ -302,8 +302,8 @@ func TestTMDbFakeRequestTokens(t *testing.T) {
 func TestTMDbFakeValidateWithLogin(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	f.srv.AddTMDbUser("unverified", "pw-unverified", false)
-	f.srv.AddTMDbUser("alice", "pw-alice", true)
+	f.srv.TMDbAddUser("unverified", "pw-unverified", false)
+	f.srv.TMDbAddUser("alice", "pw-alice", true)
 	tok := f.newToken(t)
 	login := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/token/validate_with_login", tmdbKeyAuth, body)
@@ -358,7 +358,7 @@ func TestTMDbFakeSessions(t *testing.T) {
 
 	tok := f.newToken(t)
 	requireTMDbError(t, newSession(tokBody(tok)), http.StatusUnprocessableEntity, 41)
-	require.NoError(t, f.srv.ApproveTMDbToken(tok))
+	require.NoError(t, f.srv.TMDbApprove(tok))
 	a := newSession(tokBody(tok))
 	require.Equal(t, http.StatusOK, a.status)
 	m := a.fields(t)
@@ -369,28 +369,28 @@ func TestTMDbFakeSessions(t *testing.T) {
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
 
 	requireTMDbError(t, newSession(tokBody(tok)), http.StatusUnauthorized, 33)
-	require.Error(t, f.srv.ApproveTMDbToken(tok))
-	require.Error(t, f.srv.DenyTMDbToken(tok))
+	require.Error(t, f.srv.TMDbApprove(tok))
+	require.Error(t, f.srv.TMDbDeny(tok))
 	requireTMDbError(t, newSession(tokBody("unknown")), http.StatusUnauthorized, 33)
 	requireTMDbError(t, newSession(`{"request_token":""}`), http.StatusUnauthorized, 33)
 	requireTMDbError(t, newSession(`{"request_token":1}`), http.StatusUnprocessableEntity, 5)
 	requireTMDbError(t, newSession(`nope`), http.StatusUnprocessableEntity, 5)
 
 	denied := f.newToken(t)
-	require.NoError(t, f.srv.DenyTMDbToken(denied))
+	require.NoError(t, f.srv.TMDbDeny(denied))
 	requireTMDbError(t, newSession(tokBody(denied)), http.StatusUnauthorized, 17)
-	require.NoError(t, f.srv.ApproveTMDbToken(denied), "the user changed their mind")
+	require.NoError(t, f.srv.TMDbApprove(denied), "the user changed their mind")
 	require.Equal(t, http.StatusOK, newSession(tokBody(denied)).status)
 
 	// Approved, then expired before use.
 	late := f.newToken(t)
-	require.NoError(t, f.srv.ApproveTMDbToken(late))
+	require.NoError(t, f.srv.TMDbApprove(late))
 	f.clock.Advance(59*time.Minute + 59*time.Second)
 	approvedInTime := f.newToken(t)
-	require.NoError(t, f.srv.ApproveTMDbToken(approvedInTime))
+	require.NoError(t, f.srv.TMDbApprove(approvedInTime))
 	f.clock.Advance(time.Second)
 	requireTMDbError(t, newSession(tokBody(late)), http.StatusUnauthorized, 33)
-	require.Error(t, f.srv.ApproveTMDbToken(late))
+	require.Error(t, f.srv.TMDbApprove(late))
 	require.Equal(t, http.StatusOK, newSession(tokBody(approvedInTime)).status)
 
 	auto := newTMDbFake(t, mediaauthtest.WithTMDbAutoApprove())
@@ -411,7 +411,7 @@ func TestTMDbFakeConvertV4(t *testing.T) {
 	id := a.fields(t)["session_id"].(string)
 	assert.True(t, f.srv.TMDbSessionValid(id))
 
-	f.srv.AddTMDbV4Token("v4-bob", "bob")
+	f.srv.TMDbAddV4AccessToken("v4-bob", "bob")
 	require.Equal(t, http.StatusOK, convert(`{"access_token":"v4-bob"}`).status)
 	requireTMDbError(t, convert(`{"access_token":"unknown"}`), http.StatusUnauthorized, 35)
 	requireTMDbError(t, convert(`{}`), http.StatusUnauthorized, 35)

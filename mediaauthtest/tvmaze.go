@@ -83,11 +83,11 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 	return nil
 }
 
-// AddTVmazeUser adds a TVmaze account, replacing any with that email or
+// TVmazeAddUser adds a TVmaze account, replacing any with that email or
 // username, and returns its new API key. An account whose email is not confirmed
 // cannot start auth requests (401). premium is 0 for none, 1 Bronze,
 // 2 Silver, 3 Gold.
-func (s *Server) AddTVmazeUser(username, email string, confirmed bool, premium int) (apiKey string) {
+func (s *Server) TVmazeAddUser(username, email string, confirmed bool, premium int) (apiKey string) {
 	apiKey = randomHex(16)
 	key := strings.ToLower(email)
 	s.mu.Lock()
@@ -103,10 +103,10 @@ func (s *Server) AddTVmazeUser(username, email string, confirmed bool, premium i
 	return apiKey
 }
 
-// ConfirmTVmaze confirms an auth request as the user would by clicking the
+// TVmazeConfirm confirms an auth request as the user would by clicking the
 // link: the next poll of token gets the API key. It fails when the request
 // is unknown, expired or its key was already handed out.
-func (s *Server) ConfirmTVmaze(token string) error {
+func (s *Server) TVmazeConfirm(token string) error {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -88,7 +88,7 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 
-	require.NoError(t, srv.ConfirmTVmaze(tok))
+	require.NoError(t, srv.TVmazeConfirm(tok))
 	clock.Advance(10 * time.Second)
 	a = tvPoll(t, srv, tok)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
@@ -97,7 +97,7 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	// The key is handed out once.
 	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
-	assert.Error(t, srv.ConfirmTVmaze(tok))
+	assert.Error(t, srv.TVmazeConfirm(tok))
 }
 
 func TestTVmazeFakeStart(t *testing.T) {
@@ -118,7 +118,7 @@ func TestTVmazeFakeStart(t *testing.T) {
 	assert.Equal(t, "20", a.header.Get("Retry-After"))
 
 	// Another address is not held back; the same one is after the gap.
-	key := srv.AddTVmazeUser("bob", "bob@example.com", true, 2)
+	key := srv.TVmazeAddUser("bob", "bob@example.com", true, 2)
 	assert.NotEmpty(t, key)
 	tvStart(t, srv, "Bob@Example.com")
 	clock.Advance(20 * time.Second)
@@ -182,7 +182,7 @@ func TestTVmazeFakeAutoConfirmAndExpiry(t *testing.T) {
 		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 		clock.Advance(5 * time.Second)
-		assert.Error(t, srv.ConfirmTVmaze(tok))
+		assert.Error(t, srv.TVmazeConfirm(tok))
 		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
 	})
@@ -191,7 +191,7 @@ func TestTVmazeFakeAutoConfirmAndExpiry(t *testing.T) {
 		srv, _ := startFake(t)
 		requireTVError(t, tvPoll(t, srv, "no-such-token"), http.StatusNotFound)
 		requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/poll", `{`), http.StatusBadRequest)
-		assert.Error(t, srv.ConfirmTVmaze("no-such-token"))
+		assert.Error(t, srv.TVmazeConfirm("no-such-token"))
 	})
 	t.Run("minimum poll interval option", func(t *testing.T) {
 		t.Parallel()
@@ -225,13 +225,13 @@ func TestTVmazeFakeValidate(t *testing.T) {
 		assert.Contains(t, a.header.Get("WWW-Authenticate"), "Basic")
 	}
 
-	old := srv.AddTVmazeUser("gold", "gold@example.com", true, 3)
+	old := srv.TVmazeAddUser("gold", "gold@example.com", true, 3)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, float64(3), a.body["premium"])
 
 	// Replacing the account gives it a new key; the old one stops working.
-	fresh := srv.AddTVmazeUser("gold", "gold@example.com", true, 0)
+	fresh := srv.TVmazeAddUser("gold", "gold@example.com", true, 0)
 	assert.NotEqual(t, old, fresh)
 	requireTVError(t, tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old), http.StatusUnauthorized)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", fresh)

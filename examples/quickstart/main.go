@@ -181,7 +181,7 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 		e.client, err = e.srv.Client(cfg.options...)
 		fmt.Fprintf(out, "Running against the in-process fake server at %s\n", e.srv.URL)
 	} else {
-		e.client, err = mediaauth.New(append([]mediaauth.Option{mediaauth.WithBaseURL(cfg.moviesBaseURL)}, cfg.options...)...)
+		e.client, err = mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(cfg.moviesBaseURL)}, cfg.options...)...)
 		fmt.Fprintf(out, "Running against the Movies API at %s\n", cfg.moviesBaseURL)
 	}
 	if err != nil {

@@ -225,8 +225,8 @@ func TestRunAgainstServerWithPrompts(t *testing.T) {
 	srv := realServer(t)
 	const email = "remote@example.com"
 	stdin := &lines{
-		func() string { tok, _ := srv.VerificationToken(email); return tok },
-		func() string { tok, _ := srv.ResetToken(email); return tok },
+		func() string { tok, _ := srv.MoviesVerificationToken(email); return tok },
+		func() string { tok, _ := srv.MoviesResetToken(email); return tok },
 	}
 	var out bytes.Buffer
 	err := run(t.Context(), &out, config{
@@ -252,9 +252,9 @@ func TestRunAgainstServerWithPrompts(t *testing.T) {
 func TestRunAgainstServerExistingAccount(t *testing.T) {
 	t.Parallel()
 	srv := realServer(t)
-	_, err := srv.AddMoviesUser(mediaauthtest.MoviesUser{Username: "old", Email: "old@example.com", Password: "old-Passw0rd", Unverified: true})
+	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "old", Email: "old@example.com", Password: "old-Passw0rd", Unverified: true})
 	require.NoError(t, err)
-	vt, ok := srv.VerificationToken("old@example.com")
+	vt, ok := srv.MoviesVerificationToken("old@example.com")
 	require.True(t, ok)
 
 	var out bytes.Buffer

@@ -108,7 +108,7 @@ func runMovies(ctx context.Context, e *env) error {
 func (e *env) verifyEmail(ctx context.Context, address string) error {
 	var token, source string
 	if e.srv != nil {
-		mail, ok := e.srv.LastEmail(address)
+		mail, ok := e.srv.MoviesLastEmail(address)
 		e.keep(mail)
 		if !ok {
 			return errors.New("verify email: the fake sent no verification email")
@@ -129,7 +129,7 @@ func (e *env) verifyEmail(ctx context.Context, address string) error {
 		}
 	}
 	e.secret(token)
-	err := e.client.VerifyEmail(ctx, token)
+	err := e.client.VerifyMoviesEmail(ctx, token)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("verify email: %w", err)
@@ -141,7 +141,7 @@ func (e *env) verifyEmail(ctx context.Context, address string) error {
 // apiKeys generates a key, calls with it, rotates it and shows that the old
 // key is refused.
 func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
-	key, err := authed.GenerateAPIKey(ctx)
+	key, err := authed.GenerateMoviesAPIKey(ctx)
 	e.keep(key, err)
 	if err != nil {
 		return fmt.Errorf("generate API key: %w", err)
@@ -158,7 +158,7 @@ func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
 	}
 	e.stepf("call with the API key", "GET /user/profile as %q with Authorization: Bearer <API key>", me.Username)
 
-	newKey, err := authed.GenerateAPIKey(ctx)
+	newKey, err := authed.GenerateMoviesAPIKey(ctx)
 	e.keep(newKey, err)
 	if err != nil {
 		return fmt.Errorf("rotate API key: %w", err)
@@ -198,7 +198,7 @@ func (e *env) passwordReset(ctx context.Context, acct moviesAccount, authed *med
 
 	var token, source string
 	if e.srv != nil {
-		mail, ok := e.srv.LastEmail(acct.email)
+		mail, ok := e.srv.MoviesLastEmail(acct.email)
 		e.keep(mail)
 		if !ok || mail.Kind != mediaauthtest.EmailReset {
 			return errors.New("confirm password reset: the fake sent no reset email")

@@ -24,7 +24,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.secret(mediaauthtest.DefaultTMDbPassword)
 
 	// The client sends the api_key query parameter.
-	err := c.ValidateKey(ctx)
+	err := c.ValidateTMDbCredentials(ctx)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("validate key: %w", err)
@@ -51,7 +51,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("session before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The fake plays the user who clicks Approve.
-	if err := srv.ApproveTMDbToken(tok.Token); err != nil {
+	if err := srv.TMDbApprove(tok.Token); err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
 	e.stepf("user approves", "the user clicked Approve on the page")
@@ -89,12 +89,12 @@ func runTMDb(ctx context.Context, e *env) error {
 	// The read access token travels as a Bearer header instead of the key.
 	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
 	e.keep(bearer)
-	if err := bearer.ValidateKey(ctx); err != nil {
+	if err := bearer.ValidateTMDbCredentials(ctx); err != nil {
 		e.keep(err)
 		return fmt.Errorf("validate access token: %w", err)
 	}
 	e.stepf("read access token", "Authorization: Bearer …: valid, no api_key sent")
-	err = c.WithTMDbAPIKey("not-a-key").ValidateKey(ctx)
+	err = c.WithTMDbAPIKey("not-a-key").ValidateTMDbCredentials(ctx)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 		return fmt.Errorf("wrong API key: want ErrInvalidAPIKey, got %w", err)

@@ -37,7 +37,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	progress := func(ev mediaauth.PollEvent) {
 		line := fmt.Sprintf("      attempt %d: HTTP %d", ev.Attempt, ev.StatusCode)
 		switch {
-		case errors.Is(ev.Err, mediaauth.ErrNotConfirmed):
+		case errors.Is(ev.Err, mediaauth.ErrAuthorizationPending):
 			line += ", not confirmed yet"
 		case ev.Err != nil:
 			line += ": " + ev.Err.Error()
@@ -78,7 +78,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	// Validate the credentials with HTTP Basic.
 	authed := c.WithTVmazeCredentials(creds)
 	e.keep(authed)
-	level, err := authed.ValidateCredentials(ctx)
+	level, err := authed.ValidateTVmazeCredentials(ctx)
 	e.keep(level, err)
 	if err != nil {
 		return fmt.Errorf("validate credentials: %w", err)

@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 	}
 
 	// 1. Check the credentials.
-	if err := client.ValidateKey(ctx); err != nil {
+	if err := client.ValidateTMDbCredentials(ctx); err != nil {
 		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 			return fmt.Errorf("TMDb refused the API key or read access token: %w", err)
 		}
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
 			strings.Replace(approveURL, tok.Token, mask(tok.Token), 1))
 		// The fake has no web page: it plays the user who clicks Approve.
-		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.ApproveTMDbToken(tok.Token) })
+		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.TMDbApprove(tok.Token) })
 		defer approval.Stop()
 	}
 

@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	fmt.Fprintf(out, "\nLogged in as %s.\nAPI key: %s (TVmaze hands it out only once: store it safely)\n", creds.Username, maskKey(creds.APIKey))
 
 	// 3. Check the key and read the premium level.
-	level, err := client.WithTVmazeCredentials(creds).ValidateCredentials(ctx)
+	level, err := client.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
 	if err != nil {
 		return fmt.Errorf("validating the credentials: %w", err)
 	}
@@ -195,7 +195,7 @@ func describePoll(ev mediaauth.PollEvent) string {
 	switch {
 	case ev.Err == nil:
 		return prefix + "confirmed"
-	case errors.Is(ev.Err, mediaauth.ErrNotConfirmed):
+	case errors.Is(ev.Err, mediaauth.ErrAuthorizationPending):
 		what = "not confirmed yet"
 	case errors.Is(ev.Err, mediaauth.ErrRateLimited):
 		what = "TVmaze says we poll too fast, slowing down"

@@ -45,7 +45,7 @@ func TestRunDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, settings{interval: time.Second, confirmAfter: 2500 * time.Millisecond}, s, "the defaults")
 	assert.Equal(t, "  attempt 1: not confirmed yet, next poll in 1 s",
-		describePoll(mediaauth.PollEvent{Attempt: 1, StatusCode: http.StatusForbidden, Err: mediaauth.ErrNotConfirmed, NextPoll: s.interval}),
+		describePoll(mediaauth.PollEvent{Attempt: 1, StatusCode: http.StatusForbidden, Err: mediaauth.ErrAuthorizationPending, NextPoll: s.interval}),
 		"what the default run prints for a refused poll")
 
 	out := &confirmingWriter{t: t, after: "attempt 2: not confirmed yet"}
@@ -203,7 +203,7 @@ func TestDescribePoll(t *testing.T) {
 		ev   mediaauth.PollEvent
 		want string
 	}{
-		{mediaauth.PollEvent{Attempt: 1, StatusCode: 403, Err: mediaauth.ErrNotConfirmed, NextPoll: 10 * time.Second}, "  attempt 1: not confirmed yet, next poll in 10 s"},
+		{mediaauth.PollEvent{Attempt: 1, StatusCode: 403, Err: mediaauth.ErrAuthorizationPending, NextPoll: 10 * time.Second}, "  attempt 1: not confirmed yet, next poll in 10 s"},
 		{mediaauth.PollEvent{Attempt: 2, StatusCode: 429, Err: mediaauth.ErrRateLimited, NextPoll: 20 * time.Second}, "  attempt 2: TVmaze says we poll too fast, slowing down, next poll in 20 s"},
 		{mediaauth.PollEvent{Attempt: 3, Err: errors.New("boom"), NextPoll: 1500 * time.Millisecond}, "  attempt 3: failed: boom, next poll in 1.5 s"},
 		{mediaauth.PollEvent{Attempt: 4, Err: errors.New("gave up")}, "  attempt 4: failed: gave up"},
