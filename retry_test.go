@@ -125,9 +125,12 @@ func TestUnsafeCallsNotResent(t *testing.T) {
 			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
 			return err
 		},
-		"Login":          func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", "p"); return err },
-		"FormLogin":      func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", "p"); return err },
-		"GenerateAPIKey": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.GenerateMoviesAPIKey(ctx); return err },
+		"Login":     func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", "p"); return err },
+		"FormLogin": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", "p"); return err },
+		"GenerateAPIKey": func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.GenerateMoviesAPIKey(ctx)
+			return err
+		},
 		"RequestPasswordReset": func(ctx context.Context, c *mediaauth.Client) error {
 			return c.RequestPasswordReset(ctx, "e@x")
 		},

@@ -55,7 +55,9 @@ func tmdbMethods() []tmdbMethod {
 	return []tmdbMethod{
 		{
 			name: "ValidateKey", method: http.MethodGet, path: "/3/authentication", answer: tmdbUnitStatusJSON,
-			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return nil, c.ValidateTMDbCredentials(ctx) },
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return nil, c.ValidateTMDbCredentials(ctx)
+			},
 		},
 		{
 			name: "CreateRequestToken", method: http.MethodGet, path: "/3/authentication/token/new", answer: tmdbUnitTokenJSON,
