@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 )
 
-// APIKey is a Movies API key. Send it with Client.WithToken(k.Key): the API
-// takes it as a Bearer credential like an access token. Printing or logging
+// APIKey is a Movies API key. Send it with [Client.With] (it is a
+// [Credential]): the API takes it as a Bearer credential like an access
+// token. Printing or logging
 // an APIKey never shows Key.
 type APIKey struct {
 	Key       string    `json:"api_key"`
@@ -39,10 +39,7 @@ func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
 // A user who never generated one gets ErrNotFound.
 func (c *Client) FetchMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
-	err := c.do(ctx, &call{
-		api: APIMovies, method: http.MethodGet, path: "/user/api-key",
-		auth: authMoviesBearer, retry: retryIdempotent, statuses: moviesStatuses, out: &k,
-	})
+	err := c.do(ctx, &call{ep: epMoviesGetAPIKey, out: &k})
 	if err != nil {
 		return nil, err
 	}
@@ -53,31 +50,10 @@ func (c *Client) FetchMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 // earlier key stops working.
 func (c *Client) GenerateMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
-	err := c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPost, path: "/user/api-key",
-		auth: authMoviesBearer, retry: retryUnsafe, statuses: moviesStatuses, out: &k,
-	})
+	err := c.do(ctx, &call{ep: epMoviesNewAPIKey, out: &k})
 	if err != nil {
 		return nil, err
 	}
 	return &k, nil
 }
 
-// WithToken returns a client that sends "Authorization: Bearer <token>" to
-// the Movies API, where token is an access token or an API key. It shares
-// c's transport, rate limiters and other credentials.
-func (c *Client) WithToken(token string) *Client {
-	return c.derive(func(d *Client) { d.token = token })
-}
-
-// derive returns a copy of c changed by set: the derived client shares c's
-// transport, limiters and settings. A nil c gives a client without them,
-// whose calls fail with an error that says to use New.
-func (c *Client) derive(set func(*Client)) *Client {
-	var d Client
-	if c != nil {
-		d = *c
-	}
-	set(&d)
-	return &d
-}

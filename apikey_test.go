@@ -14,7 +14,7 @@ import (
 // token, then authenticate with the key alone.
 func TestAPIKeyAsBearer(t *testing.T) {
 	t.Parallel()
-	c, mt := unitClient(t, mediaauth.WithToken("access-token"))
+	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "access-token"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, `{"api_key":"generated-key","created_at":"2024-05-06T07:08:09Z"}`))
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
@@ -24,7 +24,7 @@ func TestAPIKeyAsBearer(t *testing.T) {
 	assert.Equal(t, "generated-key", key.Key)
 	assert.Equal(t, "mediaauth.APIKey{Key:[REDACTED] CreatedAt:2024-05-06T07:08:09Z}", key.String())
 
-	u, err := c.WithToken(key.Key).Profile(t.Context())
+	u, err := c.With(mediaauth.Token{AccessToken: key.Key}).Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, &unitUser, u)
 
@@ -59,7 +59,7 @@ func TestAPIKeyResponses(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				c, mt := unitClient(t, mediaauth.WithToken("t"))
+				c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 				var rec recorder
 				mt.RegisterResponder(method, unitBase+"/user/api-key", rec.respond(status, tt.body))
 				var (
@@ -87,7 +87,7 @@ func TestAPIKeyResponses(t *testing.T) {
 // TestAPIKeyNotFound checks that a user without a key gets ErrNotFound.
 func TestAPIKeyNotFound(t *testing.T) {
 	t.Parallel()
-	c, mt := unitClient(t, mediaauth.WithToken("t"))
+	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", rec.respond(http.StatusNotFound, `{"error":"not_found","message":"no API key yet"}`))
 	key, err := c.FetchMoviesAPIKey(t.Context())

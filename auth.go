@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -52,8 +51,8 @@ func (r RegisterRequest) Format(f fmt.State, _ rune) { formatSafe(f, r.String())
 // LogValue keeps the password out of slog output.
 func (r RegisterRequest) LogValue() slog.Value { return logSafe(r.String()) }
 
-// Token is an access token from Login or FormLogin. Use it with
-// Client.WithToken(t.AccessToken). Printing or logging a Token never shows
+// Token is a Movies API access token from Login or FormLogin. It is a
+// [Credential]: use it with [Client.With]. Printing or logging a Token never shows
 // AccessToken.
 type Token struct {
 	// AccessToken is the bearer credential (often a JWT).
@@ -151,14 +150,14 @@ func jwtExpiry(token string) (time.Time, bool) {
 // Register creates an account (POST /register). The server then emails a
 // verification link; see VerifyMoviesEmail.
 func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, error) {
-	if req.Username == "" || req.Password == "" || req.Email == "" {
-		return nil, fmt.Errorf("mediaauth: Register: username, password and email are required: %w", ErrBadRequest)
+	if err := requireArgs("Register", "username", req.Username, "password", req.Password, "email", req.Email); err != nil {
+		return nil, err
+	}
+	if err := optionalArgs("Register", "name", req.Name); err != nil {
+		return nil, err
 	}
 	var u User
-	err := c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPost, path: "/register",
-		body: req, retry: retryUnsafe, statuses: moviesStatuses, out: &u,
-	})
+	err := c.do(ctx, &call{ep: epMoviesRegister, body: req, out: &u, secrets: appendSecret(nil, req.Password)})
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +168,15 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, erro
 // verification link (POST /verify-email). An unknown or used token is
 // ErrNotFound.
 func (c *Client) VerifyMoviesEmail(ctx context.Context, token string) error {
-	if token == "" {
-		return fmt.Errorf("mediaauth: VerifyMoviesEmail: empty token: %w", ErrBadRequest)
+	if err := requireArgs("VerifyMoviesEmail", "token", token); err != nil {
+		return err
 	}
 	return c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPost, path: "/verify-email",
+		ep: epMoviesVerifyEmail,
 		body: struct {
 			Token string `json:"token"`
-		}{token}, retry: retryIdempotent, statuses: moviesStatuses,
+		}{token},
+		secrets: appendSecret(nil, token),
 	})
 }
 
@@ -190,23 +190,20 @@ type loginRequest struct {
 // Wrong credentials are ErrInvalidCredentials; an unverified email address
 // is ErrEmailNotVerified.
 func (c *Client) Login(ctx context.Context, username, password string) (*Token, error) {
-	return c.login(ctx, "/login", username, password, false)
+	return c.login(ctx, epMoviesLogin, username, password, false)
 }
 
 // FormLogin logs in OAuth2-password style with a form body
 // (POST /auth/login); username may be the username or the email address.
 func (c *Client) FormLogin(ctx context.Context, username, password string) (*Token, error) {
-	return c.login(ctx, "/auth/login", username, password, true)
+	return c.login(ctx, epMoviesFormLogin, username, password, true)
 }
 
-func (c *Client) login(ctx context.Context, path, username, password string, form bool) (*Token, error) {
-	if username == "" || password == "" {
-		return nil, fmt.Errorf("mediaauth: login: username and password are required: %w", ErrBadRequest)
+func (c *Client) login(ctx context.Context, ep *endpoint, username, password string, form bool) (*Token, error) {
+	if err := requireArgs(ep.name, "username", username, "password", password); err != nil {
+		return nil, err
 	}
-	cl := &call{
-		api: APIMovies, method: http.MethodPost, path: path,
-		retry: retryUnsafe, statuses: moviesLoginStatuses,
-	}
+	cl := &call{ep: ep, secrets: appendSecret(nil, password)}
 	creds := loginRequest{Username: username, Password: password}
 	if form {
 		cl.form = creds
@@ -224,10 +221,7 @@ func (c *Client) login(ctx context.Context, path, username, password string, for
 // Profile reads the caller's profile (GET /user/profile, Bearer).
 func (c *Client) Profile(ctx context.Context) (*User, error) {
 	var u User
-	err := c.do(ctx, &call{
-		api: APIMovies, method: http.MethodGet, path: "/user/profile",
-		auth: authMoviesBearer, retry: retryIdempotent, statuses: moviesStatuses, out: &u,
-	})
+	err := c.do(ctx, &call{ep: epMoviesProfile, out: &u})
 	if err != nil {
 		return nil, err
 	}
@@ -250,13 +244,20 @@ func String(v string) *string { return &v }
 // address is ErrConflict.
 func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
 	if upd.Name == nil && upd.Email == nil && upd.Bio == nil {
-		return nil, fmt.Errorf("mediaauth: UpdateProfile: nothing to update: %w", ErrBadRequest)
+		return nil, argError("UpdateProfile", "nothing to update")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"name", upd.Name}, {"email", upd.Email}, {"bio", upd.Bio}} {
+		if f.v != nil {
+			if err := optionalArgs("UpdateProfile", f.name, *f.v); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var u User
-	err := c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPut, path: "/user/profile",
-		body: upd, auth: authMoviesBearer, retry: retryIdempotent, statuses: moviesStatuses, out: &u,
-	})
+	err := c.do(ctx, &call{ep: epMoviesUpdateProfile, body: upd, out: &u})
 	if err != nil {
 		return nil, err
 	}
@@ -267,14 +268,14 @@ func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, e
 // /password/reset). The server answers the same whether or not the address
 // belongs to an account.
 func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
-	if email == "" {
-		return fmt.Errorf("mediaauth: RequestPasswordReset: empty email: %w", ErrBadRequest)
+	if err := requireArgs("RequestPasswordReset", "email", email); err != nil {
+		return err
 	}
 	return c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPost, path: "/password/reset",
+		ep: epMoviesResetRequest,
 		body: struct {
 			Email string `json:"email"`
-		}{email}, retry: retryUnsafe, statuses: moviesStatuses,
+		}{email},
 	})
 }
 
@@ -282,14 +283,15 @@ func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
 // email (POST /password/reset/confirm). The server revokes existing access
 // tokens. An unknown or used token is ErrNotFound.
 func (c *Client) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
-	if token == "" || newPassword == "" {
-		return fmt.Errorf("mediaauth: ConfirmPasswordReset: token and new password are required: %w", ErrBadRequest)
+	if err := requireArgs("ConfirmPasswordReset", "token", token, "new password", newPassword); err != nil {
+		return err
 	}
 	return c.do(ctx, &call{
-		api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
+		ep: epMoviesResetConfirm,
 		body: struct {
 			Token    string `json:"token"`
 			Password string `json:"password"`
-		}{token, newPassword}, retry: retryUnsafe, statuses: moviesStatuses,
+		}{token, newPassword},
+		secrets: appendSecret(appendSecret(nil, token), newPassword),
 	})
 }

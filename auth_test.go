@@ -172,7 +172,7 @@ func TestMoviesRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := unitClient(t, mediaauth.WithToken(clientToken))
+			c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: clientToken}))
 			var rec recorder
 			mt.RegisterResponder(tt.method, unitBase+tt.path, rec.respond(tt.status, tt.respBody))
 
@@ -329,7 +329,7 @@ func TestTokenResponseValidation(t *testing.T) {
 // is ErrMalformedResponse.
 func TestUserResponseValidation(t *testing.T) {
 	t.Parallel()
-	c, mt := unitClient(t, mediaauth.WithToken("t"))
+	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, `{"email":"a@b.c"}`))
 	u, err := c.Profile(t.Context())
@@ -382,7 +382,7 @@ func TestMoviesInputValidation(t *testing.T) {
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := unitClient(t, mediaauth.WithToken("t"))
+			c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 			err := call(t.Context(), c)
 			assert.ErrorIs(t, err, mediaauth.ErrBadRequest)
 			assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
@@ -397,10 +397,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	const secret = "s3cr3t-VALUE-9f8e7d"
 	c, err := mediaauth.New(
 		mediaauth.WithMoviesBaseURL(unitBase),
-		mediaauth.WithToken(secret),
-		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "alice", APIKey: secret}),
-		mediaauth.WithTMDbAPIKey(secret),
-		mediaauth.WithTMDbAccessToken(secret),
+		mediaauth.WithCredentials(mediaauth.Token{AccessToken: secret}),
+		mediaauth.WithCredentials(&mediaauth.TVmazeCredentials{Username: "alice", APIKey: secret}),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(secret)),
+		mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(secret)),
 	)
 	require.NoError(t, err)
 	tok := mediaauth.Token{AccessToken: secret, TokenType: "bearer", ExpiresAt: time.Unix(2000000000, 0)}
@@ -417,7 +417,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"TVmazeCredentials": creds,
 		"*TVmazeCreds":      &creds,
 		"*Client":           c,
-		"derived *Client":   c.WithToken(secret + "-2"),
+		"derived *Client":   c.With(mediaauth.Token{AccessToken: secret + "-2"}),
 	}
 	// Nested values go through fmt's Formatter too. (slog's JSON handler
 	// marshals nested structs with encoding/json, which is not redaction:

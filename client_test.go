@@ -82,7 +82,7 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 			srv.Start()
 			defer srv.Close()
 
-			c, err := New(WithMoviesBaseURL(srv.URL), WithToken("tok"), retry)
+			c, err := New(WithMoviesBaseURL(srv.URL), WithCredentials(Token{AccessToken: "tok"}), retry)
 			require.NoError(t, err)
 			ctx := t.Context()
 			statuses := map[int]int{}
@@ -153,7 +153,7 @@ func TestConcurrentUse(t *testing.T) {
 	defer srv.Close()
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	c, err := New(WithMoviesBaseURL(srv.URL), WithToken("shared"), WithRetry(0, 0, 0),
+	c, err := New(WithMoviesBaseURL(srv.URL), WithCredentials(Token{AccessToken: "shared"}), WithRetry(0, 0, 0),
 		WithLogger(slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 
@@ -165,7 +165,7 @@ func TestConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ctx := context.Background()
-			own := c.WithToken(fmt.Sprintf("worker-%d", w))
+			own := c.With(Token{AccessToken: fmt.Sprintf("worker-%d", w)})
 			for i := range perWorker {
 				var err error
 				switch i % 4 {
@@ -183,7 +183,7 @@ func TestConcurrentUse(t *testing.T) {
 						err = nil
 					}
 				case 3:
-					_, err = c.WithToken(fmt.Sprintf("tmp-%d-%d", w, i)).FetchMoviesAPIKey(ctx)
+					_, err = c.With(Token{AccessToken: fmt.Sprintf("tmp-%d-%d", w, i)}).FetchMoviesAPIKey(ctx)
 					if errors.Is(err, ErrNotFound) {
 						err = nil
 					}
@@ -227,11 +227,11 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 	var logMu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tmdbCall := func() *call {
-		return &call{api: APITMDb, method: http.MethodGet, path: "/authentication/token/new", auth: authTMDb, retry: retryIdempotent, out: &struct{}{}}
+		return &call{ep: epTMDbRequestToken, out: &struct{}{}}
 	}
 
 	t.Run("connection refused", func(t *testing.T) {
-		c, err := New(WithTMDbBaseURL("http://"+ClosedAddr(t)), WithTMDbAPIKey(key), WithLogger(logger),
+		c, err := New(WithTMDbBaseURL("http://"+ClosedAddr(t)), WithCredentials(TMDbAPIKey(key)), WithLogger(logger),
 			WithRetry(1, time.Millisecond, time.Millisecond))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())
@@ -243,7 +243,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		}
 		var netErr *NetworkError
 		require.ErrorAs(t, err, &netErr)
-		assert.Equal(t, "/authentication/token/new", netErr.Path)
+		assert.Equal(t, "/3/authentication/token/new", netErr.Path)
 	})
 
 	t.Run("timeout", func(t *testing.T) {
@@ -254,7 +254,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 			}
 		}))
 		defer srv.Close()
-		c, err := New(WithTMDbBaseURL(srv.URL), WithTMDbAPIKey(key), WithLogger(logger), WithTimeout(50*time.Millisecond), WithRetry(0, 0, 0))
+		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithLogger(logger), WithTimeout(50*time.Millisecond), WithRetry(0, 0, 0))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())
 		require.Error(t, err)
@@ -270,7 +270,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 			pipeAnswer(w, http.StatusUnauthorized, `{"success":false,"status_code":7,"status_message":"Invalid API key: You must be granted a valid key."}`)
 		}))
 		defer srv.Close()
-		c, err := New(WithTMDbBaseURL(srv.URL), WithTMDbAPIKey(key), WithLogger(logger))
+		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithLogger(logger))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())
 		require.ErrorIs(t, err, ErrInvalidAPIKey)
@@ -287,7 +287,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 			http.Redirect(w, r, r.URL.String(), http.StatusFound) // loops, keeping the query
 		}))
 		defer srv.Close()
-		c, err := New(WithTMDbBaseURL(srv.URL), WithTMDbAPIKey(key), WithRetry(0, 0, 0))
+		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithRetry(0, 0, 0))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())
 		require.ErrorIs(t, err, ErrNetwork)
@@ -303,7 +303,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 			pipeAnswer(w, http.StatusOK, `{}`)
 		}))
 		defer srv.Close()
-		c, err := New(WithTMDbBaseURL(srv.URL), WithTMDbAPIKey(key), WithTMDbAccessToken("read-token"))
+		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithCredentials(TMDbReadAccessToken("read-token")))
 		require.NoError(t, err)
 		require.NoError(t, c.do(t.Context(), tmdbCall()))
 		assert.Empty(t, query.Load())
@@ -335,7 +335,7 @@ func TestRedirectDowngradeRefused(t *testing.T) {
 	secure.StartTLS()
 	defer secure.Close()
 
-	c, err := New(WithMoviesBaseURL(secure.URL), WithToken("tok"), WithRetry(3, time.Millisecond, time.Millisecond))
+	c, err := New(WithMoviesBaseURL(secure.URL), WithCredentials(Token{AccessToken: "tok"}), WithRetry(3, time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	// Trust the test server's certificate.
 	tr := c.s.httpClient.Transport.(*http.Transport)
@@ -355,7 +355,7 @@ func TestNilAndZeroClient(t *testing.T) {
 	var nilCtx context.Context
 	ok, err := New(WithMoviesBaseURL("https://movies.test"))
 	require.NoError(t, err)
-	for name, c := range map[string]*Client{"nil": nilClient, "zero": {}, "derived from nil": nilClient.WithToken("x")} {
+	for name, c := range map[string]*Client{"nil": nilClient, "zero": {}, "derived from nil": nilClient.With(Token{AccessToken: "x"})} {
 		require.NotPanics(t, func() {
 			_, err := c.Login(t.Context(), "u", "p")
 			assert.ErrorContains(t, err, "use New", name)

@@ -150,16 +150,16 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) 
 	rt := urls.transport(t, index, log)
 	c := contractClient(t, rt,
 		mediaauth.WithMoviesBaseURL(urls.movies),
-		mediaauth.WithToken("contract-access-token"),
+		mediaauth.WithCredentials(mediaauth.Token{AccessToken: "contract-access-token"}),
 		// TVmaze's contract puts HTTP Basic on every path, /auth/start and
 		// /auth/poll included: the mock refuses them without it. The SDK
 		// sends Basic there whenever the client has credentials.
 		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
-		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "contract-tvmaze-key"}),
+		mediaauth.WithCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "contract-tvmaze-key"}),
 		mediaauth.WithPollInterval(10*time.Millisecond),
 		// The TMDb contract's paths start with /3.
 		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
-		mediaauth.WithTMDbAPIKey("contract-tmdb-key"),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey("contract-tmdb-key")),
 	)
 
 	groups := []struct {
@@ -192,7 +192,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) 
 	// calls made of several requests.
 	t.Run("tmdb-bearer", func(t *testing.T) {
 		t.Parallel()
-		bearer := c.WithTMDbAPIKey("").WithTMDbAccessToken("contract-read-access-token")
+		bearer := c.With(mediaauth.TMDbAPIKey("")).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
 		for _, tc := range tmdbCases() {
 			op := index.op(t, tc.op)
 			_, err := contractCall(t, op, 0, func(ctx context.Context) error { return tc.call(ctx, bearer) })

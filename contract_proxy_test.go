@@ -54,7 +54,7 @@ func testProxy(t *testing.T, index *specIndex, log *contractLog, urls prismURLs,
 		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
 		mediaauth.WithPollInterval(10*time.Millisecond),
 		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
-		mediaauth.WithTMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)),
 	)
 	t.Run("movies", func(t *testing.T) {
 		t.Parallel()
@@ -103,7 +103,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 			return errorIfEmpty(err, u != nil && u.Username == user)
 		}
 	}
-	withAccess := func() *mediaauth.Client { return c.WithToken(tok.AccessToken) }
+	withAccess := func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: tok.AccessToken}) }
 
 	f.step("register", 201, nil, register(user, email))
 	f.step("register", 409, nil, register(user, "proxy.again@example.com"))
@@ -118,7 +118,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	f.step("formLogin", 200, nil, login(true, email, pass))
 	f.step("login", 200, nil, login(false, user, pass))
 
-	f.step("getProfile", 401, mediaauth.ErrUnauthorized, profile(func() *mediaauth.Client { return c.WithToken("not-a-token") }))
+	f.step("getProfile", 401, mediaauth.ErrUnauthorized, profile(func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: "not-a-token"}) }))
 	f.step("getProfile", 200, nil, profile(withAccess))
 	f.step("updateProfile", 200, nil, func(ctx context.Context) error {
 		u, err := withAccess().UpdateProfile(ctx, mediaauth.ProfileUpdate{
@@ -131,7 +131,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 		return err
 	})
 	f.step("updateProfile", 401, nil, func(ctx context.Context) error {
-		_, err := c.WithToken("not-a-token").UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("x")})
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("x")})
 		return err
 	})
 
@@ -149,13 +149,13 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 		k, err := withAccess().FetchMoviesAPIKey(ctx)
 		return errorIfEmpty(err, k != nil && k.Key == key.Key)
 	})
-	f.step("getProfile", 200, nil, profile(func() *mediaauth.Client { return c.WithToken(key.Key) }))
+	f.step("getProfile", 200, nil, profile(func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: key.Key}) }))
 	f.step("generateAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.WithToken("not-a-token").GenerateMoviesAPIKey(ctx)
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).GenerateMoviesAPIKey(ctx)
 		return err
 	})
 	f.step("getAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.WithToken("not-a-token").FetchMoviesAPIKey(ctx)
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).FetchMoviesAPIKey(ctx)
 		return err
 	})
 
@@ -179,7 +179,7 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 
 	// An injected server failure answers with the contract's error body too.
 	srv.InjectFault("/user/profile", mediaauthtest.Fault{Method: "GET", Status: 500})
-	f.step("getProfile", 500, nil, profile(func() *mediaauth.Client { return c.WithToken(key.Key) }))
+	f.step("getProfile", 500, nil, profile(func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: key.Key}) }))
 }
 
 // tvmazeFlow: start (unknown, unconfirmed, too fast), poll (too fast, not
@@ -188,7 +188,7 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 	t := f.t
 	// TVmaze's contract puts HTTP Basic on /auth/start and /auth/poll too:
 	// the client sends placeholder credentials, which the fake ignores there.
-	tv := c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "placeholder"})
+	tv := c.With(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "placeholder"})
 	start := func(email string, opts ...mediaauth.StartAuthOption) (*mediaauth.AuthRequest, func(ctx context.Context) error) {
 		req := new(mediaauth.AuthRequest)
 		return req, func(ctx context.Context) error {
@@ -231,7 +231,7 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 	f.step("POST /auth/poll", 404, mediaauth.ErrAuthRequestNotFound, poll(req.Token))
 
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
-		level, err := c.WithTVmazeCredentials(got).ValidateTVmazeCredentials(ctx)
+		level, err := c.With(got).ValidateTVmazeCredentials(ctx)
 		if err == nil {
 			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
 		}
@@ -262,8 +262,8 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 // (approved, denied, used), v4 conversion, guest sessions, LoginSession.
 func tmdbFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 	t := f.t
-	wrongKey := c.WithTMDbAPIKey("wrong-tmdb-key")
-	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	wrongKey := c.With(mediaauth.TMDbAPIKey("wrong-tmdb-key"))
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 
 	f.step("validateKey", 200, nil, c.ValidateTMDbCredentials)
 	f.step("validateKey", 200, nil, bearer.ValidateTMDbCredentials)

@@ -139,8 +139,8 @@ func (r *startAuthResponse) validate() error {
 // quickly is ErrRateLimited. The client's TVmaze credentials are sent only
 // when it has some.
 func (c *Client) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
-	if email == "" {
-		return nil, fmt.Errorf("mediaauth: StartAuth: empty email address: %w", ErrBadRequest)
+	if err := requireArgs("StartAuth", "email address", email); err != nil {
+		return nil, err
 	}
 	body := startAuthRequest{Email: email, EmailConfirmation: true}
 	for _, opt := range opts {
@@ -149,11 +149,7 @@ func (c *Client) StartAuth(ctx context.Context, email string, opts ...StartAuthO
 		}
 	}
 	var out startAuthResponse
-	err := c.do(ctx, &call{
-		api: APITVmaze, method: http.MethodPost, path: "/auth/start",
-		body: body, auth: authTVmazeIfAny, retry: retryUnsafe,
-		statuses: tvmazeStartStatuses, out: &out,
-	})
+	err := c.do(ctx, &call{ep: epTVmazeStart, body: body, out: &out})
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +165,10 @@ type pollAuthRequest struct {
 // (POST /auth/poll) and returns their credentials when they did. TVmaze
 // hands the API key out only once: keep what this returns.
 //
+// If ctx ends while the answer is arriving, the poll may go on reading it
+// for the poll answer grace ([WithPollAnswerGrace], default
+// [DefaultPollAnswerGrace]) so that a key handed out once is not lost.
+//
 // Not confirmed yet is ErrAuthorizationPending; an unknown or expired request, or
 // one whose key was already handed out, is ErrAuthRequestNotFound (start a
 // new one); polling more often than every 10 seconds is ErrRateLimited. The
@@ -181,43 +181,39 @@ func (c *Client) PollAuth(ctx context.Context, token string) (*TVmazeCredentials
 // pollAuth is PollAuth that also returns the HTTP status of the answer
 // (0 when there was none).
 func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
-	if token == "" {
-		return nil, 0, fmt.Errorf("mediaauth: PollAuth: empty token: %w", ErrBadRequest)
+	if err := requireArgs("PollAuth", "token", token); err != nil {
+		return nil, 0, err
 	}
 	if ctx == nil {
-		return nil, 0, errors.New("mediaauth: nil context")
+		return nil, 0, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
 	}
-	sendCtx, release := keepAnswer(ctx)
+	if err := c.usable(); err != nil {
+		return nil, 0, err
+	}
+	sendCtx, release := keepAnswer(ctx, c.s.pollGrace)
 	defer release()
 	var out pollAuthResponse
-	cl := &call{
-		api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
-		body: pollAuthRequest{Token: token}, auth: authTVmazeIfAny, retry: retryNever,
-		statuses: tvmazePollStatuses, out: &out,
-	}
+	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: appendSecret(nil, token)}
 	err := c.do(sendCtx, cl)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, context.Canceled) {
 			// The send context was cancelled because ctx ended: report
 			// ctx's own reason (a deadline, say).
-			return nil, cl.status, fmt.Errorf("mediaauth: %s %s %s: %w", cl.api, cl.method, cl.path, ctxErr)
+			return nil, cl.status, cl.errorf("%w", ctxErr)
 		}
 		return nil, cl.status, err
 	}
 	return &TVmazeCredentials{Username: out.Username, APIKey: out.APIKey}, cl.status, nil
 }
 
-// answerGrace is how long a poll whose answer has started to arrive may go
-// on reading it after the caller's context ended.
-const answerGrace = 2 * time.Second
-
 // keepAnswer returns the context a poll is sent with. It ends with ctx
 // until the first byte of the answer arrives; after that, an ended ctx
-// leaves answerGrace to read the answer, so that an API key the server has
+// leaves grace to read the answer, so that an API key the server has
 // already handed out (and will never hand out again) is not thrown away.
 // release must be called when the poll is done; it leaves no timer behind.
-func keepAnswer(ctx context.Context) (context.Context, func()) {
-	if ctx.Done() == nil {
+// A zero grace is ctx itself.
+func keepAnswer(ctx context.Context, grace time.Duration) (context.Context, func()) {
+	if ctx.Done() == nil || grace <= 0 {
 		return ctx, func() {}
 	}
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -225,7 +221,7 @@ func keepAnswer(ctx context.Context) (context.Context, func()) {
 		mu       sync.Mutex
 		answered bool
 		released bool
-		grace    *time.Timer
+		timer    *time.Timer
 	)
 	sendCtx = httptrace.WithClientTrace(sendCtx, &httptrace.ClientTrace{
 		GotFirstResponseByte: func() {
@@ -240,7 +236,7 @@ func keepAnswer(ctx context.Context) (context.Context, func()) {
 		switch {
 		case released:
 		case answered:
-			grace = time.AfterFunc(answerGrace, cancel)
+			timer = time.AfterFunc(grace, cancel)
 		default:
 			cancel()
 		}
@@ -249,8 +245,8 @@ func keepAnswer(ctx context.Context) (context.Context, func()) {
 		stop()
 		mu.Lock()
 		released = true
-		if grace != nil {
-			grace.Stop()
+		if timer != nil {
+			timer.Stop()
 		}
 		mu.Unlock()
 		cancel()
@@ -296,27 +292,11 @@ type validateResponse struct {
 // gets ErrMissingCredentials before anything is sent.
 func (c *Client) ValidateTVmazeCredentials(ctx context.Context) (PremiumLevel, error) {
 	var out validateResponse
-	err := c.do(ctx, &call{
-		api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
-		auth: authTVmazeBasic, retry: retryIdempotent, out: &out,
-	})
+	err := c.do(ctx, &call{ep: epTVmazeValidate, out: &out})
 	if err != nil {
 		return PremiumNone, err
 	}
 	return out.Premium, nil
-}
-
-// WithTVmazeCredentials returns a client that sends creds to TVmaze as HTTP
-// Basic username:apikey; nil removes them. It shares c's transport, rate
-// limiters and other credentials.
-func (c *Client) WithTVmazeCredentials(creds *TVmazeCredentials) *Client {
-	return c.derive(func(d *Client) {
-		d.tvmaze = nil
-		if creds != nil {
-			cp := *creds
-			d.tvmaze = &cp
-		}
-	})
 }
 
 // PollUntilConfirmed polls the authentication request until the user
@@ -333,18 +313,23 @@ func (c *Client) WithTVmazeCredentials(creds *TVmazeCredentials) *Client {
 // any other error is returned at once.
 //
 // When ctx ends, PollUntilConfirmed returns promptly, without another
-// request, with an error that wraps ctx.Err(). A key that was received is
-// always returned, even if ctx ends at the same moment. WithPollObserver
+// request, with an error that wraps ctx.Err(). The one exception is a poll
+// whose answer has started to arrive when ctx ends: it may go on reading
+// for the poll answer grace ([DefaultPollAnswerGrace], set with
+// [WithPollAnswerGrace]; zero honours ctx exactly), so that a key TVmaze
+// hands out only once is not lost; PollUntilConfirmed then returns at most
+// that long after ctx ended. A key that was received is always returned,
+// even if ctx ends at the same moment. WithPollObserver
 // reports every attempt. No goroutine or timer outlives the call.
 func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeCredentials, error) {
 	if ctx == nil {
-		return nil, errors.New("mediaauth: nil context")
+		return nil, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
 	}
-	if c == nil || c.s == nil {
-		return nil, errors.New("mediaauth: nil or zero Client: use New")
+	if err := c.usable(); err != nil {
+		return nil, err
 	}
-	if token == "" {
-		return nil, fmt.Errorf("mediaauth: PollUntilConfirmed: empty token: %w", ErrBadRequest)
+	if err := requireArgs("PollUntilConfirmed", "token", token); err != nil {
+		return nil, err
 	}
 	s := c.s
 	interval := s.pollInterval

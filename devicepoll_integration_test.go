@@ -88,10 +88,10 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
 
-	level, err := c.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
+	level, err := c.With(creds).ValidateTVmazeCredentials(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
-	withOption, err := srv.Client(mediaauth.WithTVmazeCredentials(creds))
+	withOption, err := srv.Client(mediaauth.WithCredentials(creds))
 	require.NoError(t, err)
 	level, err = withOption.ValidateTVmazeCredentials(ctx)
 	require.NoError(t, err)
@@ -116,7 +116,7 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	_, err = c.PollAuth(ctx, ar.Token)
 	require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
 
-	_, err = c.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateTVmazeCredentials(ctx)
+	_, err = c.With(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateTVmazeCredentials(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 }
 

@@ -116,7 +116,7 @@ func TestStartAuthWire(t *testing.T) {
 			answer:  `{"token":"` + tvToken + `","confirm_url":"https://www.tvmaze.com/auth/confirm/abc"}`,
 			wantURL: "https://www.tvmaze.com/auth/confirm/abc"},
 		{name: "nil option ignored", startOpts: []StartAuthOption{nil}, wantConfirm: true, answer: `{"token":"` + tvToken + `"}`},
-		{name: "basic auth when the client has credentials", clientOpts: []Option{WithTVmazeCredentials(creds)},
+		{name: "basic auth when the client has credentials", clientOpts: []Option{WithCredentials(creds)},
 			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
 		{name: "basic auth from a derived client", derivedCreds: true,
 			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
@@ -126,7 +126,7 @@ func TestStartAuthWire(t *testing.T) {
 			t.Parallel()
 			c, mt := tvClient(t, tt.clientOpts...)
 			if tt.derivedCreds {
-				c = c.WithTVmazeCredentials(creds)
+				c = c.With(creds)
 			}
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodPost, tvStartURL, capt.responder(tvJSON(200, tt.answer)))
@@ -156,7 +156,7 @@ func TestPollAuthWire(t *testing.T) {
 			t.Parallel()
 			var opts []Option
 			if withCreds {
-				opts = append(opts, WithTVmazeCredentials(&TVmazeCredentials{Username: "app", APIKey: "k"}))
+				opts = append(opts, WithCredentials(&TVmazeCredentials{Username: "app", APIKey: "k"}))
 			}
 			c, mt := tvClient(t, opts...)
 			var capt tvCapture
@@ -201,7 +201,7 @@ func TestValidateCredentialsWire(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithTVmazeCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
+			c, mt := tvClient(t, WithCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodGet, tvValidURL, capt.responder(tvJSON(200, tt.body)))
 
@@ -227,7 +227,7 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 	c, mt := tvClient(t)
 	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":1}`))
 
-	for _, cl := range []*Client{c, c.WithTVmazeCredentials(&TVmazeCredentials{Username: "alice"}), c.WithTVmazeCredentials(nil)} {
+	for _, cl := range []*Client{c, c.With(&TVmazeCredentials{Username: "alice"}), c.Without(APITVmaze)} {
 		_, err := cl.ValidateTVmazeCredentials(context.Background())
 		require.ErrorIs(t, err, ErrMissingCredentials)
 	}
@@ -240,22 +240,21 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":2}`))
 
 	creds := &TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}
-	d := c.WithTVmazeCredentials(creds)
+	d := c.With(creds)
 	creds.APIKey = "changed after the call"
 	assert.Same(t, c.s, d.s, "derived client shares transport and limiters")
-	assert.Nil(t, c.tvmaze, "original client unchanged")
-	require.NotNil(t, d.tvmaze)
-	assert.Equal(t, tvAPIKey, d.tvmaze.APIKey, "credentials are copied")
+	assert.Empty(t, c.creds.tvmazeKey, "original client unchanged")
+	assert.Equal(t, tvAPIKey, d.creds.tvmazeKey, "credentials are copied")
 
 	level, err := d.ValidateTVmazeCredentials(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, PremiumSilver, level)
-	assert.Nil(t, d.WithTVmazeCredentials(nil).tvmaze)
+	assert.Nil(t, d.Without(APITVmaze).creds.tvmazeHeader)
 
 	// Derived from a nil client, like WithToken: a client that carries the
 	// credentials but refuses every call, asking for New, and sends nothing.
 	var nilClient *Client
-	fromNil := nilClient.WithTVmazeCredentials(creds)
+	fromNil := nilClient.With(creds)
 	require.NotNil(t, fromNil)
 	_, err = fromNil.ValidateTVmazeCredentials(context.Background())
 	require.ErrorContains(t, err, "use New")
@@ -297,7 +296,7 @@ func TestTVmazeStatuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithTVmazeCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
+			c, mt := tvClient(t, WithCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
 			msg := "message for " + tt.name
 			mt.RegisterResponder(tt.method, tt.url, tvJSON(tt.status, tvErrorBody(tt.status, msg), tt.header...))
 
@@ -361,7 +360,7 @@ func TestTVmazeRetryModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithTVmazeCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
+			c, mt := tvClient(t, WithCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
 			mt.RegisterResponder(tt.method, tt.url, tt.answer)
 			err := tt.fn(c)
 			require.ErrorIs(t, err, tt.want, "the last answer, typed")
@@ -388,7 +387,7 @@ func TestTVmazeMalformedAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithTVmazeCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
+			c, mt := tvClient(t, WithCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
 			method := http.MethodPost
 			if tt.url == tvValidURL {
 				method = http.MethodGet
@@ -671,7 +670,7 @@ func TestPollAuthCancelBeforeAnswer(t *testing.T) {
 func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	sendCtx, release := keepAnswer(ctx)
+	sendCtx, release := keepAnswer(ctx, DefaultPollAnswerGrace)
 	cancel()
 	select {
 	case <-sendCtx.Done():
@@ -683,7 +682,7 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	// The answer began, then ctx ended: the send context lives on for the
 	// grace period, and release ends it (and its timer) at once.
 	ctx, cancel = context.WithCancel(context.Background())
-	sendCtx, release = keepAnswer(ctx)
+	sendCtx, release = keepAnswer(ctx, DefaultPollAnswerGrace)
 	trace := httptrace.ContextClientTrace(sendCtx)
 	require.NotNil(t, trace)
 	require.NotNil(t, trace.GotFirstResponseByte)
@@ -702,10 +701,10 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("release did not end the send context")
 	}
-	assert.Less(t, time.Since(start), answerGrace/2, "release does not wait for the grace timer")
+	assert.Less(t, time.Since(start), DefaultPollAnswerGrace/2, "release does not wait for the grace timer")
 	assert.ErrorIs(t, sendCtx.Err(), context.Canceled)
 
-	bg, release2 := keepAnswer(context.Background())
+	bg, release2 := keepAnswer(context.Background(), DefaultPollAnswerGrace)
 	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
 	release2()
 }

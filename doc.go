@@ -19,7 +19,7 @@
 //
 //	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL("https://api.example.com"))
 //	tok, err := c.Login(ctx, "john_doe", password)
-//	me, err := c.WithToken(tok.AccessToken).Profile(ctx)
+//	me, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Profile(ctx)
 //
 // Every network call takes a context.Context first and goes through one
 // pipeline: credentials, a client-side rate limiter per API, a retrying

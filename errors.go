@@ -3,7 +3,6 @@ package mediaauth
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,7 +23,8 @@ func newSentinel(msg string) error { return &sentinel{msg: msg} }
 // *APIError with an error status unwraps to exactly one of them, so
 // errors.Is(err, ErrUnauthorized) works whatever the endpoint.
 var (
-	// ErrBadRequest matches HTTP 400 answers: the request was invalid.
+	// ErrBadRequest matches HTTP 400 answers: the server found the request
+	// invalid. Checks made before sending are ErrInvalidArgument.
 	ErrBadRequest = newSentinel("bad request")
 	// ErrUnauthorized matches HTTP 401 answers: credentials missing, invalid or expired.
 	ErrUnauthorized = newSentinel("unauthorized")
@@ -84,7 +84,44 @@ var (
 	// ErrMissingCredentials: the call needs credentials the client does not have.
 	// It is returned before any request is sent.
 	ErrMissingCredentials = newSentinel("missing credentials")
+	// ErrInvalidArgument: an argument or option failed a check the client
+	// makes before sending (empty or non-UTF-8 strings, credentials that
+	// cannot go into a header, out-of-range options); nothing was sent.
+	// Unlike ErrBadRequest, it never comes from a server.
+	ErrInvalidArgument = newSentinel("invalid argument")
+	// ErrRedirect: the server answered with a redirect that the client did
+	// not follow: to another origin (scheme, host or port), or of a request
+	// with a body, or past the redirect limit. Credentials and bodies never
+	// follow a redirect to another origin.
+	ErrRedirect = newSentinel("redirect not followed")
+	// ErrOriginMismatch: a request given to a Client.HTTPClient was for
+	// another origin than the API's; it was not sent and got no credential.
+	ErrOriginMismatch = newSentinel("request for another origin")
 )
+
+// NetworkError is returned when a request could not be sent or its answer
+// could not be read completely: refused or dropped connections, timeouts,
+// truncated bodies. It unwraps to ErrNetwork and to the underlying error.
+type NetworkError struct {
+	// API, Method and Path (without query) describe the request.
+	API    API
+	Method string
+	Path   string
+	// Err is the underlying error, stripped of the request URL and with
+	// its text scrubbed of secrets.
+	Err error
+}
+
+// ErrNetwork matches every *NetworkError.
+var ErrNetwork = newSentinel("network error")
+
+// Error describes the failure without the request URL's query string.
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("mediaauth: %s %s %s: network error: %v", e.API, e.Method, e.Path, e.Err)
+}
+
+// Unwrap returns ErrNetwork and the underlying error.
+func (e *NetworkError) Unwrap() []error { return []error{ErrNetwork, e.Err} }
 
 // classOf returns the error class of an HTTP status, or nil for statuses
 // that are not errors.
@@ -202,12 +239,6 @@ func (e *APIError) Unwrap() []error {
 	return errs
 }
 
-// Temporary reports whether retrying the same call later may succeed
-// (rate limits and server errors).
-func (e *APIError) Temporary() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 || errors.Is(e.kind, ErrRateLimited)
-}
-
 // truncate shortens s to at most n bytes on a rune boundary, with control
 // characters (line breaks among them) turned into spaces, so that a
 // server's text cannot forge lines in logs.
@@ -256,18 +287,6 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, false
-}
-
-// malformed builds the error for a body the client cannot accept.
-func malformed(c *call, status int, format string, args ...any) *APIError {
-	return &APIError{
-		API:        c.api,
-		Method:     c.method,
-		Path:       c.path,
-		StatusCode: status,
-		kind:       ErrMalformedResponse,
-		cause:      fmt.Errorf(format, args...),
-	}
 }
 
 // statusTable maps an HTTP status to an endpoint's own sentinel.
@@ -335,24 +354,25 @@ func rawString(raw json.RawMessage) string {
 	return ""
 }
 
-// apiError turns an error answer into an *APIError.
-func (c *Client) apiError(cl *call, resp *http.Response, data []byte) error {
+// newAPIError turns an error answer of an endpoint into an *APIError, with
+// the secrets of the lists scrubbed from the server's text.
+func newAPIError(api API, method, path string, statuses statusTable, resp *http.Response, data []byte, now time.Time, secrets ...[]string) *APIError {
 	e := &APIError{
-		API:        cl.api,
-		Method:     cl.method,
-		Path:       cl.path,
+		API:        api,
+		Method:     method,
+		Path:       path,
 		StatusCode: resp.StatusCode,
-		RequestID:  truncate(resp.Header.Get("X-Request-Id"), 128),
+		RequestID:  truncate(scrub(resp.Header.Get("X-Request-Id"), secrets...), 128),
 	}
-	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.s.now()); ok {
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}
 	var body errorBody
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &body) == nil {
-		e.Code = truncate(rawString(body.Error), maxCodeLen)
+		e.Code = truncate(scrub(rawString(body.Error), secrets...), maxCodeLen)
 		var n int
-		if cl.api == APITMDb && len(body.StatusCode) > 0 && json.Unmarshal(body.StatusCode, &n) == nil {
+		if api == APITMDb && len(body.StatusCode) > 0 && json.Unmarshal(body.StatusCode, &n) == nil {
 			e.TMDbCode = n
 		}
 		msg := body.StatusMessage
@@ -364,19 +384,19 @@ func (c *Client) apiError(cl *call, resp *http.Response, data []byte) error {
 		if msg == "" && e.Code == "" {
 			msg = body.Name
 		}
-		e.Message = truncate(msg, maxMessageLen)
+		e.Message = truncate(scrub(msg, secrets...), maxMessageLen)
 	} else if len(trimmed) > 0 {
-		e.Message = textMessage(string(trimmed), resp.Header.Get("Content-Type"))
+		e.Message = textMessage(scrub(string(trimmed), secrets...), resp.Header.Get("Content-Type"))
 	}
 
-	if cl.api == APITMDb && e.TMDbCode != 0 {
+	if api == APITMDb && e.TMDbCode != 0 {
 		e.kind = tmdbCodes[e.TMDbCode]
 	}
 	if e.kind == nil && resp.StatusCode == http.StatusUnauthorized && tokenExpired(resp.Header.Get("WWW-Authenticate"), e.Code) {
 		e.kind = ErrTokenExpired
 	}
 	if e.kind == nil {
-		e.kind = cl.statuses[resp.StatusCode]
+		e.kind = statuses[resp.StatusCode]
 	}
 	return e
 }

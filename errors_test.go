@@ -181,7 +181,7 @@ func TestMoviesStatuses(t *testing.T) {
 			t.Parallel()
 			op, ok := unitOps[row.op]
 			require.True(t, ok, "unknown operation %q", row.op)
-			c, mt := unitClient(t, mediaauth.WithToken("secret-token-value"))
+			c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "secret-token-value"}))
 			var rec recorder
 			body := op.okBody
 			msg := fmt.Sprintf("message for %s %d", row.op, row.status)
@@ -216,7 +216,7 @@ func TestMoviesStatuses(t *testing.T) {
 			assert.Equal(t, msg, apiErr.Message)
 			assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
 			assert.Equal(t, "req-"+strconv.Itoa(row.status), apiErr.RequestID)
-			assert.Equal(t, row.status == 429 || row.status >= 500, apiErr.Temporary())
+			assert.Equal(t, row.status == 429 || row.status >= 500, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 
 			text := err.Error()
 			for _, part := range []string{op.method, op.path, strconv.Itoa(row.status), msg} {
@@ -317,7 +317,7 @@ func TestAPIErrorBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := unitClient(t, mediaauth.WithToken("t"))
+			c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 			mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", func(*http.Request) (*http.Response, error) {
 				resp := &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{}, Body: http.NoBody}
 				resp = responseWithBody(resp, tt.body)
@@ -365,7 +365,7 @@ func TestAPIErrorRetryAfterDate(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.ErrorIs(t, err, mediaauth.ErrRateLimited)
 	assert.InDelta(t, 90, apiErr.RetryAfter.Seconds(), 2)
-	assert.True(t, apiErr.Temporary())
+	assert.True(t, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 }
 
 // TestAPIErrorZeroValue checks that an *APIError built by hand prints and
@@ -375,7 +375,6 @@ func TestAPIErrorZeroValue(t *testing.T) {
 	var e mediaauth.APIError
 	assert.NotPanics(t, func() { assert.NotEmpty(t, e.Error()) })
 	assert.Empty(t, e.Unwrap())
-	assert.False(t, e.Temporary())
 	e = mediaauth.APIError{API: mediaauth.APIMovies, Method: "GET", Path: "/x", StatusCode: 404, Message: "gone"}
 	assert.Equal(t, "mediaauth: movies GET /x: 404 Not Found: gone", e.Error())
 	assert.ErrorIs(t, &e, mediaauth.ErrNotFound)

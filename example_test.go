@@ -43,7 +43,7 @@ func Example() {
 	}
 	fmt.Println("token type:", tok.TokenType, "expires in:", time.Until(tok.ExpiresAt).Round(time.Hour))
 
-	me := client.WithToken(tok.AccessToken)
+	me := client.With(mediaauth.Token{AccessToken: tok.AccessToken})
 	profile, err := me.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("Developer and tech enthusiast.")})
 	if err != nil {
 		log.Fatal(err)
@@ -54,7 +54,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	withKey, err := client.WithToken(key.Key).Profile(ctx)
+	withKey, err := client.With(mediaauth.Token{AccessToken: key.Key}).Profile(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func ExampleClient_PollUntilConfirmed() {
 	}
 	fmt.Println("confirmed:", creds)
 
-	level, err := client.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
+	level, err := client.With(creds).ValidateTVmazeCredentials(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}

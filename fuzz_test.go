@@ -54,13 +54,14 @@ func FuzzAPIError(f *testing.F) {
 		if status < 100 || status > 999 {
 			status = 100 + int(uint(status)%900)
 		}
-		cl := &call{api: apis[which%3], method: http.MethodPost, path: "/fuzz", statuses: tables[which%3], out: &tokenResponse{}}
+		ep := &endpoint{name: "Fuzz", api: apis[which%3], method: http.MethodPost, path: "/fuzz", statuses: tables[which%3]}
+		cl := &call{c: c, ep: ep, out: &tokenResponse{}}
 
 		// Straight to the error mapping, whatever the status.
-		checkAPIError(t, c.apiError(cl, fuzzResponse(status, body, contentType, retryAfter, wwwAuth, requestID), body), status)
+		checkAPIError(t, newAPIError(ep.api, ep.method, ep.path, ep.statuses, fuzzResponse(status, body, contentType, retryAfter, wwwAuth, requestID), body, time.Now()), status)
 
 		// Through the pipeline's response handling.
-		err := c.handleResponse(context.Background(), cl, fuzzResponse(status, body, contentType, retryAfter, wwwAuth, requestID))
+		err := cl.handleResponse(context.Background(), fuzzResponse(status, body, contentType, retryAfter, wwwAuth, requestID))
 		if status >= 200 && status <= 299 {
 			if err != nil && !errors.Is(err, ErrMalformedResponse) && !errors.Is(err, ErrResponseTooLarge) {
 				t.Fatalf("2xx gave %v", err)
@@ -122,9 +123,9 @@ func FuzzDecodeToken(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		var tr tokenResponse
-		cl := &call{api: APIMovies, method: http.MethodPost, path: "/login", statuses: moviesLoginStatuses, out: &tr}
+		cl := &call{c: c, ep: epMoviesLogin, out: &tr}
 		before := time.Now()
-		err := c.handleResponse(context.Background(), cl, fuzzResponse(http.StatusOK, body, contentType, "", "", ""))
+		err := cl.handleResponse(context.Background(), fuzzResponse(http.StatusOK, body, contentType, "", "", ""))
 		if err != nil {
 			if !errors.Is(err, ErrMalformedResponse) && !errors.Is(err, ErrResponseTooLarge) {
 				t.Fatalf("error %v is neither malformed nor too large", err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 )
 
@@ -64,10 +63,7 @@ func (r *guestSessionResponse) validate() error {
 // (GET /authentication/guest_session/new).
 func (c *Client) CreateGuestSession(ctx context.Context) (*GuestSession, error) {
 	var r guestSessionResponse
-	err := c.do(ctx, &call{
-		api: APITMDb, method: http.MethodGet, path: "/authentication/guest_session/new",
-		auth: authTMDb, retry: retryIdempotent, out: &r,
-	})
+	err := c.do(ctx, &call{ep: epTMDbGuestSession, out: &r})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package mediaauth_test
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // decodes.
 func TestCreateGuestSession(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	var log recorder
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 		log.respondTMDb(http.StatusOK, tmdbUnitGuestJSON))
@@ -55,7 +56,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 	t.Parallel()
 	t.Run("invalid key", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 			log.respondTMDb(http.StatusUnauthorized, `{"success":false,"status_code":7,"status_message":"Invalid API key: You must be granted a valid key."}`))
@@ -66,7 +67,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 	})
 	t.Run("offline then back", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 			mediaauth.WithRetry(2, time.Millisecond, 2*time.Millisecond))
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
@@ -79,7 +80,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 	})
 	t.Run("offline", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAccessToken(tmdbUnitAccess))
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(tmdbUnitAccess)))
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 			(&recorder{}).respondTMDb(http.StatusServiceUnavailable, `{"success":false,"status_code":46,"status_message":"The API is undergoing maintenance. Try again later."}`))
 		_, err := c.CreateGuestSession(t.Context())
@@ -87,6 +88,6 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 46, apiErr.TMDbCode)
-		assert.True(t, apiErr.Temporary())
+		assert.True(t, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 	})
 }

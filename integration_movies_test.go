@@ -82,12 +82,12 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	assert.NotEqual(t, tok.AccessToken, formTok.AccessToken)
 
 	// Profile with either token.
-	authed := c.WithToken(tok.AccessToken)
+	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 	p, err := authed.Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, u.ID, p.ID)
 	assert.True(t, p.EmailVerified)
-	p2, err := c.WithToken(formTok.AccessToken).Profile(ctx)
+	p2, err := c.With(mediaauth.Token{AccessToken: formTok.AccessToken}).Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, p, p2)
 
@@ -114,7 +114,7 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, key.Key)
 	assert.False(t, key.CreatedAt.IsZero())
-	withKey := c.WithToken(key.Key)
+	withKey := c.With(mediaauth.Token{AccessToken: key.Key})
 	p, err = withKey.Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "john_doe", p.Username)
@@ -130,7 +130,7 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	apiErr := requireMoviesAPIError(t, err, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_token", http.MethodGet, "/user/profile")
 	assert.NotErrorIs(t, err, mediaauth.ErrTokenExpired)
 	assert.NotContains(t, apiErr.Error(), key.Key)
-	p, err = c.WithToken(key2.Key).Profile(ctx)
+	p, err = c.With(mediaauth.Token{AccessToken: key2.Key}).Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, u.ID, p.ID)
 
@@ -197,7 +197,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		tok, err := c.Login(t.Context(), "lee", "pw-lee")
 		require.NoError(t, err)
 		assert.WithinDuration(t, time.Now().Add(15*time.Minute), tok.ExpiresAt, 5*time.Second)
-		authed := c.WithToken(tok.AccessToken)
+		authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 		_, err = authed.Profile(t.Context())
 		require.NoError(t, err)
 
@@ -216,13 +216,13 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		moviesAccount(t, srv, c, "mia", "pw-mia")
 		tok, err := c.Login(t.Context(), "mia", "pw-mia")
 		require.NoError(t, err)
-		key, err := c.WithToken(tok.AccessToken).GenerateMoviesAPIKey(t.Context())
+		key, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).GenerateMoviesAPIKey(t.Context())
 		require.NoError(t, err)
 
 		srv.MoviesExpireTokens()
-		_, err = c.WithToken(tok.AccessToken).Profile(t.Context())
+		_, err = c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
-		p, err := c.WithToken(key.Key).Profile(t.Context())
+		p, err := c.With(mediaauth.Token{AccessToken: key.Key}).Profile(t.Context())
 		require.NoError(t, err, "API keys do not expire")
 		assert.Equal(t, "mia", p.Username)
 	})
@@ -243,7 +243,7 @@ func TestIntegrationMoviesConflicts(t *testing.T) {
 
 	tok, err := c.Login(ctx, "ned", "pw-ned")
 	require.NoError(t, err)
-	_, err = c.WithToken(tok.AccessToken).UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("ola@example.com")})
+	_, err = c.With(mediaauth.Token{AccessToken: tok.AccessToken}).UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("ola@example.com")})
 	requireMoviesAPIError(t, err, mediaauth.ErrConflict, http.StatusConflict, "conflict", http.MethodPut, "/user/profile")
 }
 
@@ -254,7 +254,7 @@ func TestIntegrationMoviesBadRequests(t *testing.T) {
 	moviesAccount(t, srv, c, "pat", "pw-pat")
 	tok, err := c.Login(ctx, "pat", "pw-pat")
 	require.NoError(t, err)
-	authed := c.WithToken(tok.AccessToken)
+	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 
 	_, err = c.Register(ctx, mediaauth.RegisterRequest{Username: "q", Password: "x", Email: "not an email"})
 	requireMoviesAPIError(t, err, mediaauth.ErrBadRequest, http.StatusBadRequest, "invalid_request", http.MethodPost, "/register")
@@ -270,7 +270,7 @@ func TestIntegrationMoviesBadRequests(t *testing.T) {
 	_, err = c.Profile(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	assert.Len(t, srv.Requests(), before, "nothing sent without credentials")
-	_, err = c.WithToken("not-a-token").Profile(ctx)
+	_, err = c.With(mediaauth.Token{AccessToken: "not-a-token"}).Profile(ctx)
 	requireMoviesAPIError(t, err, mediaauth.ErrUnauthorized, http.StatusUnauthorized, "invalid_token", http.MethodGet, "/user/profile")
 	assert.NotErrorIs(t, err, mediaauth.ErrTokenExpired)
 }
@@ -283,7 +283,7 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	moviesAccount(t, srv, c, "rae", oldPW)
 	tok, err := c.Login(ctx, "rae", oldPW)
 	require.NoError(t, err)
-	authed := c.WithToken(tok.AccessToken)
+	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 	key, err := authed.GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
 
@@ -314,10 +314,10 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 	// The new password works; the API key survives the reset.
 	tok2, err := c.FormLogin(ctx, "rae", newPW)
 	require.NoError(t, err)
-	p, err := c.WithToken(tok2.AccessToken).Profile(ctx)
+	p, err := c.With(mediaauth.Token{AccessToken: tok2.AccessToken}).Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "rae", p.Username)
-	p, err = c.WithToken(key.Key).Profile(ctx)
+	p, err = c.With(mediaauth.Token{AccessToken: key.Key}).Profile(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "rae", p.Username)
 
@@ -333,7 +333,7 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 	moviesAccount(t, srv, c, "sam", "pw-sam")
 	tok, err := c.Login(ctx, "sam", "pw-sam")
 	require.NoError(t, err)
-	authed := c.WithToken(tok.AccessToken)
+	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 
 	t.Run("GET is retried after a 500", func(t *testing.T) {
 		before := srv.RequestCount(http.MethodGet, "/user/profile")
@@ -357,7 +357,7 @@ func TestIntegrationMoviesFaults(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotEmpty(t, tok.AccessToken)
 		assert.Equal(t, before+2, srv.RequestCount(http.MethodPost, "/login"), "the 503, then the login")
-		p, err := c.WithToken(tok.AccessToken).Profile(ctx)
+		p, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Profile(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "sam", p.Username, "the retried login's token works")
 	})
@@ -404,7 +404,7 @@ func TestIntegrationMoviesConcurrent(t *testing.T) {
 				errs <- err
 				return
 			}
-			p, err := c.WithToken(login.AccessToken).Profile(ctx)
+			p, err := c.With(mediaauth.Token{AccessToken: login.AccessToken}).Profile(ctx)
 			if err != nil {
 				errs <- err
 				return
@@ -433,9 +433,9 @@ func TestIntegrationMoviesLoggingHidesSecrets(t *testing.T) {
 	moviesAccount(t, srv, c, "tia", password)
 	tok, err := c.Login(ctx, "tia", password)
 	require.NoError(t, err)
-	key, err := c.WithToken(tok.AccessToken).GenerateMoviesAPIKey(ctx)
+	key, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).GenerateMoviesAPIKey(ctx)
 	require.NoError(t, err)
-	_, err = c.WithToken(key.Key + "x").Profile(ctx)
+	_, err = c.With(mediaauth.Token{AccessToken: key.Key + "x"}).Profile(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	_, err = c.Login(ctx, "tia", "wrong-"+password)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)

@@ -2,27 +2,32 @@ package mediaauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 )
 
-// Option configures a Client in New. Options are applied in order; an
-// invalid option makes New return an error.
+// Option configures a Client in [New]. Options are applied in order; an
+// invalid option makes New return an error that wraps [ErrInvalidArgument].
 type Option func(*config) error
 
 // Defaults of a new Client.
 const (
 	// DefaultTVmazeBaseURL is where TVmaze's user API lives.
 	DefaultTVmazeBaseURL = "https://api.tvmaze.com/v1"
-	// DefaultTMDbBaseURL is where TMDb's v3 API lives.
-	DefaultTMDbBaseURL = "https://api.themoviedb.org/3"
+	// DefaultTMDbBaseURL is the root of TMDb's API; the SDK's paths start
+	// with /3 or /4.
+	DefaultTMDbBaseURL = "https://api.themoviedb.org"
+	// DefaultTMDbSiteURL is TMDb's website, where users approve request
+	// tokens.
+	DefaultTMDbSiteURL = "https://www.themoviedb.org"
 	// DefaultTimeout bounds one HTTP attempt of a client built without
 	// WithHTTPClient.
 	DefaultTimeout = 30 * time.Second
@@ -34,6 +39,12 @@ const (
 	DefaultRetryMaxWait = 30 * time.Second
 	// DefaultPollInterval is TVmaze's documented minimum poll interval.
 	DefaultPollInterval = 10 * time.Second
+	// DefaultPollAnswerGrace is how long a TVmaze poll whose answer has
+	// started to arrive may go on reading it after the caller's context
+	// ended (see WithPollAnswerGrace).
+	DefaultPollAnswerGrace = 2 * time.Second
+	// MaxPollAnswerGrace is the longest grace WithPollAnswerGrace accepts.
+	MaxPollAnswerGrace = 10 * time.Second
 	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
 	DefaultUserAgent = "mediaauth-go/1"
 )
@@ -42,11 +53,9 @@ const (
 type config struct {
 	httpClient   *http.Client
 	timeout      time.Duration
-	bases        [numAPIs]string
-	token        string
-	tvmaze       *TVmazeCredentials
-	tmdbAPIKey   string
-	tmdbAccess   string
+	bases        [numAPIs]*url.URL
+	tmdbSite     string
+	creds        credentials
 	maxRetries   int
 	retryMin     time.Duration
 	retryMax     time.Duration
@@ -56,8 +65,10 @@ type config struct {
 	userAgent    string
 	insecureHTTP bool
 	pollInterval time.Duration
+	fastPolling  bool
 	pollMaxWait  time.Duration
 	pollMaxErrs  int
+	pollGrace    time.Duration
 	pollObserver func(PollEvent)
 }
 
@@ -73,12 +84,14 @@ func defaultConfig() config {
 		retryMin:     DefaultRetryMinWait,
 		retryMax:     DefaultRetryMaxWait,
 		userAgent:    DefaultUserAgent,
+		tmdbSite:     DefaultTMDbSiteURL,
 		pollInterval: DefaultPollInterval,
 		pollMaxWait:  5 * time.Minute,
 		pollMaxErrs:  5,
+		pollGrace:    DefaultPollAnswerGrace,
 	}
-	cfg.bases[APITVmaze.index()] = DefaultTVmazeBaseURL
-	cfg.bases[APITMDb.index()] = DefaultTMDbBaseURL
+	cfg.bases[APITVmaze.index()], _ = url.Parse(DefaultTVmazeBaseURL)
+	cfg.bases[APITMDb.index()], _ = url.Parse(DefaultTMDbBaseURL)
 	cfg.limits[APIMovies.index()] = limitSpec{limit: rate.Inf}
 	// TVmaze documents at least 20 calls every 10 seconds: a burst of 5
 	// and 1.5 per second allow at most 5+15 = 20 in any 10-second window.
@@ -89,48 +102,101 @@ func defaultConfig() config {
 	return cfg
 }
 
+// check validates what only the options together can tell.
+func (c *config) check() error {
+	for i, u := range c.bases {
+		if u == nil {
+			continue
+		}
+		if err := checkTransportSecurity(u, c.insecureHTTP); err != nil {
+			return fmt.Errorf("mediaauth: %s base URL: %w", apiByIndex(i).name(), err)
+		}
+	}
+	if u := c.bases[APITVmaze.index()]; u != nil && c.pollInterval < DefaultPollInterval &&
+		!c.fastPolling && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("mediaauth: WithPollInterval: %s is under TVmaze's 10 s minimum for %s (loopback test servers excepted; WithFastPolling opts in): %w",
+			c.pollInterval, urlForError(u), ErrInvalidArgument)
+	}
+	return nil
+}
+
 // WithMoviesBaseURL sets the Movies API's base URL (it has no default), for
 // example "https://api.example.com".
 func WithMoviesBaseURL(rawURL string) Option {
 	return func(c *config) error { return c.setBase(APIMovies, rawURL) }
 }
 
-// WithTVmazeBaseURL replaces DefaultTVmazeBaseURL.
+// WithTVmazeBaseURL replaces [DefaultTVmazeBaseURL].
 func WithTVmazeBaseURL(rawURL string) Option {
 	return func(c *config) error { return c.setBase(APITVmaze, rawURL) }
 }
 
-// WithTMDbBaseURL replaces DefaultTMDbBaseURL.
+// WithTMDbBaseURL replaces [DefaultTMDbBaseURL]: the root under which
+// TMDb's /3 and /4 paths live. A URL that ends in /3 is taken as the /3
+// API of that root.
 func WithTMDbBaseURL(rawURL string) Option {
-	return func(c *config) error { return c.setBase(APITMDb, rawURL) }
+	return func(c *config) error {
+		if err := c.setBase(APITMDb, rawURL); err != nil {
+			return err
+		}
+		u := c.bases[APITMDb.index()]
+		u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/3")
+		u.RawPath = ""
+		return nil
+	}
+}
+
+// WithTMDbSiteURL replaces [DefaultTMDbSiteURL], the site whose pages
+// [Client.AuthenticateURL] and [Client.TMDbV4ApprovalURL] name (a test
+// server's, for instance).
+func WithTMDbSiteURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseBase("TMDb site", rawURL)
+		if err != nil {
+			return err
+		}
+		c.tmdbSite = strings.TrimRight(u.String(), "/")
+		return nil
+	}
 }
 
 func (c *config) setBase(api API, rawURL string) error {
-	u, err := url.Parse(rawURL)
+	u, err := parseBase(api.name(), rawURL)
 	if err != nil {
-		// stripURL: the parse error quotes the URL, password included.
-		return fmt.Errorf("mediaauth: %s base URL: %w", api.name(), stripURL(err))
+		return err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("mediaauth: %s base URL %q: scheme must be http or https", api.name(), u.Redacted())
-	}
-	if u.Host == "" {
-		return fmt.Errorf("mediaauth: %s base URL %q: no host", api.name(), u.Redacted())
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("mediaauth: %s base URL: must not carry user info, query or fragment", api.name())
-	}
-	c.bases[api.index()] = strings.TrimRight(u.String(), "/")
+	c.bases[api.index()] = u
 	return nil
 }
 
+// parseBase checks a base URL. Its errors never quote the URL's user info
+// or query, which may hold a secret.
+func parseBase(what, rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("mediaauth: %s base URL does not parse: %w", what, ErrInvalidArgument)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("mediaauth: %s base URL %q: scheme must be http or https: %w", what, urlForError(u), ErrInvalidArgument)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("mediaauth: %s base URL %q: no host: %w", what, urlForError(u), ErrInvalidArgument)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("mediaauth: %s base URL %q: must not carry user info, query or fragment: %w", what, urlForError(u), ErrInvalidArgument)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
 // WithHTTPClient makes the client send through hc: its Transport, Timeout
-// (per attempt), Jar and CheckRedirect are used, except that a redirect from
-// https to plain http is always refused. A nil hc is an error.
+// (per attempt), Jar and CheckRedirect are used, except that redirects
+// obey the origin lock first (see [ErrRedirect]). A nil hc is an error.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return errors.New("mediaauth: WithHTTPClient: nil *http.Client")
+			return fmt.Errorf("mediaauth: WithHTTPClient: nil *http.Client: %w", ErrInvalidArgument)
 		}
 		c.httpClient = hc
 		return nil
@@ -138,72 +204,47 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithTimeout bounds each HTTP attempt of a client built without
-// WithHTTPClient (default DefaultTimeout). Zero means no bound beyond the
-// context's.
+// WithHTTPClient (default [DefaultTimeout]), from sending the request to
+// the end of reading the answer. Zero means no bound beyond the context's.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
-			return fmt.Errorf("mediaauth: WithTimeout: negative duration %s", d)
+			return fmt.Errorf("mediaauth: WithTimeout: negative duration %s: %w", d, ErrInvalidArgument)
 		}
 		c.timeout = d
 		return nil
 	}
 }
 
-// WithToken makes the client send "Authorization: Bearer <token>" to the
-// Movies API; token is an access token from Login or FormLogin, or an API key.
-func WithToken(token string) Option {
+// WithCredentials gives the client credentials (see [Credential]): for
+// example mediaauth.TMDbAPIKey(key), a [Token] from Login, or
+// [TVmazeCredentials]. A later credential of the same kind replaces an
+// earlier one. Invalid credentials (empty, not UTF-8, or holding a control
+// character) are an error.
+func WithCredentials(creds ...Credential) Option {
 	return func(c *config) error {
-		c.token = token
-		return nil
-	}
-}
-
-// WithTVmazeCredentials makes the client send HTTP Basic username:apikey to
-// TVmaze. A nil creds removes them.
-func WithTVmazeCredentials(creds *TVmazeCredentials) Option {
-	return func(c *config) error {
-		if creds != nil {
-			cp := *creds
-			c.tvmaze = &cp
-		} else {
-			c.tvmaze = nil
+		if err := c.creds.add(creds); err != nil {
+			return fmt.Errorf("mediaauth: WithCredentials: %w", err)
 		}
-		return nil
-	}
-}
-
-// WithTMDbAPIKey makes the client authenticate to TMDb with the api_key query
-// parameter. WithTMDbAccessToken wins over it when both are given.
-func WithTMDbAPIKey(key string) Option {
-	return func(c *config) error {
-		c.tmdbAPIKey = key
-		return nil
-	}
-}
-
-// WithTMDbAccessToken makes the client authenticate to TMDb with
-// "Authorization: Bearer <read access token>"; the API key is then not sent.
-func WithTMDbAccessToken(token string) Option {
-	return func(c *config) error {
-		c.tmdbAccess = token
 		return nil
 	}
 }
 
 // WithRetry sets how many times a failed call may be sent again (0 turns
-// retries off) and the bounds of the exponential back-off between attempts.
+// retries off, at most [MaxRetries]) and the bounds of the exponential
+// back-off between attempts (minWait must be positive when retrying).
 // maxWait also caps how long the client honours a server's Retry-After.
 func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
-		if maxRetries < 0 {
-			return fmt.Errorf("mediaauth: WithRetry: negative retry count %d", maxRetries)
-		}
-		if minWait < 0 || maxWait < 0 {
-			return errors.New("mediaauth: WithRetry: negative wait")
-		}
-		if maxWait < minWait {
-			return fmt.Errorf("mediaauth: WithRetry: maxWait %s below minWait %s", maxWait, minWait)
+		switch {
+		case maxRetries < 0 || maxRetries > MaxRetries:
+			return fmt.Errorf("mediaauth: WithRetry: retry count %d outside 0..%d: %w", maxRetries, MaxRetries, ErrInvalidArgument)
+		case minWait < 0 || maxWait < 0:
+			return fmt.Errorf("mediaauth: WithRetry: negative wait: %w", ErrInvalidArgument)
+		case maxRetries > 0 && minWait <= 0:
+			return fmt.Errorf("mediaauth: WithRetry: retrying needs a positive minimum wait: %w", ErrInvalidArgument)
+		case maxWait < minWait:
+			return fmt.Errorf("mediaauth: WithRetry: maxWait %s below minWait %s: %w", maxWait, minWait, ErrInvalidArgument)
 		}
 		c.maxRetries, c.retryMin, c.retryMax = maxRetries, minWait, maxWait
 		return nil
@@ -216,10 +257,11 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 func WithRateLimit(api API, limit rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if !api.valid() {
-			return fmt.Errorf("mediaauth: WithRateLimit: unknown API %q", string(api))
+			return fmt.Errorf("mediaauth: WithRateLimit: unknown API %q: %w", string(api), ErrInvalidArgument)
 		}
-		if limit != rate.Inf && (limit <= 0 || burst <= 0) {
-			return fmt.Errorf("mediaauth: WithRateLimit: invalid limit %v burst %d", limit, burst)
+		f := float64(limit)
+		if limit != rate.Inf && (math.IsNaN(f) || math.IsInf(f, 0) || limit <= 0 || burst <= 0) {
+			return fmt.Errorf("mediaauth: WithRateLimit: invalid limit %v burst %d: %w", limit, burst, ErrInvalidArgument)
 		}
 		c.limits[api.index()] = limitSpec{limit: limit, burst: burst}
 		c.limiters[api.index()] = nil
@@ -241,8 +283,8 @@ func WithLogger(l *slog.Logger) Option {
 // header at all.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
-		if strings.ContainsAny(ua, "\r\n") {
-			return errors.New("mediaauth: WithUserAgent: line break in user agent")
+		if !utf8.ValidString(ua) || strings.IndexFunc(ua, isControl) >= 0 {
+			return fmt.Errorf("mediaauth: WithUserAgent: the user agent holds a control character or is not UTF-8: %w", ErrInvalidArgument)
 		}
 		c.userAgent = ua
 		return nil
@@ -258,14 +300,40 @@ func WithInsecureHTTP() Option {
 	}
 }
 
-// WithPollInterval replaces DefaultPollInterval for PollUntilConfirmed. Only
-// test servers accept an interval below TVmaze's 10 seconds.
+// WithPollInterval replaces [DefaultPollInterval] for PollUntilConfirmed.
+// An interval under TVmaze's 10 seconds is refused by New unless the
+// TVmaze base URL is a loopback test server or [WithFastPolling] is given.
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return fmt.Errorf("mediaauth: WithPollInterval: interval must be positive, got %s", d)
+			return fmt.Errorf("mediaauth: WithPollInterval: interval must be positive, got %s: %w", d, ErrInvalidArgument)
 		}
 		c.pollInterval = d
+		return nil
+	}
+}
+
+// WithFastPolling lets [WithPollInterval] go under 10 seconds against a
+// TVmaze base URL that is not loopback: a test server on another host, say.
+// TVmaze itself answers faster polls with 429.
+func WithFastPolling() Option {
+	return func(c *config) error {
+		c.fastPolling = true
+		return nil
+	}
+}
+
+// WithPollAnswerGrace sets how long a TVmaze poll whose answer has started
+// to arrive may go on reading it after the caller's context ended (default
+// [DefaultPollAnswerGrace], at most [MaxPollAnswerGrace]). TVmaze hands a
+// key out once: the grace keeps a key already on its way from being thrown
+// away. Zero honours the context's end exactly.
+func WithPollAnswerGrace(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > MaxPollAnswerGrace {
+			return fmt.Errorf("mediaauth: WithPollAnswerGrace: %s outside 0..%s: %w", d, MaxPollAnswerGrace, ErrInvalidArgument)
+		}
+		c.pollGrace = d
 		return nil
 	}
 }
@@ -294,10 +362,10 @@ type RateLimiter interface {
 func WithRateLimiter(api API, l RateLimiter) Option {
 	return func(c *config) error {
 		if !api.valid() {
-			return fmt.Errorf("mediaauth: WithRateLimiter: unknown API %q", string(api))
+			return fmt.Errorf("mediaauth: WithRateLimiter: unknown API %q: %w", string(api), ErrInvalidArgument)
 		}
 		if l == nil {
-			return errors.New("mediaauth: WithRateLimiter: nil limiter")
+			return fmt.Errorf("mediaauth: WithRateLimiter: nil limiter: %w", ErrInvalidArgument)
 		}
 		c.limiters[api.index()] = l
 		return nil

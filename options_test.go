@@ -83,9 +83,9 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 		"no timeout":                {mediaauth.WithTimeout(0)},
 		"empty user agent":          {mediaauth.WithUserAgent("")},
 		"nil logger":                {mediaauth.WithLogger(nil)},
-		"nil TVmaze credentials":    {mediaauth.WithTVmazeCredentials(nil)},
+		"nil TVmaze credentials":    {mediaauth.WithCredentials(nil)},
 		"nil poll observer":         {mediaauth.WithPollObserver(nil)},
-		"http to loopback IPv4":     {mediaauth.WithMoviesBaseURL("http://127.0.0.1:8080"), mediaauth.WithToken("t")},
+		"http to loopback IPv4":     {mediaauth.WithMoviesBaseURL("http://127.0.0.1:8080"), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"})},
 		"http to loopback IPv6":     {mediaauth.WithMoviesBaseURL("http://[::1]:8080")},
 		"http to localhost":         {mediaauth.WithMoviesBaseURL("http://localhost:8080")},
 		"http to x.localhost":       {mediaauth.WithTVmazeBaseURL("http://tvmaze.localhost")},
@@ -116,7 +116,7 @@ func TestNewRefusesPlainHTTP(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c, err := mediaauth.New(opt, mediaauth.WithToken("tok"), mediaauth.WithTMDbAPIKey("key"))
+			c, err := mediaauth.New(opt, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "tok"}), mediaauth.WithCredentials(mediaauth.TMDbAPIKey("key")))
 			assert.Nil(t, c)
 			require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)
 			assert.NotContains(t, err.Error(), "tok")
@@ -134,7 +134,7 @@ func TestNewRefusesPlainHTTP(t *testing.T) {
 func TestNoMoviesBaseURL(t *testing.T) {
 	t.Parallel()
 	mt := newCountingTransport()
-	c, err := mediaauth.New(mediaauth.WithHTTPClient(&http.Client{Transport: mt}), mediaauth.WithToken("t"))
+	c, err := mediaauth.New(mediaauth.WithHTTPClient(&http.Client{Transport: mt}), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 	require.NoError(t, err)
 	for name, op := range unitOps {
 		err := op.call(t.Context(), c)
@@ -157,7 +157,7 @@ func TestMissingToken(t *testing.T) {
 		assert.NotErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 	}
 	// A derived client with an empty token is the same.
-	_, err := c.WithToken("x").WithToken("").Profile(t.Context())
+	_, err := c.With(mediaauth.Token{AccessToken: "x"}).With(mediaauth.Token{AccessToken: ""}).Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
 }
@@ -166,12 +166,12 @@ func TestMissingToken(t *testing.T) {
 // sends the new token while c keeps its own.
 func TestWithTokenDerivesClient(t *testing.T) {
 	t.Parallel()
-	parent, mt := unitClient(t, mediaauth.WithToken("parent-token"))
+	parent, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "parent-token"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
-	child := parent.WithToken("child-token")
-	grandchild := child.WithToken("grandchild-token")
+	child := parent.With(mediaauth.Token{AccessToken: "child-token"})
+	grandchild := child.With(mediaauth.Token{AccessToken: "grandchild-token"})
 	require.NotSame(t, parent, child)
 	for _, c := range []*mediaauth.Client{parent, child, grandchild, parent} {
 		_, err := c.Profile(t.Context())
@@ -187,7 +187,7 @@ func TestWithTokenDerivesClient(t *testing.T) {
 	bare, mt2 := unitClient(t)
 	var rec2 recorder
 	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec2.respond(http.StatusOK, unitUserJSON))
-	_, err := bare.WithToken("late").Profile(t.Context())
+	_, err := bare.With(mediaauth.Token{AccessToken: "late"}).Profile(t.Context())
 	require.NoError(t, err)
 	_, err = bare.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
@@ -198,7 +198,7 @@ func TestWithTokenDerivesClient(t *testing.T) {
 // TestOptionsApplyInOrder checks that a later option wins.
 func TestOptionsApplyInOrder(t *testing.T) {
 	t.Parallel()
-	c, mt := unitClient(t, mediaauth.WithToken("first"), mediaauth.WithToken("second"), mediaauth.WithUserAgent("app/9"))
+	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "first"}), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "second"}), mediaauth.WithUserAgent("app/9"))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 	_, err := c.Profile(t.Context())
@@ -237,8 +237,8 @@ func TestWithRateLimit(t *testing.T) {
 	// A derived client shares the limiter; a cancelled wait is the context's error.
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
 	defer cancel()
-	_, _ = c.WithToken("x").Login(ctx, "u", "p")
-	_, err := c.WithToken("x").Login(ctx, "u", "p")
+	_, _ = c.With(mediaauth.Token{AccessToken: "x"}).Login(ctx, "u", "p")
+	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Login(ctx, "u", "p")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -249,7 +249,7 @@ func TestWithLogger(t *testing.T) {
 	const secret = "tok-very-secret"
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, mt := unitClient(t, mediaauth.WithToken(secret), mediaauth.WithLogger(logger))
+	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: secret}), mediaauth.WithLogger(logger))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusUnauthorized, `{"error":"invalid_token","message":"bad token"}`))
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"`+secret+`","token_type":"bearer"}`))
@@ -268,7 +268,7 @@ func TestWithLogger(t *testing.T) {
 	// Above debug level nothing is written.
 	buf.Reset()
 	quiet := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	c2, mt2 := unitClient(t, mediaauth.WithToken(secret), mediaauth.WithLogger(quiet))
+	c2, mt2 := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: secret}), mediaauth.WithLogger(quiet))
 	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 	_, err = c2.Profile(t.Context())
 	require.NoError(t, err)
@@ -318,7 +318,7 @@ func TestEmptyUserAgent(t *testing.T) {
 		{"default", nil, []string{mediaauth.DefaultUserAgent}},
 		{"empty", []mediaauth.Option{mediaauth.WithUserAgent("")}, nil},
 	} {
-		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t")}, tc.opts...)...)
+		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"})}, tc.opts...)...)
 		require.NoError(t, err)
 		_, err = c.Profile(t.Context())
 		require.NoError(t, err)
@@ -346,7 +346,7 @@ func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
 		policyCalls++
 		return nil
 	}
-	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithToken("secret-token"))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "secret-token"}))
 	require.NoError(t, err)
 	_, err = c.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)

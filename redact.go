@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -60,3 +61,65 @@ func formatSafe(f fmt.State, s string) { _, _ = io.WriteString(f, s) }
 
 // logSafe is the slog form of s.
 func logSafe(s string) slog.Value { return slog.StringValue(s) }
+
+// minSecretLen is the shortest secret the scrubber looks for: replacing
+// shorter ones would garble unrelated text.
+const minSecretLen = 4
+
+// scrub replaces every secret of the lists that appears in s with
+// [REDACTED], and then turns control characters into spaces so that the
+// text cannot forge log lines. It is applied to all error and log text,
+// whoever wrote it: server messages, transport errors, URLs.
+func scrub(s string, lists ...[]string) string {
+	for _, list := range lists {
+		for _, secret := range list {
+			if secret != "" && strings.Contains(s, secret) {
+				s = strings.ReplaceAll(s, secret, redacted)
+			}
+		}
+	}
+	if strings.IndexFunc(s, isControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if isControl(r) {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return s
+}
+
+// scrubbedError is an error whose text went through scrub. It unwraps to
+// the original error, so that errors.Is and errors.As still classify it
+// (a timeout, a refused connection), but its own text holds no secret.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubError returns err with its text scrubbed, or err itself when there
+// was nothing to scrub.
+func scrubError(err error, lists ...[]string) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	clean := scrub(text, lists...)
+	if clean == text {
+		return err
+	}
+	return &scrubbedError{msg: clean, err: err}
+}
+
+// urlForError describes a URL in an error: scheme, host and path, never
+// user info, query or fragment.
+func urlForError(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return v.String()
+}

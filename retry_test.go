@@ -41,7 +41,7 @@ func newScriptServer(t *testing.T, script func(n int, w http.ResponseWriter, r *
 // client returns a client for the server with a token and opts.
 func (s *scriptServer) client(t *testing.T, opts ...mediaauth.Option) *mediaauth.Client {
 	t.Helper()
-	c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(s.URL), mediaauth.WithToken("retry-token")}, opts...)...)
+	c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(s.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "retry-token"})}, opts...)...)
 	require.NoError(t, err)
 	return c
 }
@@ -426,7 +426,7 @@ func TestRetryBodyResent(t *testing.T) {
 		answer(w, http.StatusOK, unitUserJSON)
 	}))
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t"), fastRetry)
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}), fastRetry)
 	require.NoError(t, err)
 	_, err = c.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Name: mediaauth.String("Ann")})
 	require.NoError(t, err)

@@ -27,7 +27,7 @@ func robustServer(t *testing.T, handler http.HandlerFunc, opts ...mediaauth.Opti
 	t.Cleanup(srv.Close)
 	base := []mediaauth.Option{
 		mediaauth.WithMoviesBaseURL(srv.URL),
-		mediaauth.WithToken("robust-token"),
+		mediaauth.WithCredentials(mediaauth.Token{AccessToken: "robust-token"}),
 		mediaauth.WithRetry(0, time.Millisecond, time.Millisecond),
 	}
 	c, err := mediaauth.New(append(base, opts...)...)
@@ -116,7 +116,7 @@ func TestHTMLErrorPage(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr, name)
 		assert.Equal(t, http.StatusBadGateway, apiErr.StatusCode, name)
 		assert.Equal(t, "HTML page: 502 Bad Gateway", apiErr.Message, name)
-		assert.True(t, apiErr.Temporary(), name)
+		assert.True(t, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)), name)
 		assert.NotContains(t, err.Error(), "<", name)
 	}
 }
@@ -131,7 +131,7 @@ func TestUnexpectedStatuses(t *testing.T) {
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusNotModified, apiErr.StatusCode)
-	assert.False(t, apiErr.Temporary())
+	assert.False(t, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 }
 
 // TestConnectionDropped checks that a connection closed before or during
@@ -285,7 +285,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	srv.Config.ErrorLog = discardLogger()
 	srv.StartTLS()
 	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithToken("t"), mediaauth.WithRetry(3, time.Millisecond, time.Millisecond))
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}), mediaauth.WithRetry(3, time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	_, err = c.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)

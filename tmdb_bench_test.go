@@ -40,7 +40,7 @@ func BenchmarkCreateRequestToken(b *testing.B) {
 	srv := tmdbBenchServer(b)
 	c := benchClient(b,
 		mediaauth.WithTMDbBaseURL(srv.URL+"/3"),
-		mediaauth.WithTMDbAPIKey(tmdbBenchKey),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbBenchKey)),
 		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
 	)
 	ctx := b.Context()

@@ -33,7 +33,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Token)
-	assert.Equal(t, mediaauth.TMDbAuthenticateURL+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
+	assert.Equal(t, mediaauth.DefaultTMDbSiteURL+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
 		c.AuthenticateURL(tok.Token, "http://localhost/done"))
 
 	// Not approved yet: keep waiting.
@@ -233,9 +233,9 @@ func TestTMDbCredentials(t *testing.T) {
 	ctx := t.Context()
 
 	byKey := c
-	byToken := c.WithTMDbAPIKey("").WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	byToken := c.With(mediaauth.TMDbAPIKey("")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	// Bearer wins: the wrong key is not even sent.
-	tokenAndBadKey := c.WithTMDbAPIKey("wrong-key").WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
 		require.NoError(t, cl.ValidateTMDbCredentials(ctx), name)
 		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
@@ -264,12 +264,12 @@ func TestTMDbCredentials(t *testing.T) {
 
 	srv.TMDbAddAPIKey("second-key")
 	srv.TMDbAddReadAccessToken("second-token")
-	require.NoError(t, c.WithTMDbAPIKey("second-key").ValidateTMDbCredentials(ctx))
-	require.NoError(t, c.WithTMDbAccessToken("second-token").ValidateTMDbCredentials(ctx))
+	require.NoError(t, c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx))
+	require.NoError(t, c.With(mediaauth.TMDbReadAccessToken("second-token")).ValidateTMDbCredentials(ctx))
 
 	bad := map[string]*mediaauth.Client{
-		"wrong key":   c.WithTMDbAPIKey("wrong-key"),
-		"wrong token": c.WithTMDbAccessToken("wrong-token"),
+		"wrong key":   c.With(mediaauth.TMDbAPIKey("wrong-key")),
+		"wrong token": c.With(mediaauth.TMDbReadAccessToken("wrong-token")),
 	}
 	for name, cl := range bad {
 		err := cl.ValidateTMDbCredentials(ctx)
@@ -283,12 +283,12 @@ func TestTMDbCredentials(t *testing.T) {
 	}
 
 	require.True(t, srv.TMDbSuspendAPIKey("second-key"))
-	err := c.WithTMDbAPIKey("second-key").ValidateTMDbCredentials(ctx)
+	err := c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 	assert.Equal(t, 10, tmdbCode(t, err))
 	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
 
-	_, err = c.WithTMDbAPIKey("").CreateRequestToken(ctx)
+	_, err = c.With(mediaauth.TMDbAPIKey("")).CreateRequestToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 }
 

@@ -5,15 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 )
-
-// TMDbAuthenticateURL is the page where a TMDb user approves a request
-// token; AuthenticateURL appends the token to it.
-const TMDbAuthenticateURL = "https://www.themoviedb.org/authenticate/"
 
 // TMDbTimeLayout is the layout of TMDb's expires_at values, such as
 // "2016-08-26 17:04:39 UTC".
@@ -155,40 +150,18 @@ func (r *sessionResponse) validate() error {
 	return nil
 }
 
-// WithTMDbAPIKey returns a client that authenticates to TMDb with the
-// api_key query parameter. It shares c's transport, rate limiters and other
-// credentials; a read access token that c has still wins over the key (see
-// WithTMDbAccessToken to drop it).
-func (c *Client) WithTMDbAPIKey(key string) *Client {
-	return c.derive(func(d *Client) { d.tmdbAPIKey, d.tmdbKeyQuery = key, tmdbKeyQuery(key) })
-}
-
-// WithTMDbAccessToken returns a client that authenticates to TMDb with
-// "Authorization: Bearer <read access token>"; the API key is then not sent.
-// An empty token drops the access token, so the API key is used again. The
-// client shares c's transport, rate limiters and other credentials.
-func (c *Client) WithTMDbAccessToken(token string) *Client {
-	return c.derive(func(d *Client) { d.tmdbAccess = token })
-}
-
 // ValidateTMDbCredentials checks the client's TMDb API key or read access token
 // (GET /authentication). A refused credential is ErrInvalidAPIKey.
 func (c *Client) ValidateTMDbCredentials(ctx context.Context) error {
 	var st tmdbStatus
-	return c.do(ctx, &call{
-		api: APITMDb, method: http.MethodGet, path: "/authentication",
-		auth: authTMDb, retry: retryIdempotent, out: &st,
-	})
+	return c.do(ctx, &call{ep: epTMDbValidateKey, out: &st})
 }
 
 // CreateRequestToken asks TMDb for a new request token
 // (GET /authentication/token/new). The user then approves it on the page
 // AuthenticateURL names, and CreateSession turns it into a session.
 func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
-	return c.requestToken(ctx, &call{
-		api: APITMDb, method: http.MethodGet, path: "/authentication/token/new",
-		auth: authTMDb, retry: retryIdempotent,
-	})
+	return c.requestToken(ctx, &call{ep: epTMDbRequestToken})
 }
 
 // ValidateRequestTokenWithLogin approves requestToken with the user's TMDb
@@ -199,20 +172,17 @@ func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) 
 // unverified account ErrEmailNotVerified, and an unknown, expired or used
 // token ErrInvalidRequestToken.
 func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, password, requestToken string) (*RequestToken, error) {
-	if username == "" || password == "" {
-		return nil, fmt.Errorf("mediaauth: ValidateRequestTokenWithLogin: username and password are required: %w", ErrBadRequest)
-	}
-	if requestToken == "" {
-		return nil, fmt.Errorf("mediaauth: ValidateRequestTokenWithLogin: empty request token: %w", ErrBadRequest)
+	if err := requireArgs("ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
+		return nil, err
 	}
 	return c.requestToken(ctx, &call{
-		api: APITMDb, method: http.MethodPost, path: "/authentication/token/validate_with_login",
+		ep: epTMDbValidateWithLogin,
 		body: struct {
 			Username     string `json:"username"`
 			Password     string `json:"password"`
 			RequestToken string `json:"request_token"`
 		}{username, password, requestToken},
-		auth: authTMDb, retry: retryUnsafe,
+		secrets: appendSecret(appendSecret(nil, password), requestToken),
 	})
 }
 
@@ -230,9 +200,14 @@ func (c *Client) requestToken(ctx context.Context, cl *call) (*RequestToken, err
 // redirectTo is left out. It makes no request. The URL holds the request
 // token: show it to the user, do not log it.
 func (c *Client) AuthenticateURL(requestToken, redirectTo string) string {
+	site := DefaultTMDbSiteURL
+	if c != nil && c.s != nil {
+		site = c.s.tmdbSite
+	}
 	var b strings.Builder
-	b.Grow(len(TMDbAuthenticateURL) + len(requestToken) + len(redirectTo) + 16)
-	b.WriteString(TMDbAuthenticateURL)
+	b.Grow(len(site) + len(requestToken) + len(redirectTo) + 32)
+	b.WriteString(site)
+	b.WriteString("/authenticate/")
 	b.WriteString(url.PathEscape(requestToken))
 	if redirectTo != "" {
 		b.WriteString("?redirect_to=")
@@ -247,30 +222,30 @@ func (c *Client) AuthenticateURL(requestToken, redirectTo string) string {
 // ErrSessionDenied; an unknown, expired or already used token is
 // ErrInvalidRequestToken.
 func (c *Client) CreateSession(ctx context.Context, requestToken string) (*Session, error) {
-	if requestToken == "" {
-		return nil, fmt.Errorf("mediaauth: CreateSession: empty request token: %w", ErrBadRequest)
+	if err := requireArgs("CreateSession", "request token", requestToken); err != nil {
+		return nil, err
 	}
 	return c.session(ctx, &call{
-		api: APITMDb, method: http.MethodPost, path: "/authentication/session/new",
+		ep: epTMDbSession,
 		body: struct {
 			RequestToken string `json:"request_token"`
 		}{requestToken},
-		auth: authTMDb, retry: retryUnsafe,
+		secrets: appendSecret(nil, requestToken),
 	})
 }
 
 // CreateSessionFromV4Token turns a user-approved TMDb v4 access token into
 // a v3 session (POST /authentication/session/convert/4).
 func (c *Client) CreateSessionFromV4Token(ctx context.Context, accessToken string) (*Session, error) {
-	if accessToken == "" {
-		return nil, fmt.Errorf("mediaauth: CreateSessionFromV4Token: empty access token: %w", ErrBadRequest)
+	if err := requireArgs("CreateSessionFromV4Token", "access token", accessToken); err != nil {
+		return nil, err
 	}
 	return c.session(ctx, &call{
-		api: APITMDb, method: http.MethodPost, path: "/authentication/session/convert/4",
+		ep: epTMDbSessionFromV4,
 		body: struct {
 			AccessToken string `json:"access_token"`
 		}{accessToken},
-		auth: authTMDb, retry: retryUnsafe,
+		secrets: appendSecret(nil, accessToken),
 	})
 }
 
@@ -289,8 +264,8 @@ func (c *Client) session(ctx context.Context, cl *call) (*Session, error) {
 // approve request tokens in their browser on the page AuthenticateURL names,
 // so that the program never sees the password; use that flow when you can.
 func (c *Client) LoginSession(ctx context.Context, username, password string) (*Session, error) {
-	if username == "" || password == "" {
-		return nil, fmt.Errorf("mediaauth: LoginSession: username and password are required: %w", ErrBadRequest)
+	if err := requireArgs("LoginSession", "username", username, "password", password); err != nil {
+		return nil, err
 	}
 	tok, err := c.CreateRequestToken(ctx)
 	if err != nil {
@@ -306,15 +281,15 @@ func (c *Client) LoginSession(ctx context.Context, username, password string) (*
 // DeleteSession logs a session out (DELETE /authentication/session). An
 // unknown or already deleted session is ErrNotFound.
 func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
-	if sessionID == "" {
-		return fmt.Errorf("mediaauth: DeleteSession: empty session id: %w", ErrBadRequest)
+	if err := requireArgs("DeleteSession", "session id", sessionID); err != nil {
+		return err
 	}
 	var st tmdbDeleted
 	return c.do(ctx, &call{
-		api: APITMDb, method: http.MethodDelete, path: "/authentication/session",
+		ep: epTMDbDeleteSession,
 		body: struct {
 			SessionID string `json:"session_id"`
 		}{sessionID},
-		auth: authTMDb, retry: retryIdempotent, out: &st,
+		out: &st, secrets: appendSecret(nil, sessionID),
 	})
 }

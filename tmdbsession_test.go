@@ -110,9 +110,9 @@ func TestTMDbWireFormat(t *testing.T) {
 		wantKey    string
 		wantHeader string
 	}{
-		{"api key", []mediaauth.Option{mediaauth.WithTMDbAPIKey(tmdbUnitKey)}, tmdbUnitKey, ""},
-		{"access token", []mediaauth.Option{mediaauth.WithTMDbAccessToken(tmdbUnitAccess)}, "", "Bearer " + tmdbUnitAccess},
-		{"both: bearer wins", []mediaauth.Option{mediaauth.WithTMDbAPIKey(tmdbUnitKey), mediaauth.WithTMDbAccessToken(tmdbUnitAccess)}, "", "Bearer " + tmdbUnitAccess},
+		{"api key", []mediaauth.Option{mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey))}, tmdbUnitKey, ""},
+		{"access token", []mediaauth.Option{mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(tmdbUnitAccess))}, "", "Bearer " + tmdbUnitAccess},
+		{"both: bearer wins", []mediaauth.Option{mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)), mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(tmdbUnitAccess))}, "", "Bearer " + tmdbUnitAccess},
 	}
 	for _, m := range tmdbMethods() {
 		for _, a := range auths {
@@ -153,7 +153,7 @@ func TestTMDbWireFormat(t *testing.T) {
 // TestTMDbDecoding checks what each method returns from a success answer.
 func TestTMDbDecoding(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	var log recorder
 	for _, m := range tmdbMethods() {
 		mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.respondTMDb(http.StatusOK, m.answer))
@@ -241,7 +241,7 @@ func TestTMDbMalformedAnswers(t *testing.T) {
 			}
 			t.Run(r.name+"/"+m.name, func(t *testing.T) {
 				t.Parallel()
-				c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+				c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 				var log recorder
 				mt.RegisterResponder(m.method, "https://tmdb.test"+m.path, log.respondTMDb(http.StatusOK, r.answer))
 				out, err := m.call(t.Context(), c)
@@ -380,7 +380,7 @@ func TestTMDbCodeTable(t *testing.T) {
 		require.Equal(t, i+1, row.code)
 		t.Run(strconv.Itoa(row.code), func(t *testing.T) {
 			t.Parallel()
-			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+			c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 			success := row.status < 300
 			body := fmt.Sprintf(`{"success":%t,"status_code":%d,"status_message":%q}`, success, row.code, row.message)
 			var log recorder
@@ -417,7 +417,7 @@ func TestTMDbCodeTable(t *testing.T) {
 				}
 			}
 			assert.NotErrorIs(t, err, mediaauth.ErrMalformedResponse)
-			assert.Equal(t, row.status == 429 || row.status >= 500, apiErr.Temporary())
+			assert.Equal(t, row.status == 429 || row.status >= 500, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 		})
 	}
 }
@@ -426,7 +426,7 @@ func TestTMDbCodeTable(t *testing.T) {
 // still maps to its class.
 func TestTMDbErrorWithoutBody(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
 		httpmock.NewStringResponder(http.StatusUnauthorized, "<html><title>Denied</title></html>"))
 	_, err := c.CreateSession(t.Context(), tmdbUnitToken)
@@ -457,7 +457,7 @@ func TestTMDbMissingCredentials(t *testing.T) {
 // TestTMDbInputValidation checks that empty arguments fail before any request.
 func TestTMDbInputValidation(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	ctx := t.Context()
 	calls := map[string]func() error{
 		"login no username": func() error {
@@ -484,9 +484,9 @@ func TestTMDbInputValidation(t *testing.T) {
 		"LoginSession no user":          func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
 		"LoginSession no pass":          func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
 		"nil client":                    func() error { return (*mediaauth.Client)(nil).ValidateTMDbCredentials(ctx) },
-		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).WithTMDbAPIKey("k").ValidateTMDbCredentials(ctx) },
+		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).With(mediaauth.TMDbAPIKey("k")).ValidateTMDbCredentials(ctx) },
 		"zero client":                   func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
-		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).WithTMDbAccessToken("k").ValidateTMDbCredentials(ctx) },
+		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).With(mediaauth.TMDbReadAccessToken("k")).ValidateTMDbCredentials(ctx) },
 	}
 	for name, call := range calls {
 		err := call()
@@ -536,9 +536,9 @@ func TestTMDbDerivedClients(t *testing.T) {
 
 	require.ErrorIs(t, c.ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials)
 
-	withKey := c.WithTMDbAPIKey(tmdbUnitKey)
-	withBoth := withKey.WithTMDbAccessToken(tmdbUnitAccess)
-	backToKey := withBoth.WithTMDbAccessToken("")
+	withKey := c.With(mediaauth.TMDbAPIKey(tmdbUnitKey))
+	withBoth := withKey.With(mediaauth.TMDbReadAccessToken(tmdbUnitAccess))
+	backToKey := withBoth.With(mediaauth.TMDbReadAccessToken(""))
 
 	start := time.Now()
 	require.NoError(t, withKey.ValidateTMDbCredentials(ctx))
@@ -570,7 +570,7 @@ func TestTMDbDefaultRateLimit(t *testing.T) {
 	c, err := mediaauth.New(
 		mediaauth.WithTMDbBaseURL(tmdbUnitBase),
 		mediaauth.WithHTTPClient(&http.Client{Transport: mt}),
-		mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 	)
 	require.NoError(t, err)
 	var (
@@ -644,7 +644,7 @@ func TestTMDbRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := byName[tt.method]
-			c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+			c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 				mediaauth.WithRetry(3, time.Millisecond, 5*time.Millisecond))
 			var log recorder
 			mt.RegisterResponder(m.method, "https://tmdb.test"+m.path,
@@ -678,7 +678,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 
 	t.Run("capped by maxWait", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 			mediaauth.WithRetry(2, time.Millisecond, 100*time.Millisecond))
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
@@ -699,7 +699,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		// TestRetryAfterSeconds waits for Retry-After: 1.
 		const wait = 200 * time.Millisecond
 		date := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 			mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
 		mediaauth.SetClock(c, func() time.Time { return date.Add(-wait) })
 		var log recorder
@@ -719,7 +719,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 
 	t.Run("exhausted", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 			mediaauth.WithRetry(2, time.Millisecond, 2*time.Millisecond))
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
@@ -730,13 +730,13 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 25, apiErr.TMDbCode)
 		assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
-		assert.True(t, apiErr.Temporary())
+		assert.True(t, (errors.Is(apiErr, mediaauth.ErrRateLimited) || errors.Is(apiErr, mediaauth.ErrServer)))
 		assert.Len(t, log.requests(), 3, "first attempt and two retries")
 	})
 
 	t.Run("context cancels the wait", func(t *testing.T) {
 		t.Parallel()
-		c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey),
+		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)),
 			mediaauth.WithRetry(2, time.Millisecond, time.Minute))
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
 			httpmock.NewStringResponder(429, rateLimited).HeaderAdd(http.Header{"Retry-After": {"60"}}))
@@ -754,7 +754,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 // each with the token of the one before.
 func TestTMDbLoginSession(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAccessToken(tmdbUnitAccess))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(tmdbUnitAccess)))
 	var log recorder
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
 		log.respondTMDb(http.StatusOK, `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"fresh"}`))
@@ -783,7 +783,7 @@ func TestTMDbLoginSession(t *testing.T) {
 // failing step and returns its typed error.
 func TestTMDbLoginSessionStops(t *testing.T) {
 	t.Parallel()
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	var log recorder
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new", log.respondTMDb(http.StatusOK, tmdbUnitTokenJSON))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
@@ -840,7 +840,7 @@ func TestTMDbErrorsHideCredentials(t *testing.T) {
 	var logBuf bytes.Buffer
 	var mu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(&tmdbSyncWriter{mu: &mu, w: &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, mt := tmdbUnitClient(t, mediaauth.WithTMDbAPIKey(tmdbUnitKey), mediaauth.WithLogger(logger))
+	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)), mediaauth.WithLogger(logger))
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
 		httpmock.NewErrorResponder(errors.New("connection reset by peer")))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",

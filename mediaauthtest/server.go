@@ -222,7 +222,7 @@ func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 		mediaauth.WithMoviesBaseURL(s.MoviesURL()),
 		mediaauth.WithTVmazeBaseURL(s.TVmazeURL()),
 		mediaauth.WithTMDbBaseURL(s.TMDbURL()),
-		mediaauth.WithTMDbAPIKey(DefaultTMDbAPIKey),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DefaultTMDbAPIKey)),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
 		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
 		mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Inf, 0),

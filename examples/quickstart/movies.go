@@ -81,7 +81,7 @@ func runMovies(ctx context.Context, e *env) error {
 	e.stepf("form login (/auth/login)", "access token %s (%s, logged in by email address)", preview(formTok.AccessToken), formTok.TokenType)
 
 	// Read and update the profile with the access token.
-	authed := c.WithToken(tok.AccessToken)
+	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 	e.keep(authed)
 	me, err := authed.Profile(ctx)
 	e.keep(me, err)
@@ -149,7 +149,7 @@ func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
 	e.secret(key.Key)
 	e.stepf("generate API key", "key %s (printed as %v)", preview(key.Key), key)
 
-	withKey := e.client.WithToken(key.Key)
+	withKey := e.client.With(mediaauth.Token{AccessToken: key.Key})
 	e.keep(withKey)
 	me, err := withKey.Profile(ctx)
 	e.keep(me, err)
@@ -173,7 +173,7 @@ func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
 	}
 	e.stepf("old API key rejected", "%s", describe(err, "ErrUnauthorized"))
 
-	me, err = e.client.WithToken(newKey.Key).Profile(ctx)
+	me, err = e.client.With(mediaauth.Token{AccessToken: newKey.Key}).Profile(ctx)
 	e.keep(me, err)
 	if err != nil {
 		return fmt.Errorf("call with the new API key: %w", err)

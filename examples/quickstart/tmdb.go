@@ -87,14 +87,14 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("wrong password", "errors.Is(err, mediaauth.ErrInvalidCredentials) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The read access token travels as a Bearer header instead of the key.
-	bearer := c.WithTMDbAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	e.keep(bearer)
 	if err := bearer.ValidateTMDbCredentials(ctx); err != nil {
 		e.keep(err)
 		return fmt.Errorf("validate access token: %w", err)
 	}
 	e.stepf("read access token", "Authorization: Bearer …: valid, no api_key sent")
-	err = c.WithTMDbAPIKey("not-a-key").ValidateTMDbCredentials(ctx)
+	err = c.With(mediaauth.TMDbAPIKey("not-a-key")).ValidateTMDbCredentials(ctx)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 		return fmt.Errorf("wrong API key: want ErrInvalidAPIKey, got %w", err)

@@ -76,7 +76,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	e.stepf("confirmed", "username %q, API key %s (printed as %v)", creds.Username, preview(creds.APIKey), creds)
 
 	// Validate the credentials with HTTP Basic.
-	authed := c.WithTVmazeCredentials(creds)
+	authed := c.With(creds)
 	e.keep(authed)
 	level, err := authed.ValidateTVmazeCredentials(ctx)
 	e.keep(level, err)

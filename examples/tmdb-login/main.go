@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		if key == "" && token == "" {
 			return fmt.Errorf("-real needs %s or %s in the environment", envAPIKey, envAccessToken)
 		}
-		client, err = mediaauth.New(mediaauth.WithTMDbAPIKey(key), mediaauth.WithTMDbAccessToken(token))
+		client, err = mediaauth.New(mediaauth.WithCredentials(mediaauth.TMDbAPIKey(key)), mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(token)))
 		fmt.Fprintf(out, "Talking to TMDb at %s\n", mediaauth.DefaultTMDbBaseURL)
 	} else {
 		srv = mediaauthtest.NewServer()

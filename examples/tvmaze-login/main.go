@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	fmt.Fprintf(out, "\nLogged in as %s.\nAPI key: %s (TVmaze hands it out only once: store it safely)\n", creds.Username, maskKey(creds.APIKey))
 
 	// 3. Check the key and read the premium level.
-	level, err := client.WithTVmazeCredentials(creds).ValidateTVmazeCredentials(ctx)
+	level, err := client.With(creds).ValidateTVmazeCredentials(ctx)
 	if err != nil {
 		return fmt.Errorf("validating the credentials: %w", err)
 	}

@@ -1,0 +1,90 @@
+package mediaauth
+
+import "net/http"
+
+// endpoint describes one operation of an API for the pipeline: where it
+// is, which credentials it sends, when it may be resent, and which
+// sentinels its statuses map to. Every method of Client that calls an API
+// names one of these; none does HTTP itself.
+type endpoint struct {
+	// name is the Client method, for errors and the resend audit.
+	name     string
+	api      API
+	method   string
+	path     string // relative to the API's base URL, no query
+	auth     authMode
+	resend   retryMode
+	statuses statusTable
+}
+
+// The endpoints of the Movies API (its contract: movies-auth.openapi.yaml).
+var (
+	epMoviesRegister = &endpoint{name: "Register", api: APIMovies, method: http.MethodPost, path: "/register",
+		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+	// The verification token is single-use: resent only when the server
+	// certainly did not receive it.
+	epMoviesVerifyEmail = &endpoint{name: "VerifyMoviesEmail", api: APIMovies, method: http.MethodPost, path: "/verify-email",
+		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+	epMoviesLogin = &endpoint{name: "Login", api: APIMovies, method: http.MethodPost, path: "/login",
+		auth: authNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
+	epMoviesFormLogin = &endpoint{name: "FormLogin", api: APIMovies, method: http.MethodPost, path: "/auth/login",
+		auth: authNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
+	epMoviesProfile = &endpoint{name: "Profile", api: APIMovies, method: http.MethodGet, path: "/user/profile",
+		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+	// PUT of the same fields twice leaves the same profile.
+	epMoviesUpdateProfile = &endpoint{name: "UpdateProfile", api: APIMovies, method: http.MethodPut, path: "/user/profile",
+		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+	epMoviesResetRequest = &endpoint{name: "RequestPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset",
+		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+	epMoviesResetConfirm = &endpoint{name: "ConfirmPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
+		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+	epMoviesGetAPIKey = &endpoint{name: "FetchMoviesAPIKey", api: APIMovies, method: http.MethodGet, path: "/user/api-key",
+		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+	// Each POST makes a new key and revokes the last one.
+	epMoviesNewAPIKey = &endpoint{name: "GenerateMoviesAPIKey", api: APIMovies, method: http.MethodPost, path: "/user/api-key",
+		auth: authRequired, resend: retryUnsafe, statuses: moviesStatuses}
+)
+
+// The endpoints of TVmaze's user API (tvmaze-user-v1.openapi.yaml).
+var (
+	epTVmazeStart = &endpoint{name: "StartAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/start",
+		auth: authIfAny, resend: retryUnsafe, statuses: tvmazeStartStatuses}
+	// The key is handed out once: a poll is never resent by the transport.
+	epTVmazePoll = &endpoint{name: "PollAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
+		auth: authIfAny, resend: retryNever, statuses: tvmazePollStatuses}
+	epTVmazeValidate = &endpoint{name: "ValidateTVmazeCredentials", api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
+		auth: authRequired, resend: retryIdempotent}
+)
+
+// The endpoints of TMDb's authentication (tmdb-auth-v3.openapi.yaml and
+// tmdb-auth-v4.openapi.yaml), relative to the API's root.
+var (
+	epTMDbValidateKey = &endpoint{name: "ValidateTMDbCredentials", api: APITMDb, method: http.MethodGet, path: "/3/authentication",
+		auth: authRequired, resend: retryIdempotent}
+	// A new unused request token is harmless: it expires on its own.
+	epTMDbRequestToken = &endpoint{name: "CreateRequestToken", api: APITMDb, method: http.MethodGet, path: "/3/authentication/token/new",
+		auth: authRequired, resend: retryIdempotent}
+	epTMDbValidateWithLogin = &endpoint{name: "ValidateRequestTokenWithLogin", api: APITMDb, method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
+		auth: authRequired, resend: retryUnsafe}
+	// A request token makes one session only.
+	epTMDbSession = &endpoint{name: "CreateSession", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/new",
+		auth: authRequired, resend: retryUnsafe}
+	epTMDbSessionFromV4 = &endpoint{name: "CreateSessionFromV4Token", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/convert/4",
+		auth: authRequired, resend: retryUnsafe}
+	epTMDbGuestSession = &endpoint{name: "CreateGuestSession", api: APITMDb, method: http.MethodGet, path: "/3/authentication/guest_session/new",
+		auth: authRequired, resend: retryIdempotent}
+	// Deleting a session twice leaves it deleted.
+	epTMDbDeleteSession = &endpoint{name: "DeleteSession", api: APITMDb, method: http.MethodDelete, path: "/3/authentication/session",
+		auth: authRequired, resend: retryIdempotent}
+)
+
+// endpoints lists every endpoint the SDK wraps, for the resend audit and
+// the contract tests.
+var endpoints = []*endpoint{
+	epMoviesRegister, epMoviesVerifyEmail, epMoviesLogin, epMoviesFormLogin,
+	epMoviesProfile, epMoviesUpdateProfile, epMoviesResetRequest, epMoviesResetConfirm,
+	epMoviesGetAPIKey, epMoviesNewAPIKey,
+	epTVmazeStart, epTVmazePoll, epTVmazeValidate,
+	epTMDbValidateKey, epTMDbRequestToken, epTMDbValidateWithLogin, epTMDbSession,
+	epTMDbSessionFromV4, epTMDbGuestSession, epTMDbDeleteSession,
+}
