@@ -56,4 +56,3 @@ func (c *Client) GenerateMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 	}
 	return &k, nil
 }
-

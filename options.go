@@ -3,8 +3,8 @@ package mediaauth
 import (
 	"context"
 	"fmt"
-	"math"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"

@@ -480,13 +480,17 @@ func TestTMDbInputValidation(t *testing.T) {
 			_, err := c.CreateSessionFromV4Token(ctx, "")
 			return err
 		},
-		"delete no id":                  func() error { return c.DeleteSession(ctx, "") },
-		"LoginSession no user":          func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
-		"LoginSession no pass":          func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
-		"nil client":                    func() error { return (*mediaauth.Client)(nil).ValidateTMDbCredentials(ctx) },
-		"nil client, derived by key":    func() error { return (*mediaauth.Client)(nil).With(mediaauth.TMDbAPIKey("k")).ValidateTMDbCredentials(ctx) },
-		"zero client":                   func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
-		"nil client, derived by access": func() error { return (*mediaauth.Client)(nil).With(mediaauth.TMDbReadAccessToken("k")).ValidateTMDbCredentials(ctx) },
+		"delete no id":         func() error { return c.DeleteSession(ctx, "") },
+		"LoginSession no user": func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
+		"LoginSession no pass": func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
+		"nil client":           func() error { return (*mediaauth.Client)(nil).ValidateTMDbCredentials(ctx) },
+		"nil client, derived by key": func() error {
+			return (*mediaauth.Client)(nil).With(mediaauth.TMDbAPIKey("k")).ValidateTMDbCredentials(ctx)
+		},
+		"zero client": func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
+		"nil client, derived by access": func() error {
+			return (*mediaauth.Client)(nil).With(mediaauth.TMDbReadAccessToken("k")).ValidateTMDbCredentials(ctx)
+		},
 	}
 	for name, call := range calls {
 		err := call()
