@@ -208,8 +208,9 @@ func (s *Server) MoviesURL() string { return s.URL + MoviesPrefix }
 // TVmazeURL is the base URL of the fake TVmaze API (WithTVmazeBaseURL).
 func (s *Server) TVmazeURL() string { return s.URL + TVmazePrefix }
 
-// TMDbURL is the base URL of the fake TMDb API (WithTMDbBaseURL).
-func (s *Server) TMDbURL() string { return s.URL + TMDbPrefix }
+// TMDbURL is the base URL of the fake TMDb API (WithTMDbBaseURL): its
+// root, under which /3 and /4 live, like https://api.themoviedb.org.
+func (s *Server) TMDbURL() string { return s.URL }
 
 // HTTPClient returns the server's own client, which trusts the server.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }

@@ -153,6 +153,7 @@ type tmdbState struct {
 }
 
 type tmdbUser struct {
+	id            int // the v3 account id
 	password      passwordHash
 	emailVerified bool
 }
@@ -168,7 +169,7 @@ func (st *tmdbState) init() {
 	st.apiKeys = map[string]bool{DefaultTMDbAPIKey: false}
 	st.readToks = map[string]bool{DefaultTMDbAccessToken: false}
 	st.users = map[string]*tmdbUser{
-		DefaultTMDbUsername: {password: hashPassword(DefaultTMDbPassword), emailVerified: true},
+		DefaultTMDbUsername: {id: DefaultTMDbAccountID, password: hashPassword(DefaultTMDbPassword), emailVerified: true},
 	}
 	st.v4Tokens = map[string]string{DefaultTMDbV4AccessToken: DefaultTMDbUsername}
 	st.tokens = map[string]*tmdbRequestToken{}
@@ -195,6 +196,7 @@ var tmdbPaths = map[string]string{
 	"/authentication/session/convert/4":         http.MethodPost,
 	"/authentication/session":                   http.MethodDelete,
 	"/authentication/guest_session/new":         http.MethodGet,
+	"/account":                                  http.MethodGet,
 }
 
 // routeTMDb registers the fake TMDb API handlers.
@@ -207,6 +209,8 @@ func (s *Server) routeTMDb(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+p+"/authentication/session/convert/4", s.tmdbConvertV4)
 	mux.HandleFunc("DELETE "+p+"/authentication/session", s.tmdbDeleteSession)
 	mux.HandleFunc("GET "+p+"/authentication/guest_session/new", s.tmdbAuthed(s.tmdbNewGuest))
+	mux.HandleFunc("GET "+p+"/account", s.tmdbAuthed(s.tmdbAccountOfSession))
+	mux.HandleFunc("GET "+p+"/account/{account_id}", s.tmdbAuthed(s.tmdbAccountDetails))
 	mux.HandleFunc(p+"/", s.tmdbNotFound)
 }
 
@@ -227,7 +231,12 @@ func (s *Server) tmdbNotFound(w http.ResponseWriter, r *http.Request) {
 func (s *Server) tmdbCheckAuth(w http.ResponseWriter, r *http.Request) bool {
 	suspended, ok := false, false
 	if scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
-		suspended, ok = s.tmdb.readToks[strings.TrimSpace(cred)]
+		cred = strings.TrimSpace(cred)
+		suspended, ok = s.tmdb.readToks[cred]
+		if !ok {
+			// A user's v4 access token authenticates like a read token.
+			_, ok = s.tmdb.v4Tokens[cred]
+		}
 	} else if key := r.URL.Query().Get("api_key"); key != "" {
 		suspended, ok = s.tmdb.apiKeys[key]
 	}
@@ -465,6 +474,11 @@ func (s *Server) TMDbSuspendAPIKey(key string) bool {
 func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
 	u := &tmdbUser{password: hashPassword(password), emailVerified: emailVerified}
 	s.mu.Lock()
+	if old := s.tmdb.users[username]; old != nil {
+		u.id = old.id
+	} else {
+		u.id = DefaultTMDbAccountID + len(s.tmdb.users)
+	}
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
 }

@@ -170,7 +170,7 @@ func (f *tmdbFake) send(t *testing.T, method, path string, auth tmdbAuth, body s
 // sendRaw makes one request without the contract check.
 func (f *tmdbFake) sendRaw(t *testing.T, method, path string, auth tmdbAuth, contentType, body string) answer {
 	t.Helper()
-	target := f.srv.TMDbURL() + path
+	target := f.srv.TMDbURL() + mediaauthtest.TMDbPrefix + path
 	if auth.apiKey != "" {
 		target += "?api_key=" + auth.apiKey
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ type tvmazeUser struct {
 	confirmed bool
 	premium   int
 	apiKey    string
+	follows   []int // followed show ids, in the order followed
 }
 
 // tvmazeAuthRequest is one auth request between start and key delivery.
@@ -151,6 +153,7 @@ func (s *Server) routeTVmaze(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+TVmazePrefix+"/auth/start", s.tvmazeStart)
 	mux.HandleFunc("POST "+TVmazePrefix+"/auth/poll", s.tvmazePoll)
 	mux.HandleFunc("GET "+TVmazePrefix+"/auth/validate", s.tvmazeValidate)
+	mux.HandleFunc("GET "+TVmazePrefix+"/user/follows/shows", s.tvmazeFollowedShows)
 	// Not part of the API: the page the confirm URL points to, standing in
 	// for the user confirming on TVmaze's site.
 	mux.HandleFunc("GET "+TVmazePrefix+"/auth/confirm/{code}", s.tvmazeConfirmPage)
@@ -271,22 +274,31 @@ func (s *Server) tvmazePoll(w http.ResponseWriter, r *http.Request) {
 	}{req.user.username, req.user.apiKey})
 }
 
-func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
+// tvmazeBasicUser returns the user whose HTTP Basic credentials r carries,
+// or answers 401 and returns nil. Server.mu must be held.
+func (s *Server) tvmazeBasicUser(w http.ResponseWriter, r *http.Request) *tvmazeUser {
 	username, apiKey, ok := r.BasicAuth()
-	s.mu.Lock()
 	var user *tvmazeUser
 	if ok {
 		user = s.tvmaze.userByName(username)
 	}
-	valid := user != nil && apiKey != "" && apiKey == user.apiKey
+	if user == nil || apiKey == "" || apiKey != user.apiKey {
+		w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
+		tvmazeError(w, http.StatusUnauthorized, "Your request was made with invalid credentials.")
+		return nil
+	}
+	return user
+}
+
+func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	user := s.tvmazeBasicUser(w, r)
 	premium := 0
-	if valid {
+	if user != nil {
 		premium = user.premium
 	}
 	s.mu.Unlock()
-	if !valid {
-		w.Header().Set("WWW-Authenticate", `Basic realm="api"`)
-		tvmazeError(w, http.StatusUnauthorized, "Your request was made with invalid credentials.")
+	if user == nil {
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -312,4 +324,44 @@ func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = fmt.Fprintf(w, "Authentication request for %s confirmed. You can close this page.\n", req.user.username)
+}
+
+// tvmazeShowFollow is one item of GET /v1/user/follows/shows.
+type tvmazeShowFollow struct {
+	ShowID int `json:"show_id"`
+}
+
+// tvmazeFollowedShows is GET /v1/user/follows/shows (HTTP Basic): the
+// shows the user follows.
+func (s *Server) tvmazeFollowedShows(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	user := s.tvmazeBasicUser(w, r)
+	var out []tvmazeShowFollow
+	if user != nil {
+		out = make([]tvmazeShowFollow, 0, len(user.follows))
+		for _, id := range user.follows {
+			out = append(out, tvmazeShowFollow{ShowID: id})
+		}
+	}
+	s.mu.Unlock()
+	if user != nil {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// TVmazeFollowShows makes the TVmaze user username follow the shows, for
+// GET /v1/user/follows/shows. It reports false for an unknown user.
+func (s *Server) TVmazeFollowShows(username string, showIDs ...int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	user := s.tvmaze.userByName(username)
+	if user == nil {
+		return false
+	}
+	for _, id := range showIDs {
+		if !slices.Contains(user.follows, id) {
+			user.follows = append(user.follows, id)
+		}
+	}
+	return true
 }
