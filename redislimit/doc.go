@@ -20,7 +20,7 @@
 //
 // # Budgets
 //
-// [TVmaze] and [TMDb] are the services' documented limits, the same a
+// [TVmaze] and [TMDb] are the services' documented limits, the same as a
 // mediaauth.Client applies per process by default; [AtMost] builds others
 // from "at most n requests in any window". A redis_rate.Limit built by hand
 // works too (Rate and Burst of at least 1, positive Period).

@@ -52,9 +52,9 @@ func AtMost(n int, window time.Duration, burst int) redis_rate.Limit {
 	return redis_rate.Limit{Rate: n - burst, Burst: burst, Period: window}
 }
 
-// TVmaze is the budget TVmaze documents, at least 20 calls every 10 seconds
-// per IP address: [AtMost](20, 10*time.Second, 5), the same limit a
-// [mediaauth.Client] applies on its own by default.
+// TVmaze is TVmaze's documented budget (it allows at least 20 calls every
+// 10 seconds per IP address): [AtMost](20, 10*time.Second, 5), the same limit
+// a [mediaauth.Client] applies on its own by default.
 func TVmaze() redis_rate.Limit { return AtMost(20, 10*time.Second, 5) }
 
 // TMDb stays under TMDb's limit, which sits "somewhere in the 40 requests
@@ -100,8 +100,8 @@ func isNil(rdb redis.UniversalClient) bool {
 	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
-// Key returns the key the limiter spends, prefix included, without
-// redis_rate's "rate:".
+// Key returns the key given to [New] with its prefix: the budget the
+// limiter spends, named without redis_rate's own "rate:".
 func (l *Limiter) Key() string { return l.key }
 
 // Limit returns the limit given to [New].
