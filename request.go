@@ -390,19 +390,17 @@ func CheckResponse(api API, resp *http.Response) error {
 			path = resp.Request.URL.Path
 		}
 	}
-	var data []byte
-	if resp.Body != nil {
-		var err error
-		data, err = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		_ = resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(data))
-		if err != nil {
-			return &NetworkError{API: api, Method: method, Path: path, Err: stripURL(err)}
-		}
-	}
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return &APIError{API: api, Method: method, Path: path, StatusCode: resp.StatusCode, kind: ErrRedirect,
-			Message: "redirect not followed"}
+			Message: "redirect to " + truncate(redactedLocation(resp.Request, resp.Header.Get("Location")), 256) + " not followed"}
+	}
+	// The body is read best-effort: the status decides the error, and a
+	// body the caller already closed only loses the server's message.
+	var data []byte
+	if resp.Body != nil {
+		data, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		_ = resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(data))
 	}
 	return newAPIError(api, method, path, nil, resp, data, time.Now())
 }

@@ -1,0 +1,236 @@
+package mediaauth_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Secrets the boundary tests give the client and the calls; none may reach
+// another origin or any error or log text.
+const (
+	bMoviesToken = "movies-bearer-SECRET-0001"
+	bTVmazeKey   = "tvmaze-apikey-SECRET-0002"
+	bTMDbKey     = "tmdb-apikey-SECRET-0003"
+	bTMDbRead    = "tmdb-readtoken-SECRET-0004"
+	bSession     = "tmdb-session-SECRET-0005"
+	bPassword    = "password-SECRET-0006"
+	bToken       = "single-use-SECRET-0007"
+)
+
+// boundarySecrets lists every secret of the boundary tests.
+var boundarySecrets = []string{bMoviesToken, bTVmazeKey, bTMDbKey, bTMDbRead, bSession, bPassword, bToken}
+
+// sdkCall is one SDK call as the boundary tests make it.
+type sdkCall struct {
+	name string
+	run  func(ctx context.Context, c *mediaauth.Client) error
+}
+
+// everyCall makes every wrapped operation once, each carrying a secret in
+// its body, its query or its credentials.
+func everyCall() []sdkCall {
+	e := func(err error) error { return err }
+	return []sdkCall{
+		{"Register", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: bPassword, Email: "u@example.com"})
+			return err
+		}},
+		{"VerifyMoviesEmail", func(ctx context.Context, c *mediaauth.Client) error { return e(c.VerifyMoviesEmail(ctx, bToken)) }},
+		{"Login", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", bPassword); return err }},
+		{"FormLogin", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", bPassword); return err }},
+		{"Profile", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Profile(ctx); return err }},
+		{"UpdateProfile", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
+			return err
+		}},
+		{"RequestPasswordReset", func(ctx context.Context, c *mediaauth.Client) error { return c.RequestPasswordReset(ctx, "u@example.com") }},
+		{"ConfirmPasswordReset", func(ctx context.Context, c *mediaauth.Client) error {
+			return c.ConfirmPasswordReset(ctx, bToken, bPassword)
+		}},
+		{"FetchMoviesAPIKey", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FetchMoviesAPIKey(ctx); return err }},
+		{"GenerateMoviesAPIKey", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.GenerateMoviesAPIKey(ctx)
+			return err
+		}},
+		{"StartAuth", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.StartAuth(ctx, "u@example.com"); return err }},
+		{"PollAuth", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.PollAuth(ctx, bToken); return err }},
+		{"ValidateTVmazeCredentials", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.ValidateTVmazeCredentials(ctx)
+			return err
+		}},
+		{"ValidateTMDbCredentials", func(ctx context.Context, c *mediaauth.Client) error { return c.ValidateTMDbCredentials(ctx) }},
+		{"CreateRequestToken", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateRequestToken(ctx); return err }},
+		{"ValidateRequestTokenWithLogin", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", bPassword, bToken)
+			return err
+		}},
+		{"CreateSession", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateSession(ctx, bToken); return err }},
+		{"CreateSessionFromV4Token", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.CreateSessionFromV4Token(ctx, bToken)
+			return err
+		}},
+		{"CreateGuestSession", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateGuestSession(ctx); return err }},
+		{"DeleteSession", func(ctx context.Context, c *mediaauth.Client) error { return c.DeleteSession(ctx, bSession) }},
+		{"Do TMDb account", func(ctx context.Context, c *mediaauth.Client) error {
+			return c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &struct{}{})
+		}},
+	}
+}
+
+// sink is a server that counts what reaches it and remembers every byte.
+type sink struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string
+}
+
+func newSink(t *testing.T) *sink {
+	s := &sink{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.seen = append(s.seen, r.Method+" "+r.URL.String()+" "+r.Header.Get("Authorization")+" "+string(body))
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}
+
+// boundaryClient is a client for all three APIs at base, holding every
+// credential of the boundary tests.
+func boundaryClient(t *testing.T, base string, opts ...mediaauth.Option) *mediaauth.Client {
+	t.Helper()
+	c, err := mediaauth.New(append([]mediaauth.Option{
+		mediaauth.WithMoviesBaseURL(base),
+		mediaauth.WithTVmazeBaseURL(base + "/v1"),
+		mediaauth.WithTMDbBaseURL(base),
+		mediaauth.WithCredentials(
+			mediaauth.Token{AccessToken: bMoviesToken},
+			mediaauth.TVmazeCredentials{Username: "alice", APIKey: bTVmazeKey},
+			mediaauth.TMDbAPIKey(bTMDbKey),
+			mediaauth.Session{ID: bSession},
+		),
+		mediaauth.WithRetry(1, 1e6, 1e6),
+	}, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+// TestOriginLockRedirects sends every operation to a server that redirects
+// it elsewhere: to another host's port, and to the same host on another
+// port (where net/http would copy the Authorization header). Nothing may
+// arrive there: no body, no credential, no request at all.
+func TestOriginLockRedirects(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
+		for _, targetHost := range []string{"127.0.0.1", "localhost"} {
+			other := newSink(t)
+			target := strings.Replace(other.URL, "127.0.0.1", targetHost, 1)
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target+r.URL.RequestURI(), status)
+			}))
+			t.Cleanup(api.Close)
+			for _, own := range []bool{false, true} {
+				var opts []mediaauth.Option
+				if own {
+					// The caller's own client follows everything by default.
+					opts = append(opts, mediaauth.WithHTTPClient(&http.Client{}))
+				}
+				c := boundaryClient(t, api.URL, opts...)
+				for _, sc := range everyCall() {
+					err := sc.run(t.Context(), c)
+					require.ErrorIs(t, err, mediaauth.ErrRedirect, "%s (%d to %s)", sc.name, status, targetHost)
+					assert.NotContains(t, err.Error(), "?", "%s: the target is shown without its query", sc.name)
+					for _, secret := range boundarySecrets {
+						assert.NotContains(t, err.Error(), secret, sc.name)
+					}
+				}
+			}
+			assert.Zero(t, other.count(), "the other origin received %v", other.seen)
+		}
+	}
+}
+
+// TestOriginLockFollowsSameOriginGET checks that a body-less request may
+// follow a redirect that stays on its origin, and that one with a body may
+// not.
+func TestOriginLockFollowsSameOriginGET(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/user/profile", "/login":
+			http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusTemporaryRedirect)
+		case "/moved/user/profile":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"1","username":"u","email":"u@example.com","email_verified":true}`)
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL)
+	u, err := c.Profile(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "u", u.Username)
+	_, err = c.Login(t.Context(), "u", bPassword)
+	require.ErrorIs(t, err, mediaauth.ErrRedirect)
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{
+		"GET /user/profile Bearer " + bMoviesToken,
+		"GET /moved/user/profile Bearer " + bMoviesToken,
+		"POST /login ",
+	}, paths)
+}
+
+// TestHTTPClientOriginLock checks the open pipeline: a request for another
+// origin is refused before it is sent, and a redirect to another origin is
+// returned, not followed.
+func TestHTTPClientOriginLock(t *testing.T) {
+	t.Parallel()
+	other := newSink(t)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(api.Close)
+	c := boundaryClient(t, api.URL)
+	for _, a := range []mediaauth.API{mediaauth.APIMovies, mediaauth.APITVmaze, mediaauth.APITMDb} {
+		hc := c.HTTPClient(a)
+		_, err := hc.Get(other.URL + "/3/account")
+		require.ErrorIs(t, err, mediaauth.ErrOriginMismatch, a)
+		for _, secret := range boundarySecrets {
+			assert.NotContains(t, err.Error(), secret)
+		}
+
+		resp, err := hc.Get(c.BaseURL(a) + "/x")
+		require.NoError(t, err, a)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)
+		require.ErrorIs(t, mediaauth.CheckResponse(a, resp), mediaauth.ErrRedirect)
+	}
+	assert.Zero(t, other.count(), "the other origin received %v", other.seen)
+}
