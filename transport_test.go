@@ -45,14 +45,22 @@ func everyCall() []sdkCall {
 			return err
 		}},
 		{"VerifyMoviesEmail", func(ctx context.Context, c *mediaauth.Client) error { return e(c.VerifyMoviesEmail(ctx, bToken)) }},
-		{"Login", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", bPassword); return err }},
-		{"FormLogin", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", bPassword); return err }},
+		{"Login", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.Login(ctx, "u", bPassword)
+			return err
+		}},
+		{"FormLogin", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.FormLogin(ctx, "u", bPassword)
+			return err
+		}},
 		{"Profile", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Profile(ctx); return err }},
 		{"UpdateProfile", func(ctx context.Context, c *mediaauth.Client) error {
 			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
 			return err
 		}},
-		{"RequestPasswordReset", func(ctx context.Context, c *mediaauth.Client) error { return c.RequestPasswordReset(ctx, "u@example.com") }},
+		{"RequestPasswordReset", func(ctx context.Context, c *mediaauth.Client) error {
+			return c.RequestPasswordReset(ctx, "u@example.com")
+		}},
 		{"ConfirmPasswordReset", func(ctx context.Context, c *mediaauth.Client) error {
 			return c.ConfirmPasswordReset(ctx, bToken, bPassword)
 		}},
@@ -61,7 +69,10 @@ func everyCall() []sdkCall {
 			_, err := c.GenerateMoviesAPIKey(ctx)
 			return err
 		}},
-		{"StartAuth", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.StartAuth(ctx, "u@example.com"); return err }},
+		{"StartAuth", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.StartAuth(ctx, "u@example.com")
+			return err
+		}},
 		{"PollAuth", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.PollAuth(ctx, bToken); return err }},
 		{"ValidateTVmazeCredentials", func(ctx context.Context, c *mediaauth.Client) error {
 			_, err := c.ValidateTVmazeCredentials(ctx)
@@ -73,7 +84,10 @@ func everyCall() []sdkCall {
 			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", bPassword, bToken)
 			return err
 		}},
-		{"CreateSession", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateSession(ctx, bToken); return err }},
+		{"CreateSession", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.CreateSession(ctx, bToken)
+			return err
+		}},
 		{"CreateSessionFromV4Token", func(ctx context.Context, c *mediaauth.Client) error {
 			_, err := c.CreateSessionFromV4Token(ctx, bToken)
 			return err
