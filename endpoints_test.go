@@ -1,0 +1,62 @@
+package mediaauth
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestResendAudit lists every endpoint with its resend mode and checks it
+// against the rule: a call is resent after the server may have received it
+// only when repeating it is harmless, and a single-use token never.
+func TestResendAudit(t *testing.T) {
+	t.Parallel()
+	// What each call does when repeated after the server acted on it.
+	audit := map[string]struct {
+		mode retryMode
+		why  string
+	}{
+		"Register":                      {retryUnsafe, "a second account attempt answers 409 and hides the first's success"},
+		"VerifyMoviesEmail":             {retryUnsafe, "single-use verification token"},
+		"Login":                         {retryUnsafe, "POST; each login issues a token"},
+		"FormLogin":                     {retryUnsafe, "POST; each login issues a token"},
+		"Profile":                       {retryIdempotent, "GET"},
+		"UpdateProfile":                 {retryIdempotent, "PUT of the same fields leaves the same profile"},
+		"RequestPasswordReset":          {retryUnsafe, "each request sends another email"},
+		"ConfirmPasswordReset":          {retryUnsafe, "single-use reset token"},
+		"FetchMoviesAPIKey":             {retryIdempotent, "GET"},
+		"GenerateMoviesAPIKey":          {retryUnsafe, "each POST revokes the previous key"},
+		"StartAuth":                     {retryUnsafe, "each start sends another email"},
+		"PollAuth":                      {retryNever, "the key is handed out once; a lost 200 cannot be asked for again"},
+		"ValidateTVmazeCredentials":     {retryIdempotent, "GET"},
+		"ValidateTMDbCredentials":       {retryIdempotent, "GET"},
+		"CreateRequestToken":            {retryIdempotent, "GET; an unused token expires on its own"},
+		"ValidateRequestTokenWithLogin": {retryUnsafe, "carries a password; approves a single-use token"},
+		"CreateSession":                 {retryUnsafe, "single-use request token"},
+		"CreateSessionFromV4Token":      {retryUnsafe, "POST; each conversion makes a session"},
+		"CreateGuestSession":            {retryIdempotent, "GET; an unused guest session expires on its own"},
+		"DeleteSession":                 {retryIdempotent, "DELETE; a deleted session stays deleted"},
+	}
+	singleUse := map[string]bool{"VerifyMoviesEmail": true, "ConfirmPasswordReset": true, "PollAuth": true,
+		"CreateSession": true, "ValidateRequestTokenWithLogin": true}
+	seen := map[string]bool{}
+	for _, ep := range endpoints {
+		seen[ep.name] = true
+		want, ok := audit[ep.name]
+		if !assert.True(t, ok, "endpoint %s (%s %s) is missing from the audit", ep.name, ep.method, ep.path) {
+			continue
+		}
+		assert.Equal(t, want.mode, ep.resend, "%s: %s", ep.name, want.why)
+		if ep.resend == retryIdempotent {
+			assert.Contains(t, []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete}, ep.method,
+				"%s: only methods HTTP defines as idempotent may be resent freely", ep.name)
+		}
+		if singleUse[ep.name] {
+			assert.NotEqual(t, retryIdempotent, ep.resend, "%s carries a single-use token", ep.name)
+		}
+	}
+	for name := range audit {
+		assert.True(t, seen[name], "audit row %s has no endpoint", name)
+	}
+}
