@@ -1,0 +1,252 @@
+package mediaauth_test
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// TestResendOnlyWhenHarmless answers every operation with a 500, a 502
+// HTML page and a dropped connection, and counts what the server received:
+// calls that must not be repeated arrive once, the others 1+retries times.
+func TestResendOnlyWhenHarmless(t *testing.T) {
+	t.Parallel()
+	idempotent := map[string]bool{"Profile": true, "UpdateProfile": true, "FetchMoviesAPIKey": true,
+		"ValidateTVmazeCredentials": true, "ValidateTMDbCredentials": true, "CreateRequestToken": true,
+		"CreateGuestSession": true, "DeleteSession": true, "Do TMDb account": true}
+	faults := map[string]func(t *testing.T, w http.ResponseWriter){
+		"500":      func(_ *testing.T, w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
+		"502 html": func(_ *testing.T, w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) },
+		"drop":     drop,
+	}
+	for fname, fault := range faults {
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			fault(t, w)
+		}))
+		t.Cleanup(srv.Close)
+		c := boundaryClient(t, srv.URL, mediaauth.WithRetry(2, time.Millisecond, time.Millisecond))
+		for _, sc := range everyCall() {
+			hits.Store(0)
+			require.Error(t, sc.run(t.Context(), c), sc.name)
+			want := int32(1)
+			if idempotent[sc.name] {
+				want = 3
+			}
+			assert.Equal(t, want, hits.Load(), "%s after %s", sc.name, fname)
+		}
+	}
+}
+
+// TestInvalidArgumentsSendNothing: every check made before sending wraps
+// ErrInvalidArgument, and nothing reaches the server.
+func TestInvalidArgumentsSendNothing(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL)
+	bad := "\xff\xfe"
+	calls := map[string]func() error{
+		"login non-UTF-8 password": func() error { _, err := c.Login(t.Context(), "u", "p"+bad); return err },
+		"form login non-UTF-8 user": func() error { _, err := c.FormLogin(t.Context(), "u"+bad, "p"); return err },
+		"register non-UTF-8 name": func() error {
+			_, err := c.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x", Name: bad})
+			return err
+		},
+		"profile update non-UTF-8": func() error {
+			_, err := c.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Bio: mediaauth.String(bad)})
+			return err
+		},
+		"empty verification token": func() error { return c.VerifyMoviesEmail(t.Context(), "") },
+		"empty poll token":         func() error { _, err := c.PollAuth(t.Context(), ""); return err },
+		"TMDb login non-UTF-8": func() error {
+			_, err := c.ValidateRequestTokenWithLogin(t.Context(), "u", bad, "t")
+			return err
+		},
+		"movies token with CR LF": func() error {
+			_, err := c.With(mediaauth.Token{AccessToken: "tok\r\nX-Evil: 1"}).Profile(t.Context())
+			return err
+		},
+		"TMDb read token with NUL": func() error {
+			return c.With(mediaauth.TMDbReadAccessToken("tok\x00")).ValidateTMDbCredentials(t.Context())
+		},
+		"TVmaze key with control byte": func() error {
+			_, err := c.With(mediaauth.TVmazeCredentials{Username: "u", APIKey: "k\x7f"}).ValidateTVmazeCredentials(t.Context())
+			return err
+		},
+		"nil credential": func() error { _, err := c.With((*mediaauth.Token)(nil)).Profile(t.Context()); return err },
+		"Do with a bad path": func() error {
+			return c.Do(t.Context(), mediaauth.APITMDb, http.MethodGet, "3/account", nil, nil)
+		},
+		"Do with an unknown API": func() error { return c.Do(t.Context(), "imdb", http.MethodGet, "/x", nil, nil) },
+	}
+	for name, call := range calls {
+		err := call()
+		require.ErrorIs(t, err, mediaauth.ErrInvalidArgument, name)
+		assert.NotErrorIs(t, err, mediaauth.ErrBadRequest, name)
+	}
+	assert.Zero(t, hits.Load(), "nothing may be sent")
+
+	options := map[string]mediaauth.Option{
+		"user agent with LF":           mediaauth.WithUserAgent("ua\nX: y"),
+		"token with NUL":               mediaauth.WithCredentials(mediaauth.Token{AccessToken: "a\x00b"}),
+		"empty TMDb key":               mediaauth.WithCredentials(mediaauth.TMDbAPIKey("")),
+		"a million retries":            mediaauth.WithRetry(1_000_000, time.Millisecond, time.Second),
+		"retries without a wait":       mediaauth.WithRetry(3, 0, 0),
+		"NaN rate":                     mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Limit(math.NaN()), 1),
+		"negative rate":                mediaauth.WithRateLimit(mediaauth.APITMDb, -1, 1),
+		"grace over the bound":         mediaauth.WithPollAnswerGrace(time.Hour),
+		"poll interval under 10 s":     mediaauth.WithPollInterval(time.Millisecond),
+		"nil limiter":                  mediaauth.WithRateLimiter(mediaauth.APITVmaze, nil),
+		"negative timeout":             mediaauth.WithTimeout(-time.Second),
+		"rate limiter for unknown API": mediaauth.WithRateLimiter("imdb", nil),
+	}
+	for name, opt := range options {
+		_, err := mediaauth.New(opt)
+		require.ErrorIs(t, err, mediaauth.ErrInvalidArgument, name)
+	}
+	// A fast poll interval is fine against a loopback test server, or with
+	// an explicit opt-in.
+	_, err := mediaauth.New(mediaauth.WithPollInterval(time.Millisecond), mediaauth.WithTVmazeBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = mediaauth.New(mediaauth.WithPollInterval(time.Millisecond), mediaauth.WithFastPolling())
+	require.NoError(t, err)
+}
+
+// hugeBody answers with a 1 GiB body, streamed (no Content-Length) or
+// announced, until the client hangs up.
+func hugeBody(announce bool) http.HandlerFunc {
+	chunk := []byte(strings.Repeat(`{"padding":"`, 1) + strings.Repeat("x", 64<<10))
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if announce {
+			w.Header().Set("Content-Length", "1073741824")
+		}
+		for sent := 0; sent < 1<<30; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// TestHugeBodyMemory: a 1 GiB answer is refused as too large, and costs
+// the client less than 2 MiB.
+func TestHugeBodyMemory(t *testing.T) {
+	for _, announce := range []bool{false, true} {
+		srv := httptest.NewServer(hugeBody(announce))
+		c := boundaryClient(t, srv.URL)
+		// Warm up the connection pool and the body buffer pool.
+		_, err := c.CreateRequestToken(t.Context())
+		require.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		const calls = 4
+		for range calls {
+			_, err = c.CreateRequestToken(t.Context())
+			require.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
+		}
+		runtime.ReadMemStats(&after)
+		perCall := (after.TotalAlloc - before.TotalAlloc) / calls
+		t.Logf("announced=%v: %d bytes allocated per call", announce, perCall)
+		assert.Less(t, perCall, uint64(2<<20), "announced=%v", announce)
+		srv.Close()
+	}
+}
+
+// BenchmarkHugeBody reports the B/op of one call against a 1 GiB answer.
+func BenchmarkHugeBody(b *testing.B) {
+	srv := httptest.NewServer(hugeBody(false))
+	defer srv.Close()
+	c, err := mediaauth.New(mediaauth.WithTMDbBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.TMDbAPIKey("k")),
+		mediaauth.WithRetry(0, 0, 0), mediaauth.WithRateLimit(mediaauth.APITMDb, 1e9, 1))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.CreateRequestToken(context.Background()); err == nil {
+			b.Fatal("a 1 GiB body was accepted")
+		}
+	}
+}
+
+// slowBody sends the headers, then one byte every 20 ms, for ever.
+func slowBody(status int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.(http.Flusher).Flush()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+// TestNoBodyNeededReturnsPromptly: calls whose result does not depend on
+// the answer's body return success without waiting for a slow one.
+func TestNoBodyNeededReturnsPromptly(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(slowBody(http.StatusOK))
+	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL)
+	for name, call := range map[string]func(ctx context.Context) error{
+		"VerifyMoviesEmail":    func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, bToken) },
+		"RequestPasswordReset": func(ctx context.Context) error { return c.RequestPasswordReset(ctx, "u@example.com") },
+		"ConfirmPasswordReset": func(ctx context.Context) error { return c.ConfirmPasswordReset(ctx, bToken, bPassword) },
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		start := time.Now()
+		require.NoError(t, call(ctx), name)
+		cancel()
+		assert.Less(t, time.Since(start), time.Second, name)
+	}
+}
+
+// TestPollGraceBound: against an answer that never finishes, a poll
+// returns within 50 ms of the caller's deadline with the grace set to 0,
+// and within the grace with the default.
+func TestPollGraceBound(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(slowBody(http.StatusOK))
+	t.Cleanup(srv.Close)
+	for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
+		c := boundaryClient(t, srv.URL, mediaauth.WithPollAnswerGrace(grace), mediaauth.WithPollInterval(10*time.Millisecond))
+		for name, poll := range map[string]func(ctx context.Context) error{
+			"PollAuth":           func(ctx context.Context) error { _, err := c.PollAuth(ctx, bToken); return err },
+			"PollUntilConfirmed": func(ctx context.Context) error { _, err := c.PollUntilConfirmed(ctx, bToken); return err },
+		} {
+			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			deadline, _ := ctx.Deadline()
+			err := poll(ctx)
+			late := time.Since(deadline)
+			cancel()
+			require.ErrorIs(t, err, context.DeadlineExceeded, name)
+			slack := 50 * time.Millisecond // the bound the grace of 0 promises
+			if grace > 0 {
+				slack = 150 * time.Millisecond // timer and scheduling on a loaded machine
+			}
+			assert.Less(t, late, grace+slack, "%s with grace %s returned %s after the deadline", name, grace, late)
+		}
+	}
+}
