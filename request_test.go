@@ -60,7 +60,7 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 	c := boundaryClient(t, srv.URL)
 	bad := "\xff\xfe"
 	calls := map[string]func() error{
-		"login non-UTF-8 password": func() error { _, err := c.Login(t.Context(), "u", "p"+bad); return err },
+		"login non-UTF-8 password":  func() error { _, err := c.Login(t.Context(), "u", "p"+bad); return err },
 		"form login non-UTF-8 user": func() error { _, err := c.FormLogin(t.Context(), "u"+bad, "p"); return err },
 		"register non-UTF-8 name": func() error {
 			_, err := c.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x", Name: bad})
