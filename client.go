@@ -219,33 +219,6 @@ func (c *Client) Without(apis ...API) *Client {
 	return &d
 }
 
-// HTTPClient returns an *http.Client for the rest of api, the open
-// pipeline: requests to that API's origin get the client's credentials for
-// it (for TMDb the user's session or v4 token too), wait on the same rate
-// limiter as the SDK's own calls, are retried only when that is safe, and
-// follow redirects only within the origin and only without a body. A
-// request to any other origin fails with [ErrOriginMismatch] and is never
-// sent. Use [CheckResponse] to turn its error answers into *APIError:
-//
-//	resp, err := client.HTTPClient(mediaauth.APITMDb).Get(tmdbBase + "/3/account")
-func (c *Client) HTTPClient(api API) *http.Client {
-	return &http.Client{
-		Transport: &apiTransport{c: c, api: api},
-		// The transport has followed every redirect that the origin lock
-		// allows; what comes back is the answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-// BaseURL returns the base URL the client uses for api ("" when none is
-// configured), for building the URLs given to [Client.HTTPClient].
-func (c *Client) BaseURL(api API) string {
-	if c == nil || c.s == nil || !api.valid() {
-		return ""
-	}
-	return c.s.bases[api.index()]
-}
-
 // String describes the client without its credentials.
 func (c *Client) String() string {
 	if c == nil {

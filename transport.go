@@ -10,8 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // The transport every request goes through. The http.Client that
@@ -192,78 +190,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// apiTransport is the transport of Client.HTTPClient: the open pipeline.
-// Requests to the API's origin get the client's credentials for it, wait
-// on the API's limiter and are retried only when that is safe; a request
-// to any other origin is refused before anything is sent.
-type apiTransport struct {
-	c   *Client
-	api API
-}
-
-// RoundTrip sends req through the client's pipeline.
-func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.roundTrip(req)
-	if err != nil && req.Body != nil {
-		_ = req.Body.Close()
-	}
-	return resp, err
-}
-
-func (t *apiTransport) roundTrip(req *http.Request) (*http.Response, error) {
-	c, api := t.c, t.api
-	if err := c.usable(); err != nil {
-		return nil, err
-	}
-	s := c.s
-	idx := api.index()
-	if s.bases[idx] == "" {
-		return nil, fmt.Errorf("mediaauth: %s: no base URL configured", api.name())
-	}
-	if originOf(req.URL) != s.origins[idx] {
-		return nil, fmt.Errorf("mediaauth: %s: %w: %s is not %s", api.name(), ErrOriginMismatch, urlForError(req.URL), s.origins[idx])
-	}
-	ctx := req.Context()
-	out := req.Clone(ctx)
-	if out.Header == nil {
-		out.Header = http.Header{}
-	}
-	mode := authIfAny
-	if api == APITMDb {
-		mode = authTMDbUser
-	}
-	q, err := c.attach(ctx, api, mode, out.Header, out.URL.RawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", api, req.Method, req.URL.Path, scrubError(err, c.creds.secrets))
-	}
-	out.URL.RawQuery = q
-	if out.Header.Get("User-Agent") == "" {
-		out.Header["User-Agent"] = s.hdrUserAgent
-	}
-	rreq, err := retryablehttp.FromRequest(out)
-	if err != nil {
-		return nil, fmt.Errorf("mediaauth: %s %s %s: reading request body: %w", api, req.Method, req.URL.Path, err)
-	}
-	if err := waitLimit(ctx, s.limiters[idx]); err != nil {
-		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", api, req.Method, req.URL.Path, err)
-	}
-	mode2 := retryUnsafe
-	if idempotentMethod(req.Method) {
-		mode2 = retryIdempotent
-	}
-	resp, err := s.senders[idx][mode2].Do(rreq)
-	if err != nil {
-		if resp != nil {
-			drainClose(resp.Body)
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("mediaauth: %s %s %s: %w", api, req.Method, req.URL.Path, ctx.Err())
-		}
-		return nil, &NetworkError{API: api, Method: req.Method, Path: req.URL.Path, Err: scrubError(stripURL(err), c.creds.secrets)}
-	}
-	return resp, nil
 }
 
 // idempotentMethod reports whether repeating a request with this method is

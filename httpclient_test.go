@@ -1,0 +1,195 @@
+package mediaauth_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// getJSON sends a GET through hc and decodes a 2xx answer into out, or
+// returns CheckResponse's error.
+func getJSON(t *testing.T, hc *http.Client, api mediaauth.API, url string, out any) error {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := mediaauth.CheckResponse(api, resp); err != nil {
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// TestHTTPClientProtectedCalls makes the first protected call of each API
+// through c.HTTPClient(api) against the fake, with the credentials the SDK
+// obtained, and checks that another origin gets no credential.
+func TestHTTPClientProtectedCalls(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer(mediaauthtest.WithTVmazeMinPollInterval(time.Millisecond))
+	t.Cleanup(srv.Close)
+	c, err := srv.Client(mediaauth.WithPollInterval(time.Millisecond))
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	// TMDb: a session reads /3/account.
+	session, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	require.NoError(t, err)
+	tmdb := c.With(session)
+	var acct struct {
+		ID       int    `json:"id"`
+		Username string `json:"username"`
+	}
+	require.NoError(t, getJSON(t, tmdb.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, tmdb.BaseURL(mediaauth.APITMDb)+"/3/account", &acct))
+	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DefaultTMDbAccountID, acct.ID)
+	// The same through Do, and the account by id.
+	acct.Username = ""
+	require.NoError(t, tmdb.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account/548", nil, &acct))
+	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	// Without the session the account is refused, as an *APIError.
+	err = getJSON(t, c.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, c.BaseURL(mediaauth.APITMDb)+"/3/account", &acct)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
+
+	// TVmaze: the followed shows, with the key the device login handed out.
+	srv.TVmazeAddUser("alice", "alice@example.com", true, 2)
+	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
+	req, err := c.StartAuth(ctx, "alice@example.com")
+	require.NoError(t, err)
+	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	require.NoError(t, err)
+	tv := c.With(creds)
+	var follows []struct {
+		ShowID int `json:"show_id"`
+	}
+	require.NoError(t, getJSON(t, tv.HTTPClient(mediaauth.APITVmaze), mediaauth.APITVmaze, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", &follows))
+	require.Len(t, follows, 2)
+	assert.Equal(t, 82, follows[1].ShowID)
+
+	// Movies: the profile with the access token from Login.
+	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
+	require.NoError(t, err)
+	tok, err := c.Login(ctx, "john", "pw-john-1")
+	require.NoError(t, err)
+	movies := c.With(tok)
+	var profile mediaauth.User
+	require.NoError(t, getJSON(t, movies.HTTPClient(mediaauth.APIMovies), mediaauth.APIMovies, movies.BaseURL(mediaauth.APIMovies)+"/user/profile", &profile))
+	assert.Equal(t, "john", profile.Username)
+
+	// Another origin: refused, and that server sees nothing.
+	other := newSink(t)
+	all := movies.With(creds, session)
+	for _, api := range []mediaauth.API{mediaauth.APIMovies, mediaauth.APITVmaze, mediaauth.APITMDb} {
+		err := getJSON(t, all.HTTPClient(api), api, other.URL+"/3/account", &acct)
+		require.ErrorIs(t, err, mediaauth.ErrOriginMismatch, api)
+	}
+	assert.Zero(t, other.count())
+}
+
+// countingLimiter counts waits and lets a fixed number through.
+type countingLimiter struct {
+	waits atomic.Int32
+	lim   *rate.Limiter
+}
+
+func (l *countingLimiter) Wait(ctx context.Context) error {
+	l.waits.Add(1)
+	return l.lim.Wait(ctx)
+}
+
+// TestHTTPClientSharesTheLimiter: requests through HTTPClient and the SDK's
+// own calls spend one budget. A burst of 3 lets three requests through,
+// mixed; the fourth waits, and with a short deadline fails unsent.
+func TestHTTPClientSharesTheLimiter(t *testing.T) {
+	t.Parallel()
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	lim := &countingLimiter{lim: rate.NewLimiter(rate.Every(time.Hour), 3)}
+	c, err := srv.Client(mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim))
+	require.NoError(t, err)
+	apiKey := srv.TVmazeAddUser("bob", "bob@example.com", true, 0)
+	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
+
+	_, err = tv.ValidateTVmazeCredentials(t.Context())
+	require.NoError(t, err)
+	var follows []any
+	require.NoError(t, getJSON(t, tv.HTTPClient(mediaauth.APITVmaze), mediaauth.APITVmaze, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", &follows))
+	_, err = tv.ValidateTVmazeCredentials(t.Context())
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", nil)
+	require.NoError(t, err)
+	// rate.Limiter refuses at once a wait that would pass the deadline.
+	_, err = tv.HTTPClient(mediaauth.APITVmaze).Do(req)
+	require.ErrorContains(t, err, "would exceed context deadline")
+	_, err = tv.ValidateTVmazeCredentials(ctx)
+	require.ErrorContains(t, err, "would exceed context deadline")
+	assert.Equal(t, int32(5), lim.waits.Load())
+	assert.Equal(t, 2, srv.RequestCount(http.MethodGet, "/v1/auth/validate"))
+	assert.Equal(t, 1, srv.RequestCount(http.MethodGet, "/v1/user/follows/shows"))
+}
+
+// TestCheckResponse maps each API's error bodies to the SDK's sentinels.
+func TestCheckResponse(t *testing.T) {
+	t.Parallel()
+	rows := []struct {
+		name   string
+		api    mediaauth.API
+		status int
+		header http.Header
+		body   string
+		want   []error
+	}{
+		{"Movies expired token", mediaauth.APIMovies, 401, http.Header{"Www-Authenticate": {`Bearer error="invalid_token", error_description="The access token expired"`}},
+			`{"error":"token_expired","message":"expired"}`, []error{mediaauth.ErrTokenExpired, mediaauth.ErrUnauthorized}},
+		{"Movies conflict", mediaauth.APIMovies, 409, nil, `{"error":"conflict","message":"taken"}`, []error{mediaauth.ErrConflict}},
+		{"TVmaze status only", mediaauth.APITVmaze, 404, nil, ``, []error{mediaauth.ErrNotFound}},
+		{"TVmaze rate limit", mediaauth.APITVmaze, 429, http.Header{"Retry-After": {"3"}}, `{"name":"Too Many Requests","status":429}`, []error{mediaauth.ErrRateLimited}},
+		{"TMDb bad key", mediaauth.APITMDb, 401, nil, `{"success":false,"status_code":7,"status_message":"Invalid API key"}`, []error{mediaauth.ErrInvalidAPIKey, mediaauth.ErrUnauthorized}},
+		{"TMDb not found", mediaauth.APITMDb, 404, nil, `{"success":false,"status_code":34,"status_message":"not found"}`, []error{mediaauth.ErrNotFound}},
+		{"TMDb 5xx HTML", mediaauth.APITMDb, 502, http.Header{"Content-Type": {"text/html"}}, `<html><title>Bad gateway</title></html>`, []error{mediaauth.ErrServer}},
+	}
+	for _, row := range rows {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for k, v := range row.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(row.status)
+			_, _ = io.WriteString(w, row.body)
+		}))
+		resp, err := http.Get(srv.URL + "/some/path?secret=x")
+		require.NoError(t, err)
+		err = mediaauth.CheckResponse(row.api, resp)
+		for _, want := range row.want {
+			assert.ErrorIs(t, err, want, row.name)
+		}
+		var apiErr *mediaauth.APIError
+		require.ErrorAs(t, err, &apiErr, row.name)
+		assert.Equal(t, row.status, apiErr.StatusCode)
+		assert.Equal(t, "/some/path", apiErr.Path)
+		assert.Equal(t, row.api, apiErr.API)
+		rest, _ := io.ReadAll(resp.Body)
+		assert.Equal(t, row.body, string(rest), "the body is left for the caller")
+		srv.Close()
+	}
+	resp := &http.Response{StatusCode: 204, Body: io.NopCloser(strings.NewReader(""))}
+	assert.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
+	assert.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, nil), mediaauth.ErrInvalidArgument)
+}
