@@ -192,7 +192,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) 
 	// calls made of several requests.
 	t.Run("tmdb-bearer", func(t *testing.T) {
 		t.Parallel()
-		bearer := c.With(mediaauth.TMDbAPIKey("")).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
+		bearer := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
 		for _, tc := range tmdbCases() {
 			op := index.op(t, tc.op)
 			_, err := contractCall(t, op, 0, func(ctx context.Context) error { return tc.call(ctx, bearer) })
