@@ -13,13 +13,21 @@
 //
 // # Clients
 //
-// New builds a Client from options; the Client is immutable and safe for
-// concurrent use. Derived clients (Client.WithToken and its kin) carry other
-// credentials and share the parent's transport and rate limiters:
+// [New] builds a [Client] from options; the Client is immutable and safe
+// for concurrent use. Credentials are values ([Credential]: [Token],
+// [APIKey], [TVmazeCredentials], [TMDbAPIKey], [TMDbReadAccessToken],
+// [Session], [GuestSession], [TMDbAccessToken]); [Client.With] derives a
+// client that carries them and shares the parent's transport and rate
+// limiters:
 //
 //	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL("https://api.example.com"))
 //	tok, err := c.Login(ctx, "john_doe", password)
-//	me, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Profile(ctx)
+//	me, err := c.With(tok).Profile(ctx)
+//
+// The same pipeline serves the rest of each API: [Client.HTTPClient] gives
+// an *http.Client that adds the API's credentials, waits on its limiter and
+// keeps credentials on its origin; [Client.Do] sends one JSON call; and
+// [CheckResponse] turns any answer into the SDK's typed errors.
 //
 // Every network call takes a context.Context first and goes through one
 // pipeline: credentials, a client-side rate limiter per API, a retrying
@@ -44,9 +52,12 @@
 //
 // Passwords, tokens, API keys and session ids never appear in errors, log
 // lines, or the %v, %+v and %#v output of any type of this package: types
-// that carry them print "[REDACTED]" and implement slog.LogValuer. Read the
-// secret through its field. Credentials are refused over plain http unless
-// the host is loopback or WithInsecureHTTP is given.
+// that carry them print "[REDACTED]" and implement slog.LogValuer, and one
+// scrubber removes them from every error and log text, whoever wrote it.
+// Read the secret through its field. Credentials and request bodies go only
+// to the configured origin of their API: redirects elsewhere are not
+// followed ([ErrRedirect]). Credentials are refused over plain http unless
+// the host is loopback or [WithInsecureHTTP] is given.
 //
 // # Testing
 //
