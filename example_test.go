@@ -2,9 +2,11 @@ package mediaauth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -170,4 +172,69 @@ func ExampleClient_CreateSession() {
 	// before approval: true
 	// session: true
 	// logged out: true
+}
+
+// After a TMDb login, the session reads the user's account through the
+// client's HTTP client: the api_key and session_id are added, the TMDb rate
+// limit is shared with the SDK's own calls, and CheckResponse maps errors.
+func ExampleClient_HTTPClient() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := client.LoginSession(context.Background(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	if err != nil {
+		log.Fatal(err)
+	}
+	user := client.With(session)
+
+	resp, err := user.HTTPClient(mediaauth.APITMDb).Get(user.BaseURL(mediaauth.APITMDb) + "/3/account")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := mediaauth.CheckResponse(mediaauth.APITMDb, resp); err != nil {
+		log.Fatal(err)
+	}
+	var acct struct {
+		ID       int    `json:"id"`
+		Username string `json:"username"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&acct); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(acct.ID, acct.Username)
+
+	// Another origin never gets the credentials.
+	_, err = user.HTTPClient(mediaauth.APITMDb).Get("https://elsewhere.example/3/account")
+	fmt.Println(errors.Is(err, mediaauth.ErrOriginMismatch))
+	// Output:
+	// 548 demo
+	// true
+}
+
+// Do sends one call to the rest of an API and decodes its JSON answer: here
+// the shows a TVmaze user follows, with the credentials the device login
+// handed out.
+func ExampleClient_Do() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	apiKey := srv.TVmazeAddUser("alice", "alice@example.com", true, 0)
+	srv.TVmazeFollowShows("alice", 1, 82)
+
+	var shows []struct {
+		ShowID int `json:"show_id"`
+	}
+	tv := client.With(mediaauth.TVmazeCredentials{Username: "alice", APIKey: apiKey})
+	if err := tv.Do(context.Background(), mediaauth.APITVmaze, http.MethodGet, "/user/follows/shows", nil, &shows); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(shows), shows[0].ShowID, shows[1].ShowID)
+	// Output: 2 1 82
 }
