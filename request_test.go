@@ -225,13 +225,17 @@ func TestNoBodyNeededReturnsPromptly(t *testing.T) {
 
 // TestPollGraceBound: against an answer that never finishes, a poll
 // returns within 50 ms of the caller's deadline with the grace set to 0,
-// and within the grace with the default.
+// and within the grace otherwise, the default grace (no option) included.
 func TestPollGraceBound(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(slowBody(http.StatusOK))
 	t.Cleanup(srv.Close)
-	for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
-		c := boundaryClient(t, srv.URL, mediaauth.WithPollAnswerGrace(grace), mediaauth.WithPollInterval(10*time.Millisecond))
+	for _, grace := range []time.Duration{0, 300 * time.Millisecond, mediaauth.DefaultPollAnswerGrace} {
+		opts := []mediaauth.Option{mediaauth.WithPollInterval(10 * time.Millisecond)}
+		if grace != mediaauth.DefaultPollAnswerGrace {
+			opts = append(opts, mediaauth.WithPollAnswerGrace(grace))
+		}
+		c := boundaryClient(t, srv.URL, opts...)
 		for name, poll := range map[string]func(ctx context.Context) error{
 			"PollAuth":           func(ctx context.Context) error { _, err := c.PollAuth(ctx, bToken); return err },
 			"PollUntilConfirmed": func(ctx context.Context) error { _, err := c.PollUntilConfirmed(ctx, bToken); return err },
