@@ -338,7 +338,8 @@ func TestUserResponseValidation(t *testing.T) {
 }
 
 // TestMoviesInputValidation checks that arguments the contract refuses are
-// ErrBadRequest before any request is sent.
+// ErrInvalidArgument before any request is sent (ErrBadRequest is for a
+// server's 400 only).
 func TestMoviesInputValidation(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
@@ -384,7 +385,8 @@ func TestMoviesInputValidation(t *testing.T) {
 			t.Parallel()
 			c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 			err := call(t.Context(), c)
-			assert.ErrorIs(t, err, mediaauth.ErrBadRequest)
+			assert.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
+			assert.NotErrorIs(t, err, mediaauth.ErrBadRequest)
 			assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
 		})
 	}

@@ -279,20 +279,34 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		var apiErr *APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 7, apiErr.TMDbCode)
-		assert.Equal(t, "/authentication/token/new", apiErr.Path)
+		assert.Equal(t, "/3/authentication/token/new", apiErr.Path)
 	})
 
 	t.Run("bad redirect", func(t *testing.T) {
+		var hits atomic.Int32
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
 			http.Redirect(w, r, r.URL.String(), http.StatusFound) // loops, keeping the query
 		}))
 		defer srv.Close()
 		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithRetry(0, 0, 0))
 		require.NoError(t, err)
 		err = c.do(t.Context(), tmdbCall())
-		require.ErrorIs(t, err, ErrNetwork)
-		assert.Contains(t, err.Error(), "redirects")
-		assert.NotContains(t, err.Error(), key)
+		// Same-origin redirects are followed up to the limit; the last one
+		// comes back as the answer, not as a transport error.
+		require.ErrorIs(t, err, ErrRedirect)
+		assert.NotErrorIs(t, err, ErrNetwork)
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, http.StatusFound, apiErr.StatusCode)
+		assert.Equal(t, "/3/authentication/token/new", apiErr.Path)
+		assert.Contains(t, apiErr.Message, srv.URL+"/3/authentication/token/new", "the message names the target")
+		assert.Greater(t, hits.Load(), int32(1), "same-origin redirects are followed")
+		assert.LessOrEqual(t, hits.Load(), int32(maxRedirects+1), "but not forever")
+		for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+			assert.NotContains(t, text, key)
+			assert.NotContains(t, text, "api_key")
+		}
 	})
 
 	t.Run("access token wins", func(t *testing.T) {
@@ -317,7 +331,8 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 }
 
 // TestRedirectDowngradeRefused checks that an https answer redirecting to
-// http is refused at once (not retried) and sends nothing over http.
+// http is refused at once (not retried) and sends nothing over http: it
+// leaves the origin, so it comes back as an ErrRedirect answer.
 func TestRedirectDowngradeRefused(t *testing.T) {
 	t.Parallel()
 	var plainHits atomic.Int32
@@ -341,8 +356,13 @@ func TestRedirectDowngradeRefused(t *testing.T) {
 	tr := c.s.httpClient.Transport.(*http.Transport)
 	tr.TLSClientConfig = &tls.Config{RootCAs: secure.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, MinVersion: tls.VersionTLS12}
 
-	_, err = c.Profile(t.Context())
-	require.ErrorIs(t, err, ErrInsecureTransport)
+	u, err := c.Profile(t.Context())
+	assert.Nil(t, u)
+	require.ErrorIs(t, err, ErrRedirect)
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusFound, apiErr.StatusCode)
+	assert.Contains(t, apiErr.Message, plain.URL+"/user/profile")
 	assert.Equal(t, int32(1), tlsHits.Load(), "not retried")
 	assert.Zero(t, plainHits.Load(), "nothing sent over http")
 }
@@ -443,7 +463,6 @@ func TestCheckRetry(t *testing.T) {
 	reset := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
 	eof := &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}
 	cert := &url.Error{Op: "Get", URL: "https://x", Err: &tls.CertificateVerificationError{}}
-	redirects := &url.Error{Op: "Get", URL: "https://x", Err: errors.New("stopped after 10 redirects")}
 	downgrade := &url.Error{Op: "Get", URL: "http://x", Err: fmt.Errorf("refusing redirect: %w", ErrInsecureTransport)}
 	status := func(code int, retryAfter string) *http.Response {
 		h := http.Header{}
@@ -463,9 +482,11 @@ func TestCheckRetry(t *testing.T) {
 		{"reset", nil, reset, true, false, false},
 		{"eof", nil, eof, true, false, false},
 		{"certificate", nil, cert, false, false, false},
-		{"too many redirects", nil, redirects, false, false, false},
 		{"https to http redirect", nil, downgrade, false, false, false},
 		{"200", status(200, ""), nil, false, false, false},
+		// A redirect the origin lock refused is an answer: never resent.
+		{"302 not followed", status(302, ""), nil, false, false, false},
+		{"307 not followed", status(307, ""), nil, false, false, false},
 		{"400", status(400, ""), nil, false, false, false},
 		{"401", status(401, ""), nil, false, false, false},
 		{"404", status(404, ""), nil, false, false, false},

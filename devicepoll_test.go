@@ -227,9 +227,17 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 	c, mt := tvClient(t)
 	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":1}`))
 
-	for _, cl := range []*Client{c, c.With(&TVmazeCredentials{Username: "alice"}), c.Without(APITVmaze)} {
+	withCreds := c.With(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey})
+	for _, cl := range []*Client{c, withCreds.Without(APITVmaze)} {
 		_, err := cl.ValidateTVmazeCredentials(context.Background())
 		require.ErrorIs(t, err, ErrMissingCredentials)
+	}
+	// Credentials without an API key, or nil ones, are invalid arguments,
+	// refused before sending too.
+	for _, cl := range []*Client{c.With(&TVmazeCredentials{Username: "alice"}), c.With((*TVmazeCredentials)(nil))} {
+		_, err := cl.ValidateTVmazeCredentials(context.Background())
+		require.ErrorIs(t, err, ErrInvalidArgument)
+		assert.NotErrorIs(t, err, ErrMissingCredentials)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
 }
@@ -403,11 +411,11 @@ func TestTVmazeEmptyInputsSendNothing(t *testing.T) {
 	t.Parallel()
 	c, mt := tvClient(t)
 	_, err := c.StartAuth(context.Background(), "")
-	assert.ErrorIs(t, err, ErrBadRequest)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = c.PollAuth(context.Background(), "")
-	assert.ErrorIs(t, err, ErrBadRequest)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = c.PollUntilConfirmed(context.Background(), "")
-	assert.ErrorIs(t, err, ErrBadRequest)
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 	var nilCtx context.Context // refused, not a panic
 	_, err = c.PollUntilConfirmed(nilCtx, tvToken)
 	assert.ErrorContains(t, err, "nil context")
@@ -509,7 +517,7 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var events []PollEvent
-			c, mt := tvClient(t, WithPollInterval(2*time.Millisecond), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			c, mt := tvClient(t, WithPollInterval(2*time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
 
 			_, err := c.PollUntilConfirmed(context.Background(), tvToken)
@@ -534,7 +542,7 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 // failures resets the count of failures in a row.
 func TestPollUntilConfirmedTransientResets(t *testing.T) {
 	t.Parallel()
-	c, mt := tvClient(t, WithPollInterval(time.Millisecond))
+	c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling())
 	// 4 failures, a 403, 4 failures, then the key: never 5 failures in a row.
 	answers := []httpmock.Responder{}
 	for range 4 {
@@ -572,7 +580,7 @@ func TestPollUntilConfirmedStopsOnOtherErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithPollInterval(time.Millisecond))
+			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling())
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
 			_, err := c.PollUntilConfirmed(context.Background(), tvToken)
 			require.ErrorIs(t, err, tt.want)
@@ -717,7 +725,7 @@ func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			t.Parallel()
 			var events []PollEvent
-			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {

@@ -53,6 +53,9 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		"CR in user agent":         mediaauth.WithUserAgent("app/1\r"),
 		"zero poll interval":       mediaauth.WithPollInterval(0),
 		"negative poll interval":   mediaauth.WithPollInterval(-time.Second),
+		"nil credential":           mediaauth.WithCredentials(nil),
+		"nil TVmaze credentials":   mediaauth.WithCredentials((*mediaauth.TVmazeCredentials)(nil)),
+		"empty TMDb API key":       mediaauth.WithCredentials(mediaauth.TMDbAPIKey("")),
 	}
 	for name, opt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -64,6 +67,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 			require.NotPanics(t, func() { c, err = mediaauth.New(opt) })
 			require.Error(t, err)
 			assert.Nil(t, c)
+			assert.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 			assert.True(t, strings.HasPrefix(err.Error(), "mediaauth: "), "error %q names the package", err)
 			assert.NotContains(t, err.Error(), secret)
 		})
@@ -83,7 +87,6 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 		"no timeout":                {mediaauth.WithTimeout(0)},
 		"empty user agent":          {mediaauth.WithUserAgent("")},
 		"nil logger":                {mediaauth.WithLogger(nil)},
-		"nil TVmaze credentials":    {mediaauth.WithCredentials(nil)},
 		"nil poll observer":         {mediaauth.WithPollObserver(nil)},
 		"http to loopback IPv4":     {mediaauth.WithMoviesBaseURL("http://127.0.0.1:8080"), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"})},
 		"http to loopback IPv6":     {mediaauth.WithMoviesBaseURL("http://[::1]:8080")},
@@ -153,12 +156,17 @@ func TestMissingToken(t *testing.T) {
 	for _, name := range []string{"getProfile", "updateProfile", "getAPIKey", "generateAPIKey"} {
 		err := unitOps[name].call(t.Context(), c)
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials, name)
-		assert.Contains(t, err.Error(), "WithToken", name)
+		assert.Contains(t, err.Error(), "Client.With", name)
 		assert.NotErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 	}
-	// A derived client with an empty token is the same.
-	_, err := c.With(mediaauth.Token{AccessToken: "x"}).With(mediaauth.Token{AccessToken: ""}).Profile(t.Context())
+	// A derived client whose token was taken away is the same.
+	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Without(mediaauth.APIMovies).Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+	// An empty token is not "no token" but an invalid argument, refused
+	// before sending too.
+	_, err = c.With(mediaauth.Token{AccessToken: "x"}).With(mediaauth.Token{AccessToken: ""}).Profile(t.Context())
+	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
+	assert.NotErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
 }
 
@@ -328,7 +336,8 @@ func TestEmptyUserAgent(t *testing.T) {
 
 // TestRedirectDowngradeRefusedWithOwnHTTPClient checks that a redirect from
 // https to plain http is refused even through the caller's http.Client,
-// whose own redirect policy still applies otherwise.
+// whose own redirect policy still applies otherwise: it leaves the origin,
+// so the origin lock returns it as an ErrRedirect answer.
 func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
 	var plainHits atomic.Int32
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -348,8 +357,15 @@ func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
 	}
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "secret-token"}))
 	require.NoError(t, err)
-	_, err = c.Profile(t.Context())
-	require.ErrorIs(t, err, mediaauth.ErrInsecureTransport)
+	u, err := c.Profile(t.Context())
+	assert.Nil(t, u)
+	require.ErrorIs(t, err, mediaauth.ErrRedirect)
+	assert.NotErrorIs(t, err, mediaauth.ErrInsecureTransport, "refused as another origin, before any transport check")
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
+	assert.Equal(t, "/user/profile", apiErr.Path)
+	assert.Contains(t, apiErr.Message, plain.URL+"/user/profile", "the message names the refused target")
 	assert.NotContains(t, err.Error(), "secret-token")
 	assert.Zero(t, plainHits.Load(), "nothing reached the plain-http server")
 	assert.Zero(t, policyCalls, "the downgrade is refused before the caller's policy runs")

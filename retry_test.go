@@ -65,6 +65,8 @@ const errBody = `{"error":"server_error","message":"try later"}`
 
 // TestIdempotentCallsRetried checks that GET (and idempotent) calls are
 // sent again on 5xx and on a dropped connection, then succeed.
+// VerifyMoviesEmail spends a single-use token: it is among the calls that
+// TestUnsafeCallsNotResent checks are not resent.
 func TestIdempotentCallsRetried(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
@@ -77,7 +79,6 @@ func TestIdempotentCallsRetried(t *testing.T) {
 			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
 			return err
 		},
-		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "v") },
 	}
 	failures := map[string]func(t *testing.T, w http.ResponseWriter){
 		"503":      func(_ *testing.T, w http.ResponseWriter) { answer(w, http.StatusServiceUnavailable, errBody) },
@@ -116,8 +117,9 @@ func TestNotImplementedNotRetried(t *testing.T) {
 	assert.Equal(t, 1, srv.count())
 }
 
-// TestUnsafeCallsNotResent checks that non-idempotent calls are never sent
-// again once the server may have received them.
+// TestUnsafeCallsNotResent checks that non-idempotent calls, and calls that
+// spend a single-use token, are never sent again once the server may have
+// received them.
 func TestUnsafeCallsNotResent(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
@@ -137,6 +139,7 @@ func TestUnsafeCallsNotResent(t *testing.T) {
 		"ConfirmPasswordReset": func(ctx context.Context, c *mediaauth.Client) error {
 			return c.ConfirmPasswordReset(ctx, "t", "p")
 		},
+		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "v") },
 	}
 	for name, call := range calls {
 		t.Run(name+"/dropped", func(t *testing.T) {
@@ -178,6 +181,19 @@ func TestUnsafeCallsRetriedWhenRefused(t *testing.T) {
 			u, err := srv.client(t, fastRetry).Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
 			require.NoError(t, err)
 			assert.Equal(t, "john_doe", u.Username)
+			assert.Equal(t, 2, srv.count())
+		})
+		// The single-use email token too: the server did not spend it.
+		t.Run("VerifyEmail/"+strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			srv := newScriptServer(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n == 1 {
+					answer(w, status, errBody, "Retry-After", "0")
+					return
+				}
+				answer(w, http.StatusOK, `{"message":"verified"}`)
+			})
+			require.NoError(t, srv.client(t, fastRetry).VerifyMoviesEmail(t.Context(), "v"))
 			assert.Equal(t, 2, srv.count())
 		})
 	}

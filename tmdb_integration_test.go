@@ -233,7 +233,7 @@ func TestTMDbCredentials(t *testing.T) {
 	ctx := t.Context()
 
 	byKey := c
-	byToken := c.With(mediaauth.TMDbAPIKey("")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	byToken := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	// Bearer wins: the wrong key is not even sent.
 	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
@@ -288,8 +288,13 @@ func TestTMDbCredentials(t *testing.T) {
 	assert.Equal(t, 10, tmdbCode(t, err))
 	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
 
-	_, err = c.With(mediaauth.TMDbAPIKey("")).CreateRequestToken(ctx)
+	before := len(srv.Requests())
+	_, err = c.Without(mediaauth.APITMDb).CreateRequestToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+	// An empty key does not drop the key: it is an invalid argument.
+	_, err = c.With(mediaauth.TMDbAPIKey("")).CreateRequestToken(ctx)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
+	assert.Len(t, srv.Requests(), before, "nothing sent without valid credentials")
 }
 
 // TestTMDbConvertV4 checks CreateSessionFromV4Token.

@@ -397,7 +397,7 @@ func TestTMDbCodeTable(t *testing.T) {
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, mediaauth.APITMDb, apiErr.API)
 			assert.Equal(t, http.MethodGet, apiErr.Method)
-			assert.Equal(t, "/authentication", apiErr.Path)
+			assert.Equal(t, "/3/authentication", apiErr.Path)
 			assert.Equal(t, row.status, apiErr.StatusCode)
 			assert.Equal(t, row.code, apiErr.TMDbCode)
 			assert.Equal(t, row.message, apiErr.Message)
@@ -434,7 +434,7 @@ func TestTMDbErrorWithoutBody(t *testing.T) {
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Zero(t, apiErr.TMDbCode)
-	assert.Equal(t, "/authentication/session/new", apiErr.Path)
+	assert.Equal(t, "/3/authentication/session/new", apiErr.Path)
 }
 
 // TestTMDbMissingCredentials checks that every method without an API key or
@@ -447,7 +447,7 @@ func TestTMDbMissingCredentials(t *testing.T) {
 			c, mt := tmdbUnitClient(t)
 			out, err := m.call(t.Context(), c)
 			require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
-			assert.Contains(t, err.Error(), "WithTMDbAPIKey")
+			assert.Contains(t, err.Error(), "TMDbAPIKey or TMDbReadAccessToken")
 			assert.True(t, isNilResult(out))
 			assert.Zero(t, mt.GetTotalCallCount())
 		})
@@ -499,7 +499,8 @@ func TestTMDbInputValidation(t *testing.T) {
 			assert.ErrorContains(t, err, "use New", name)
 			continue
 		}
-		assert.ErrorIs(t, err, mediaauth.ErrBadRequest, name)
+		assert.ErrorIs(t, err, mediaauth.ErrInvalidArgument, name)
+		assert.NotErrorIs(t, err, mediaauth.ErrBadRequest, "no server said so: %s", name)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
 }
@@ -527,9 +528,10 @@ func TestTMDbAuthenticateURL(t *testing.T) {
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 
-// TestTMDbDerivedClients checks c.WithTMDbAPIKey and c.WithTMDbAccessToken:
-// the derived client sends its own credentials, leaves c unchanged and
-// shares c's rate limiter.
+// TestTMDbDerivedClients checks c.With(TMDbAPIKey), c.With(TMDbReadAccessToken)
+// and c.Without(APITMDb): the derived client sends its own credentials,
+// leaves c unchanged and shares c's rate limiter. An empty credential does
+// not drop one: the derived client refuses every call.
 func TestTMDbDerivedClients(t *testing.T) {
 	t.Parallel()
 	// One request every 100 ms, no burst beyond one.
@@ -542,7 +544,11 @@ func TestTMDbDerivedClients(t *testing.T) {
 
 	withKey := c.With(mediaauth.TMDbAPIKey(tmdbUnitKey))
 	withBoth := withKey.With(mediaauth.TMDbReadAccessToken(tmdbUnitAccess))
-	backToKey := withBoth.With(mediaauth.TMDbReadAccessToken(""))
+	backToKey := withBoth.Without(mediaauth.APITMDb).With(mediaauth.TMDbAPIKey(tmdbUnitKey))
+	emptyToken := withBoth.With(mediaauth.TMDbReadAccessToken(""))
+	require.ErrorIs(t, emptyToken.ValidateTMDbCredentials(ctx), mediaauth.ErrInvalidArgument)
+	require.ErrorIs(t, withBoth.Without(mediaauth.APITMDb).ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials,
+		"Without drops the key and the token together")
 
 	start := time.Now()
 	require.NoError(t, withKey.ValidateTMDbCredentials(ctx))
@@ -551,7 +557,7 @@ func TestTMDbDerivedClients(t *testing.T) {
 	elapsed := time.Since(start)
 
 	reqs := log.requests()
-	require.Len(t, reqs, 3)
+	require.Len(t, reqs, 3, "the refused clients sent nothing")
 	assert.Equal(t, tmdbUnitKey, reqs[0].Query.Get("api_key"))
 	assert.Empty(t, reqs[0].Header.Get("Authorization"))
 	assert.Empty(t, reqs[1].Query)
