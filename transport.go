@@ -153,7 +153,7 @@ func redirectError(cl *call, resp *http.Response) *APIError {
 	case resp.Header.Get("Location") != "":
 		target := resp.Header.Get("Location")
 		target = redactedLocation(resp.Request, target)
-		msg = "redirect to " + truncate(target, 256) + " not followed (another origin, or a request with a body)"
+		msg = "redirect to " + truncate(target, 256) + " not followed (another origin, a request with a body, or over the limit of 10)"
 	}
 	return &APIError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: resp.StatusCode,
