@@ -251,7 +251,7 @@ func TestPollGraceBound(t *testing.T) {
 			require.ErrorIs(t, err, context.DeadlineExceeded, name)
 			slack := 50 * time.Millisecond // the bound the grace of 0 promises
 			if grace > 0 {
-				slack = 150 * time.Millisecond // timer and scheduling on a loaded machine
+				slack = 500 * time.Millisecond // timers and scheduling on a loaded machine, -race included
 			}
 			assert.Less(t, late, grace+slack, "%s with grace %s returned %s after the deadline", name, grace, late)
 		}
