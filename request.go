@@ -48,6 +48,8 @@ type call struct {
 	status int
 	// cancel ends the call's context; set when the answer body is not needed.
 	cancel context.CancelFunc
+	// sentToken is the Movies bearer a token source gave for this call.
+	sentToken string
 }
 
 // validator is implemented by response types that can tell whether the
@@ -65,8 +67,26 @@ func (cl *call) errorf(format string, args ...any) error {
 
 // do runs one call through the pipeline: encode, authorize, limit, send,
 // read the capped body, decode or map to a typed error. No endpoint does
-// HTTP itself.
+// HTTP itself. A Movies token from a token source that the API refuses as
+// expired is renewed once; the call is then sent again only if that is
+// safe.
 func (c *Client) do(ctx context.Context, cl *call) error {
+	err := c.doOnce(ctx, cl)
+	if !c.renewable(cl, err) {
+		return err
+	}
+	if rerr := c.renew(ctx, cl); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if cl.ep.resend != retryIdempotent {
+		return err
+	}
+	cl.sentToken, cl.status = "", 0
+	return c.doOnce(ctx, cl)
+}
+
+// doOnce is one pass through the pipeline.
+func (c *Client) doOnce(ctx context.Context, cl *call) error {
 	if ctx == nil {
 		return fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
 	}
@@ -117,6 +137,12 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		return cl.errorf("%w", err)
 	}
 	hreq.URL.RawQuery = rawQuery
+	if ep.api == APIMovies && c.creds.moviesSource != nil {
+		if v := h["Authorization"]; len(v) == 1 {
+			cl.sentToken = strings.TrimPrefix(v[0], "Bearer ")
+			cl.secrets = appendSecret(cl.secrets, cl.sentToken)
+		}
+	}
 	h["Accept"] = s.hdrAccept
 	if contentType != nil {
 		h["Content-Type"] = contentType
