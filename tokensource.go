@@ -143,7 +143,9 @@ func (r renewingMoviesToken) apply(cs *credentials) error {
 }
 
 // String describes the credential without a token.
-func (r renewingMoviesToken) String() string { return "mediaauth.RenewingMoviesToken(" + redacted + ")" }
+func (r renewingMoviesToken) String() string {
+	return "mediaauth.RenewingMoviesToken(" + redacted + ")"
+}
 
 // renewable is the first half of a token renewal: whether err is the
 // Movies API refusing the token a source gave, which the source should
