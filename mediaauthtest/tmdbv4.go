@@ -29,11 +29,13 @@ import (
 // request_token (a case the contract leaves out), 401 code 33 or 35 for
 // the others.
 
-// TMDbV4Prefix is the path prefix of TMDb's v4 API on the fake server.
+// TMDbV4Prefix is the path prefix of TMDb's v4 API on the fake [Server],
+// beside [TMDbPrefix] for v3.
 const TMDbV4Prefix = "/4"
 
 // DefaultTMDbV4AccountID is the v4 account id (a string) of the demo
-// account, as /4/auth/access_token reports it.
+// account ([DefaultTMDbUsername], v3 id [DefaultTMDbAccountID]), as
+// /4/auth/access_token reports it.
 const DefaultTMDbV4AccountID = "4bc889000000000000000224"
 
 // tmdbV4AccountID is the v4 account id of the account with v3 id id: 24
@@ -41,7 +43,7 @@ const DefaultTMDbV4AccountID = "4bc889000000000000000224"
 func tmdbV4AccountID(id int) string { return fmt.Sprintf("4bc889%018x", id) }
 
 // WithTMDbV4TokenTTL sets how long an unused TMDb v4 request token lives
-// (default 15 minutes, as TMDb).
+// (default 15 minutes, as TMDb); [WithTMDbTokenTTL] sets it for v3 tokens.
 func WithTMDbV4TokenTTL(d time.Duration) Option { return func(c *config) { c.tmdbV4TokenTTL = d } }
 
 // tmdbV4Paths are the v4 paths the fake serves, with their methods.
@@ -187,9 +189,10 @@ func (s *Server) tmdbV4DeleteAccessToken(w http.ResponseWriter, r *http.Request)
 }
 
 // TMDbApproveAs approves a request token, v3 or v4, as username would on
-// TMDb's page: the session or access token it makes belongs to that
-// account. It fails for an unknown user (see TMDbAddUser), and for an
-// unknown, expired or used token.
+// TMDb's page, like [Server.TMDbApprove] does as the demo user: the session
+// or access token it makes belongs to that account. It fails for an
+// unknown user (see [Server.TMDbAddUser]), and for an unknown, expired or
+// used token.
 func (s *Server) TMDbApproveAs(token, username string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,8 +208,8 @@ func (s *Server) TMDbApproveAs(token, username string) error {
 }
 
 // TMDbV4AccessTokenValid reports whether a user's v4 access token is known
-// (made by /4/auth/access_token or added with TMDbAddV4AccessToken) and not
-// logged out.
+// (made by /4/auth/access_token or added with
+// [Server.TMDbAddV4AccessToken]) and not logged out.
 func (s *Server) TMDbV4AccessTokenValid(accessToken string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
