@@ -61,14 +61,15 @@ type TMDbV4Login struct {
 // user's access token (a [Credential] for their v4 and v3 calls, to log
 // out with [Client.DeleteV4AccessToken] when done) and the session.
 //
-// The wait ends when ctx ends (the error wraps ctx.Err() and, after at
-// least one attempt, [ErrRequestTokenNotApproved]), or when the request
-// token's 15 minutes are over by the client's clock (the error wraps
-// [ErrRequestTokenNotApproved], or is [ErrInvalidRequestToken] when TMDb
-// dropped the token first). A token the user denied is
-// [ErrInvalidRequestToken]. Any other error of the exchange ends it at
-// once. If the access token was made but the session was not, LoginV4
-// returns the access token with the error, so that the caller can retry
+// The wait ends when ctx ends (the error wraps ctx.Err() and, once TMDb
+// has answered "not approved yet", [ErrRequestTokenNotApproved]), or when
+// the request token's 15 minutes are over by the client's clock (the error
+// wraps [ErrRequestTokenNotApproved], or is [ErrInvalidRequestToken] when
+// TMDb dropped the token first). A token the user denied is
+// [ErrInvalidRequestToken]. A rate-limited attempt ([ErrRateLimited]) slows
+// the polling down; any other error of the exchange ends it at once. If the
+// access token was made but the session was not, LoginV4 returns the
+// access token with the error, so that the caller can retry
 // CreateSessionFromV4Token or log the token out. No timer outlives the
 // call.
 func (c *Client) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken, *Session, error) {
