@@ -10,6 +10,9 @@
 //   - TMDb v3 authentication: request tokens, validation with a login,
 //     sessions, guest sessions and session deletion, with the api_key query
 //     parameter or a Bearer read access token.
+//   - TMDb v4 user authentication: CreateV4RequestToken, TMDbV4ApprovalURL,
+//     CreateV4AccessToken, DeleteV4AccessToken, and LoginV4 for the whole
+//     flow to a v3 session, with the Bearer read access token.
 //
 // # Clients
 //

@@ -76,6 +76,21 @@ var (
 	// Deleting a session twice leaves it deleted.
 	epTMDbDeleteSession = &endpoint{name: "DeleteSession", api: APITMDb, method: http.MethodDelete, path: "/3/authentication/session",
 		auth: authRequired, resend: retryIdempotent}
+
+	// The v4 calls authenticate with the application's read access token
+	// only. Creating a v4 request token is a POST, but sending it twice
+	// does no harm: the extra token is one nobody approves, and it expires
+	// on its own after 15 minutes, like the v3 token/new above (a GET that
+	// also makes a token). So it is resent like an idempotent call.
+	epTMDbV4RequestToken = &endpoint{name: "CreateV4RequestToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/request_token",
+		auth: authTMDbAppBearer, resend: retryIdempotent}
+	// An approved request token makes one access token only.
+	epTMDbV4AccessToken = &endpoint{name: "CreateV4AccessToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/access_token",
+		auth: authTMDbAppBearer, resend: retryUnsafe}
+	// Logging a token out twice leaves it logged out (the second answer is
+	// code 35, ErrInvalidAccessToken).
+	epTMDbV4DeleteAccessToken = &endpoint{name: "DeleteV4AccessToken", api: APITMDb, method: http.MethodDelete, path: "/4/auth/access_token",
+		auth: authTMDbAppBearer, resend: retryIdempotent}
 )
 
 // endpoints lists every endpoint the SDK wraps, for the resend audit and
@@ -87,4 +102,5 @@ var endpoints = []*endpoint{
 	epTVmazeStart, epTVmazePoll, epTVmazeValidate,
 	epTMDbValidateKey, epTMDbRequestToken, epTMDbValidateWithLogin, epTMDbSession,
 	epTMDbSessionFromV4, epTMDbGuestSession, epTMDbDeleteSession,
+	epTMDbV4RequestToken, epTMDbV4AccessToken, epTMDbV4DeleteAccessToken,
 }

@@ -73,6 +73,9 @@ var (
 	ErrRequestTokenNotApproved = newSentinel("request token not approved")
 	// ErrSessionDenied: TMDb denied the session (code 17).
 	ErrSessionDenied = newSentinel("session denied")
+	// ErrInvalidAccessToken: TMDb refused a user's v4 access token: unknown,
+	// or logged out with [Client.DeleteV4AccessToken] (code 35).
+	ErrInvalidAccessToken = newSentinel("invalid or logged out access token")
 	// ErrResponseTooLarge: the response body was larger than the client accepts.
 	ErrResponseTooLarge = newSentinel("response body too large")
 	// ErrMalformedResponse: the response body was not what the contract promises
@@ -328,6 +331,7 @@ var tmdbCodes = map[int]error{
 	32: ErrEmailNotVerified,
 	33: ErrInvalidRequestToken,
 	34: ErrNotFound,
+	35: ErrInvalidAccessToken,
 	37: ErrNotFound,
 	41: ErrRequestTokenNotApproved,
 }

@@ -1,15 +1,43 @@
 package mediaauth
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
 )
+
+// TMDb's v4 user authentication (tmdb-auth-v4.openapi.yaml). Every call is
+// made by the application with its read access token
+// ([TMDbReadAccessToken]); a client with only a [TMDbAPIKey] gets
+// [ErrMissingCredentials] before anything is sent. The flow:
+//
+//  1. [Client.CreateV4RequestToken] makes a request token;
+//  2. the user approves it on the page [Client.TMDbV4ApprovalURL] names;
+//  3. [Client.CreateV4AccessToken] turns it into the user's
+//     [TMDbAccessToken], a credential for the user's requests
+//     ([Client.With]), which [Client.CreateSessionFromV4Token] turns into a
+//     v3 [Session];
+//  4. [Client.DeleteV4AccessToken] logs the access token out.
+//
+// [Client.LoginV4] runs steps 1 to 3 in one call.
+
+// TMDbV4RequestTokenLifetime is how long TMDb keeps an unused v4 request
+// token: 15 minutes. [Client.CreateV4RequestToken] sets
+// [TMDbV4RequestToken.ExpiresAt] with it.
+const TMDbV4RequestTokenLifetime = 15 * time.Minute
 
 // TMDbAccessToken is a TMDb user's v4 access token with the account it
 // belongs to: what TMDb's v4 user authentication hands out once the user
-// approved a v4 request token. It never expires on its own; log it out
-// to end it. Printing or logging a TMDbAccessToken never shows AccessToken.
+// approved a v4 request token ([Client.CreateV4AccessToken]). It is a
+// [Credential]: a client derived with [Client.With] sends it as the Bearer
+// token of the user's requests. It never expires on its own; log it out
+// with [Client.DeleteV4AccessToken] to end it. Printing or logging a
+// TMDbAccessToken never shows AccessToken.
 type TMDbAccessToken struct {
 	// AccessToken is the user's v4 bearer token.
 	AccessToken string `json:"access_token"`
@@ -27,3 +55,167 @@ func (t TMDbAccessToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String())
 
 // LogValue keeps the token out of slog output.
 func (t TMDbAccessToken) LogValue() slog.Value { return logSafe(t.String()) }
+
+// TMDbV4RequestToken is a TMDb v4 request token, from
+// [Client.CreateV4RequestToken]. The user approves it on the page
+// [Client.TMDbV4ApprovalURL] names, then [Client.CreateV4AccessToken] turns
+// it into the user's [TMDbAccessToken], once. TMDb drops it when it stays
+// unused for 15 minutes. Printing or logging it never shows Token.
+type TMDbV4RequestToken struct {
+	// Token is the request token itself.
+	Token string `json:"request_token"`
+	// CreatedAt is when the client received the token, by its clock (UTC).
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	// ExpiresAt is CreatedAt plus [TMDbV4RequestTokenLifetime]: TMDb's
+	// answer carries no expiry, so it is computed by the client's clock.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Expired reports whether the token's expiry is known and not after now.
+func (t TMDbV4RequestToken) Expired(now time.Time) bool {
+	return expired(t.ExpiresAt, now)
+}
+
+// String describes the token without the token itself.
+func (t TMDbV4RequestToken) String() string {
+	return safeString("TMDbV4RequestToken", "Token", secretMark(t.Token),
+		"CreatedAt", timeString(t.CreatedAt), "ExpiresAt", timeString(t.ExpiresAt))
+}
+
+// Format prints the token like String for every verb.
+func (t TMDbV4RequestToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
+
+// LogValue keeps the token out of slog output.
+func (t TMDbV4RequestToken) LogValue() slog.Value { return logSafe(t.String()) }
+
+// tmdbV4RequestTokenResponse is the answer of POST /4/auth/request_token.
+type tmdbV4RequestTokenResponse struct {
+	Success      *bool  `json:"success"`
+	RequestToken string `json:"request_token"`
+}
+
+func (r *tmdbV4RequestTokenResponse) validate() error {
+	if err := checkSuccess(r.Success, true); err != nil {
+		return err
+	}
+	if r.RequestToken == "" {
+		return errors.New("answer without request_token")
+	}
+	return nil
+}
+
+// tmdbV4AccessTokenResponse is the answer of POST /4/auth/access_token.
+type tmdbV4AccessTokenResponse struct {
+	Success     *bool  `json:"success"`
+	AccessToken string `json:"access_token"`
+	AccountID   string `json:"account_id"`
+}
+
+func (r *tmdbV4AccessTokenResponse) validate() error {
+	if err := checkSuccess(r.Success, true); err != nil {
+		return err
+	}
+	switch {
+	case r.AccessToken == "":
+		return errors.New("answer without access_token")
+	case r.AccountID == "":
+		return errors.New("answer without account_id")
+	}
+	return nil
+}
+
+// tmdbV4Deleted is the answer of DELETE /4/auth/access_token: a Status
+// whose success field is required.
+type tmdbV4Deleted struct {
+	Success *bool `json:"success"`
+}
+
+func (r *tmdbV4Deleted) validate() error { return checkSuccess(r.Success, true) }
+
+// CreateV4RequestToken asks TMDb for a v4 request token
+// (POST /4/auth/request_token). The user approves it on the page
+// [Client.TMDbV4ApprovalURL] names; TMDb then sends the browser to
+// redirectTo, when it is not empty. [Client.CreateV4AccessToken] turns the
+// approved token into the user's access token. It needs the client's
+// [TMDbReadAccessToken]; a refused one is [ErrInvalidAPIKey].
+func (c *Client) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TMDbV4RequestToken, error) {
+	if err := optionalArgs("CreateV4RequestToken", "redirect URL", redirectTo); err != nil {
+		return nil, err
+	}
+	var r tmdbV4RequestTokenResponse
+	err := c.do(ctx, &call{
+		ep: epTMDbV4RequestToken,
+		body: struct {
+			RedirectTo string `json:"redirect_to,omitempty"`
+		}{redirectTo},
+		out: &r,
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := c.s.now().UTC()
+	return &TMDbV4RequestToken{Token: r.RequestToken, CreatedAt: now, ExpiresAt: now.Add(TMDbV4RequestTokenLifetime)}, nil
+}
+
+// TMDbV4ApprovalURL returns the TMDb page where the user approves a v4
+// request token: https://www.themoviedb.org/auth/access?request_token=...,
+// on the site [WithTMDbSiteURL] sets. It makes no request. The URL holds
+// the request token: show it to the user, do not log it.
+func (c *Client) TMDbV4ApprovalURL(requestToken string) string {
+	site := DefaultTMDbSiteURL
+	if c != nil && c.s != nil {
+		site = c.s.tmdbSite
+	}
+	var b strings.Builder
+	b.Grow(len(site) + len(requestToken) + 32)
+	b.WriteString(site)
+	b.WriteString("/auth/access?request_token=")
+	b.WriteString(url.QueryEscape(requestToken))
+	return b.String()
+}
+
+// CreateV4AccessToken turns a v4 request token the user approved into the
+// user's access token and v4 account id (POST /4/auth/access_token). Until
+// the user approves the token it is [ErrRequestTokenNotApproved] (keep
+// waiting); an unknown, expired, denied or already exchanged token is
+// [ErrInvalidRequestToken]. The call is never resent once TMDb may have
+// received it: the token is good for one exchange only.
+func (c *Client) CreateV4AccessToken(ctx context.Context, requestToken string) (*TMDbAccessToken, error) {
+	if err := requireArgs("CreateV4AccessToken", "request token", requestToken); err != nil {
+		return nil, err
+	}
+	var r tmdbV4AccessTokenResponse
+	err := c.do(ctx, &call{
+		ep: epTMDbV4AccessToken,
+		body: struct {
+			RequestToken string `json:"request_token"`
+		}{requestToken},
+		out:     &r,
+		secrets: appendSecret(nil, requestToken),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &TMDbAccessToken{AccessToken: r.AccessToken, AccountID: r.AccountID}, nil
+}
+
+// DeleteV4AccessToken logs a user's v4 access token out
+// (DELETE /4/auth/access_token): TMDb accepts it no more, neither as a
+// credential nor for [Client.CreateSessionFromV4Token]. End a v3 session
+// made from it with [Client.DeleteSession]. An unknown or already logged
+// out token is [ErrInvalidAccessToken]; so is the answer to a logout that
+// is resent after its first answer was lost, so treat it as logged out.
+func (c *Client) DeleteV4AccessToken(ctx context.Context, accessToken string) error {
+	if err := requireArgs("DeleteV4AccessToken", "access token", accessToken); err != nil {
+		return err
+	}
+	var r tmdbV4Deleted
+	return c.do(ctx, &call{
+		ep: epTMDbV4DeleteAccessToken,
+		body: struct {
+			AccessToken string `json:"access_token"`
+		}{accessToken},
+		out:     &r,
+		secrets: appendSecret(nil, accessToken),
+	})
+}

@@ -151,7 +151,7 @@ func (r renewingMoviesToken) String() string {
 // Movies API refusing the token a source gave, which the source should
 // then renew.
 func (c *Client) renewable(cl *call, err error) bool {
-	return err != nil && cl.ep.api == APIMovies && cl.ep.auth != authNone &&
+	return err != nil && c != nil && c.creds != nil && cl.ep.api == APIMovies && cl.ep.auth != authNone &&
 		c.creds.moviesSource != nil && cl.sentToken != "" && errors.Is(err, ErrTokenExpired)
 }
 

@@ -1,5 +1,5 @@
 // Package mediaauthtest is an in-memory fake of the Movies API, TVmaze's
-// user-auth API and TMDb's v3 authentication, served on a loopback
+// user-auth API and TMDb's v3 and v4 authentication, served on a loopback
 // httptest.Server. It keeps real state and enforces the services' rules, so
 // that examples, integration tests and users' own tests can run every flow
 // of package mediaauth without network or credentials.
@@ -108,6 +108,7 @@ type config struct {
 	tvmazeAutoConfirm time.Duration
 	tvmazeRequestTTL  time.Duration
 	tmdbTokenTTL      time.Duration
+	tmdbV4TokenTTL    time.Duration
 	tmdbGuestTTL      time.Duration
 	tmdbAutoApprove   bool
 }
@@ -156,8 +157,9 @@ func WithTMDbTokenTTL(d time.Duration) Option { return func(c *config) { c.tmdbT
 // WithTMDbGuestTTL sets how long an unused TMDb guest session lives (default 24 hours).
 func WithTMDbGuestTTL(d time.Duration) Option { return func(c *config) { c.tmdbGuestTTL = d } }
 
-// WithTMDbAutoApprove makes every new TMDb request token approved at once,
-// as if the user clicked Approve straight away (default off).
+// WithTMDbAutoApprove makes every new TMDb request token, v3 and v4,
+// approved at once by the demo user, as if they clicked Approve straight
+// away (default off).
 func WithTMDbAutoApprove() Option { return func(c *config) { c.tmdbAutoApprove = true } }
 
 // NewServer starts the fake on a loopback port. Call Close when done.
@@ -169,6 +171,7 @@ func NewServer(opts ...Option) *Server {
 		tvmazeStartGap:    time.Second,
 		tvmazeRequestTTL:  time.Hour,
 		tmdbTokenTTL:      60 * time.Minute,
+		tmdbV4TokenTTL:    15 * time.Minute,
 		tmdbGuestTTL:      24 * time.Hour,
 	}
 	for _, opt := range opts {

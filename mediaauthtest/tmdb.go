@@ -29,6 +29,7 @@ import (
 // an unknown, expired or used request token 401 code 33, a token the user
 // denied 401 code 17, a token not approved yet 422 code 41, an unknown v4
 // access token 401 code 35, and an unknown or deleted session 404 code 37.
+// The v4 authentication under /4 is in tmdbv4.go.
 
 // Credentials and account every fake server knows.
 const (
@@ -159,6 +160,7 @@ type tmdbUser struct {
 }
 
 type tmdbRequestToken struct {
+	v4         bool // a v4 request token (tmdbv4.go), not a v3 one
 	expires    time.Time
 	approvedBy string // username, "" until approved
 	denied     bool
@@ -178,13 +180,23 @@ func (st *tmdbState) init() {
 	st.dummyHash = hashPassword(randomHex(16))
 }
 
-// liveToken returns the request token if it is known, unexpired and unused.
+// liveToken returns the request token, v3 or v4, if it is known,
+// unexpired and unused.
 func (st *tmdbState) liveToken(token string, now time.Time) *tmdbRequestToken {
 	t := st.tokens[token]
 	if t == nil || t.used || !now.Before(t.expires) {
 		return nil
 	}
 	return t
+}
+
+// liveTokenOf is liveToken for one kind of token: a v3 call does not take
+// a v4 request token, nor the other way round.
+func (st *tmdbState) liveTokenOf(token string, v4 bool, now time.Time) *tmdbRequestToken {
+	if t := st.liveToken(token, now); t != nil && t.v4 == v4 {
+		return t
+	}
+	return nil
 }
 
 // tmdbPaths are the paths the fake serves, with their methods.
@@ -212,6 +224,7 @@ func (s *Server) routeTMDb(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+p+"/account", s.tmdbAuthed(s.tmdbAccountOfSession))
 	mux.HandleFunc("GET "+p+"/account/{account_id}", s.tmdbAuthed(s.tmdbAccountDetails))
 	mux.HandleFunc(p+"/", s.tmdbNotFound)
+	s.routeTMDbV4(mux)
 }
 
 // tmdbNotFound answers what no route serves: a known path with another
@@ -327,7 +340,7 @@ func (s *Server) tmdbValidateWithLogin(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tmdb.liveToken(req.RequestToken, s.now())
+	t := s.tmdb.liveTokenOf(req.RequestToken, false, s.now())
 	switch {
 	case t == nil:
 		tmdbError(w, 33)
@@ -360,7 +373,7 @@ func (s *Server) tmdbNewSession(w http.ResponseWriter, r *http.Request) {
 		tmdbError(w, 5)
 		return
 	}
-	t := s.tmdb.liveToken(req.RequestToken, s.now())
+	t := s.tmdb.liveTokenOf(req.RequestToken, false, s.now())
 	switch {
 	case t == nil:
 		tmdbError(w, 33)
@@ -496,7 +509,8 @@ var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb requ
 
 // TMDbApprove approves a request token as the demo user
 // (DefaultTMDbUsername) would on TMDb's authenticate page: session/new then
-// turns it into a session. It fails for an unknown, expired or used token.
+// turns it into a session (or, for a v4 request token, /4/auth/access_token
+// into an access token). It fails for an unknown, expired or used token.
 func (s *Server) TMDbApprove(token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -509,8 +523,9 @@ func (s *Server) TMDbApprove(token string) error {
 }
 
 // TMDbDeny denies a request token as a user who clicked Deny would:
-// session/new then answers 401 code 17. It fails for an unknown, expired or
-// used token.
+// session/new then answers 401 code 17 (and /4/auth/access_token, for a v4
+// request token, 401 code 33). It fails for an unknown, expired or used
+// token.
 func (s *Server) TMDbDeny(token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 
 // runTMDb walks through TMDb's v3 authentication: the API key, a request
 // token approved by the user, a session, the password login, the read
-// access token, a guest session, and logging out.
+// access token, a guest session, and logging out; then through the v4 user
+// authentication (runTMDbV4).
 func runTMDb(ctx context.Context, e *env) error {
 	if e.srv == nil {
 		return skip("a person must approve a real TMDb request token: run go run ./examples/tmdb-login -real")
@@ -124,6 +127,123 @@ func runTMDb(ctx context.Context, e *env) error {
 		return fmt.Errorf("delete again: want ErrNotFound, got %w", err)
 	}
 	e.stepf("delete again", "errors.Is(err, mediaauth.ErrNotFound) = true (TMDb code %d)", tmdbCodeOf(err))
+	return runTMDbV4(ctx, e)
+}
+
+// runTMDbV4 walks through TMDb's v4 user authentication: a v4 request
+// token approved by the user, their access token (a credential, and a v3
+// session), the whole flow in one call with LoginV4, and logging out.
+func runTMDbV4(ctx context.Context, e *env) error {
+	srv := e.srv
+	// The v4 calls need the application's read access token.
+	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	e.keep(c)
+
+	rt, err := c.CreateV4RequestToken(ctx, "http://localhost:8080/approved")
+	e.keep(rt, err)
+	if err != nil {
+		return fmt.Errorf("create v4 request token: %w", err)
+	}
+	e.secret(rt.Token)
+	e.stepf("v4 request token", "POST /4/auth/request_token: token %s, unused until %s", preview(rt.Token), rt.ExpiresAt.Format(time.RFC3339))
+	approveURL := c.TMDbV4ApprovalURL(rt.Token)
+	e.stepf("v4 approval page", "%s", strings.Replace(approveURL, rt.Token, preview(rt.Token), 1))
+
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrRequestTokenNotApproved) {
+		return fmt.Errorf("v4 access token before approval: want ErrRequestTokenNotApproved, got %w", err)
+	}
+	e.stepf("v4 before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// The fake plays the user who clicks Approve.
+	if err := srv.TMDbApprove(rt.Token); err != nil {
+		return fmt.Errorf("approve v4 token: %w", err)
+	}
+	e.stepf("v4 user approves", "the user clicked Approve on the page")
+	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+	e.keep(tok, err)
+	if err != nil {
+		return fmt.Errorf("create v4 access token: %w", err)
+	}
+	e.secret(tok.AccessToken)
+	e.stepf("v4 access token", "POST /4/auth/access_token: token %s of account %s", preview(tok.AccessToken), tok.AccountID)
+
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrInvalidRequestToken) {
+		return fmt.Errorf("v4 token reuse: want ErrInvalidRequestToken, got %w", err)
+	}
+	e.stepf("v4 reuse request token", "errors.Is(err, mediaauth.ErrInvalidRequestToken) = true (TMDb code %d)", tmdbCodeOf(err))
+
+	// The access token is the user's credential.
+	var acct struct {
+		ID       int    `json:"id"`
+		Username string `json:"username"`
+	}
+	err = c.With(tok).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("account with the v4 token: %w", err)
+	}
+	e.stepf("v4 token as credential", "GET /3/account with Authorization: Bearer …: user %q", acct.Username)
+
+	// And it becomes a v3 session.
+	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	e.keep(sess, err)
+	if err != nil {
+		return fmt.Errorf("session from v4 token: %w", err)
+	}
+	e.secret(sess.ID)
+	acct.Username = ""
+	err = c.With(sess).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("account with the session: %w", err)
+	}
+	e.stepf("v4 token to session", "session %s: GET /3/account?session_id=…: user %q, id %d", preview(sess.ID), acct.Username, acct.ID)
+
+	// The whole flow in one call: LoginV4 shows the page and polls.
+	loginTok, loginSess, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{
+		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
+			u, err := url.Parse(approvalURL)
+			if err != nil {
+				return err
+			}
+			token := u.Query().Get("request_token")
+			e.secret(token)
+			return srv.TMDbApprove(token) // the user clicks Approve at once
+		},
+		PollInterval: 10 * time.Millisecond,
+	})
+	e.keep(loginTok, loginSess, err)
+	if err != nil {
+		return fmt.Errorf("LoginV4: %w", err)
+	}
+	e.secret(loginTok.AccessToken)
+	e.secret(loginSess.ID)
+	e.stepf("LoginV4 in one call", "access token %s, session %s", preview(loginTok.AccessToken), preview(loginSess.ID))
+
+	// Log out: the sessions, then the access tokens.
+	for _, id := range []string{sess.ID, loginSess.ID} {
+		if err := c.DeleteSession(ctx, id); err != nil {
+			e.keep(err)
+			return fmt.Errorf("delete v4 session: %w", err)
+		}
+	}
+	for _, t := range []string{tok.AccessToken, loginTok.AccessToken} {
+		if err := c.DeleteV4AccessToken(ctx, t); err != nil {
+			e.keep(err)
+			return fmt.Errorf("v4 logout: %w", err)
+		}
+	}
+	e.stepf("v4 logout", "DELETE /4/auth/access_token: both tokens revoked, both sessions deleted")
+	_, err = c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	e.keep(err)
+	if !errors.Is(err, mediaauth.ErrInvalidAccessToken) {
+		return fmt.Errorf("v4 token after logout: want ErrInvalidAccessToken, got %w", err)
+	}
+	e.stepf("v4 token after logout", "errors.Is(err, mediaauth.ErrInvalidAccessToken) = true (TMDb code %d)", tmdbCodeOf(err))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,9 @@ var tmdbSteps = []string{
 	"user approves", "create session", "reuse the request token", "login with password",
 	"wrong password", "read access token", "wrong API key", "guest session",
 	"delete sessions", "delete again",
+	"v4 request token", "v4 approval page", "v4 before approval", "v4 user approves",
+	"v4 access token", "v4 reuse request token", "v4 token as credential", "v4 token to session",
+	"LoginV4 in one call", "v4 logout", "v4 token after logout",
 }
 
 func TestRunTMDbAgainstFake(t *testing.T) {
@@ -30,12 +34,18 @@ func TestRunTMDbAgainstFake(t *testing.T) {
 	require.NoError(t, runTMDb(t.Context(), &env{out: &out, srv: srv, client: c}))
 	s := out.String()
 	requireSteps(t, s, tmdbSteps)
-	for _, code := range []string{"41", "33", "30", "7", "37"} {
+	for _, code := range []string{"41", "33", "30", "7", "37", "35"} {
 		assert.Contains(t, s, "= true (TMDb code "+code+")")
 	}
 	assert.Contains(t, s, "https://www.themoviedb.org/authenticate/")
-	// Tokens and ids are 32 or 40 hex digits: none appears in full.
-	assert.Empty(t, regexp.MustCompile(`[0-9a-f]{16,}`).FindAllString(s, -1), s)
+	assert.Contains(t, s, "https://www.themoviedb.org/auth/access?request_token=")
+	assert.Contains(t, s, "of account "+mediaauthtest.DefaultTMDbV4AccountID)
+	assert.Contains(t, s, `Authorization: Bearer …: user "demo"`)
+	assert.Contains(t, s, `user "demo", id 548`)
+	// Tokens and ids are 32 to 64 hex digits: none appears in full (the
+	// v4 account id is no secret).
+	rest := strings.ReplaceAll(s, mediaauthtest.DefaultTMDbV4AccountID, "")
+	assert.Empty(t, regexp.MustCompile(`[0-9a-f]{16,}`).FindAllString(rest, -1), s)
 	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAPIKey)
 	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAccessToken)
 	assert.NotContains(t, s, mediaauthtest.DefaultTMDbPassword)

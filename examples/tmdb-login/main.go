@@ -13,6 +13,15 @@
 // wins when both are set):
 //
 //	TMDB_API_KEY=... go run ./examples/tmdb-login -real
+//
+// With -v4 it uses TMDb's v4 user authentication instead: the user
+// approves a v4 request token, which becomes their v4 access token, then a
+// v3 session; it reads the account with the access token and logs both
+// out. The v4 calls need the read access token (TMDB_ACCESS_TOKEN with
+// -real):
+//
+//	go run ./examples/tmdb-login -v4
+//	TMDB_ACCESS_TOKEN=... go run ./examples/tmdb-login -v4 -real
 package main
 
 import (
@@ -21,6 +30,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -40,6 +51,8 @@ const (
 // settings is what the flags say.
 type settings struct {
 	real bool
+	// v4 runs TMDb's v4 user authentication instead of the v3 one.
+	v4 bool
 	// interval is the wait between two attempts to create the session
 	// while the token is not approved yet.
 	interval time.Duration
@@ -56,7 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs := flag.NewFlagSet("tmdb-login", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&s.real, "real", false, "talk to the real TMDb API (credentials from "+envAPIKey+" or "+envAccessToken+") instead of the in-process fake")
-	fs.DurationVar(&s.interval, "interval", 0, "wait between attempts to create the session while the token is not approved (default 1s with the fake, 3s with -real)")
+	fs.BoolVar(&s.v4, "v4", false, "use TMDb's v4 user authentication (an access token, then a session); needs the read access token ("+envAccessToken+" with -real)")
+	fs.DurationVar(&s.interval, "interval", 0, "wait between attempts to create the session while the token is not approved (default 1s with the fake, 3s with -real; with -v4 the first wait, doubling up to 15s)")
 	fs.DurationVar(&s.timeout, "timeout", 10*time.Minute, "give up waiting for the approval after this long")
 	fs.StringVar(&s.redirectTo, "redirect-to", "", "URL TMDb sends the browser to after the approval (optional)")
 	fs.DurationVar(&s.approveAfter, "approve-after", 2500*time.Millisecond, "fake only: the fake approves the token by itself this long after it was shown")
@@ -96,6 +110,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 	)
 	if s.real {
 		key, token := getenv(envAPIKey), getenv(envAccessToken)
+		if s.v4 && token == "" {
+			return fmt.Errorf("-v4 -real needs the read access token in %s", envAccessToken)
+		}
 		if key == "" && token == "" {
 			return fmt.Errorf("-real needs %s or %s in the environment", envAPIKey, envAccessToken)
 		}
@@ -104,12 +121,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 	} else {
 		srv = mediaauthtest.NewServer()
 		defer srv.Close()
-		client, err = srv.Client()
+		var opts []mediaauth.Option
+		if s.v4 {
+			// The fake's read access token, for the v4 calls.
+			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+		}
+		client, err = srv.Client(opts...)
 		fmt.Fprintf(out, "Talking to an in-process fake of TMDb at %s\n", srv.TMDbURL())
 		fmt.Fprintf(out, "(it approves the token by itself after %s; use -real for the real API)\n", seconds(s.approveAfter))
 	}
 	if err != nil {
 		return fmt.Errorf("building the client: %w", err)
+	}
+	if s.v4 {
+		return runV4(ctx, client, srv, s, out)
 	}
 
 	// 1. Check the credentials.
@@ -120,6 +145,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		return fmt.Errorf("checking the credentials: %w", err)
 	}
 	fmt.Fprintln(out, "\n1. The API key is valid.")
+	return runV3(ctx, client, srv, s, out)
+}
+
+// runV3 runs the v3 login: request token, approval, session, guest
+// session, logout. srv is the fake, or nil with -real.
+func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
 
 	// 2. Create a request token and show where to approve it.
 	tok, err := client.CreateRequestToken(ctx)
@@ -164,6 +195,97 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		fmt.Fprintf(out, "   Deleting it again: errors.Is(err, mediaauth.ErrNotFound) = %t\n", errors.Is(err, mediaauth.ErrNotFound))
 	}
 	return nil
+}
+
+// runV4 runs TMDb's v4 user authentication with LoginV4: a v4 request
+// token the user approves, their access token, a v3 session from it; then
+// it reads the account with the access token and logs both out. srv is the
+// fake, or nil with -real.
+func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
+	// 1. The v4 calls need the read access token.
+	if err := client.ValidateTMDbCredentials(ctx); err != nil {
+		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
+			return fmt.Errorf("TMDb refused the read access token: %w", err)
+		}
+		return fmt.Errorf("checking the credentials: %w", err)
+	}
+	fmt.Fprintln(out, "\n1. The read access token is valid (v4 user authentication).")
+
+	// 2. and 3. LoginV4 creates the request token, shows the page, polls
+	// until the user approves, and makes the access token and the session.
+	loginCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var approval *time.Timer
+	defer func() {
+		if approval != nil {
+			approval.Stop()
+		}
+	}()
+	tok, sess, err := client.LoginV4(loginCtx, mediaauth.TMDbV4Login{
+		RedirectTo: s.redirectTo,
+		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
+			if s.real {
+				// The page needs the whole token: this is the one place it is shown.
+				fmt.Fprintf(out, "2. Open this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", approvalURL)
+			} else {
+				rt := requestTokenOf(approvalURL)
+				fmt.Fprintf(out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt))
+				fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
+					strings.Replace(approvalURL, url.QueryEscape(rt), mask(rt), 1))
+				// The fake has no web page: it plays the user who clicks Approve.
+				approval = time.AfterFunc(s.approveAfter, func() { _ = srv.TMDbApprove(rt) })
+			}
+			fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
+			return nil
+		},
+		PollInterval: s.interval,
+		OnPending: func(attempt int, next time.Duration) {
+			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(next))
+		},
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, mediaauth.ErrInvalidRequestToken):
+		return fmt.Errorf("the request was denied, or the token expired: run the login again: %w", err)
+	case tok != nil:
+		return fmt.Errorf("turning the access token into a session: %w", err)
+	default:
+		return fmt.Errorf("logging in: %w", err)
+	}
+	fmt.Fprintf(out, "   Approved: access token %s of account %s, session %s.\n", mask(tok.AccessToken), tok.AccountID, mask(sess.ID))
+
+	// 4. The access token is the user's credential.
+	var acct struct {
+		ID       int    `json:"id"`
+		Username string `json:"username"`
+	}
+	if err := client.With(tok).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+		return fmt.Errorf("reading the account: %w", err)
+	}
+	fmt.Fprintf(out, "4. Signed in as %q (v3 account id %d).\n", acct.Username, acct.ID)
+
+	// 5. Log out: the session, then the access token.
+	if err := client.DeleteSession(ctx, sess.ID); err != nil {
+		return fmt.Errorf("deleting the session: %w", err)
+	}
+	if err := client.DeleteV4AccessToken(ctx, tok.AccessToken); err != nil {
+		return fmt.Errorf("logging the access token out: %w", err)
+	}
+	fmt.Fprintln(out, "5. Logged out: the session is deleted and the access token revoked.")
+	if !s.real {
+		_, err := client.CreateSessionFromV4Token(ctx, tok.AccessToken)
+		fmt.Fprintf(out, "   Using the token again: errors.Is(err, mediaauth.ErrInvalidAccessToken) = %t\n", errors.Is(err, mediaauth.ErrInvalidAccessToken))
+	}
+	return nil
+}
+
+// requestTokenOf returns the request token an approval URL holds.
+func requestTokenOf(approvalURL string) string {
+	u, err := url.Parse(approvalURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("request_token")
 }
 
 // waitForSession tries to turn tok into a session once per interval until

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
@@ -83,6 +84,66 @@ func TestRunGivesUp(t *testing.T) {
 	})
 }
 
+func TestRunV4AgainstFake(t *testing.T) {
+	t.Parallel()
+	var out, stderr bytes.Buffer
+	start := time.Now()
+	err := run(t.Context(), []string{"-v4", "-interval", "20ms", "-approve-after", "100ms", "-redirect-to", "http://localhost:8080/done"}, noEnv, &out, &stderr)
+	require.NoError(t, err, "output:\n%s", out.String())
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	s := out.String()
+	for _, want := range []string{
+		"Talking to an in-process fake of TMDb at http://127.0.0.1:",
+		"1. The read access token is valid (v4 user authentication).",
+		"2. Request token …",
+		"https://www.themoviedb.org/auth/access?request_token=…",
+		"3. Waiting for the approval",
+		"attempt 1: not approved yet, next try in 0.04 s",
+		"Approved: access token …",
+		"of account " + mediaauthtest.DefaultTMDbV4AccountID + ", session …",
+		`4. Signed in as "demo" (v3 account id 548).`,
+		"5. Logged out: the session is deleted and the access token revoked.",
+		"errors.Is(err, mediaauth.ErrInvalidAccessToken) = true",
+	} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotContains(t, s, "1. The API key is valid.")
+	// The account id is no secret; tokens and session ids never show in full.
+	rest := strings.ReplaceAll(s, mediaauthtest.DefaultTMDbV4AccountID, "")
+	assert.Empty(t, longHex.FindAllString(rest, -1), "no token or id in full:\n%s", s)
+	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAPIKey)
+	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAccessToken)
+	assert.Empty(t, stderr.String())
+}
+
+func TestRunV4GivesUp(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	start := time.Now()
+	err := run(t.Context(), []string{"-v4", "-interval", "20ms", "-approve-after", "1m", "-timeout", "150ms"}, noEnv, &out, io.Discard)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
+	assert.Contains(t, err.Error(), "waiting for the approval")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.NotContains(t, out.String(), "Approved")
+}
+
+func TestRunV4RealNeedsReadToken(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	keyOnly := func(k string) string {
+		if k == envAPIKey {
+			return "some-api-key"
+		}
+		return ""
+	}
+	err := run(t.Context(), []string{"-v4", "-real"}, keyOnly, &out, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-v4 -real needs the read access token in TMDB_ACCESS_TOKEN")
+	assert.Empty(t, out.String(), "nothing sent, nothing printed")
+}
+
 func TestRunRealNeedsCredentials(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -103,6 +164,12 @@ func TestParseFlags(t *testing.T) {
 	s, err = parseFlags([]string{"-real"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, 3*time.Second, s.interval)
+	assert.False(t, s.v4)
+
+	s, err = parseFlags([]string{"-v4"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, s.v4)
+	assert.Equal(t, time.Second, s.interval)
 
 	s, err = parseFlags([]string{"-real", "-interval", "5s", "-redirect-to", "https://app.example/cb"}, io.Discard)
 	require.NoError(t, err)
@@ -114,6 +181,7 @@ func TestParseFlags(t *testing.T) {
 	require.True(t, errors.Is(err, flag.ErrHelp))
 	assert.Contains(t, usage.String(), "Usage: go run ./examples/tmdb-login")
 	assert.Contains(t, usage.String(), "TMDB_API_KEY")
+	assert.Contains(t, usage.String(), "-v4")
 
 	for _, args := range [][]string{
 		{"extra"},

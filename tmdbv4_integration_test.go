@@ -1,0 +1,362 @@
+package mediaauth_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
+)
+
+// v4Fake starts a fake with opts and returns it with a client that has the
+// fake's API key and read access token.
+func v4Fake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
+	t.Helper()
+	srv, c := startFake(t, opts...)
+	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+}
+
+// v4TMDbCode returns the TMDb code of an *APIError, or fails the test.
+func v4TMDbCode(t *testing.T, err error) int {
+	t.Helper()
+	var apiErr *mediaauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	return apiErr.TMDbCode
+}
+
+// v4Account is the part of TMDb's Account the tests read.
+type v4Account struct {
+	ID       int    `json:"id"`
+	Username string `json:"username"`
+}
+
+// v4ReadAccount reads /3/account with c's credentials.
+func v4ReadAccount(ctx context.Context, c *mediaauth.Client) (v4Account, error) {
+	var acct v4Account
+	err := c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	return acct, err
+}
+
+// v4TokenOf returns the request token an approval URL holds.
+func v4TokenOf(t *testing.T, approvalURL string) string {
+	t.Helper()
+	u, err := url.Parse(approvalURL)
+	require.NoError(t, err)
+	tok := u.Query().Get("request_token")
+	require.NotEmpty(t, tok)
+	return tok
+}
+
+// TestTMDbV4Flow runs the v4 flow step by step against the fake: request
+// token, approval, access token (single use), the token as a credential,
+// a v3 session from it, logout, and what the logged out token still does.
+func TestTMDbV4Flow(t *testing.T) {
+	t.Parallel()
+	srv, c := v4Fake(t)
+	ctx := t.Context()
+
+	rt, err := c.CreateV4RequestToken(ctx, "http://localhost:8080/done")
+	require.NoError(t, err)
+	require.NotEmpty(t, rt.Token)
+	assert.WithinDuration(t, time.Now().Add(15*time.Minute), rt.ExpiresAt, time.Minute)
+	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token="+rt.Token, c.TMDbV4ApprovalURL(rt.Token))
+
+	// Not approved yet: keep waiting.
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
+	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
+	assert.Equal(t, 41, v4TMDbCode(t, err))
+
+	require.NoError(t, srv.TMDbApprove(rt.Token))
+	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+	require.NoError(t, err)
+	require.NotEmpty(t, tok.AccessToken)
+	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+	assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+
+	// The request token was used up.
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+	assert.Equal(t, 33, v4TMDbCode(t, err))
+
+	// The access token is the user's credential, through Do and HTTPClient.
+	user := c.With(tok)
+	acct, err := v4ReadAccount(ctx, user)
+	require.NoError(t, err)
+	assert.Equal(t, v4Account{ID: mediaauthtest.DefaultTMDbAccountID, Username: mediaauthtest.DefaultTMDbUsername}, acct)
+	resp := v4Get(t, user, srv.TMDbURL()+"/3/account")
+	require.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	assert.Equal(t, "Bearer "+tok.AccessToken, last.Header.Get("Authorization"), "the user's token, not the read token")
+
+	// A v3 session from it.
+	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	require.NoError(t, err)
+	acct, err = v4ReadAccount(ctx, c.With(sess))
+	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+
+	// Logout: the token is refused everywhere afterwards.
+	require.NoError(t, c.DeleteV4AccessToken(ctx, tok.AccessToken))
+	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+	err = c.DeleteV4AccessToken(ctx, tok.AccessToken)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
+	assert.Equal(t, 35, v4TMDbCode(t, err))
+	_, err = c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
+	_, err = v4ReadAccount(ctx, user)
+	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
+	resp = v4Get(t, user, srv.TMDbURL()+"/3/account")
+	require.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp), mediaauth.ErrUnauthorized)
+	assert.True(t, srv.TMDbSessionValid(sess.ID), "the session is ended with DeleteSession")
+	require.NoError(t, c.DeleteSession(ctx, sess.ID))
+}
+
+// v4Get sends GET target through c's HTTPClient for TMDb and reads the
+// answer's body to the end.
+func v4Get(t *testing.T, c *mediaauth.Client, target string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, nil)
+	require.NoError(t, err)
+	resp, err := c.HTTPClient(mediaauth.APITMDb).Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
+
+// TestTMDbLoginV4 runs LoginV4 against the fake: the user approves while
+// it polls, or before WaitForApproval returns.
+func TestTMDbLoginV4(t *testing.T) {
+	t.Parallel()
+	t.Run("polling", func(t *testing.T) {
+		t.Parallel()
+		srv, c := v4Fake(t)
+		srv.TMDbAddUser("alice", "alice-Passw0rd", true)
+		var approval *time.Timer
+		var pending int
+		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			ShowApprovalURL: func(_ context.Context, approvalURL string) error {
+				rt := v4TokenOf(t, approvalURL)
+				approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDbApproveAs(rt, "alice")) })
+				return nil
+			},
+			PollInterval:    10 * time.Millisecond,
+			MaxPollInterval: 20 * time.Millisecond,
+			OnPending:       func(int, time.Duration) { pending++ },
+		})
+		approval.Stop()
+		require.NoError(t, err)
+		assert.Positive(t, pending)
+		assert.Equal(t, pending+1, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
+		acct, err := v4ReadAccount(t.Context(), c.With(sess))
+		require.NoError(t, err)
+		assert.Equal(t, "alice", acct.Username)
+		acct, err = v4ReadAccount(t.Context(), c.With(tok))
+		require.NoError(t, err)
+		assert.Equal(t, "alice", acct.Username)
+		assert.NotEqual(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+	})
+	t.Run("wait", func(t *testing.T) {
+		t.Parallel()
+		srv, c := v4Fake(t)
+		var rt string
+		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			RedirectTo:      "http://localhost:8080/done",
+			ShowApprovalURL: func(_ context.Context, u string) error { rt = v4TokenOf(t, u); return nil },
+			WaitForApproval: func(context.Context) error { return srv.TMDbApprove(rt) },
+		})
+		require.NoError(t, err)
+		assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+		assert.True(t, srv.TMDbSessionValid(sess.ID))
+		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
+	})
+	t.Run("auto-approve", func(t *testing.T) {
+		t.Parallel()
+		srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
+		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			ShowApprovalURL: func(context.Context, string) error { return nil },
+			PollInterval:    time.Millisecond,
+		})
+		require.NoError(t, err)
+		assert.True(t, srv.TMDbSessionValid(sess.ID))
+		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+	})
+}
+
+// TestTMDbV4Refusals checks the flow's refusals against the fake: a denied
+// token, a user who never approves, a token that expired, and the read
+// access token missing, wrong or suspended.
+func TestTMDbV4Refusals(t *testing.T) {
+	t.Parallel()
+	noShow := func(context.Context, string) error { return nil }
+	t.Run("denied", func(t *testing.T) {
+		t.Parallel()
+		srv, c := v4Fake(t)
+		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			ShowApprovalURL: func(_ context.Context, u string) error { return srv.TMDbDeny(v4TokenOf(t, u)) },
+			PollInterval:    time.Millisecond,
+		})
+		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+		assert.Equal(t, 33, v4TMDbCode(t, err))
+	})
+	t.Run("never approved", func(t *testing.T) {
+		t.Parallel()
+		srv, c := v4Fake(t)
+		ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: noShow, PollInterval: 10 * time.Millisecond, MaxPollInterval: 10 * time.Millisecond})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
+		assert.Less(t, time.Since(start), 3*time.Second)
+		assert.Greater(t, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), 2)
+	})
+	t.Run("expired on the server", func(t *testing.T) {
+		t.Parallel()
+		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now))
+		rt, err := c.CreateV4RequestToken(t.Context(), "")
+		require.NoError(t, err)
+		clock.Advance(15 * time.Minute)
+		require.Error(t, srv.TMDbApprove(rt.Token), "too late to approve")
+		_, err = c.CreateV4AccessToken(t.Context(), rt.Token)
+		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+
+		// LoginV4 meets the same answer when the user takes too long.
+		_, _, err = c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			ShowApprovalURL: func(context.Context, string) error { clock.Advance(16 * time.Minute); return nil },
+			PollInterval:    time.Millisecond,
+		})
+		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+	})
+	t.Run("expired by the client's clock", func(t *testing.T) {
+		t.Parallel()
+		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		// The server keeps the token longer, so the client's bound ends it.
+		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbV4TokenTTL(time.Hour))
+		mediaauth.SetClock(c, clock.Now)
+		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			ShowApprovalURL: noShow,
+			PollInterval:    time.Millisecond,
+			OnPending:       func(int, time.Duration) { clock.Advance(4 * time.Minute) },
+		})
+		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
+		assert.Contains(t, err.Error(), "expired before the user approved it")
+		assert.Equal(t, 5, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), "after 0, 4, 8, 12 and 16 minutes")
+	})
+	t.Run("custom TTL", func(t *testing.T) {
+		t.Parallel()
+		_, c := v4Fake(t, mediaauthtest.WithTMDbV4TokenTTL(30*time.Millisecond))
+		rt, err := c.CreateV4RequestToken(t.Context(), "")
+		require.NoError(t, err)
+		time.Sleep(40 * time.Millisecond)
+		_, err = c.CreateV4AccessToken(t.Context(), rt.Token)
+		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
+	})
+	t.Run("read access token", func(t *testing.T) {
+		t.Parallel()
+		srv, c := startFake(t) // the fake's API key only
+		_, err := c.CreateV4RequestToken(t.Context(), "")
+		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+		_, _, err = c.LoginV4(t.Context(), mediaauth.TMDbV4Login{ShowApprovalURL: noShow})
+		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+		assert.Zero(t, srv.RequestCount("", "/4/auth/request_token"), "nothing sent")
+
+		_, err = c.With(mediaauth.TMDbReadAccessToken("not-the-read-token")).CreateV4RequestToken(t.Context(), "")
+		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
+		assert.Equal(t, 7, v4TMDbCode(t, err))
+		assert.NotContains(t, err.Error(), "not-the-read-token")
+
+		srv.TMDbAddReadAccessToken("suspended-read-token")
+		require.True(t, srv.TMDbSuspendAPIKey("suspended-read-token"))
+		err = c.With(mediaauth.TMDbReadAccessToken("suspended-read-token")).DeleteV4AccessToken(t.Context(), "any-token")
+		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
+		assert.Equal(t, 10, v4TMDbCode(t, err))
+	})
+}
+
+// TestTMDbV4Resending checks the resend modes against the fake: rate-limit
+// answers are waited out, and a lost answer of the single-use exchange is
+// not sent again.
+func TestTMDbV4Resending(t *testing.T) {
+	t.Parallel()
+	srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
+	ctx := t.Context()
+	limited := func(times int) mediaauthtest.Fault {
+		f := mediaauthtest.TMDbFault(25)
+		f.Times = times
+		f.Header.Set("Retry-After", "0")
+		return f
+	}
+
+	srv.InjectFault("/4/auth/request_token", limited(1))
+	rt, err := c.CreateV4RequestToken(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, "/4/auth/request_token"))
+
+	srv.InjectFault("/4/auth/access_token", limited(-1))
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	require.ErrorIs(t, err, mediaauth.ErrRateLimited)
+	assert.Equal(t, 25, v4TMDbCode(t, err))
+	assert.Equal(t, 1+mediaauth.DefaultMaxRetries, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
+	srv.ClearFaults()
+
+	// The answer is lost after the server acted: not sent again.
+	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Drop: true, PassThrough: true})
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	require.ErrorIs(t, err, mediaauth.ErrNetwork)
+	assert.NotContains(t, err.Error(), rt.Token)
+	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "the token was used by the lost exchange")
+	assert.Eventually(t, func() bool {
+		return srv.RequestCount(http.MethodPost, "/4/auth/access_token") == 1+mediaauth.DefaultMaxRetries+2
+	}, 2*time.Second, 5*time.Millisecond)
+
+	// A logout whose answer is lost is sent again; the second answer says
+	// the token is gone.
+	tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: func(context.Context, string) error { return nil }, PollInterval: time.Millisecond})
+	require.NoError(t, err)
+	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Drop: true, PassThrough: true})
+	err = c.DeleteV4AccessToken(ctx, tok.AccessToken)
+	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
+	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+}
+
+// TestTMDbV4ConcurrentLogins runs LoginV4 in parallel on one client.
+func TestTMDbV4ConcurrentLogins(t *testing.T) {
+	t.Parallel()
+	srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
+	const n = 6
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+				ShowApprovalURL: func(context.Context, string) error { return nil },
+				PollInterval:    time.Millisecond,
+			})
+			if !assert.NoError(t, err) {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			assert.False(t, seen[tok.AccessToken])
+			seen[tok.AccessToken] = true
+			assert.True(t, srv.TMDbSessionValid(sess.ID))
+		}()
+	}
+	wg.Wait()
+	assert.Len(t, seen, n)
+}
