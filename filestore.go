@@ -190,6 +190,9 @@ func compareEntries(a, b StoredCredentials) int {
 // gets the current entries and returns those to write, or an error that
 // leaves the file as it is.
 func (s *FileStore) update(ctx context.Context, change func([]StoredCredentials) ([]StoredCredentials, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
