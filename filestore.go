@@ -57,6 +57,8 @@ type FileStore struct {
 	beforeRename func() error
 }
 
+var _ CredentialStore = (*FileStore)(nil)
+
 // The credentials file: its format version, the longest file read, and how
 // often a writer tries again to take the lock another process holds.
 const (
