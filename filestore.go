@@ -19,7 +19,8 @@ import (
 
 // FileStore is a [CredentialStore] that keeps every credential in one JSON
 // file, by default the one [DefaultCredentialsPath] names. Create it with
-// [NewFileStore]; it is safe for concurrent use, also by several processes.
+// [NewFileStore] (the zero FileStore is not usable); it is safe for
+// concurrent use, also by several processes.
 //
 // The file is
 //
@@ -106,6 +107,9 @@ func (s *FileStore) Path() string { return s.path }
 // Load returns the credentials kept for api and profile, or an error
 // matching [ErrCredentialNotFound] when there are none (or no file yet).
 func (s *FileStore) Load(ctx context.Context, api API, profile string) (*StoredCredentials, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if err := checkStoreKey(api, profile); err != nil {
 		return nil, err
 	}
@@ -125,6 +129,9 @@ func (s *FileStore) Load(ctx context.Context, api API, profile string) (*StoredC
 // List returns every entry of the file, sorted by API then profile; an
 // empty list when there is no file yet.
 func (s *FileStore) List(ctx context.Context) ([]StoredCredentials, error) {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -144,6 +151,9 @@ func (s *FileStore) List(ctx context.Context) ([]StoredCredentials, error) {
 // current time. An argument that [StoredCredentials] does not allow is an
 // error matching [ErrInvalidArgument], returned before the file is read.
 func (s *FileStore) Save(ctx context.Context, creds *StoredCredentials) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
 	if err := creds.validate(); err != nil {
 		return err
 	}
@@ -163,6 +173,9 @@ func (s *FileStore) Save(ctx context.Context, creds *StoredCredentials) error {
 // Delete forgets the credentials kept for api and profile, or returns an
 // error matching [ErrCredentialNotFound] when there are none.
 func (s *FileStore) Delete(ctx context.Context, api API, profile string) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
 	if err := checkStoreKey(api, profile); err != nil {
 		return err
 	}
@@ -173,6 +186,14 @@ func (s *FileStore) Delete(ctx context.Context, api API, profile string) error {
 		}
 		return slices.Delete(entries, i, i+1), nil
 	})
+}
+
+// ready refuses a FileStore that NewFileStore did not make.
+func (s *FileStore) ready() error {
+	if s == nil || s.sem == nil {
+		return errors.New("mediaauth: FileStore not made by NewFileStore")
+	}
+	return nil
 }
 
 func notFound(api API, profile string) error {
@@ -226,16 +247,19 @@ func (s *FileStore) update(ctx context.Context, change func([]StoredCredentials)
 	return s.write(entries)
 }
 
-// tempPattern is the name of the new file while it is written; the "*" is
-// replaced by a random string.
-func (s *FileStore) tempPattern() string { return "." + filepath.Base(s.path) + ".tmp-*" }
+// tempPrefix begins the name of the new file while it is written; a
+// random string follows.
+func (s *FileStore) tempPrefix() string { return "." + filepath.Base(s.path) + ".tmp-" }
 
 // removeTempFiles removes what a writer that crashed before its rename left
 // behind. It runs under the lock, when no other writer is at work.
 func (s *FileStore) removeTempFiles() {
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(s.path), s.tempPattern()))
-	for _, name := range stale {
-		_ = os.Remove(name)
+	dir := filepath.Dir(s.path)
+	des, _ := os.ReadDir(dir)
+	for _, de := range des {
+		if de.Type().IsRegular() && strings.HasPrefix(de.Name(), s.tempPrefix()) {
+			_ = os.Remove(filepath.Join(dir, de.Name()))
+		}
 	}
 }
 
@@ -255,7 +279,7 @@ func (s *FileStore) write(entries []StoredCredentials) (err error) {
 	data = append(data, '\n')
 
 	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, s.tempPattern())
+	tmp, err := os.CreateTemp(dir, s.tempPrefix()+"*")
 	if err != nil {
 		return fmt.Errorf("mediaauth: writing the credentials file: %w", err)
 	}
@@ -283,7 +307,7 @@ func (s *FileStore) write(entries []StoredCredentials) (err error) {
 			return err
 		}
 	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
+	if err := rename(tmp.Name(), s.path); err != nil {
 		return err
 	}
 	if d, err := os.Open(dir); err == nil {
@@ -291,6 +315,18 @@ func (s *FileStore) write(entries []StoredCredentials) (err error) {
 		_ = d.Close()
 	}
 	return nil
+}
+
+// rename moves the new file over the old one. Windows refuses to replace a
+// file that another process has open (a reader of the old file, say):
+// there it tries again for up to a second.
+func rename(from, to string) error {
+	err := os.Rename(from, to)
+	for i := 0; err != nil && runtime.GOOS == "windows" && errors.Is(err, fs.ErrPermission) && i < 100; i++ {
+		time.Sleep(lockPollInterval)
+		err = os.Rename(from, to)
+	}
+	return err
 }
 
 // read returns the entries of the file: none when it or its directory does
@@ -357,7 +393,7 @@ func checkPrivate(path string, fi fs.FileInfo, kind string, fix fs.FileMode) err
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return fmt.Errorf("mediaauth: credentials %s %s has mode %04o: group or others can access it and it may hold secrets; "+
-			"run: chmod %04o %s", kind, path, perm, fix, shellQuote(path))
+			"make it private to you with: chmod %o %s", kind, path, perm, fix, shellQuote(path))
 	}
 	return nil
 }

@@ -283,12 +283,12 @@ func TestFileStoreRefusesOpenPermissions(t *testing.T) {
 		wantFix           string // the chmod, %s standing for the path
 		dir               bool   // the path in the fix is the directory's
 	}{
-		{name: "file readable by all", fileMode: 0o644, dirMode: 0o700, wantFix: "chmod 0600 %s"},
-		{name: "file readable by group", fileMode: 0o640, dirMode: 0o700, wantFix: "chmod 0600 %s"},
-		{name: "file writable by others", fileMode: 0o602, dirMode: 0o700, wantFix: "chmod 0600 %s"},
-		{name: "file open to all", fileMode: 0o666, dirMode: 0o700, wantFix: "chmod 0600 %s"},
-		{name: "directory readable by all", fileMode: 0o600, dirMode: 0o755, wantFix: "chmod 0700 %s", dir: true},
-		{name: "directory writable by group", fileMode: 0o600, dirMode: 0o770, wantFix: "chmod 0700 %s", dir: true},
+		{name: "file readable by all", fileMode: 0o644, dirMode: 0o700, wantFix: "chmod 600 %s"},
+		{name: "file readable by group", fileMode: 0o640, dirMode: 0o700, wantFix: "chmod 600 %s"},
+		{name: "file writable by others", fileMode: 0o602, dirMode: 0o700, wantFix: "chmod 600 %s"},
+		{name: "file open to all", fileMode: 0o666, dirMode: 0o700, wantFix: "chmod 600 %s"},
+		{name: "directory readable by all", fileMode: 0o600, dirMode: 0o755, wantFix: "chmod 700 %s", dir: true},
+		{name: "directory writable by group", fileMode: 0o600, dirMode: 0o770, wantFix: "chmod 700 %s", dir: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -480,6 +480,11 @@ func TestFileStoreListOrder(t *testing.T) {
 func TestNewFileStore(t *testing.T) {
 	_, err := mediaauth.NewFileStore("")
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
+
+	var zero mediaauth.FileStore
+	_, err = zero.List(context.Background())
+	require.ErrorContains(t, err, "NewFileStore", "the zero FileStore is refused, not a hang or a panic")
+	require.ErrorContains(t, zero.Save(context.Background(), apiKeyEntry("p", "k")), "NewFileStore")
 
 	t.Chdir(t.TempDir())
 	s, err := mediaauth.NewFileStore("creds.json")

@@ -44,10 +44,10 @@ const maxProfileLen = 64
 // Its JSON form is stable: snake_case names, times in RFC 3339, unset fields
 // left out. Printing or logging a StoredCredentials never shows a secret.
 type StoredCredentials struct {
-	// API is the API the credentials are for: APIMovies, APITVmaze or APITMDb.
+	// API is the API the credentials are for: [APIMovies], [APITVmaze] or [APITMDb].
 	API API `json:"api"`
 	// Profile names the account, so that one user can keep several:
-	// "default" (DefaultProfile), "work", ... It is at most 64 bytes of
+	// "default" ([DefaultProfile]), "work", ... It is at most 64 bytes of
 	// UTF-8 without control characters, slashes or backslashes, and is
 	// neither "." nor "..", so that a store may use it as a file name.
 	Profile string `json:"profile"`
@@ -112,14 +112,14 @@ func safePtr[T fmt.Stringer](p *T) string {
 // [ErrInvalidArgument]. No error may contain a secret.
 type CredentialStore interface {
 	// Load returns the credentials kept for api and profile, or an error
-	// matching ErrCredentialNotFound when there are none.
+	// matching [ErrCredentialNotFound] when there are none.
 	Load(ctx context.Context, api API, profile string) (*StoredCredentials, error)
 	// Save keeps creds, replacing what was kept for its API and profile.
 	// It does not change creds: when creds.SavedAt is zero, the stored copy
 	// gets the current time.
 	Save(ctx context.Context, creds *StoredCredentials) error
 	// Delete forgets the credentials kept for api and profile, or returns
-	// an error matching ErrCredentialNotFound when there are none.
+	// an error matching [ErrCredentialNotFound] when there are none.
 	Delete(ctx context.Context, api API, profile string) error
 	// List returns every kept entry, sorted by API then profile (both
 	// compared as strings). An empty store gives an empty list.
