@@ -15,18 +15,6 @@ import (
 // Delete when it keeps nothing for that API and profile.
 var ErrCredentialNotFound = newSentinel("credential not found")
 
-// ErrInvalidArgument is kept apart, in a var block of its own: errors.go,
-// which holds the other sentinels, may gain it too, and then this block is
-// the one to drop.
-
-// ErrInvalidArgument matches every argument check made before anything is
-// sent or stored: an empty or malformed argument, an unknown [API], a
-// [StoredCredentials] whose fields do not fit its API. It is not
-// [ErrBadRequest], which matches an HTTP 400 answer.
-var (
-	ErrInvalidArgument = newSentinel("invalid argument")
-)
-
 // DefaultProfile is the profile of a user who keeps a single account for
 // each API.
 const DefaultProfile = "default"
