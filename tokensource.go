@@ -166,3 +166,40 @@ func (c *Client) renew(ctx context.Context, cl *call) error {
 	}
 	return nil
 }
+
+// StoredMoviesTokenSource returns a source that keeps the Movies token of
+// profile in store: it returns the stored token while it is valid, and
+// otherwise gets a new one from renew and saves it (beside any API key
+// stored with it), so that other processes and later runs find it. Wrap it
+// in [ReuseMoviesTokenSource] so that the store is read only when the
+// cached token expires.
+func StoredMoviesTokenSource(store CredentialStore, profile string, renew MoviesTokenSource) MoviesTokenSource {
+	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
+		if store == nil || renew == nil {
+			return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
+		}
+		stored, err := store.Load(ctx, APIMovies, profile)
+		switch {
+		case errors.Is(err, ErrCredentialNotFound):
+			stored = &StoredCredentials{API: APIMovies, Profile: profile}
+		case err != nil:
+			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
+		}
+		if t := stored.MoviesToken; t != nil && t.AccessToken != "" &&
+			(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
+			return t, nil
+		}
+		tok, err := renew.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if tok == nil || tok.AccessToken == "" {
+			return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
+		}
+		stored.MoviesToken, stored.SavedAt = tok, time.Time{}
+		if err := store.Save(ctx, stored); err != nil {
+			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+		}
+		return tok, nil
+	})
+}

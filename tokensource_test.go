@@ -143,3 +143,40 @@ func TestRenewalSourceErrors(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "stale-token-value")
 }
+
+// TestRenewalThroughTheStore: the token lives in a credential store; an
+// expired one is renewed once and written back, and a second client (say,
+// another process) reads the renewed one instead of logging in again.
+func TestRenewalThroughTheStore(t *testing.T) {
+	t.Parallel()
+	f := newRenewalFixture(t)
+	store, err := mediaauth.NewFileStore(t.TempDir() + "/config/credentials.json")
+	require.NoError(t, err)
+	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+		f.logins.Add(1)
+		return "pw-rita-123", nil
+	})
+	expired := &mediaauth.Token{AccessToken: "expired-token-value", ExpiresAt: time.Now().Add(-time.Minute)}
+	key := &mediaauth.APIKey{Key: "kept-api-key-value"}
+	require.NoError(t, store.Save(t.Context(), &mediaauth.StoredCredentials{
+		API: mediaauth.APIMovies, Profile: "work", MoviesToken: expired, MoviesAPIKey: key}))
+
+	src := mediaauth.StoredMoviesTokenSource(store, "work", login)
+	user := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil, src)))
+	me, err := user.Profile(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "rita", me.Username)
+	assert.Equal(t, int32(1), f.logins.Load())
+
+	stored, err := store.Load(t.Context(), mediaauth.APIMovies, "work")
+	require.NoError(t, err)
+	require.NotNil(t, stored.MoviesToken)
+	assert.NotEqual(t, expired.AccessToken, stored.MoviesToken.AccessToken, "the renewed token was saved")
+	assert.Equal(t, key.Key, stored.MoviesAPIKey.Key, "the API key beside it is kept")
+
+	other := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil,
+		mediaauth.StoredMoviesTokenSource(store, "work", login))))
+	_, err = other.Profile(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), f.logins.Load(), "the second client used the stored token")
+}
