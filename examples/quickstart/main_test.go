@@ -40,7 +40,7 @@ const fastTVmaze = 50 * time.Millisecond
 // moviesSteps are the step titles the Movies flow prints, in order.
 var moviesSteps = []string{
 	"register", "verify email", "JSON login (POST /login)", "form login (/auth/login)",
-	"read profile", "update profile", "generate API key", "call with the API key",
+	"read profile", "profile through Do", "update profile", "generate API key", "call with the API key",
 	"rotate API key", "old API key rejected", "call with the new API key",
 	"request password reset", "confirm password reset", "old password refused",
 	"old access token revoked", "login with new password",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -89,6 +90,16 @@ func runMovies(ctx context.Context, e *env) error {
 		return fmt.Errorf("profile: %w", err)
 	}
 	e.stepf("read profile", "id %s, username %q, email %q, email_verified=%t", me.ID, me.Username, me.Email, me.EmailVerified)
+
+	// The same resource through the open pipeline: Do adds the bearer,
+	// sends, and decodes the JSON answer into any type.
+	var raw map[string]any
+	err = authed.Do(ctx, mediaauth.APIMovies, http.MethodGet, "/user/profile", nil, &raw)
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("profile through Do: %w", err)
+	}
+	e.stepf("profile through Do", "GET /user/profile with client.Do: %d fields, username %v", len(raw), raw["username"])
 	upd := mediaauth.ProfileUpdate{Name: mediaauth.String("Movie Fan"), Bio: mediaauth.String("Watches every film twice.")}
 	me, err = authed.UpdateProfile(ctx, upd)
 	e.keep(upd, me, err)

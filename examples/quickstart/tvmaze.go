@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -84,6 +86,32 @@ func runTVmaze(ctx context.Context, e *env) error {
 		return fmt.Errorf("validate credentials: %w", err)
 	}
 	e.stepf("validate credentials", "GET /auth/validate with Basic auth: premium level %s", level)
+
+	// The rest of the API with the same credentials: an *http.Client that
+	// adds them, shares the TVmaze rate limit and keeps them on TVmaze.
+	srv.TVmazeFollowShows(creds.Username, 1, 82)
+	resp, err := authed.HTTPClient(mediaauth.APITVmaze).Get(authed.BaseURL(mediaauth.APITVmaze) + "/user/follows/shows")
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("followed shows: %w", err)
+	}
+	var follows []struct {
+		ShowID int `json:"show_id"`
+	}
+	err = mediaauth.CheckResponse(mediaauth.APITVmaze, resp)
+	if err == nil {
+		err = json.NewDecoder(resp.Body).Decode(&follows)
+	}
+	_ = resp.Body.Close()
+	e.keep(err)
+	if err != nil {
+		return fmt.Errorf("followed shows: %w", err)
+	}
+	ids := make([]string, len(follows))
+	for i, f := range follows {
+		ids[i] = strconv.Itoa(f.ShowID)
+	}
+	e.stepf("followed shows", "GET /user/follows/shows through HTTPClient(APITVmaze): show ids %s", strings.Join(ids, ", "))
 
 	// The key is handed out once: polling again is refused.
 	_, err = c.PollAuth(ctx, req.Token)

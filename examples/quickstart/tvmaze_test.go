@@ -14,7 +14,7 @@ import (
 
 // tvmazeSteps are the step titles the TVmaze flow prints, in order.
 var tvmazeSteps = []string{
-	"start auth request", "poll until confirmed", "confirmed", "validate credentials", "poll again",
+	"start auth request", "poll until confirmed", "confirmed", "validate credentials", "followed shows", "poll again",
 }
 
 func TestRunTVmazeAgainstFake(t *testing.T) {
