@@ -143,7 +143,9 @@ func ExampleClient_PollUntilConfirmed() {
 func ExampleClient_CreateSession() {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
-	client, err := srv.Client() // WithTMDbAPIKey or WithTMDbAccessToken outside tests
+	// TMDb's own approval page rather than the fake's; WithTMDbAPIKey or
+	// WithTMDbAccessToken outside tests.
+	client, err := srv.Client(mediaauth.WithTMDbSiteURL(mediaauth.DefaultTMDbSiteURL))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Token)
-	assert.Equal(t, mediaauth.DefaultTMDbSiteURL+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
+	assert.Equal(t, srv.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
 		c.AuthenticateURL(tok.Token, "http://localhost/done"))
 
 	// Not approved yet: keep waiting.

@@ -66,7 +66,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, rt.Token)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), rt.ExpiresAt, time.Minute)
-	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token="+rt.Token, c.TMDbV4ApprovalURL(rt.Token))
+	assert.Equal(t, srv.SiteURL()+"/auth/access?request_token="+rt.Token, c.TMDbV4ApprovalURL(rt.Token))
 
 	// Not approved yet: keep waiting.
 	_, err = c.CreateV4AccessToken(ctx, rt.Token)

@@ -12,12 +12,14 @@ package mediaauthtest
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -53,6 +55,11 @@ type Server struct {
 	faults   []*faultRule
 	requests []Request
 	conns    int
+
+	// rnd, when WithSeed was given, makes the tokens, keys and ids of the
+	// TVmaze and TMDb fakes; nil means crypto/rand.
+	rndMu sync.Mutex
+	rnd   *mathrand.ChaCha8
 }
 
 // Request is one request the server received, for tests to inspect.
@@ -111,6 +118,9 @@ type config struct {
 	tmdbV4TokenTTL    time.Duration
 	tmdbGuestTTL      time.Duration
 	tmdbAutoApprove   bool
+	listener          net.Listener
+	seeded            bool
+	seed              int64
 }
 
 // Option configures NewServer.
@@ -162,7 +172,32 @@ func WithTMDbGuestTTL(d time.Duration) Option { return func(c *config) { c.tmdbG
 // away (default off).
 func WithTMDbAutoApprove() Option { return func(c *config) { c.tmdbAutoApprove = true } }
 
-// NewServer starts the fake on a loopback port. Call Close when done.
+// WithListener makes the server accept connections on l instead of a new
+// loopback port, for a fake that runs at an address of the caller's choice
+// (the mediaauth command's "fake", say). The server owns l from then on:
+// Close closes it. A nil l is ignored.
+func WithListener(l net.Listener) Option {
+	return func(c *config) {
+		if l != nil {
+			c.listener = l
+		}
+	}
+}
+
+// WithSeed makes the tokens, API keys and session ids the fake TVmaze and
+// TMDb APIs hand out, and the key that signs Movies access tokens, come
+// from a ChaCha8 generator seeded with seed: two servers given the same
+// seed and the same requests in the same order hand out the same values.
+// Without it they come from crypto/rand. Values that depend on time (the
+// expiry in a Movies token) still differ from one run to the next, and the
+// Movies API's user ids, token ids, API keys and email tokens still come
+// from crypto/rand.
+func WithSeed(seed int64) Option {
+	return func(c *config) { c.seeded, c.seed = true, seed }
+}
+
+// NewServer starts the fake on a loopback port (or on the listener of
+// WithListener). Call Close when done.
 func NewServer(opts ...Option) *Server {
 	cfg := config{
 		now:               time.Now,
@@ -180,16 +215,32 @@ func NewServer(opts ...Option) *Server {
 		}
 	}
 	s := &Server{cfg: cfg}
+	if cfg.seeded {
+		var seed [32]byte
+		binary.LittleEndian.PutUint64(seed[:], uint64(cfg.seed))
+		s.rnd = mathrand.NewChaCha8(seed)
+	}
 	s.movies.init()
 	s.tvmaze.init()
 	s.tmdb.init()
+	if s.rnd != nil {
+		_, _ = s.rnd.Read(s.movies.jwtSecret)
+	}
 
 	mux := http.NewServeMux()
 	s.routeMovies(mux)
 	s.routeTVmaze(mux)
 	s.routeTMDb(mux)
+	s.routePages(mux)
 
 	s.ts = httptest.NewUnstartedServer(s.middleware(mux))
+	if cfg.listener != nil {
+		_ = s.ts.Listener.Close()
+		s.ts.Listener = cfg.listener
+	}
+	// A standalone fake faces clients that are not tests: bound how long
+	// one may take to send its headers.
+	s.ts.Config.ReadHeaderTimeout = 30 * time.Second
 	s.ts.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
 			s.mu.Lock()
@@ -218,14 +269,21 @@ func (s *Server) TMDbURL() string { return s.URL }
 // HTTPClient returns the server's own client, which trusts the server.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
-// Client returns a mediaauth.Client wired to all three fake APIs, with the
-// fake's default TMDb API key, no retry waits and no client-side rate
-// limits; opts are applied after those and may override them.
+// SiteURL is the fake's stand-in for TMDb's website (WithTMDbSiteURL):
+// the approval pages of TMDb request tokens live under it, at
+// /authenticate/{token} and /auth/access?request_token= (see pages.go).
+func (s *Server) SiteURL() string { return s.URL }
+
+// Client returns a mediaauth.Client wired to all three fake APIs and to
+// the fake's TMDb approval pages ([Server.SiteURL]), with the fake's
+// default TMDb API key, no retry waits and no client-side rate limits;
+// opts are applied after those and may override them.
 func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 	base := []mediaauth.Option{
 		mediaauth.WithMoviesBaseURL(s.MoviesURL()),
 		mediaauth.WithTVmazeBaseURL(s.TVmazeURL()),
 		mediaauth.WithTMDbBaseURL(s.TMDbURL()),
+		mediaauth.WithTMDbSiteURL(s.SiteURL()),
 		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DefaultTMDbAPIKey)),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
 		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
@@ -371,7 +429,21 @@ func hasMediaType(r *http.Request, want string) bool {
 	return err == nil && mt == want
 }
 
-// randomHex returns n random bytes as hex, for tokens, keys and ids.
+// randomHex returns n random bytes as hex, for the tokens, keys and ids of
+// the TVmaze and TMDb fakes: from the seeded generator of WithSeed, or
+// from crypto/rand.
+func (s *Server) randomHex(n int) string {
+	if s.rnd == nil {
+		return randomHex(n)
+	}
+	b := make([]byte, n)
+	s.rndMu.Lock()
+	_, _ = s.rnd.Read(b)
+	s.rndMu.Unlock()
+	return hex.EncodeToString(b)
+}
+
+// randomHex returns n random bytes from crypto/rand as hex.
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)

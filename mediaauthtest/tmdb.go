@@ -165,6 +165,9 @@ type tmdbRequestToken struct {
 	approvedBy string // username, "" until approved
 	denied     bool
 	used       bool
+	// redirectTo is where the approval page sends the browser afterwards
+	// (v4: the redirect_to of the request; v3 takes it from the page's URL).
+	redirectTo string
 }
 
 func (st *tmdbState) init() {
@@ -297,7 +300,7 @@ type tmdbSessionBody struct {
 
 // tmdbNewToken is GET /3/authentication/token/new.
 func (s *Server) tmdbNewToken(w http.ResponseWriter, _ *http.Request) {
-	token := randomHex(20)
+	token := s.randomHex(20)
 	t := &tmdbRequestToken{expires: s.now().Add(s.cfg.tmdbTokenTTL).Truncate(time.Second)}
 	if s.cfg.tmdbAutoApprove {
 		t.approvedBy = DefaultTMDbUsername
@@ -383,7 +386,7 @@ func (s *Server) tmdbNewSession(w http.ResponseWriter, r *http.Request) {
 		tmdbError(w, 41)
 	default:
 		t.used = true
-		id := randomHex(20)
+		id := s.randomHex(20)
 		s.tmdb.sessions[id] = t.approvedBy
 		noStore(w)
 		writeJSON(w, http.StatusOK, tmdbSessionBody{Success: true, SessionID: id})
@@ -407,7 +410,7 @@ func (s *Server) tmdbConvertV4(w http.ResponseWriter, r *http.Request) {
 		tmdbError(w, 35)
 		return
 	}
-	id := randomHex(20)
+	id := s.randomHex(20)
 	s.tmdb.sessions[id] = user
 	noStore(w)
 	writeJSON(w, http.StatusOK, tmdbSessionBody{Success: true, SessionID: id})
@@ -441,7 +444,7 @@ func (s *Server) tmdbDeleteSession(w http.ResponseWriter, r *http.Request) {
 
 // tmdbNewGuest is GET /3/authentication/guest_session/new.
 func (s *Server) tmdbNewGuest(w http.ResponseWriter, _ *http.Request) {
-	id := randomHex(16)
+	id := s.randomHex(16)
 	expires := s.now().Add(s.cfg.tmdbGuestTTL).Truncate(time.Second)
 	s.tmdb.guests[id] = expires
 	noStore(w)

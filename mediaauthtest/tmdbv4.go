@@ -115,8 +115,8 @@ func (s *Server) tmdbV4NewRequestToken(w http.ResponseWriter, r *http.Request) {
 		tmdbError(w, 47)
 		return
 	}
-	token := randomHex(24)
-	t := &tmdbRequestToken{v4: true, expires: s.now().Add(s.cfg.tmdbV4TokenTTL)}
+	token := s.randomHex(24)
+	t := &tmdbRequestToken{v4: true, expires: s.now().Add(s.cfg.tmdbV4TokenTTL), redirectTo: req.RedirectTo}
 	if s.cfg.tmdbAutoApprove {
 		t.approvedBy = DefaultTMDbUsername
 	}
@@ -152,7 +152,7 @@ func (s *Server) tmdbV4NewAccessToken(w http.ResponseWriter, r *http.Request) {
 		tmdbError(w, 41)
 	default:
 		t.used = true
-		token := randomHex(32)
+		token := s.randomHex(32)
 		s.tmdb.v4Tokens[token] = t.approvedBy
 		id := 0
 		if u := s.tmdb.users[t.approvedBy]; u != nil {

@@ -3,7 +3,6 @@ package mediaauthtest
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -90,7 +89,7 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 // cannot start auth requests (401). premium is 0 for none, 1 Bronze,
 // 2 Silver, 3 Gold.
 func (s *Server) TVmazeAddUser(username, email string, confirmed bool, premium int) (apiKey string) {
-	apiKey = randomHex(16)
+	apiKey = s.randomHex(16)
 	key := strings.ToLower(email)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -155,8 +154,9 @@ func (s *Server) routeTVmaze(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+TVmazePrefix+"/auth/validate", s.tvmazeValidate)
 	mux.HandleFunc("GET "+TVmazePrefix+"/user/follows/shows", s.tvmazeFollowedShows)
 	// Not part of the API: the page the confirm URL points to, standing in
-	// for the user confirming on TVmaze's site.
+	// for the user confirming on TVmaze's site (pages.go).
 	mux.HandleFunc("GET "+TVmazePrefix+"/auth/confirm/{code}", s.tvmazeConfirmPage)
+	mux.HandleFunc("POST "+TVmazePrefix+"/auth/confirm/{code}", s.tvmazeConfirmSubmit)
 }
 
 // tvmazeError answers with TVmaze's error body.
@@ -218,7 +218,7 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.lastStart[key] = now
-	req := &tvmazeAuthRequest{token: randomHex(20), code: randomHex(12), user: user, started: now}
+	req := &tvmazeAuthRequest{token: s.randomHex(20), code: s.randomHex(12), user: user, started: now}
 	st.requests[req.token] = req
 	st.byCode[req.code] = req
 	st.latest[key] = req.token
@@ -304,26 +304,6 @@ func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Premium int `json:"premium"`
 	}{premium})
-}
-
-func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
-	s.mu.Lock()
-	req := s.tvmaze.byCode[r.PathValue("code")]
-	if req != nil {
-		req = s.tvmaze.live(req.token, now, s.cfg.tvmazeRequestTTL)
-	}
-	if req != nil {
-		req.confirmed = true
-	}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if req == nil {
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, "This authentication request does not exist or has expired.\n")
-		return
-	}
-	_, _ = fmt.Fprintf(w, "Authentication request for %s confirmed. You can close this page.\n", req.user.username)
 }
 
 // tvmazeShowFollow is one item of GET /v1/user/follows/shows.
