@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+const loginMoviesUsage = `
+Usage: mediaauth login movies --username NAME [--api-key]
+
+Logs in to the Movies API with your username (or email address) and
+password, and stores the access token. The password is read without echo
+on a terminal, or as the first line of stdin otherwise:
+
+    printf '%s\n' "$PASSWORD" | mediaauth login movies --username NAME
+
+With --api-key it also stores your API key: the current one, or a new one
+when you have none yet (an API key does not expire; the token does).
+
+The Movies API has no default address: give --movies-url or set
+MEDIAAUTH_MOVIES_URL.
+`
+
+// loginMovies is "mediaauth login movies".
+func (a *app) loginMovies(ctx context.Context, args []string) error {
+	fs := a.flagSet("login movies")
+	username := fs.String("username", "", "your username or email address (asked for on a terminal)")
+	withKey := fs.Bool("api-key", false, "also store your API key (a new one when you have none)")
+	rest, err := a.parseAll(fs, args, loginMoviesUsage)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if a.globals.moviesURL == "" {
+		return usagef("login movies: the Movies API has no default address: give --movies-url or set %s", envMoviesURL)
+	}
+	if *username == "" {
+		if !a.sys.isTerminal(a.sys.stdin) {
+			return usagef("login movies: give --username (the password is read from stdin)")
+		}
+		var err error
+		if *username, err = a.prompt("Movies API username: "); err != nil {
+			return err
+		}
+		if *username == "" {
+			return usagef("login movies: no username given")
+		}
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	pw, err := a.password("Password for " + *username + ": ")
+	if err != nil {
+		return err
+	}
+	tok, err := c.Login(ctx, *username, pw)
+	if err != nil {
+		return fmt.Errorf("logging in to the Movies API: %w", err)
+	}
+	creds := &mediaauth.StoredCredentials{API: mediaauth.APIMovies, MoviesToken: tok}
+	me := c.With(tok)
+	if *withKey {
+		key, err := me.FetchMoviesAPIKey(ctx)
+		if errors.Is(err, mediaauth.ErrNotFound) {
+			key, err = me.GenerateMoviesAPIKey(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("getting your Movies API key: %w", err)
+		}
+		creds.MoviesAPIKey = key
+	}
+	path, err := a.save(ctx, creds)
+	if err != nil {
+		return err
+	}
+	who := *username
+	if u, err := me.Profile(ctx); err == nil {
+		who = u.Username
+	}
+	what := "an access token"
+	if !tok.ExpiresAt.IsZero() {
+		what += " until " + tok.ExpiresAt.Local().Format(time.DateTime)
+	}
+	if creds.MoviesAPIKey != nil {
+		what += " and your API key"
+	}
+	fmt.Fprintf(a.sys.stdout, "Logged in to the Movies API as %s (%s). Saved to %s (profile %s).\n", who, what, path, a.globals.profile)
+	return nil
+}

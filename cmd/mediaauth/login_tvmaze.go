@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+const loginTVmazeUsage = `
+Usage: mediaauth login tvmaze --email ADDRESS [--web] [--poll-interval D]
+
+Logs in to TVmaze without a password. TVmaze sends a confirmation email to
+ADDRESS (the address of your TVmaze account); open the link in it. With
+--web, confirm on TVmaze's confirm page instead, opened in your browser
+(you must be logged in to TVmaze there). The command waits for the
+confirmation, polling TVmaze every 10 seconds as TVmaze asks, and shows its
+progress: on a terminal one line that counts the time, elsewhere one line
+per poll. Ctrl-C stops the wait at once, without another request. The
+username and API key TVmaze hands out are stored.
+`
+
+// loginTVmaze is "mediaauth login tvmaze".
+func (a *app) loginTVmaze(ctx context.Context, args []string) error {
+	fs := a.flagSet("login tvmaze")
+	email := fs.String("email", "", "the email address of your TVmaze account (asked for on a terminal)")
+	web := fs.Bool("web", false, "confirm on TVmaze's confirm page, opened in your browser, instead of by email")
+	interval := fs.Duration("poll-interval", mediaauth.DefaultPollInterval, "wait between two polls; under 10s only against a loopback (test) server")
+	rest, err := a.parseAll(fs, args, loginTVmazeUsage)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *email == "" {
+		if !a.interactive() {
+			return usagef("login tvmaze: give --email")
+		}
+		var err error
+		if *email, err = a.prompt("TVmaze account email: "); err != nil {
+			return err
+		}
+		if *email == "" {
+			return usagef("login tvmaze: no email address given")
+		}
+	}
+
+	progress := newPollProgress(a.sys.stderr, a.sys.isTerminal(a.sys.stderr), *interval)
+	c, err := a.client(mediaauth.WithPollInterval(*interval), mediaauth.WithPollObserver(progress.observe))
+	if err != nil {
+		return err
+	}
+	var opts []mediaauth.StartAuthOption
+	if *web {
+		opts = append(opts, mediaauth.WithoutEmailConfirmation())
+	}
+	req, err := c.StartAuth(ctx, *email, opts...)
+	if err != nil {
+		return fmt.Errorf("starting the TVmaze login: %w", err)
+	}
+	if *web && req.ConfirmURL != "" {
+		a.show(ctx, "Confirm the login on TVmaze's page (log in to TVmaze there first)", req.ConfirmURL, true)
+	} else {
+		fmt.Fprintf(a.sys.stderr, "TVmaze sent an email to %s: open the link in it to confirm the login.\n", *email)
+	}
+	fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
+
+	progress.start()
+	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	progress.stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return fmt.Errorf("waiting for the TVmaze confirmation: %w", err)
+	}
+	path, err := a.save(ctx, &mediaauth.StoredCredentials{API: mediaauth.APITVmaze, TVmaze: creds})
+	if err != nil {
+		return err
+	}
+	level := ""
+	if l, err := c.With(creds).ValidateTVmazeCredentials(ctx); err == nil {
+		level = fmt.Sprintf(" (premium: %s)", l)
+	}
+	fmt.Fprintf(a.sys.stdout, "Logged in to TVmaze as %s%s. Saved to %s (profile %s).\n", creds.Username, level, path, a.globals.profile)
+	return nil
+}
+
+// pollProgress shows how PollUntilConfirmed is doing. On a terminal it
+// rewrites one line (elapsed time, the next poll, the back-off after a
+// 429) every quarter of a second; elsewhere it writes one line per poll.
+type pollProgress struct {
+	w    io.Writer
+	live bool
+	now  func() time.Time
+
+	mu      sync.Mutex
+	started time.Time
+	next    time.Time // when the next poll is due
+	attempt int       // polls so far
+	note    string    // what the last poll said
+	backoff bool      // the last poll was rate limited
+	drawn   bool      // a live line is on screen
+
+	stopTicker chan struct{}
+	done       sync.WaitGroup
+}
+
+func newPollProgress(w io.Writer, live bool, interval time.Duration) *pollProgress {
+	p := &pollProgress{w: w, live: live, now: time.Now}
+	p.started = p.now()
+	p.next = p.started.Add(interval)
+	return p
+}
+
+// start begins the wait: it notes the time and, on a terminal, starts
+// redrawing the line.
+func (p *pollProgress) start() {
+	p.mu.Lock()
+	interval := p.next.Sub(p.started)
+	p.started = p.now()
+	p.next = p.started.Add(interval)
+	p.mu.Unlock()
+	if !p.live {
+		return
+	}
+	p.stopTicker = make(chan struct{})
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		p.draw()
+		for {
+			select {
+			case <-p.stopTicker:
+				return
+			case <-t.C:
+				p.draw()
+			}
+		}
+	}()
+}
+
+// stop ends the live line, leaving the last state on screen.
+func (p *pollProgress) stop() {
+	if !p.live || p.stopTicker == nil {
+		return
+	}
+	close(p.stopTicker)
+	p.done.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		p.render()
+		fmt.Fprintln(p.w)
+	}
+}
+
+// observe is the WithPollObserver callback.
+func (p *pollProgress) observe(ev mediaauth.PollEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.attempt = ev.Attempt
+	p.backoff = ev.StatusCode == http.StatusTooManyRequests
+	p.next = now.Add(ev.NextPoll)
+	switch {
+	case ev.Err == nil:
+		p.note = "confirmed"
+	case errors.Is(ev.Err, mediaauth.ErrAuthorizationPending):
+		p.note = "not confirmed yet"
+	case p.backoff:
+		p.note = "rate limited (HTTP 429)"
+	case ev.NextPoll > 0:
+		p.note = "failed, retrying"
+	default:
+		p.note = "failed"
+	}
+	if p.live {
+		p.render()
+		return
+	}
+	line := fmt.Sprintf("[%s] poll %d: %s", elapsed(now.Sub(p.started)), ev.Attempt, p.note)
+	if ev.NextPoll > 0 {
+		if p.backoff {
+			line += fmt.Sprintf("; backing off, next poll in %s", ev.NextPoll)
+		} else {
+			line += fmt.Sprintf("; next poll in %s", ev.NextPoll)
+		}
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// draw renders the live line now.
+func (p *pollProgress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.render()
+}
+
+// render rewrites the live line; p.mu is held.
+func (p *pollProgress) render() {
+	now := p.now()
+	line := "Waiting: " + elapsed(now.Sub(p.started)) + " elapsed"
+	if p.attempt > 0 {
+		line += fmt.Sprintf(", poll %d: %s", p.attempt, p.note)
+	}
+	if p.note != "confirmed" {
+		wait := max(p.next.Sub(now), 0).Round(time.Second)
+		if p.backoff {
+			line += fmt.Sprintf(", backing off: next poll in %s", wait)
+		} else {
+			line += fmt.Sprintf(", next poll in %s", wait)
+		}
+	}
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
+	p.drawn = true
+}
+
+// elapsed shows a duration as minutes and seconds: "0:07", "12:30".
+func elapsed(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
