@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -60,7 +61,11 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := c.Login(ctx, *username, pw)
+	login := c.Login // POST /login takes a username
+	if strings.Contains(*username, "@") {
+		login = c.FormLogin // POST /auth/login takes an email address too
+	}
+	tok, err := login(ctx, *username, pw)
 	if err != nil {
 		return fmt.Errorf("logging in to the Movies API: %w", err)
 	}
