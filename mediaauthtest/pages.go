@@ -349,7 +349,7 @@ func (s *Server) moviesOutbox(w http.ResponseWriter, r *http.Request) {
 	out := []outboxEmail{}
 	for _, e := range s.MoviesEmails() {
 		if strings.EqualFold(e.To, to) {
-			out = append(out, outboxEmail{To: e.To, Kind: e.Kind, Token: e.Token})
+			out = append(out, outboxEmail(e))
 		}
 	}
 	noStore(w)

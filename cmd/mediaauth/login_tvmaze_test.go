@@ -103,7 +103,9 @@ func TestLoginTVmazeInterruptStopsWithoutAnotherPoll(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- ts.run(ctx, "login", "tvmaze", "--email", mediaauthtest.DemoTVmazeEmail, "--poll-interval", "20ms") }()
+	go func() {
+		done <- ts.run(ctx, "login", "tvmaze", "--email", mediaauthtest.DemoTVmazeEmail, "--poll-interval", "20ms")
+	}()
 	waitFor(t, "the first poll", func() bool { return strings.Contains(ts.stderr.String(), "poll 1:") })
 	cancel() // Ctrl-C
 	var code int
