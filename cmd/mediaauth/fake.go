@@ -47,6 +47,7 @@ var fakeCommand = &command{
 		fs := a.flagSet("fake")
 		addr := fs.String("addr", "127.0.0.1:8787", "the address to listen on (port 0: any free port)")
 		pollInterval := fs.Duration("tvmaze-poll-interval", 10*time.Second, "the shortest gap between two polls of one TVmaze auth request (TVmaze's is 10s)")
+		startInterval := fs.Duration("tvmaze-start-interval", time.Second, "the shortest gap between two TVmaze auth requests for one email address")
 		autoConfirm := fs.Duration("tvmaze-auto-confirm", 0, "confirm each TVmaze auth request by itself this long after it started (default off: confirm on the page)")
 		autoApprove := fs.Bool("tmdb-auto-approve", false, "approve each TMDb request token, v3 and v4, at once as the demo user")
 		tokenTTL := fs.Duration("movies-token-ttl", time.Hour, "how long Movies API access tokens live")
@@ -63,7 +64,7 @@ var fakeCommand = &command{
 			return err
 		}
 		for name, d := range map[string]time.Duration{
-			"tvmaze-poll-interval": *pollInterval, "movies-token-ttl": *tokenTTL, "tvmaze-request-ttl": *tvmazeTTL,
+			"tvmaze-poll-interval": *pollInterval, "tvmaze-start-interval": *startInterval, "movies-token-ttl": *tokenTTL, "tvmaze-request-ttl": *tvmazeTTL,
 			"tmdb-token-ttl": *tmdbTTL, "tmdb-v4-token-ttl": *tmdbV4TTL, "tmdb-guest-ttl": *guestTTL,
 		} {
 			if d <= 0 {
@@ -75,6 +76,7 @@ var fakeCommand = &command{
 		}
 		opts := []mediaauthtest.Option{
 			mediaauthtest.WithTVmazeMinPollInterval(*pollInterval),
+			mediaauthtest.WithTVmazeStartInterval(*startInterval),
 			mediaauthtest.WithTVmazeAutoConfirm(*autoConfirm),
 			mediaauthtest.WithTokenTTL(*tokenTTL),
 			mediaauthtest.WithTVmazeRequestTTL(*tvmazeTTL),

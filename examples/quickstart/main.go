@@ -6,6 +6,12 @@
 //
 //	go run ./examples/quickstart
 //
+// With -fake-url it runs every flow against a fake started elsewhere with
+// "mediaauth fake", playing the user on the fake's pages:
+//
+//	go run ./cmd/mediaauth fake --tvmaze-poll-interval 1s &
+//	go run ./examples/quickstart -fake-url http://127.0.0.1:8787 -tvmaze-interval 1s
+//
 // Flags or environment variables point the Movies API flow at a real
 // server instead; run it with -h for the list.
 package main
@@ -55,9 +61,11 @@ func skip(reason string) error { return fmt.Errorf("%w: %s", errSkipped, reason)
 type config struct {
 	// moviesBaseURL is a real Movies API; "" runs against the fake.
 	moviesBaseURL string
-	username      string
-	email         string
-	password      string
+	// fakeURL is a running "mediaauth fake"; "" starts one in-process.
+	fakeURL  string
+	username string
+	email    string
+	password string
 	// newPassword is set by the password-reset steps; against a real
 	// server they run only when it is given.
 	newPassword string
@@ -73,14 +81,15 @@ type config struct {
 	// recorder, when set, sees every value and secret the flows handle.
 	recorder recorder
 	// tvmazeInterval, when above 0, replaces the TVmaze walk-through's
-	// poll interval (tests shorten its one second).
+	// poll interval (tests shorten its half second; against -fake-url it
+	// is 10 s unless given).
 	tvmazeInterval time.Duration
 }
 
 // String describes the configuration without its secrets.
 func (c config) String() string {
-	return fmt.Sprintf("config{moviesBaseURL:%q username:%q email:%q password:%s newPassword:%s verifyToken:%s resetToken:%s}",
-		c.moviesBaseURL, c.username, c.email, hidden(c.password), hidden(c.newPassword), hidden(c.verifyToken), hidden(c.resetToken))
+	return fmt.Sprintf("config{moviesBaseURL:%q fakeURL:%q username:%q email:%q password:%s newPassword:%s verifyToken:%s resetToken:%s}",
+		c.moviesBaseURL, c.fakeURL, c.username, c.email, hidden(c.password), hidden(c.newPassword), hidden(c.verifyToken), hidden(c.resetToken))
 }
 
 // Format prints the configuration like String for every verb.
@@ -100,8 +109,11 @@ type recorder interface {
 type env struct {
 	// out receives the step-by-step report.
 	out io.Writer
-	// srv is the in-process fake, or nil against real services.
+	// srv is the in-process fake, or nil.
 	srv *mediaauthtest.Server
+	// remote is the fake of -fake-url, or nil. With neither, the flows
+	// run against real services.
+	remote *remoteFake
 	// client talks to the fake, or to the real services, with no
 	// credentials of its own beyond those the options give.
 	client *mediaauth.Client
@@ -175,12 +187,17 @@ func run(ctx context.Context, out io.Writer, cfg config) error {
 		e.in = bufio.NewReader(cfg.stdin)
 	}
 	var err error
-	if cfg.moviesBaseURL == "" {
+	switch {
+	case cfg.fakeURL != "":
+		e.remote = newRemoteFake(cfg.fakeURL)
+		e.client, err = e.remote.client(cfg.options...)
+		fmt.Fprintf(out, "Running against the fake server at %s (mediaauth fake)\n", e.remote.url)
+	case cfg.moviesBaseURL == "":
 		e.srv = mediaauthtest.NewServer()
 		defer e.srv.Close()
 		e.client, err = e.srv.Client(cfg.options...)
 		fmt.Fprintf(out, "Running against the in-process fake server at %s\n", e.srv.URL)
-	} else {
+	default:
 		e.client, err = mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(cfg.moviesBaseURL)}, cfg.options...)...)
 		fmt.Fprintf(out, "Running against the Movies API at %s\n", cfg.moviesBaseURL)
 	}
@@ -219,6 +236,10 @@ Walks through the mediaauth flows step by step and prints each one. With no
 flags it runs against an in-process fake server (package mediaauthtest):
 nothing to set up, no network.
 
+To run every flow against a fake you started with "mediaauth fake" (so that
+a program of yours can watch the same server), give -fake-url with its
+address, and -tvmaze-interval with its --tvmaze-poll-interval.
+
 To run the Movies API flow against a real server, give -base-url (or
 MOVIES_BASE_URL) and the account's -username, -email and -password. The
 quickstart registers the account (an existing one is fine), verifies the
@@ -240,6 +261,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		fs.StringVar(p, name, getenv(envVar), usage+" ["+envVar+"]")
 	}
 	str(&cfg.moviesBaseURL, "base-url", "MOVIES_BASE_URL", "Movies API base URL, e.g. https://api.example.com; empty runs against the in-process fake")
+	str(&cfg.fakeURL, "fake-url", "MEDIAAUTH_FAKE_URL", `a running "mediaauth fake", e.g. http://127.0.0.1:8787, instead of the in-process fake`)
+	fs.DurationVar(&cfg.tvmazeInterval, "tvmaze-interval", 0, "with -fake-url: the TVmaze poll interval, the fake's --tvmaze-poll-interval (default 10s)")
 	str(&cfg.username, "username", "MOVIES_USERNAME", "account username")
 	str(&cfg.email, "email", "MOVIES_EMAIL", "account email address")
 	str(&cfg.password, "password", "MOVIES_PASSWORD", "account password")
@@ -255,6 +278,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments %q (see -h)", fs.Args())
+	}
+	if cfg.fakeURL != "" && cfg.moviesBaseURL != "" {
+		return config{}, errors.New("-fake-url and -base-url do not go together")
+	}
+	if cfg.tvmazeInterval < 0 {
+		return config{}, errors.New("negative -tvmaze-interval")
 	}
 	if cfg.moviesBaseURL != "" && (cfg.username == "" || cfg.email == "" || cfg.password == "") {
 		return config{}, errors.New("-base-url needs -username, -email and -password (or MOVIES_USERNAME, MOVIES_EMAIL, MOVIES_PASSWORD)")

@@ -19,9 +19,12 @@ type moviesAccount struct {
 // moviesAccount returns the configured account, or a fresh one for the fake.
 func (e *env) moviesAccount() moviesAccount {
 	a := moviesAccount{username: e.cfg.username, email: e.cfg.email, password: e.cfg.password, newPassword: e.cfg.newPassword}
-	if e.srv != nil {
+	if e.fake() != nil {
 		if a.username == "" {
 			a.username = "moviefan"
+			if e.remote != nil { // a running fake may have met the quickstart before
+				a.username += "-" + randomSecret("")[:8]
+			}
 		}
 		if a.email == "" {
 			a.email = a.username + "@example.com"
@@ -54,7 +57,7 @@ func runMovies(ctx context.Context, e *env) error {
 	switch {
 	case err == nil:
 		e.stepf("register", "created user %q (id %s), email_verified=%t", u.Username, u.ID, u.EmailVerified)
-	case e.srv == nil && errors.Is(err, mediaauth.ErrConflict):
+	case e.fake() == nil && errors.Is(err, mediaauth.ErrConflict):
 		e.stepf("register", "%q is already registered: going on with it", acct.username)
 	default:
 		return fmt.Errorf("register: %w", err)
@@ -118,8 +121,8 @@ func runMovies(ctx context.Context, e *env) error {
 // -verify-token or stdin against a real server, and sends it.
 func (e *env) verifyEmail(ctx context.Context, address string) error {
 	var token, source string
-	if e.srv != nil {
-		mail, ok := e.srv.MoviesLastEmail(address)
+	if fake := e.fake(); fake != nil {
+		mail, ok := fake.MoviesLastEmail(address)
 		e.keep(mail)
 		if !ok {
 			return errors.New("verify email: the fake sent no verification email")
@@ -208,8 +211,8 @@ func (e *env) passwordReset(ctx context.Context, acct moviesAccount, authed *med
 	e.stepf("request password reset", "reset email requested for %q", acct.email)
 
 	var token, source string
-	if e.srv != nil {
-		mail, ok := e.srv.MoviesLastEmail(acct.email)
+	if fake := e.fake(); fake != nil {
+		mail, ok := fake.MoviesLastEmail(acct.email)
 		e.keep(mail)
 		if !ok || mail.Kind != mediaauthtest.EmailReset {
 			return errors.New("confirm password reset: the fake sent no reset email")

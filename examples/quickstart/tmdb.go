@@ -18,10 +18,10 @@ import (
 // access token, a guest session, and logging out; then through the v4 user
 // authentication (runTMDbV4).
 func runTMDb(ctx context.Context, e *env) error {
-	if e.srv == nil {
+	if e.fake() == nil {
 		return skip("a person must approve a real TMDb request token: run go run ./examples/tmdb-login -real")
 	}
-	c, srv := e.client, e.srv
+	c, srv := e.client, e.fake()
 	e.secret(mediaauthtest.DefaultTMDbAPIKey)
 	e.secret(mediaauthtest.DefaultTMDbAccessToken)
 	e.secret(mediaauthtest.DefaultTMDbPassword)
@@ -134,7 +134,7 @@ func runTMDb(ctx context.Context, e *env) error {
 // token approved by the user, their access token (a credential, and a v3
 // session), the whole flow in one call with LoginV4, and logging out.
 func runTMDbV4(ctx context.Context, e *env) error {
-	srv := e.srv
+	srv := e.fake()
 	// The v4 calls need the application's read access token.
 	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	e.keep(c)

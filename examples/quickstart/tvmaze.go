@@ -22,20 +22,17 @@ const tvmazeInterval = 500 * time.Millisecond
 // request, polls until the user confirms it, validates the API key it got,
 // and shows that the key is handed out only once.
 func runTVmaze(ctx context.Context, e *env) error {
-	if e.srv == nil {
+	if e.fake() == nil {
 		return skip("a person must confirm a real TVmaze login: run go run ./examples/tvmaze-login -real")
 	}
 	interval := tvmazeInterval
+	if e.remote != nil {
+		interval = mediaauth.DefaultPollInterval // the fake's own rule unless -tvmaze-interval says otherwise
+	}
 	if e.cfg.tvmazeInterval > 0 {
 		interval = e.cfg.tvmazeInterval
 	}
 	confirmAfter := interval * 3 / 2
-	// A fake of its own: the shared one keeps TVmaze's real 10 s interval.
-	srv := mediaauthtest.NewServer(
-		mediaauthtest.WithTVmazeMinPollInterval(interval),
-		mediaauthtest.WithTVmazeAutoConfirm(confirmAfter),
-	)
-	defer srv.Close()
 	progress := func(ev mediaauth.PollEvent) {
 		line := fmt.Sprintf("      attempt %d: HTTP %d", ev.Attempt, ev.StatusCode)
 		switch {
@@ -52,7 +49,26 @@ func runTVmaze(ctx context.Context, e *env) error {
 		fmt.Fprintln(e.out, line)
 	}
 	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
-	c, err := srv.Client(opts...)
+	var (
+		c   *mediaauth.Client
+		srv fakeHooks
+		err error
+		how = fmt.Sprintf("the fake confirms after %s", confirmAfter)
+	)
+	if e.remote != nil {
+		// The running fake: the user confirms on its page.
+		srv, how = e.remote, "the user confirmed on the confirm page"
+		c, err = e.remote.client(opts...)
+	} else {
+		// A fake of its own: the shared one keeps TVmaze's real 10 s interval.
+		local := mediaauthtest.NewServer(
+			mediaauthtest.WithTVmazeMinPollInterval(interval),
+			mediaauthtest.WithTVmazeAutoConfirm(confirmAfter),
+		)
+		defer local.Close()
+		srv = local
+		c, err = local.Client(opts...)
+	}
 	if err != nil {
 		return fmt.Errorf("building the TVmaze client: %w", err)
 	}
@@ -66,9 +82,14 @@ func runTVmaze(ctx context.Context, e *env) error {
 	}
 	e.secret(req.Token)
 	e.stepf("start auth request", "for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ConfirmURL)
+	if e.remote != nil {
+		if err := e.remote.confirm(ctx, req.ConfirmURL); err != nil {
+			return fmt.Errorf("confirm: %w", err)
+		}
+	}
 
 	// Poll until confirmed; the observer prints each attempt.
-	e.stepf("poll until confirmed", "every %s (the fake confirms after %s):", interval, confirmAfter)
+	e.stepf("poll until confirmed", "every %s (%s):", interval, how)
 	creds, err := c.PollUntilConfirmed(ctx, req.Token)
 	e.keep(creds, err)
 	if err != nil {
