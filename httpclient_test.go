@@ -193,3 +193,21 @@ func TestCheckResponse(t *testing.T) {
 	assert.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
 	assert.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, nil), mediaauth.ErrInvalidArgument)
 }
+
+// TestHTTPClientInvalidUse: an unknown API, a nil client and a client
+// with an invalid credential refuse requests without sending them.
+func TestHTTPClientInvalidUse(t *testing.T) {
+	t.Parallel()
+	other := newSink(t)
+	c := boundaryClient(t, other.URL)
+	var nilClient *mediaauth.Client
+	for name, hc := range map[string]*http.Client{
+		"unknown API":        c.HTTPClient("imdb"),
+		"nil client":         nilClient.HTTPClient(mediaauth.APITMDb),
+		"invalid credential": c.With(mediaauth.TMDbAPIKey("")).HTTPClient(mediaauth.APITMDb),
+	} {
+		_, err := hc.Get(other.URL + "/3/account")
+		require.Error(t, err, name)
+	}
+	assert.Zero(t, other.count())
+}
