@@ -211,3 +211,25 @@ func TestHTTPClientInvalidUse(t *testing.T) {
 	}
 	assert.Zero(t, other.count())
 }
+
+// TestCheckResponseScrubsEcho: an error answer that echoes the credentials
+// the open pipeline added keeps them out of the *APIError.
+func TestCheckResponseScrubsEcho(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"status_code":7,"status_message":"bad `+r.URL.RawQuery+` `+r.Header.Get("Authorization")+`"}`)
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []*mediaauth.Client{
+		boundaryClient(t, srv.URL),
+		boundaryClient(t, srv.URL).With(mediaauth.TMDbReadAccessToken(bTMDbRead)),
+	} {
+		resp, err := c.HTTPClient(mediaauth.APITMDb).Get(c.BaseURL(mediaauth.APITMDb) + "/3/account")
+		require.NoError(t, err)
+		err = mediaauth.CheckResponse(mediaauth.APITMDb, resp)
+		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
+		assert.Contains(t, err.Error(), "[REDACTED]")
+		assertNoSecret(t, "CheckResponse", err)
+	}
+}

@@ -401,7 +401,8 @@ func openAuthMode(api API) authMode {
 // the class of the status and to the API's own sentinel (ErrTokenExpired,
 // ErrInvalidAPIKey for TMDb code 7, ...). It reads at most 64 KiB of the
 // body of an error answer and leaves what it read in resp.Body for the
-// caller. Use it with the answers of [Client.HTTPClient].
+// caller. The credentials the request carried are scrubbed from the
+// server's text. Use it with the answers of [Client.HTTPClient].
 func CheckResponse(api API, resp *http.Response) error {
 	if resp == nil {
 		return fmt.Errorf("mediaauth: CheckResponse: nil response: %w", ErrInvalidArgument)
@@ -428,7 +429,31 @@ func CheckResponse(api API, resp *http.Response) error {
 		_ = resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(data))
 	}
-	return newAPIError(api, method, path, nil, resp, data, time.Now())
+	return newAPIError(api, method, path, nil, resp, data, time.Now(), requestSecrets(resp.Request))
+}
+
+// requestSecrets lists the credentials a request carried (its
+// Authorization header and the TMDb query parameters), so that an answer
+// that echoes them can be scrubbed.
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var list []string
+	if auth := req.Header.Get("Authorization"); auth != "" {
+		_, cred, _ := strings.Cut(auth, " ")
+		list = appendSecret(list, cred)
+		if _, key, ok := req.BasicAuth(); ok {
+			list = appendSecret(list, key)
+		}
+	}
+	if req.URL != nil {
+		q := req.URL.Query()
+		for _, name := range []string{"api_key", "session_id", "guest_session_id"} {
+			list = appendSecret(list, q.Get(name))
+		}
+	}
+	return list
 }
 
 // usable reports why c cannot send, if it cannot.
