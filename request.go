@@ -306,9 +306,9 @@ type readBuf struct{ b []byte }
 
 // readBody reads resp's body up to limit bytes into a pooled buffer and
 // closes it. A body that is (or says it is) over limit is not read further:
-// tooLarge is set and the connection is dropped. The buffer grows by
-// doubling but never past limit+1 bytes, and a known Content-Length is
-// allocated once, so that a huge answer costs at most about limit bytes.
+// tooLarge is set and the connection is dropped. The buffer doubles up to
+// 64 KiB and then grows once to limit+1 bytes, and a known Content-Length
+// is allocated once, so that a huge answer costs at most about limit bytes.
 func (s *shared) readBody(resp *http.Response, limit int64) (buf *readBuf, tooLarge bool, err error) {
 	buf = s.bufs.Get().(*readBuf)
 	b := buf.b[:0]
@@ -327,7 +327,13 @@ func (s *shared) readBody(resp *http.Response, limit int64) (buf *readBuf, tooLa
 			if int64(len(b)) > limit {
 				return buf, true, nil
 			}
+			// Double up to 64 KiB; past that, go straight to the cap, so
+			// that an answer that turns out too large has cost about
+			// limit bytes, not twice that in doublings.
 			next := int64(max(2*cap(b), 4096))
+			if next > 64<<10 {
+				next = limit + 1
+			}
 			nb := make([]byte, len(b), min(next, limit+1))
 			copy(nb, b)
 			b = nb
