@@ -247,6 +247,10 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 			t.Parallel()
 			for _, tc := range cf.cases() {
 				op := index.op(t, tc.op)
+				if op.Contract != cf {
+					t.Errorf("case %s of %s is an operation of %s", tc.op, cf.name, op.Contract.name)
+					continue
+				}
 				t.Run(tc.op, func(t *testing.T) {
 					for _, status := range op.Statuses {
 						t.Run(strconv.Itoa(status), func(t *testing.T) {
