@@ -405,7 +405,7 @@ func TestHelperProcess(t *testing.T) {
 	}
 	client, err := mediaauth.New(
 		mediaauth.WithTVmazeBaseURL(os.Getenv(envTVmazeURL)),
-		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{
+		mediaauth.WithCredentials(&mediaauth.TVmazeCredentials{
 			Username: mediaauthtest.DemoTVmazeUsername, APIKey: mediaauthtest.DemoTVmazeAPIKey,
 		}),
 		mediaauth.WithRetry(0, 0, 0),
