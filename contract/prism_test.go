@@ -1,6 +1,4 @@
-//go:build contract
-
-package mediaauth_test
+package contract_test
 
 import (
 	"bytes"
@@ -23,18 +21,11 @@ const (
 	// Without it the tests look for "prism" on PATH.
 	envPrism = "MEDIAAUTH_PRISM"
 	// envSpecs is the folder of the API contracts (default ../shared/specs,
-	// relative to the module root).
+	// relative to the repository root: ../../shared/specs from here).
 	envSpecs = "MEDIAAUTH_SPECS"
 	// envPIDFile names a file each started Prism's process id is appended
 	// to, so that the script can make sure none outlives the run.
 	envPIDFile = "MEDIAAUTH_PRISM_PIDFILE"
-)
-
-// Contract files, relative to the specs folder.
-const (
-	moviesSpec = "movies/movies-auth.openapi.yaml"
-	tvmazeSpec = "tvmaze/tvmaze-user-v1.openapi.yaml"
-	tmdbSpec   = "tmdb/tmdb-auth-v3.openapi.yaml"
 )
 
 // prismStartTimeout bounds how long one Prism may take to listen.
@@ -54,25 +45,8 @@ func (e prismEnv) spec(rel string) string { return filepath.Join(e.specs, filepa
 // test fails under CI (CI=true) and is skipped elsewhere.
 func requirePrism(t testing.TB) prismEnv {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...)
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatalf("contract tests: %s", msg)
-		}
-		t.Skipf("contract tests skipped: %s (run: bash scripts/contract.sh)", msg)
-	}
-
-	specs := os.Getenv(envSpecs)
-	if specs == "" {
-		specs = filepath.Join("..", "shared", "specs")
-	}
-	for _, rel := range []string{moviesSpec, tvmazeSpec, tmdbSpec} {
-		p := filepath.Join(specs, filepath.FromSlash(rel))
-		if _, err := os.Stat(p); err != nil {
-			missing("API contract %s not found (set %s to the specs folder)", p, envSpecs)
-		}
-	}
+	missing := unavailable(t)
+	specs := specsDir(t, missing)
 
 	bin := os.Getenv(envPrism)
 	if bin == "" {
@@ -85,6 +59,45 @@ func requirePrism(t testing.TB) prismEnv {
 		missing("%s=%s: %v", envPrism, bin, err)
 	}
 	return prismEnv{bin: bin, specs: specs, pidFile: os.Getenv(envPIDFile)}
+}
+
+// specsDir returns the folder of the contracts, after checking that every
+// contract is there; it calls missing when one is not.
+func specsDir(t testing.TB, missing func(format string, args ...any)) string {
+	t.Helper()
+	specs := os.Getenv(envSpecs)
+	if specs == "" {
+		specs = filepath.Join("..", "..", "shared", "specs")
+	}
+	for _, cf := range contractFiles() {
+		p := filepath.Join(specs, filepath.FromSlash(cf.file))
+		if _, err := os.Stat(p); err != nil {
+			missing("API contract %s not found (set %s to the specs folder)", p, envSpecs)
+		}
+	}
+	return specs
+}
+
+// requireSpecs finds the contracts for the tests that need no Prism: it
+// fails the test under CI (CI=true) when they are missing, and skips it
+// elsewhere. It returns the path of the contract file rel.
+func requireSpecs(t testing.TB, rel string) string {
+	t.Helper()
+	specs := specsDir(t, unavailable(t))
+	return filepath.Join(specs, filepath.FromSlash(rel))
+}
+
+// unavailable returns what a test does when something it needs is
+// missing: it fails under CI (CI=true) and is skipped elsewhere.
+func unavailable(t testing.TB) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			t.Fatalf("contract tests: %s", msg)
+		}
+		t.Skipf("contract tests skipped: %s (run: bash scripts/contract.sh)", msg)
+	}
 }
 
 // prismProc is one running Prism.

@@ -1,6 +1,4 @@
-//go:build contract
-
-package mediaauth_test
+package contract_test
 
 import (
 	"errors"

@@ -1,32 +1,32 @@
-//go:build contract
-
-package mediaauth_test
+package contract_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/mediaauth/mediaauth"
-	"github.com/mediaauth/mediaauth/mediaauthtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
 // tvmazeNextPoll is how far the fake clock moves between TVmaze polls:
 // past TVmaze's (and the fake's default) 10-second minimum.
 const tvmazeNextPoll = mediaauth.DefaultPollInterval + time.Second
 
-// fakeOptions configures the mediaauthtest server behind the proxies.
-func fakeOptions(clock *fakeClock) []mediaauthtest.Option {
-	return []mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}
-}
-
-// flow runs the steps of one API's flow through a proxy; each step is one
-// SDK call whose single request must be for op and get status.
+// flow runs the steps of one contract's flow through its proxy; each step
+// is one SDK call whose single request must be for op and get status.
 type flow struct {
 	t     *testing.T
 	index *specIndex
+	// c sends the contract's API to its proxy, with the fake's TMDb API
+	// key and no other credentials.
+	c *mediaauth.Client
+	// srv is the fake behind every proxy, and clock its clock.
+	srv   *mediaauthtest.Server
+	clock *fakeClock
 }
 
 // step runs fn through the proxy, fails the test on any contract
@@ -44,36 +44,26 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 	}
 }
 
-// testProxy sends the full flows of the three APIs through Prism proxies in
+// testProxy runs the flow of every contract through Prism's proxy of it in
 // front of mediaauthtest, so that each request of the SDK and each answer
-// of the fake, success or error, is checked against the contract.
-func testProxy(t *testing.T, index *specIndex, log *contractLog, urls prismURLs, srv *mediaauthtest.Server, clock *fakeClock) {
-	rt := urls.transport(t, index, log)
-	c := contractClient(t, rt,
-		mediaauth.WithMoviesBaseURL(urls.movies),
-		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
-		mediaauth.WithPollInterval(10*time.Millisecond),
-		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)),
-	)
-	t.Run("movies", func(t *testing.T) {
-		t.Parallel()
-		moviesFlow(flow{t, index}, c, srv)
-	})
-	t.Run("tvmaze", func(t *testing.T) {
-		t.Parallel()
-		tvmazeFlow(flow{t, index}, c, srv, clock)
-	})
-	t.Run("tmdb", func(t *testing.T) {
-		t.Parallel()
-		tmdbFlow(flow{t, index}, c, srv)
-	})
+// of the fake, success or error, is checked against the contract. The
+// flows run in parallel against the one fake.
+func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *fakeClock) {
+	rt := proxies.transport(t, index, log)
+	for _, cf := range index.contracts {
+		c := contractClient(t, rt, append(proxies.apiOptions(cf),
+			mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)))...)
+		t.Run(cf.name, func(t *testing.T) {
+			t.Parallel()
+			cf.flow(flow{t: t, index: index, c: c, srv: srv, clock: clock})
+		})
+	}
 }
 
 // moviesFlow: register, verify, log in both ways, profile, API keys,
 // password reset, expiry, and the fake's error answers on the way.
-func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
-	t := f.t
+func moviesFlow(f flow) {
+	t, c, srv := f.t, f.c, f.srv
 	const (
 		user, email, pass = "proxy_user", "proxy.user@example.com", "proxy-password-1"
 		other, otherEmail = "proxy_other", "proxy.other@example.com"
@@ -184,8 +174,8 @@ func moviesFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
 
 // tvmazeFlow: start (unknown, unconfirmed, too fast), poll (too fast, not
 // confirmed, confirmed, consumed), validate, and PollUntilConfirmed.
-func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *fakeClock) {
-	t := f.t
+func tvmazeFlow(f flow) {
+	t, c, srv, clock := f.t, f.c, f.srv, f.clock
 	// TVmaze's contract puts HTTP Basic on /auth/start and /auth/poll too:
 	// the client sends placeholder credentials, which the fake ignores there.
 	tv := c.With(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "placeholder"})
@@ -242,6 +232,16 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 		return err
 	})
 
+	// The rest of the user API goes through Client.Do with the key.
+	require.True(t, srv.TVmazeFollowShows(got.Username, 82, 1))
+	f.step("GET /user/follows/shows", 200, nil, func(ctx context.Context) error {
+		follows, err := followedShows(ctx, c.With(got))
+		if err == nil {
+			assert.Equal(t, []tvmazeShowFollow{{ShowID: 82}, {ShowID: 1}}, follows)
+		}
+		return err
+	})
+
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
 	srv.TVmazeAddUser("proxy_tv", "proxy.tv@example.com", true, int(mediaauth.PremiumSilver))
@@ -250,90 +250,19 @@ func tvmazeFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server, clock *f
 	assert.NotEmpty(t, req.ConfirmURL)
 	require.NoError(t, srv.TVmazeConfirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
+	var confirmed *mediaauth.TVmazeCredentials
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
-		creds, err := tv.PollUntilConfirmed(ctx, req.Token)
-		return errorIfEmpty(err, creds != nil && creds.Username == "proxy_tv")
-	})
-	assert.NoError(t, err)
-	assert.Equal(t, []int{200}, statuses)
-}
-
-// tmdbFlow: key checks, request token, approval with login, sessions
-// (approved, denied, used), v4 conversion, guest sessions, LoginSession.
-func tmdbFlow(f flow, c *mediaauth.Client, srv *mediaauthtest.Server) {
-	t := f.t
-	wrongKey := c.With(mediaauth.TMDbAPIKey("wrong-tmdb-key"))
-	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
-
-	f.step("validateKey", 200, nil, c.ValidateTMDbCredentials)
-	f.step("validateKey", 200, nil, bearer.ValidateTMDbCredentials)
-	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.ValidateTMDbCredentials)
-
-	var tok *mediaauth.RequestToken
-	newToken := func(ctx context.Context) error {
 		var err error
-		tok, err = c.CreateRequestToken(ctx)
-		return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
-	}
-	var session *mediaauth.Session
-	newSession := func(ctx context.Context) error {
-		s, err := c.CreateSession(ctx, tok.Token)
-		if s != nil {
-			session = s
+		confirmed, err = tv.PollUntilConfirmed(ctx, req.Token)
+		return errorIfEmpty(err, confirmed != nil && confirmed.Username == "proxy_tv")
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{200}, statuses)
+	f.step("GET /user/follows/shows", 200, nil, func(ctx context.Context) error {
+		follows, err := followedShows(ctx, c.With(confirmed))
+		if err == nil {
+			assert.Empty(t, follows, "a new account follows nothing")
 		}
-		return errorIfEmpty(err, s != nil && s.ID != "")
-	}
-	login := func(password string) func(ctx context.Context) error {
-		return func(ctx context.Context) error {
-			approved, err := c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, tok.Token)
-			return errorIfEmpty(err, approved != nil && approved.Token == tok.Token)
-		}
-	}
-
-	f.step("createRequestToken", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		_, err := wrongKey.CreateRequestToken(ctx)
-		return err
+		return errorIfEmpty(err, follows != nil)
 	})
-	f.step("createRequestToken", 200, nil, newToken)
-	f.step("createSession", 422, mediaauth.ErrRequestTokenNotApproved, newSession)
-	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidCredentials, login("wrong-password"))
-	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DefaultTMDbPassword))
-	f.step("createSession", 200, nil, newSession)
-	f.step("createSession", 401, mediaauth.ErrInvalidRequestToken, newSession)
-	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DefaultTMDbPassword))
-	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
-	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
-	f.step("deleteSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		return wrongKey.DeleteSession(ctx, "any-session")
-	})
-
-	// A token the user denied.
-	f.step("createRequestToken", 200, nil, newToken)
-	require.NoError(t, srv.TMDbDeny(tok.Token))
-	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
-
-	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
-		s, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
-		return errorIfEmpty(err, s != nil && s.ID != "")
-	})
-	f.step("createSessionFromV4Token", 401, nil, func(ctx context.Context) error {
-		_, err := c.CreateSessionFromV4Token(ctx, "unknown-v4-token")
-		return err
-	})
-
-	f.step("createGuestSession", 200, nil, func(ctx context.Context) error {
-		g, err := bearer.CreateGuestSession(ctx)
-		return errorIfEmpty(err, g != nil && g.ID != "" && !g.ExpiresAt.IsZero())
-	})
-	f.step("createGuestSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		_, err := wrongKey.CreateGuestSession(ctx)
-		return err
-	})
-
-	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-		s, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
-		return errorIfEmpty(err, s != nil && s.ID != "")
-	})
-	assert.NoError(t, err)
-	assert.Equal(t, []int{200, 200, 200}, statuses)
 }

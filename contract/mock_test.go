@@ -1,15 +1,15 @@
-//go:build contract
-
-package mediaauth_test
+package contract_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"testing"
-	"time"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/mediaauth/mediaauth"
-	"github.com/stretchr/testify/assert"
 )
 
 // sdkCase calls the SDK method that wraps one operation.
@@ -78,7 +78,8 @@ func moviesCases() []sdkCase {
 	}
 }
 
-// tvmazeCases covers TVmaze's three auth operations.
+// tvmazeCases covers TVmaze's three auth operations and the followed
+// shows, read through Client.Do.
 func tvmazeCases() []sdkCase {
 	return []sdkCase{
 		{op: "POST /auth/start", kinds: map[int]error{
@@ -99,7 +100,23 @@ func tvmazeCases() []sdkCase {
 			_, err := c.ValidateTVmazeCredentials(ctx)
 			return err
 		}},
+		{op: "GET /user/follows/shows", call: func(ctx context.Context, c *mediaauth.Client) error {
+			follows, err := followedShows(ctx, c)
+			return errorIfEmpty(err, follows != nil)
+		}},
 	}
+}
+
+// tvmazeShowFollow is the part of TVmaze's ShowFollow the tests read.
+type tvmazeShowFollow struct {
+	ShowID int `json:"show_id"`
+}
+
+// followedShows reads the shows the user of c follows, through Client.Do.
+func followedShows(ctx context.Context, c *mediaauth.Client) ([]tvmazeShowFollow, error) {
+	var follows []tvmazeShowFollow
+	err := c.Do(ctx, mediaauth.APITVmaze, http.MethodGet, "/user/follows/shows", nil, &follows)
+	return follows, err
 }
 
 // tmdbCases covers the seven TMDb authentication operations. The
@@ -142,39 +159,98 @@ func tmdbCases() []sdkCase {
 	}
 }
 
+// tmdbAccountCases covers the two TMDb account operations, which the SDK
+// does not wrap in methods of its own: they go through the open pipeline,
+// one through Client.Do and one through Client.HTTPClient with
+// CheckResponse. The contract's error examples carry TMDb codes 3 (401),
+// 34 (404) and 25 (429).
+func tmdbAccountCases() []sdkCase {
+	session := mediaauth.Session{ID: "contract-session-id"}
+	kinds := map[int]error{
+		404: mediaauth.ErrNotFound,
+		429: mediaauth.ErrRateLimited,
+	}
+	return []sdkCase{
+		{op: "accountOfSession", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
+			acct, err := accountOfSession(ctx, c.With(session))
+			return errorIfEmpty(err, acct != nil && acct.ID != 0 && acct.Username != "")
+		}},
+		{op: "accountDetails", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
+			acct, err := accountDetails(ctx, c.With(session), 548)
+			return errorIfEmpty(err, acct != nil && acct.ID != 0 && acct.Username != "")
+		}},
+	}
+}
+
+// tmdbAccount is the part of TMDb's Account the tests read.
+type tmdbAccount struct {
+	ID       int    `json:"id"`
+	Username string `json:"username"`
+}
+
+// accountOfSession reads the account of the client's session with
+// Client.Do.
+func accountOfSession(ctx context.Context, c *mediaauth.Client) (*tmdbAccount, error) {
+	var acct tmdbAccount
+	if err := c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+		return nil, err
+	}
+	return &acct, nil
+}
+
+// accountDetails reads account id with the client's session, through
+// Client.HTTPClient and CheckResponse.
+func accountDetails(ctx context.Context, c *mediaauth.Client, id int) (*tmdbAccount, error) {
+	target := c.BaseURL(mediaauth.APITMDb) + "/3/account/" + strconv.Itoa(id)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.HTTPClient(mediaauth.APITMDb).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := mediaauth.CheckResponse(mediaauth.APITMDb, resp); err != nil {
+		return nil, err
+	}
+	var acct tmdbAccount
+	if err := json.NewDecoder(resp.Body).Decode(&acct); err != nil {
+		return nil, err
+	}
+	return &acct, nil
+}
+
 // testMock points a Client at Prism's mock of each contract and makes every
 // call of the SDK, asking Prism for every documented status in turn: each
 // request must satisfy the contract, each success must decode, and each
 // error status must give the SDK's typed error.
-func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) {
-	rt := urls.transport(t, index, log)
-	c := contractClient(t, rt,
-		mediaauth.WithMoviesBaseURL(urls.movies),
-		mediaauth.WithCredentials(mediaauth.Token{AccessToken: "contract-access-token"}),
-		// TVmaze's contract puts HTTP Basic on every path, /auth/start and
-		// /auth/poll included: the mock refuses them without it. The SDK
-		// sends Basic there whenever the client has credentials.
-		mediaauth.WithTVmazeBaseURL(urls.tvmaze),
-		mediaauth.WithCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "contract-tvmaze-key"}),
-		mediaauth.WithPollInterval(10*time.Millisecond),
-		// The TMDb contract's paths start with /3.
-		mediaauth.WithTMDbBaseURL(urls.tmdb+"/3"),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey("contract-tmdb-key")),
-	)
-
-	groups := []struct {
-		name  string
-		cases []sdkCase
-	}{
-		{"movies", moviesCases()},
-		{"tvmaze", tvmazeCases()},
-		{"tmdb", tmdbCases()},
+func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) {
+	rt := mocks.transport(t, index, log)
+	// client returns a Client whose API of cf is cf's mock, with
+	// credentials for every API.
+	client := func(t testing.TB, cf *contractFile) *mediaauth.Client {
+		return contractClient(t, rt, append(mocks.apiOptions(cf),
+			mediaauth.WithCredentials(mediaauth.Token{AccessToken: "contract-access-token"}),
+			// TVmaze's contract puts HTTP Basic on every path, /auth/start
+			// and /auth/poll included: the mock refuses them without it. The
+			// SDK sends Basic there whenever the client has credentials.
+			mediaauth.WithCredentials(&mediaauth.TVmazeCredentials{Username: "contract", APIKey: "contract-tvmaze-key"}),
+			mediaauth.WithCredentials(mediaauth.TMDbAPIKey("contract-tmdb-key")),
+		)...)
 	}
-	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
+
+	for _, cf := range index.contracts {
+		c := client(t, cf)
+		t.Run(cf.name, func(t *testing.T) {
 			t.Parallel()
-			for _, tc := range g.cases {
+			for _, tc := range cf.cases() {
 				op := index.op(t, tc.op)
+				if op.Contract != cf {
+					t.Errorf("case %s of %s is an operation of %s", tc.op, cf.name, op.Contract.name)
+					continue
+				}
 				t.Run(tc.op, func(t *testing.T) {
 					for _, status := range op.Statuses {
 						t.Run(strconv.Itoa(status), func(t *testing.T) {
@@ -190,19 +266,25 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) 
 	// The other ways of calling: TMDb with a read access token instead of
 	// the api_key parameter, TVmaze without email confirmation, and the
 	// calls made of several requests.
-	t.Run("tmdb-bearer", func(t *testing.T) {
-		t.Parallel()
-		bearer := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
-		for _, tc := range tmdbCases() {
-			op := index.op(t, tc.op)
-			_, err := contractCall(t, op, 0, func(ctx context.Context) error { return tc.call(ctx, bearer) })
-			assert.NoError(t, err, "%v with a read access token", op)
+	for _, cf := range index.contracts {
+		if cf.api != mediaauth.APITMDb {
+			continue
 		}
-	})
+		bearer := client(t, cf).Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
+		t.Run(cf.name+"-bearer", func(t *testing.T) {
+			t.Parallel()
+			for _, tc := range cf.cases() {
+				op := index.op(t, tc.op)
+				_, err := contractCall(t, op, 0, func(ctx context.Context) error { return tc.call(ctx, bearer) })
+				assert.NoError(t, err, "%v with a read access token", op)
+			}
+		})
+	}
+	tv := client(t, index.op(t, "POST /auth/start").Contract)
 	t.Run("tvmaze-confirm-url", func(t *testing.T) {
 		t.Parallel()
 		_, err := contractCall(t, index.op(t, "POST /auth/start"), 0, func(ctx context.Context) error {
-			req, err := c.StartAuth(ctx, "contract@example.com", mediaauth.WithoutEmailConfirmation())
+			req, err := tv.StartAuth(ctx, "contract@example.com", mediaauth.WithoutEmailConfirmation())
 			return errorIfEmpty(err, req != nil && req.Token != "" && req.ConfirmURL != "")
 		})
 		assert.NoError(t, err)
@@ -210,16 +292,17 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, urls prismURLs) 
 	t.Run("tvmaze-poll-until-confirmed", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
-			creds, err := c.PollUntilConfirmed(ctx, "poll-token")
+			creds, err := tv.PollUntilConfirmed(ctx, "poll-token")
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		})
 		assert.NoError(t, err)
 		assert.Equal(t, []int{200}, statuses)
 	})
+	tmdb := client(t, index.op(t, "createSession").Contract)
 	t.Run("tmdb-login-session", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-			s, err := c.LoginSession(ctx, "contract_user", "contract-password-1")
+			s, err := tmdb.LoginSession(ctx, "contract_user", "contract-password-1")
 			return errorIfEmpty(err, s != nil && s.ID != "")
 		})
 		assert.NoError(t, err)

@@ -1,6 +1,6 @@
-//go:build contract && !linux
+//go:build !linux
 
-package mediaauth_test
+package contract_test
 
 import "os/exec"
 

@@ -1,6 +1,4 @@
-//go:build contract
-
-package mediaauth_test
+package contract_test
 
 import (
 	"bytes"
@@ -117,18 +115,18 @@ func withPrefer(ctx context.Context, code int) context.Context {
 type checkingTransport struct {
 	next  http.RoundTripper
 	index *specIndex
-	// apis maps a Prism's host:port to the API it serves.
-	apis map[string]mediaauth.API
-	log  *contractLog
+	// contracts maps a Prism's host:port to the contract it checks.
+	contracts map[string]*contractFile
+	log       *contractLog
 }
 
 // RoundTrip implements http.RoundTripper.
 func (rt *checkingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	ex := exchange{Method: req.Method, Path: req.URL.Path}
-	api, known := rt.apis[req.URL.Host]
+	cf, known := rt.contracts[req.URL.Host]
 	if known {
-		ex.Op = rt.index.lookup(api, req.Method, req.URL.Path)
+		ex.Op = rt.index.lookup(cf, req.Method, req.URL.Path)
 	}
 	if code, ok := ctx.Value(preferKey{}).(int); ok && code != 0 {
 		ex.Prefer = code
@@ -148,7 +146,7 @@ func (rt *checkingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if !known {
 		ex.Violations = append(ex.Violations, "request to "+req.URL.Host+", which is none of the Prisms")
 	} else if ex.Op == nil {
-		ex.Violations = append(ex.Violations, fmt.Sprintf("%s %s is no operation of the %s contract that the SDK wraps", req.Method, req.URL.Path, api))
+		ex.Violations = append(ex.Violations, fmt.Sprintf("%s %s is no operation of the %s contract that the SDK wraps", req.Method, req.URL.Path, cf.name))
 	}
 	if p, ok := ctx.Value(probeKey{}).(*probe); ok {
 		p.add(ex)
