@@ -207,10 +207,11 @@ func prismViolations(resp *http.Response) ([]string, error) {
 	return append(out, msg), nil
 }
 
-// contractClient builds a Client whose requests go through a
-// checkingTransport: no retries, no client-side rate limits, short poll
-// interval; opts set base URLs and credentials.
-func contractClient(t testing.TB, rt *checkingTransport, opts ...mediaauth.Option) *mediaauth.Client {
+// contractClient builds a Client whose requests go through rt, a
+// checkingTransport (or a tmdbRouter in front of one): no retries, no
+// client-side rate limits, short poll interval; opts set base URLs and
+// credentials.
+func contractClient(t testing.TB, rt http.RoundTripper, opts ...mediaauth.Option) *mediaauth.Client {
 	t.Helper()
 	hc := &http.Client{Transport: rt, Timeout: 30 * time.Second}
 	base := []mediaauth.Option{

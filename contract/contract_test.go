@@ -177,6 +177,52 @@ func (s prismSet) apiOptions(cf *contractFile) []mediaauth.Option {
 	}
 }
 
+// tmdbClient returns a Client whose TMDb requests each go to the Prism of
+// s for the contract of their operation, through rt, whatever contract the
+// client's base URL names: a call made of requests of several TMDb
+// contracts (LoginV4: /4/auth, then /3/authentication/session/convert/4)
+// goes through the checks of each. opts set credentials.
+func (s prismSet) tmdbClient(t testing.TB, index *specIndex, rt *checkingTransport, opts ...mediaauth.Option) *mediaauth.Client {
+	t.Helper()
+	router := &tmdbRouter{next: rt, index: index, hosts: map[*contractFile]string{}}
+	var base string
+	for _, cf := range index.contracts {
+		if cf.api != mediaauth.APITMDb {
+			continue
+		}
+		router.hosts[cf] = hostOf(t, s[cf])
+		if base == "" {
+			base = s[cf]
+		}
+	}
+	require.NotEmpty(t, base, "no TMDb contract")
+	return contractClient(t, router, append([]mediaauth.Option{mediaauth.WithTMDbBaseURL(base)}, opts...)...)
+}
+
+// tmdbRouter sends each request to the host of the TMDb contract that has
+// its operation; a request of none goes where it was sent.
+type tmdbRouter struct {
+	next  http.RoundTripper
+	index *specIndex
+	hosts map[*contractFile]string
+}
+
+// RoundTrip implements http.RoundTripper.
+func (r *tmdbRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	for _, cf := range r.index.contracts {
+		host, ok := r.hosts[cf]
+		if !ok || r.index.lookup(cf, req.Method, req.URL.Path) == nil {
+			continue
+		}
+		if req.URL.Host != host {
+			req = req.Clone(req.Context())
+			req.URL.Host, req.Host = host, ""
+		}
+		break
+	}
+	return r.next.RoundTrip(req)
+}
+
 // newLoopbackTransport is a transport of its own for the Prisms, never
 // through a proxy.
 func newLoopbackTransport() *http.Transport {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
@@ -35,6 +36,19 @@ type fakeTMDb struct {
 	t    *testing.T
 	srv  *mediaauthtest.Server
 	docs []*openAPIDoc
+}
+
+// newFakeTMDb starts a fake with clock and opts, checked against every
+// TMDb contract.
+func newFakeTMDb(t *testing.T, clock *fakeClock, opts ...mediaauthtest.Option) *fakeTMDb {
+	t.Helper()
+	f := &fakeTMDb{t: t}
+	for _, file := range []string{tmdbSpec, tmdbV4Spec, tmdbAccountSpec} {
+		f.docs = append(f.docs, loadOpenAPIDoc(t, file, requireSpecs(t, file)))
+	}
+	f.srv = mediaauthtest.NewServer(append([]mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}, opts...)...)
+	t.Cleanup(f.srv.Close)
+	return f
 }
 
 // expect sends method target (a path below the root, with its query) and
@@ -93,13 +107,8 @@ func (f *fakeTMDb) expect(method, target string, auth tmdbAuth, body string, sta
 // TestContract; mediaauthtest's own tests check the fake's behaviour.)
 func TestContractFakeTMDb(t *testing.T) {
 	t.Parallel()
-	f := &fakeTMDb{t: t, docs: []*openAPIDoc{
-		loadOpenAPIDoc(t, tmdbSpec, requireSpecs(t, tmdbSpec)),
-		loadOpenAPIDoc(t, tmdbAccountSpec, requireSpecs(t, tmdbAccountSpec)),
-	}}
 	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
-	f.srv = mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now))
-	t.Cleanup(f.srv.Close)
+	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const ok = http.StatusOK
 	key := tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
@@ -192,4 +201,120 @@ func TestContractFakeTMDb(t *testing.T) {
 		srv.InjectFault(path, fault)
 		f.expect("GET", path+"?session_id=any", key, "", 429, 25)
 	}
+}
+
+// TestContractFakeTMDbV4 checks the answers of mediaauthtest's TMDb v4
+// user authentication, success and error, against its contract, and the
+// v3 calls that take a v4 access token against theirs: every error the
+// fake has for them but the 400 code 47 of a request_token body that is
+// not JSON, a case the contract leaves out.
+func TestContractFakeTMDbV4(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	f := newFakeTMDb(t, clock)
+	srv := f.srv
+	const (
+		ok      = http.StatusOK
+		reqTok  = "/4/auth/request_token"
+		access  = "/4/auth/access_token"
+		convert = "/3/authentication/session/convert/4"
+	)
+	app := tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}
+	me := "/3/account/" + strconv.Itoa(mediaauthtest.DefaultTMDbAccountID)
+	tokBody := func(tok string) string { return `{"request_token":"` + tok + `"}` }
+	accessBody := func(tok string) string { return `{"access_token":"` + tok + `"}` }
+
+	// Only the application's read access token will do: not an API key,
+	// nor a user's access token; a suspended one is code 10.
+	for _, auth := range []tmdbAuth{
+		{}, {apiKey: mediaauthtest.DefaultTMDbAPIKey}, {bearer: "wrong"},
+		{bearer: mediaauthtest.DefaultTMDbV4AccessToken},
+	} {
+		f.expect("POST", reqTok, auth, "", 401, 7)
+	}
+	srv.TMDbAddReadAccessToken("read-2")
+	require.True(t, srv.TMDbSuspendAPIKey("read-2"))
+	f.expect("POST", reqTok, tmdbAuth{bearer: "read-2"}, "", 401, 10)
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", reqTok, `{"redirect_to":"https://app.example.com/tmdb/approved"}`},
+		{"POST", access, tokBody("any")},
+		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+	} {
+		f.expect(r.method, r.path, tmdbAuth{bearer: "wrong"}, r.body, 401, 7)
+	}
+	assert.True(t, srv.TMDbV4AccessTokenValid(mediaauthtest.DefaultTMDbV4AccessToken), "a refused logout logged out")
+
+	newToken := func(body string) string {
+		tok, _ := f.expect("POST", reqTok, app, body, ok, 1)["request_token"].(string)
+		require.NotEmpty(t, tok)
+		return tok
+	}
+	exchange := func(tok string) string {
+		fields := f.expect("POST", access, app, tokBody(tok), ok, 1)
+		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, fields["account_id"])
+		user, _ := fields["access_token"].(string)
+		require.NotEmpty(t, user)
+		return user
+	}
+
+	// A request token: refused until approved, then exchanged once.
+	tok := newToken("")
+	f.expect("POST", access, app, tokBody(tok), 422, 41)
+	require.NoError(t, srv.TMDbApprove(tok))
+	user := exchange(tok)
+	f.expect("POST", access, app, tokBody(tok), 401, 33)
+	f.expect("POST", access, app, tokBody("unknown"), 401, 33)
+	f.expect("POST", access, app, `nope`, 401, 33)
+
+	// A v3 request token is no v4 one, nor the other way round.
+	v3tok, _ := f.expect("GET", "/3/authentication/token/new", app, "", ok, 0)["request_token"].(string)
+	require.NotEmpty(t, v3tok)
+	require.NoError(t, srv.TMDbApprove(v3tok))
+	f.expect("POST", access, app, tokBody(v3tok), 401, 33)
+	v4tok := newToken(`{"redirect_to":"https://app.example.com/tmdb/approved"}`)
+	require.NoError(t, srv.TMDbApprove(v4tok))
+	f.expect("POST", "/3/authentication/session/new", app, tokBody(v4tok), 401, 33)
+
+	// A token the user denied, and one left unused for its 15 minutes.
+	denied := newToken("")
+	require.NoError(t, srv.TMDbDeny(denied))
+	f.expect("POST", access, app, tokBody(denied), 401, 33)
+	late := newToken("")
+	require.NoError(t, srv.TMDbApprove(late))
+	clock.Advance(mediaauth.TMDbV4RequestTokenLifetime)
+	f.expect("POST", access, app, tokBody(late), 401, 33)
+
+	// The user's access token: a v3 session and the account, then the
+	// logout, after which neither is possible.
+	f.expect("POST", convert, app, accessBody(user), ok, 0)
+	f.expect("GET", me, tmdbAuth{bearer: user}, "", ok, 0)
+	f.expect("DELETE", access, app, accessBody(user), ok, 13)
+	f.expect("DELETE", access, app, accessBody(user), 401, 35)
+	f.expect("DELETE", access, app, accessBody("unknown"), 401, 35)
+	f.expect("DELETE", access, app, `nope`, 401, 35)
+	f.expect("POST", convert, app, accessBody(user), 401, 35)
+	f.expect("GET", me, tmdbAuth{bearer: user}, "", 401, 7)
+
+	// TMDb's rate limit on each operation.
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", reqTok, ""},
+		{"POST", access, tokBody(v4tok)},
+		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+	} {
+		fault := mediaauthtest.TMDbFault(25)
+		fault.Method = r.method
+		fault.Header.Set("Retry-After", "3")
+		srv.InjectFault(r.path, fault)
+		f.expect(r.method, r.path, app, r.body, 429, 25)
+	}
+
+	// A fake that approves every token at once, and keeps them a minute.
+	auto := newFakeTMDb(t, clock, mediaauthtest.WithTMDbAutoApprove(), mediaauthtest.WithTMDbV4TokenTTL(time.Minute))
+	tok, _ = auto.expect("POST", reqTok, app, "", ok, 1)["request_token"].(string)
+	require.NotEmpty(t, tok)
+	auto.expect("POST", access, app, tokBody(tok), ok, 1)
+	tok, _ = auto.expect("POST", reqTok, app, "", ok, 1)["request_token"].(string)
+	require.NotEmpty(t, tok)
+	clock.Advance(time.Minute)
+	auto.expect("POST", access, app, tokBody(tok), 401, 33)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -159,6 +160,38 @@ func tmdbCases() []sdkCase {
 	}
 }
 
+// contractReadToken is the TMDb read access token the clients of the mocks
+// send where the application's Bearer token is wanted.
+const contractReadToken = "contract-read-access-token"
+
+// tmdbV4Cases covers TMDb's three v4 authentication operations, which the
+// SDK makes with the application's read access token only. The contract's
+// error examples carry TMDb codes 7 (401), 41 (422) and 25 (429); the
+// fake's codes 33 and 35 go through the proxy (tmdbV4Flow).
+func tmdbV4Cases() []sdkCase {
+	kinds := map[int]error{
+		401: mediaauth.ErrInvalidAPIKey,
+		422: mediaauth.ErrRequestTokenNotApproved,
+		429: mediaauth.ErrRateLimited,
+	}
+	app := func(c *mediaauth.Client) *mediaauth.Client {
+		return c.With(mediaauth.TMDbReadAccessToken(contractReadToken))
+	}
+	return []sdkCase{
+		{op: "createV4RequestToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
+			tok, err := app(c).CreateV4RequestToken(ctx, "https://app.example.com/tmdb/approved")
+			return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
+		}},
+		{op: "createV4AccessToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
+			tok, err := app(c).CreateV4AccessToken(ctx, "v4-request-token")
+			return errorIfEmpty(err, tok != nil && tok.AccessToken != "" && tok.AccountID != "")
+		}},
+		{op: "deleteV4AccessToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
+			return app(c).DeleteV4AccessToken(ctx, "v4-access-token")
+		}},
+	}
+}
+
 // tmdbAccountCases covers the two TMDb account operations, which the SDK
 // does not wrap in methods of its own: they go through the open pipeline,
 // one through Client.Do and one through Client.HTTPClient with
@@ -270,7 +303,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 		if cf.api != mediaauth.APITMDb {
 			continue
 		}
-		bearer := client(t, cf).Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken("contract-read-access-token"))
+		bearer := client(t, cf).Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(contractReadToken))
 		t.Run(cf.name+"-bearer", func(t *testing.T) {
 			t.Parallel()
 			for _, tc := range cf.cases() {
@@ -304,6 +337,20 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
 			s, err := tmdb.LoginSession(ctx, "contract_user", "contract-password-1")
 			return errorIfEmpty(err, s != nil && s.ID != "")
+		})
+		assert.NoError(t, err)
+		assert.Equal(t, []int{200, 200, 200}, statuses)
+	})
+	// LoginV4 spans two contracts: its requests go to the mock of each.
+	tmdbAll := mocks.tmdbClient(t, index, rt, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(contractReadToken)))
+	t.Run("tmdb-login-v4", func(t *testing.T) {
+		t.Parallel()
+		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
+			tok, s, err := tmdbAll.LoginV4(ctx, mediaauth.TMDbV4Login{
+				ShowApprovalURL: func(context.Context, string) error { return nil },
+				PollInterval:    time.Millisecond,
+			})
+			return errorIfEmpty(err, tok != nil && tok.AccessToken != "" && s != nil && s.ID != "")
 		})
 		assert.NoError(t, err)
 		assert.Equal(t, []int{200, 200, 200}, statuses)

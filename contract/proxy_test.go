@@ -24,6 +24,10 @@ type flow struct {
 	// c sends the contract's API to its proxy, with the fake's TMDb API
 	// key and no other credentials.
 	c *mediaauth.Client
+	// tmdb sends each TMDb request to the proxy of the contract of its
+	// operation (see prismSet.tmdbClient), with the fake's TMDb API key:
+	// for steps and calls that span TMDb contracts.
+	tmdb *mediaauth.Client
 	// srv is the fake behind every proxy, and clock its clock.
 	srv   *mediaauthtest.Server
 	clock *fakeClock
@@ -50,12 +54,13 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // flows run in parallel against the one fake.
 func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *fakeClock) {
 	rt := proxies.transport(t, index, log)
+	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey))
+	tmdb := proxies.tmdbClient(t, index, rt, key)
 	for _, cf := range index.contracts {
-		c := contractClient(t, rt, append(proxies.apiOptions(cf),
-			mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)))...)
+		c := contractClient(t, rt, append(proxies.apiOptions(cf), key)...)
 		t.Run(cf.name, func(t *testing.T) {
 			t.Parallel()
-			cf.flow(flow{t: t, index: index, c: c, srv: srv, clock: clock})
+			cf.flow(flow{t: t, index: index, c: c, tmdb: tmdb, srv: srv, clock: clock})
 		})
 	}
 }

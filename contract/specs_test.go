@@ -19,6 +19,7 @@ const (
 	moviesSpec      = "movies/movies-auth.openapi.yaml"
 	tvmazeSpec      = "tvmaze/tvmaze-user-v1.openapi.yaml"
 	tmdbSpec        = "tmdb/tmdb-auth-v3.openapi.yaml"
+	tmdbV4Spec      = "tmdb/tmdb-auth-v4.openapi.yaml"
 	tmdbAccountSpec = "tmdb/tmdb-account-v3.openapi.yaml"
 )
 
@@ -45,16 +46,13 @@ type contractFile struct {
 }
 
 // contractFiles lists the contracts the SDK is checked against. The SDK
-// wraps every operation of the Movies and TMDb contracts; of TVmaze's user
-// API, the "auth" operations and the followed shows that the examples read
-// through Client.Do (the rest of /user and /scrobble is reached the same
-// way, and not listed here).
+// wraps every operation of the Movies and TMDb contracts (v3 and v4
+// authentication, and the account of a session); of TVmaze's user API, the
+// "auth" operations and the followed shows that the examples read through
+// Client.Do (the rest of /user and /scrobble is reached the same way, and
+// not listed here).
 //
-// A contract is one row here, the cases of its operations and a flow. The
-// TMDb v4 user authentication, for example, becomes
-//
-//	{name: "tmdb-auth-v4", api: mediaauth.APITMDb, file: "tmdb/tmdb-auth-v4.openapi.yaml",
-//		want: 3, cases: tmdbV4Cases, flow: tmdbV4Flow},
+// A contract is one row here, the cases of its operations and a flow.
 func contractFiles() []*contractFile {
 	return []*contractFile{
 		{name: "movies", api: mediaauth.APIMovies, file: moviesSpec, want: 10,
@@ -64,6 +62,8 @@ func contractFiles() []*contractFile {
 			cases: tvmazeCases, flow: tvmazeFlow},
 		{name: "tmdb-auth-v3", api: mediaauth.APITMDb, file: tmdbSpec, want: 7,
 			cases: tmdbCases, flow: tmdbFlow},
+		{name: "tmdb-auth-v4", api: mediaauth.APITMDb, file: tmdbV4Spec, want: 3,
+			cases: tmdbV4Cases, flow: tmdbV4Flow},
 		{name: "tmdb-account-v3", api: mediaauth.APITMDb, file: tmdbAccountSpec, want: 2,
 			cases: tmdbAccountCases, flow: tmdbAccountFlow},
 	}

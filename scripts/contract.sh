@@ -37,7 +37,7 @@ start=$SECONDS
 command -v node >/dev/null || die "node not found: Prism needs Node.js 18.20 or later"
 command -v npm >/dev/null || die "npm not found"
 for f in movies/movies-auth.openapi.yaml tvmaze/tvmaze-user-v1.openapi.yaml \
-  tmdb/tmdb-auth-v3.openapi.yaml tmdb/tmdb-account-v3.openapi.yaml; do
+  tmdb/tmdb-auth-v3.openapi.yaml tmdb/tmdb-auth-v4.openapi.yaml tmdb/tmdb-account-v3.openapi.yaml; do
   [ -f "$SPECS/$f" ] || die "API contract $SPECS/$f not found (set MEDIAAUTH_SPECS to the contracts folder)"
 done
 
