@@ -3,6 +3,7 @@ package mediaauth
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// pipeUserJSON and pipeTokenJSON are success bodies of the Movies API.
-const (
-	pipeUserJSON  = `{"id":"u1","username":"john","email":"j@example.com","email_verified":true}`
-	pipeTokenJSON = `{"access_token":"tok","token_type":"bearer","expires_in":60}`
+// pipeUserJSON and pipeTokenJSON are success bodies of the Movies API: the
+// golden bodies of GET /user/profile and POST /login (testdata/bodies).
+var (
+	//go:embed testdata/bodies/movies/profile_200.json
+	pipeUserJSON string
+	//go:embed testdata/bodies/movies/login_200.json
+	pipeTokenJSON string
 )
 
 // pipeAnswer writes a JSON answer.

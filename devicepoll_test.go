@@ -3,6 +3,7 @@ package mediaauth
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,21 @@ const (
 	tvValidURL = tvBase + "/auth/validate"
 	tvToken    = "poll-token-0123456789"
 	tvAPIKey   = "tvmaze-api-key-abcdef"
+)
+
+// The success answers of the TVmaze methods: the golden bodies of
+// testdata/bodies/tvmaze, which the fake's tests hold the fake to as well.
+// tvStartJSON and tvStartConfirmJSON hold tvToken, tvPollJSON alice's
+// tvAPIKey, tvValidateJSON premium level 2.
+var (
+	//go:embed testdata/bodies/tvmaze/start_200.json
+	tvStartJSON string
+	//go:embed testdata/bodies/tvmaze/start_confirm_url_200.json
+	tvStartConfirmJSON string
+	//go:embed testdata/bodies/tvmaze/poll_200.json
+	tvPollJSON string
+	//go:embed testdata/bodies/tvmaze/validate_200.json
+	tvValidateJSON string
 )
 
 // tvClient returns a client whose TVmaze calls go to a fresh httpmock
@@ -109,15 +125,15 @@ func TestStartAuthWire(t *testing.T) {
 		wantURL      string
 		derivedCreds bool
 	}{
-		{name: "email confirmation by default", wantConfirm: true, answer: `{"token":"` + tvToken + `"}`},
+		{name: "email confirmation by default", wantConfirm: true, answer: tvStartJSON},
 		{name: "without email confirmation", startOpts: []StartAuthOption{WithoutEmailConfirmation()},
-			answer:  `{"token":"` + tvToken + `","confirm_url":"https://www.tvmaze.com/auth/confirm/abc"}`,
+			answer:  tvStartConfirmJSON,
 			wantURL: "https://www.tvmaze.com/auth/confirm/abc"},
-		{name: "nil option ignored", startOpts: []StartAuthOption{nil}, wantConfirm: true, answer: `{"token":"` + tvToken + `"}`},
+		{name: "nil option ignored", startOpts: []StartAuthOption{nil}, wantConfirm: true, answer: tvStartJSON},
 		{name: "basic auth when the client has credentials", clientOpts: []Option{WithCredentials(creds)},
-			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
+			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: tvStartJSON},
 		{name: "basic auth from a derived client", derivedCreds: true,
-			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
+			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: tvStartJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +175,7 @@ func TestPollAuthWire(t *testing.T) {
 			c, mt := tvClient(t, opts...)
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodPost, tvPollURL,
-				capt.responder(tvJSON(200, `{"username":"alice","apikey":"`+tvAPIKey+`"}`)))
+				capt.responder(tvJSON(200, tvPollJSON)))
 
 			creds, err := c.PollAuth(context.Background(), tvToken)
 			require.NoError(t, err)
@@ -243,7 +259,7 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	t.Parallel()
 	c, mt := tvClient(t)
-	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":2}`))
+	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, tvValidateJSON))
 
 	creds := &TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}
 	d := c.With(creds)
@@ -453,7 +469,7 @@ func TestPollUntilConfirmedTransientResets(t *testing.T) {
 	}
 	answers = append(answers, tvJSON(403, tvErrorBody(403, "not yet")))
 	answers = append(answers, answers[:4]...)
-	answers = append(answers, tvJSON(200, `{"username":"alice","apikey":"`+tvAPIKey+`"}`))
+	answers = append(answers, tvJSON(200, tvPollJSON))
 	var n int
 	mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
 		n++

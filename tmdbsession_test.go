@@ -3,6 +3,7 @@ package mediaauth_test
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,12 +27,24 @@ const (
 	tmdbUnitKey    = "unit-api-key-5ecret"
 	tmdbUnitAccess = "unit-read-access-token-5ecret"
 
-	tmdbUnitToken      = "ff5c7eeb5a8870efe3cd7fc5c282cffd26800ecd"
-	tmdbUnitSession    = "79191836ddaa0da3df76a5ffef6f07ad6ab0c641"
-	tmdbUnitTokenJSON  = `{"success":true,"expires_at":"2016-08-26 17:04:39 UTC","request_token":"` + tmdbUnitToken + `"}`
-	tmdbUnitSessionObj = `{"success":true,"session_id":"` + tmdbUnitSession + `"}`
-	tmdbUnitStatusJSON = `{"success":true,"status_code":1,"status_message":"Success."}`
-	tmdbUnitGuestJSON  = `{"success":true,"guest_session_id":"1ce82ec1223641636ad4a60b07de3581","expires_at":"2016-08-27 16:26:40 UTC"}`
+	tmdbUnitToken   = "ff5c7eeb5a8870efe3cd7fc5c282cffd26800ecd"
+	tmdbUnitSession = "79191836ddaa0da3df76a5ffef6f07ad6ab0c641"
+)
+
+// The success answers of the TMDb v3 methods: the golden bodies of
+// testdata/bodies/tmdb, which the fake's tests hold the fake to as well.
+// tmdbUnitTokenJSON holds tmdbUnitToken, tmdbUnitSessionObj tmdbUnitSession.
+var (
+	//go:embed testdata/bodies/tmdb/request_token_200.json
+	tmdbUnitTokenJSON string
+	//go:embed testdata/bodies/tmdb/session_200.json
+	tmdbUnitSessionObj string
+	//go:embed testdata/bodies/tmdb/authentication_200.json
+	tmdbUnitStatusJSON string
+	//go:embed testdata/bodies/tmdb/guest_session_200.json
+	tmdbUnitGuestJSON string
+	//go:embed testdata/bodies/tmdb/session_deleted_200.json
+	tmdbUnitDeletedJSON string
 )
 
 // tmdbUnitExpiry is the time in tmdbUnitTokenJSON.
@@ -84,7 +97,7 @@ func tmdbMethods() []tmdbMethod {
 		},
 		{
 			name: "DeleteSession", method: http.MethodDelete, path: "/3/authentication/session",
-			body: `{"session_id":"` + tmdbUnitSession + `"}`, answer: `{"success":true}`,
+			body: `{"session_id":"` + tmdbUnitSession + `"}`, answer: tmdbUnitDeletedJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return nil, c.DeleteSession(ctx, tmdbUnitSession)
 			},
