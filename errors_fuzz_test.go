@@ -32,18 +32,12 @@ func fuzzResponse(status int, body []byte, contentType, retryAfter, wwwAuth, req
 // FuzzAPIError feeds any status, body and headers to the error mapping: it
 // never panics and always yields an *APIError with a bounded Error().
 func FuzzAPIError(f *testing.F) {
-	f.Add(401, []byte(`{"error":"invalid_token","message":"expired"}`), "application/json", "", `Bearer error="invalid_token", error_description="The access token expired"`, "rid", uint8(0))
-	f.Add(403, []byte(`{"error":"email_not_verified","message":"verify first"}`), "application/json", "", "", "", uint8(0))
-	f.Add(429, []byte(`{"name":"Too Many Requests","message":"Rate limit exceeded.","code":0,"status":429}`), "application/json", "10", "", "", uint8(1))
-	f.Add(401, []byte(`{"success":false,"status_code":7,"status_message":"Invalid API key"}`), "application/json;charset=utf-8", "", "", "", uint8(2))
-	f.Add(404, []byte(`{"status_code":"34","status_message":5}`), "", "", "", "", uint8(2))
-	f.Add(502, []byte("<html><head><title>502 Bad Gateway</title></head></html>"), "text/html", "Wed, 21 Oct 2015 07:28:00 GMT", "", "", uint8(0))
+	// The seeds are the files of testdata/fuzz/FuzzAPIError, one per shape
+	// of answer (go test runs them with the other tests). The two built here
+	// are too long to keep there: a 70 KiB body with a 300-byte request id,
+	// and an error and message of multi-byte and invalid UTF-8 over the caps.
 	f.Add(500, []byte(strings.Repeat("x", 70<<10)), "text/plain", "", "", strings.Repeat("r", 300), uint8(0))
 	f.Add(400, []byte(`{"error":"`+strings.Repeat("é", 600)+`","message":"`+strings.Repeat("\xff", 700)+`"}`), "", "-1", "Bearer", "", uint8(0))
-	f.Add(-1, []byte(nil), "", "", "", "", uint8(7))
-	f.Add(503, []byte(nil), "", "Fri, 31 Dec 9999 23:59:59 GMT", "", "", uint8(0))
-	f.Add(200, []byte("{"), "application/json", "", "", "", uint8(0))
-	f.Add(1<<40, []byte(`{"detail":{"x":1},"error_description":"d"}`), "", "99999999999999999999", `Bearer error=`, "", uint8(1))
 
 	c, err := New()
 	if err != nil {
@@ -105,14 +99,8 @@ func checkAPIError(t *testing.T, err error, status int) {
 // FuzzAuthParams feeds any WWW-Authenticate challenge to the parser: it
 // never panics, and a quoted value built from any string reads back as it.
 func FuzzAuthParams(f *testing.F) {
-	f.Add(`Bearer error="invalid_token", error_description="The access token expired"`, "The access token expired")
-	f.Add(`Bearer realm="example"`, `quote " and backslash \`)
-	f.Add(`Bearer error=invalid_token,error_description=expired`, "")
-	f.Add(`error="invalid_token"`, ",,,")
-	f.Add(`Bearer ="x", a="\`, "=")
-	f.Add(`Basic realm="tvmaze", charset="UTF-8"`, "\x00\xff")
-	f.Add(`Bearer a="b\"c\\d", e`, `\"`)
-	f.Add(``, ``)
+	// The seeds are the files of testdata/fuzz/FuzzAuthParams, one per shape
+	// of challenge (go test runs them with the other tests).
 	f.Fuzz(func(t *testing.T, challenge, value string) {
 		params := authParams(challenge)
 		for k := range params {
