@@ -66,7 +66,8 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
-	srv.TVmazeAddUser("alice", "alice@example.com", true, 2)
+	_, err = srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
+	require.NoError(t, err)
 	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
 	req, err := c.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
@@ -122,7 +123,8 @@ func TestHTTPClientSharesTheLimiter(t *testing.T) {
 	lim := &countingLimiter{lim: rate.NewLimiter(rate.Every(time.Hour), 3)}
 	c, err := srv.Client(mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim))
 	require.NoError(t, err)
-	apiKey := srv.TVmazeAddUser("bob", "bob@example.com", true, 0)
+	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
+	require.NoError(t, err)
 	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
 
 	_, err = tv.ValidateTVmazeCredentials(t.Context())

@@ -99,8 +99,8 @@ func TestTMDbLoginFlow(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t)
 	ctx := t.Context()
-	srv.TMDbAddUser("unverified", "secret-pw", false)
-	srv.TMDbAddUser("alice", "alice-pw", true)
+	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
+	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
 
 	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)

@@ -149,7 +149,7 @@ func TestContractFakeTMDb(t *testing.T) {
 	}
 	const validate = "/3/authentication/token/validate_with_login"
 	user, pass := mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword
-	srv.TMDbAddUser("unverified", "pw-unverified", false)
+	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
 	tok := newToken()
 	f.expect("POST", validate, key, `{"password":"x","request_token":"`+tok+`"}`, 400, 26)
 	f.expect("POST", validate, key, `{"username":`, 400, 47)

@@ -249,7 +249,8 @@ func tvmazeFlow(f flow) {
 
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
-	srv.TVmazeAddUser("proxy_tv", "proxy.tv@example.com", true, int(mediaauth.PremiumSilver))
+	_, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", Premium: int(mediaauth.PremiumSilver)})
+	require.NoError(t, err)
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)
 	assert.NotEmpty(t, req.ConfirmURL)

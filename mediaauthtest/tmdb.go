@@ -491,10 +491,23 @@ func (s *Server) TMDbSuspendAPIKey(key string) bool {
 	return found
 }
 
-// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login. An
-// account whose email is not verified gets 401 code 32.
-func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
-	u := &tmdbUser{password: hashPassword(password), emailVerified: emailVerified}
+// TMDbUser describes an account for [Server.TMDbAddUser].
+type TMDbUser struct {
+	Username string
+	Password string
+	// Unverified leaves the account's email address unverified: its logins
+	// get 401 code 32. By default it is verified.
+	Unverified bool
+}
+
+// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login
+// and the approval pages. Username and Password are required.
+func (s *Server) TMDbAddUser(user TMDbUser) error {
+	if user.Username == "" || user.Password == "" {
+		return errors.New("mediaauthtest: TMDbAddUser: username and password are required")
+	}
+	username := user.Username
+	u := &tmdbUser{password: hashPassword(user.Password), emailVerified: !user.Unverified}
 	s.mu.Lock()
 	if old := s.tmdb.users[username]; old != nil {
 		u.id = old.id
@@ -503,6 +516,7 @@ func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
 	}
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
+	return nil
 }
 
 // TMDbAddV4AccessToken makes the server accept accessToken as a user-approved v4

@@ -169,8 +169,8 @@ func TestTMDbFakeRequestTokens(t *testing.T) {
 func TestTMDbFakeValidateWithLogin(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	f.srv.TMDbAddUser("unverified", "pw-unverified", false)
-	f.srv.TMDbAddUser("alice", "pw-alice", true)
+	require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
+	require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "pw-alice"}))
 	tok := f.newToken(t)
 	login := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/token/validate_with_login", tmdbKeyAuth, body)

@@ -225,7 +225,7 @@ func TestTMDbV4FakeApprovers(t *testing.T) {
 	t.Run("another user", func(t *testing.T) {
 		t.Parallel()
 		f := newTMDbV4Fake(t)
-		f.srv.TMDbAddUser("alice", "alice-Passw0rd", true)
+		require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		tok := f.newV4Token(t)
 		require.Error(t, f.srv.TMDbApproveAs(tok, "nobody"))
 		require.Error(t, f.srv.TMDbApproveAs("unknown-token", "alice"))
