@@ -16,7 +16,7 @@ func TestAPIKeyAsBearer(t *testing.T) {
 	t.Parallel()
 	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "access-token"}))
 	var rec recorder
-	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, `{"api_key":"generated-key","created_at":"2024-05-06T07:08:09Z"}`))
+	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, readTestdata(t, "bodies/movies/api_key_201.json")))
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
 	key, err := c.GenerateMoviesAPIKey(t.Context())

@@ -3,6 +3,7 @@ package mediaauth_test
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -30,15 +31,26 @@ func unitJWT(claims string) string {
 		enc.EncodeToString([]byte(claims)) + ".c2lnbmF0dXJl"
 }
 
-const (
-	unitUserJSON = `{"id":"u1","username":"john_doe","email":"john@example.com","name":"John Doe",` +
-		`"bio":"Developer","email_verified":true,"created_at":"2024-01-02T03:04:05Z"}`
-	unitTokenJSON = `{"access_token":"tok-abc","token_type":"bearer","expires_in":3600}`
+// The success bodies most Movies API unit tests answer with: the golden
+// bodies of GET /user/profile and POST /login, which the fake's tests hold
+// the fake to as well (testdata/bodies/README.md).
+var (
+	//go:embed testdata/bodies/movies/profile_200.json
+	unitUserJSON string
+	//go:embed testdata/bodies/movies/login_200.json
+	unitTokenJSON string
 )
 
 var unitUser = mediaauth.User{
 	ID: "u1", Username: "john_doe", Email: "john@example.com", Name: "John Doe",
 	Bio: "Developer", EmailVerified: true, CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
+}
+
+// unitRegistered is the user in testdata/bodies/movies/register_201.json: a
+// new account, not verified yet.
+var unitRegistered = mediaauth.User{
+	ID: "u1", Username: "john_doe", Email: "john@example.com", Name: "John Doe",
+	CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
 }
 
 // TestMoviesRequests checks method, path, headers and body of every Movies
@@ -59,20 +71,22 @@ func TestMoviesRequests(t *testing.T) {
 		want     any
 	}{
 		{
-			name: "Register", method: http.MethodPost, path: "/register", status: http.StatusCreated, respBody: unitUserJSON,
+			name: "Register", method: http.MethodPost, path: "/register", status: http.StatusCreated,
+			respBody: readTestdata(t, "bodies/movies/register_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "secure_password123", Email: "john@example.com"})
 			},
 			wantJSON: `{"username":"john_doe","password":"secure_password123","email":"john@example.com"}`,
-			want:     &unitUser,
+			want:     &unitRegistered,
 		},
 		{
-			name: "Register with name", method: http.MethodPost, path: "/register", status: http.StatusCreated, respBody: unitUserJSON,
+			name: "Register with name", method: http.MethodPost, path: "/register", status: http.StatusCreated,
+			respBody: readTestdata(t, "bodies/movies/register_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "pw", Email: "john@example.com", Name: "John Doe"})
 			},
 			wantJSON: `{"username":"john_doe","password":"pw","email":"john@example.com","name":"John Doe"}`,
-			want:     &unitUser,
+			want:     &unitRegistered,
 		},
 		{
 			name: "VerifyEmail", method: http.MethodPost, path: "/verify-email", status: http.StatusNoContent,
@@ -83,7 +97,7 @@ func TestMoviesRequests(t *testing.T) {
 		},
 		{
 			name: "Login", method: http.MethodPost, path: "/login", status: http.StatusOK,
-			respBody: `{"access_token":"tok-abc","token_type":"bearer"}`,
+			respBody: unitTokenJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.Login(ctx, "john_doe", "secure_password123")
 			},
@@ -92,7 +106,7 @@ func TestMoviesRequests(t *testing.T) {
 		},
 		{
 			name: "FormLogin", method: http.MethodPost, path: "/auth/login", status: http.StatusOK,
-			respBody: `{"access_token":"tok-abc","token_type":"Bearer"}`,
+			respBody: readTestdata(t, "bodies/movies/form_login_200.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.FormLogin(ctx, "user@example.com", "p@ss w&rd=1+2")
 			},
@@ -152,7 +166,7 @@ func TestMoviesRequests(t *testing.T) {
 		},
 		{
 			name: "APIKey", method: http.MethodGet, path: "/user/api-key", status: http.StatusOK,
-			respBody: `{"api_key":"key-123","created_at":"2024-01-02T03:04:05Z"}`,
+			respBody: readTestdata(t, "bodies/movies/api_key_200.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.FetchMoviesAPIKey(ctx)
 			},
@@ -161,12 +175,12 @@ func TestMoviesRequests(t *testing.T) {
 		},
 		{
 			name: "GenerateAPIKey", method: http.MethodPost, path: "/user/api-key", status: http.StatusCreated,
-			respBody: `{"api_key":"key-456"}`,
+			respBody: readTestdata(t, "bodies/movies/api_key_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
 				return c.GenerateMoviesAPIKey(ctx)
 			},
 			wantAuth: true,
-			want:     &mediaauth.APIKey{Key: "key-456"},
+			want:     &mediaauth.APIKey{Key: "generated-key", CreatedAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
 		},
 	}
 	for _, tt := range tests {

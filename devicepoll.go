@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -206,53 +204,6 @@ func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials
 	return &TVmazeCredentials{Username: out.Username, APIKey: out.APIKey}, cl.status, nil
 }
 
-// keepAnswer returns the context a poll is sent with. It ends with ctx
-// until the first byte of the answer arrives; after that, an ended ctx
-// leaves grace to read the answer, so that an API key the server has
-// already handed out (and will never hand out again) is not thrown away.
-// release must be called when the poll is done; it leaves no timer behind.
-// A zero grace is ctx itself.
-func keepAnswer(ctx context.Context, grace time.Duration) (context.Context, func()) {
-	if ctx.Done() == nil || grace <= 0 {
-		return ctx, func() {}
-	}
-	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var (
-		mu       sync.Mutex
-		answered bool
-		released bool
-		timer    *time.Timer
-	)
-	sendCtx = httptrace.WithClientTrace(sendCtx, &httptrace.ClientTrace{
-		GotFirstResponseByte: func() {
-			mu.Lock()
-			answered = true
-			mu.Unlock()
-		},
-	})
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case released:
-		case answered:
-			timer = time.AfterFunc(grace, cancel)
-		default:
-			cancel()
-		}
-	})
-	return sendCtx, func() {
-		stop()
-		mu.Lock()
-		released = true
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
-	}
-}
-
 // PremiumLevel is a TVmaze user's premium subscription level.
 type PremiumLevel int
 
@@ -399,31 +350,4 @@ func (c *Client) observePoll(ev PollEvent) {
 // pollStopped is the error of a PollUntilConfirmed that ctx ended.
 func pollStopped(ctx context.Context, polls int) error {
 	return fmt.Errorf("mediaauth: PollUntilConfirmed: stopped after %d polls: %w", polls, ctx.Err())
-}
-
-func retryAfterOf(e *APIError, ok bool) time.Duration {
-	if !ok {
-		return 0
-	}
-	return e.RetryAfter
-}
-
-// nextPollWait is the polling schedule: the wait before the next poll,
-// given the previous wait. Normally it is the interval. After a 429
-// (rateLimited) it is twice the previous wait or the server's retryAfter,
-// whichever is longer, capped at maxWait (or at the interval, if that is
-// longer). A retryAfter on another answer (503) is honoured up to the same
-// cap.
-func nextPollWait(prev, interval, maxWait time.Duration, rateLimited bool, retryAfter time.Duration) time.Duration {
-	ceiling := max(maxWait, interval)
-	next := interval
-	if rateLimited {
-		doubled := ceiling
-		if prev < ceiling/2 {
-			doubled = 2 * prev
-		}
-		next = max(next, doubled)
-	}
-	next = max(next, retryAfter)
-	return min(next, ceiling)
 }

@@ -3,16 +3,15 @@ package mediaauth
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +29,21 @@ const (
 	tvValidURL = tvBase + "/auth/validate"
 	tvToken    = "poll-token-0123456789"
 	tvAPIKey   = "tvmaze-api-key-abcdef"
+)
+
+// The success answers of the TVmaze methods: the golden bodies of
+// testdata/bodies/tvmaze, which the fake's tests hold the fake to as well.
+// tvStartJSON and tvStartConfirmJSON hold tvToken, tvPollJSON alice's
+// tvAPIKey, tvValidateJSON premium level 2.
+var (
+	//go:embed testdata/bodies/tvmaze/start_200.json
+	tvStartJSON string
+	//go:embed testdata/bodies/tvmaze/start_confirm_url_200.json
+	tvStartConfirmJSON string
+	//go:embed testdata/bodies/tvmaze/poll_200.json
+	tvPollJSON string
+	//go:embed testdata/bodies/tvmaze/validate_200.json
+	tvValidateJSON string
 )
 
 // tvClient returns a client whose TVmaze calls go to a fresh httpmock
@@ -111,15 +125,15 @@ func TestStartAuthWire(t *testing.T) {
 		wantURL      string
 		derivedCreds bool
 	}{
-		{name: "email confirmation by default", wantConfirm: true, answer: `{"token":"` + tvToken + `"}`},
+		{name: "email confirmation by default", wantConfirm: true, answer: tvStartJSON},
 		{name: "without email confirmation", startOpts: []StartAuthOption{WithoutEmailConfirmation()},
-			answer:  `{"token":"` + tvToken + `","confirm_url":"https://www.tvmaze.com/auth/confirm/abc"}`,
+			answer:  tvStartConfirmJSON,
 			wantURL: "https://www.tvmaze.com/auth/confirm/abc"},
-		{name: "nil option ignored", startOpts: []StartAuthOption{nil}, wantConfirm: true, answer: `{"token":"` + tvToken + `"}`},
+		{name: "nil option ignored", startOpts: []StartAuthOption{nil}, wantConfirm: true, answer: tvStartJSON},
 		{name: "basic auth when the client has credentials", clientOpts: []Option{WithCredentials(creds)},
-			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
+			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: tvStartJSON},
 		{name: "basic auth from a derived client", derivedCreds: true,
-			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: `{"token":"` + tvToken + `"}`},
+			wantConfirm: true, wantAuth: "Basic YWxpY2U6dHZtYXplLWFwaS1rZXktYWJjZGVm", answer: tvStartJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +175,7 @@ func TestPollAuthWire(t *testing.T) {
 			c, mt := tvClient(t, opts...)
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodPost, tvPollURL,
-				capt.responder(tvJSON(200, `{"username":"alice","apikey":"`+tvAPIKey+`"}`)))
+				capt.responder(tvJSON(200, tvPollJSON)))
 
 			creds, err := c.PollAuth(context.Background(), tvToken)
 			require.NoError(t, err)
@@ -245,7 +259,7 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	t.Parallel()
 	c, mt := tvClient(t)
-	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, `{"premium":2}`))
+	mt.RegisterResponder(http.MethodGet, tvValidURL, tvJSON(200, tvValidateJSON))
 
 	creds := &TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}
 	d := c.With(creds)
@@ -267,67 +281,6 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	_, err = fromNil.ValidateTVmazeCredentials(context.Background())
 	require.ErrorContains(t, err, "use New")
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "only d's call reached the server")
-}
-
-// TestTVmazeStatuses maps every status the contract lists (and a server
-// error) to its sentinel and class.
-func TestTVmazeStatuses(t *testing.T) {
-	t.Parallel()
-	type callFn func(*Client) error
-	start := func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err }
-	poll := func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }
-	validate := func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err }
-	tests := []struct {
-		name    string
-		method  string
-		url     string
-		path    string
-		fn      callFn
-		status  int
-		header  []string
-		want    []error
-		notWant []error
-		retry   time.Duration
-	}{
-		{"start 401", "POST", tvStartURL, "/auth/start", start, 401, nil, []error{ErrEmailNotConfirmed, ErrUnauthorized}, []error{ErrTokenExpired}, 0},
-		{"start 404", "POST", tvStartURL, "/auth/start", start, 404, nil, []error{ErrEmailNotFound, ErrNotFound}, nil, 0},
-		{"start 429", "POST", tvStartURL, "/auth/start", start, 429, []string{"Retry-After", "0"}, []error{ErrRateLimited}, nil, 0},
-		{"start 500", "POST", tvStartURL, "/auth/start", start, 500, nil, []error{ErrServer}, nil, 0},
-		{"poll 403", "POST", tvPollURL, "/auth/poll", poll, 403, nil, []error{ErrAuthorizationPending, ErrForbidden}, nil, 0},
-		{"poll 404", "POST", tvPollURL, "/auth/poll", poll, 404, nil, []error{ErrAuthRequestNotFound, ErrNotFound}, nil, 0},
-		{"poll 429", "POST", tvPollURL, "/auth/poll", poll, 429, []string{"Retry-After", "10"}, []error{ErrRateLimited}, nil, 10 * time.Second},
-		{"poll 500", "POST", tvPollURL, "/auth/poll", poll, 500, nil, []error{ErrServer}, nil, 0},
-		{"poll 503", "POST", tvPollURL, "/auth/poll", poll, 503, []string{"Retry-After", "3"}, []error{ErrServer}, nil, 3 * time.Second},
-		{"validate 401", "GET", tvValidURL, "/auth/validate", validate, 401, []string{"WWW-Authenticate", `Basic realm="api"`}, []error{ErrUnauthorized}, []error{ErrTokenExpired, ErrInvalidCredentials}, 0},
-		{"validate 500", "GET", tvValidURL, "/auth/validate", validate, 500, nil, []error{ErrServer}, nil, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c, mt := tvClient(t, WithCredentials(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}))
-			msg := "message for " + tt.name
-			mt.RegisterResponder(tt.method, tt.url, tvJSON(tt.status, tvErrorBody(tt.status, msg), tt.header...))
-
-			err := tt.fn(c)
-			require.Error(t, err)
-			for _, want := range tt.want {
-				assert.ErrorIs(t, err, want)
-			}
-			for _, nw := range tt.notWant {
-				assert.NotErrorIs(t, err, nw)
-			}
-			var apiErr *APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, APITVmaze, apiErr.API)
-			assert.Equal(t, tt.method, apiErr.Method)
-			assert.Equal(t, tt.path, apiErr.Path)
-			assert.Equal(t, tt.status, apiErr.StatusCode)
-			assert.Equal(t, msg, apiErr.Message)
-			assert.Equal(t, tt.retry, apiErr.RetryAfter)
-			assert.NotContains(t, err.Error(), tvAPIKey)
-			assert.NotContains(t, err.Error(), tvToken)
-		})
-	}
 }
 
 func TestPollAuthNotFoundSaysStartAgain(t *testing.T) {
@@ -466,40 +419,6 @@ func TestPremiumLevelString(t *testing.T) {
 	}
 }
 
-// TestNextPollWait checks the polling schedule's arithmetic.
-func TestNextPollWait(t *testing.T) {
-	t.Parallel()
-	const (
-		iv   = 10 * time.Second
-		maxW = 5 * time.Minute
-	)
-	tests := []struct {
-		name        string
-		prev        time.Duration
-		rateLimited bool
-		retryAfter  time.Duration
-		want        time.Duration
-	}{
-		{"403 keeps the interval", iv, false, 0, iv},
-		{"first 429 doubles", iv, true, 0, 2 * iv},
-		{"second 429 doubles again", 2 * iv, true, 0, 4 * iv},
-		{"429 with a shorter Retry-After doubles", iv, true, 5 * time.Second, 2 * iv},
-		{"429 with a longer Retry-After honours it", iv, true, 60 * time.Second, 60 * time.Second},
-		{"doubling is capped", 4 * time.Minute, true, 0, maxW},
-		{"Retry-After is capped", iv, true, time.Hour, maxW},
-		{"at the cap stays at the cap", maxW, true, 0, maxW},
-		{"a huge previous wait does not overflow", time.Duration(1<<62 + 1), true, 0, maxW},
-		{"after a 429 the next other answer resets", 4 * iv, false, 0, iv},
-		{"503 Retry-After honoured", iv, false, 30 * time.Second, 30 * time.Second},
-		{"503 Retry-After below the interval ignored", iv, false, time.Second, iv},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, nextPollWait(tt.prev, iv, maxW, tt.rateLimited, tt.retryAfter), tt.name)
-	}
-	// An interval above the cap is kept.
-	assert.Equal(t, 10*time.Minute, nextPollWait(10*time.Minute, 10*time.Minute, maxW, true, 0))
-}
-
 // TestPollUntilConfirmedTransientBound: network errors and 5xx are retried
 // on the schedule up to the bound, then returned; each attempt is reported.
 func TestPollUntilConfirmedTransientBound(t *testing.T) {
@@ -550,7 +469,7 @@ func TestPollUntilConfirmedTransientResets(t *testing.T) {
 	}
 	answers = append(answers, tvJSON(403, tvErrorBody(403, "not yet")))
 	answers = append(answers, answers[:4]...)
-	answers = append(answers, tvJSON(200, `{"username":"alice","apikey":"`+tvAPIKey+`"}`))
+	answers = append(answers, tvJSON(200, tvPollJSON))
 	var n int
 	mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
 		n++
@@ -587,134 +506,6 @@ func TestPollUntilConfirmedStopsOnOtherErrors(t *testing.T) {
 			assert.Equal(t, 1, mt.GetTotalCallCount())
 		})
 	}
-}
-
-// tvStallServer answers a poll with 200 headers at once and holds the body
-// back until release is closed.
-func tvStallServer(t *testing.T) (srv *httptest.Server, headersSent <-chan struct{}, release chan<- struct{}) {
-	t.Helper()
-	sent := make(chan struct{})
-	rel := make(chan struct{})
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, `{"username":"alice",`)
-		w.(http.Flusher).Flush()
-		close(sent)
-		select {
-		case <-rel:
-		case <-r.Context().Done():
-			return
-		}
-		_, _ = io.WriteString(w, `"apikey":"`+tvAPIKey+`"}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, sent, rel
-}
-
-// TestPollAuthKeepsAnswerAfterCancel: once the answer has started to
-// arrive, cancelling ctx does not throw the key away.
-func TestPollAuthKeepsAnswerAfterCancel(t *testing.T) {
-	t.Parallel()
-	srv, sent, release := tvStallServer(t)
-	c, err := New(WithTVmazeBaseURL(srv.URL), WithRateLimit(APITVmaze, rate.Inf, 0))
-	require.NoError(t, err)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	type result struct {
-		creds *TVmazeCredentials
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		creds, err := c.PollAuth(ctx, tvToken)
-		done <- result{creds, err}
-	}()
-	<-sent
-	time.Sleep(20 * time.Millisecond) // let the client read the headers
-	cancel()
-	time.Sleep(20 * time.Millisecond)
-	close(release)
-	res := <-done
-	require.NoError(t, res.err)
-	assert.Equal(t, tvAPIKey, res.creds.APIKey)
-}
-
-// TestPollAuthCancelBeforeAnswer: before any answer arrives, ctx ends the
-// poll at once with ctx's own error.
-func TestPollAuthCancelBeforeAnswer(t *testing.T) {
-	t.Parallel()
-	for _, deadline := range []bool{false, true} {
-		t.Run(fmt.Sprintf("deadline=%v", deadline), func(t *testing.T) {
-			t.Parallel()
-			c, mt := tvClient(t)
-			mt.RegisterResponder(http.MethodPost, tvPollURL, tvJSON(200, `{"username":"alice","apikey":"k"}`).Delay(5*time.Second))
-
-			var (
-				ctx    context.Context
-				cancel context.CancelFunc
-				want   error
-			)
-			if deadline {
-				ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
-				want = context.DeadlineExceeded
-			} else {
-				ctx, cancel = context.WithCancel(context.Background())
-				time.AfterFunc(30*time.Millisecond, cancel)
-				want = context.Canceled
-			}
-			defer cancel()
-			start := time.Now()
-			_, err := c.PollAuth(ctx, tvToken)
-			require.ErrorIs(t, err, want)
-			assert.Less(t, time.Since(start), time.Second)
-			assert.False(t, strings.Contains(err.Error(), tvToken))
-		})
-	}
-}
-
-// TestKeepAnswerLeavesNothingBehind: release stops the grace timer even
-// when ctx ended after the answer began.
-func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	sendCtx, release := keepAnswer(ctx, DefaultPollAnswerGrace)
-	cancel()
-	select {
-	case <-sendCtx.Done():
-	case <-time.After(time.Second):
-		t.Fatal("send context not cancelled with ctx before any answer")
-	}
-	release()
-
-	// The answer began, then ctx ended: the send context lives on for the
-	// grace period, and release ends it (and its timer) at once.
-	ctx, cancel = context.WithCancel(context.Background())
-	sendCtx, release = keepAnswer(ctx, DefaultPollAnswerGrace)
-	trace := httptrace.ContextClientTrace(sendCtx)
-	require.NotNil(t, trace)
-	require.NotNil(t, trace.GotFirstResponseByte)
-	trace.GotFirstResponseByte()
-	cancel()
-	select {
-	case <-sendCtx.Done():
-		t.Fatal("send context ended with ctx although the answer had begun")
-	case <-time.After(50 * time.Millisecond):
-	}
-	require.NoError(t, sendCtx.Err())
-	start := time.Now()
-	release()
-	select {
-	case <-sendCtx.Done():
-	case <-time.After(time.Second):
-		t.Fatal("release did not end the send context")
-	}
-	assert.Less(t, time.Since(start), DefaultPollAnswerGrace/2, "release does not wait for the grace timer")
-	assert.ErrorIs(t, sendCtx.Err(), context.Canceled)
-
-	bg, release2 := keepAnswer(context.Background(), DefaultPollAnswerGrace)
-	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
-	release2()
 }
 
 // TestPollUntilConfirmedCancelInFlight: ctx ending while a poll is in

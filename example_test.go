@@ -227,7 +227,10 @@ func ExampleClient_Do() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	apiKey := srv.TVmazeAddUser("alice", "alice@example.com", true, 0)
+	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv.TVmazeFollowShows("alice", 1, 82)
 
 	var shows []struct {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +82,16 @@ func (r *recorder) requests() []seenRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]seenRequest(nil), r.reqs...)
+}
+
+// readTestdata returns the contents of testdata/name (name is
+// slash-separated), such as a golden body of testdata/bodies: what the unit
+// tests' servers answer, which the fake's tests hold the fake to as well.
+func readTestdata(t testing.TB, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+	require.NoError(t, err)
+	return string(data)
 }
 
 // mockClient returns a client for the API whose base URL baseURL sets

@@ -61,6 +61,9 @@ func (t *apiTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	if err := c.usable(); err != nil {
 		return nil, err
 	}
+	if !api.valid() {
+		return nil, fmt.Errorf("mediaauth: HTTPClient: unknown API %q: %w", string(api), ErrInvalidArgument)
+	}
 	s := c.s
 	idx := api.index()
 	if s.bases[idx] == "" {

@@ -66,7 +66,8 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
-	srv.TVmazeAddUser("alice", "alice@example.com", true, 2)
+	_, err = srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
+	require.NoError(t, err)
 	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
 	req, err := c.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
@@ -122,7 +123,8 @@ func TestHTTPClientSharesTheLimiter(t *testing.T) {
 	lim := &countingLimiter{lim: rate.NewLimiter(rate.Every(time.Hour), 3)}
 	c, err := srv.Client(mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim))
 	require.NoError(t, err)
-	apiKey := srv.TVmazeAddUser("bob", "bob@example.com", true, 0)
+	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
+	require.NoError(t, err)
 	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
 
 	_, err = tv.ValidateTVmazeCredentials(t.Context())
@@ -192,4 +194,44 @@ func TestCheckResponse(t *testing.T) {
 	resp := &http.Response{StatusCode: 204, Body: io.NopCloser(strings.NewReader(""))}
 	assert.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
 	assert.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, nil), mediaauth.ErrInvalidArgument)
+}
+
+// TestHTTPClientInvalidUse: an unknown API, a nil client and a client
+// with an invalid credential refuse requests without sending them.
+func TestHTTPClientInvalidUse(t *testing.T) {
+	t.Parallel()
+	other := newSink(t)
+	c := boundaryClient(t, other.URL)
+	var nilClient *mediaauth.Client
+	for name, hc := range map[string]*http.Client{
+		"unknown API":        c.HTTPClient("imdb"),
+		"nil client":         nilClient.HTTPClient(mediaauth.APITMDb),
+		"invalid credential": c.With(mediaauth.TMDbAPIKey("")).HTTPClient(mediaauth.APITMDb),
+	} {
+		_, err := hc.Get(other.URL + "/3/account")
+		require.Error(t, err, name)
+	}
+	assert.Zero(t, other.count())
+}
+
+// TestCheckResponseScrubsEcho: an error answer that echoes the credentials
+// the open pipeline added keeps them out of the *APIError.
+func TestCheckResponseScrubsEcho(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"status_code":7,"status_message":"bad `+r.URL.RawQuery+` `+r.Header.Get("Authorization")+`"}`)
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []*mediaauth.Client{
+		boundaryClient(t, srv.URL),
+		boundaryClient(t, srv.URL).With(mediaauth.TMDbReadAccessToken(bTMDbRead)),
+	} {
+		resp, err := c.HTTPClient(mediaauth.APITMDb).Get(c.BaseURL(mediaauth.APITMDb) + "/3/account")
+		require.NoError(t, err)
+		err = mediaauth.CheckResponse(mediaauth.APITMDb, resp)
+		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
+		assert.Contains(t, err.Error(), "[REDACTED]")
+		assertNoSecret(t, "CheckResponse", err)
+	}
 }

@@ -306,9 +306,9 @@ type readBuf struct{ b []byte }
 
 // readBody reads resp's body up to limit bytes into a pooled buffer and
 // closes it. A body that is (or says it is) over limit is not read further:
-// tooLarge is set and the connection is dropped. The buffer grows by
-// doubling but never past limit+1 bytes, and a known Content-Length is
-// allocated once, so that a huge answer costs at most about limit bytes.
+// tooLarge is set and the connection is dropped. The buffer doubles up to
+// 64 KiB and then grows once to limit+1 bytes, and a known Content-Length
+// is allocated once, so that a huge answer costs at most about limit bytes.
 func (s *shared) readBody(resp *http.Response, limit int64) (buf *readBuf, tooLarge bool, err error) {
 	buf = s.bufs.Get().(*readBuf)
 	b := buf.b[:0]
@@ -327,7 +327,13 @@ func (s *shared) readBody(resp *http.Response, limit int64) (buf *readBuf, tooLa
 			if int64(len(b)) > limit {
 				return buf, true, nil
 			}
+			// Double up to 64 KiB; past that, go straight to the cap, so
+			// that an answer that turns out too large has cost about
+			// limit bytes, not twice that in doublings.
 			next := int64(max(2*cap(b), 4096))
+			if next > 64<<10 {
+				next = limit + 1
+			}
 			nb := make([]byte, len(b), min(next, limit+1))
 			copy(nb, b)
 			b = nb
@@ -401,7 +407,8 @@ func openAuthMode(api API) authMode {
 // the class of the status and to the API's own sentinel (ErrTokenExpired,
 // ErrInvalidAPIKey for TMDb code 7, ...). It reads at most 64 KiB of the
 // body of an error answer and leaves what it read in resp.Body for the
-// caller. Use it with the answers of [Client.HTTPClient].
+// caller. The credentials the request carried are scrubbed from the
+// server's text. Use it with the answers of [Client.HTTPClient].
 func CheckResponse(api API, resp *http.Response) error {
 	if resp == nil {
 		return fmt.Errorf("mediaauth: CheckResponse: nil response: %w", ErrInvalidArgument)
@@ -428,7 +435,31 @@ func CheckResponse(api API, resp *http.Response) error {
 		_ = resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(data))
 	}
-	return newAPIError(api, method, path, nil, resp, data, time.Now())
+	return newAPIError(api, method, path, nil, resp, data, time.Now(), requestSecrets(resp.Request))
+}
+
+// requestSecrets lists the credentials a request carried (its
+// Authorization header and the TMDb query parameters), so that an answer
+// that echoes them can be scrubbed.
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var list []string
+	if auth := req.Header.Get("Authorization"); auth != "" {
+		_, cred, _ := strings.Cut(auth, " ")
+		list = appendSecret(list, cred)
+		if _, key, ok := req.BasicAuth(); ok {
+			list = appendSecret(list, key)
+		}
+	}
+	if req.URL != nil {
+		q := req.URL.Query()
+		for _, name := range []string{"api_key", "session_id", "guest_session_id"} {
+			list = appendSecret(list, q.Get(name))
+		}
+	}
+	return list
 }
 
 // usable reports why c cannot send, if it cannot.

@@ -5,43 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
-	"time"
 )
-
-// TMDbTimeLayout is the layout of TMDb's expires_at values, such as
-// "2016-08-26 17:04:39 UTC".
-const TMDbTimeLayout = "2006-01-02 15:04:05 MST"
-
-// RequestToken is a TMDb request token: the first step towards a session.
-// The user approves it on the page AuthenticateURL names (or
-// ValidateRequestTokenWithLogin approves it with their password), then
-// CreateSession turns it into a Session. It lives 60 minutes and can be
-// used for one session only. Printing or logging a RequestToken never shows
-// Token.
-type RequestToken struct {
-	// Token is the request token itself.
-	Token string `json:"request_token"`
-	// ExpiresAt is when TMDb stops accepting the token (UTC).
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-}
-
-// Expired reports whether the token's expiry is known and not after now.
-func (t RequestToken) Expired(now time.Time) bool {
-	return expired(t.ExpiresAt, now)
-}
-
-// String describes the token without the token itself.
-func (t RequestToken) String() string {
-	return safeString("RequestToken", "Token", secretMark(t.Token), "ExpiresAt", timeString(t.ExpiresAt))
-}
-
-// Format prints the token like String for every verb.
-func (t RequestToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
-
-// LogValue keeps the token out of slog output.
-func (t RequestToken) LogValue() slog.Value { return logSafe(t.String()) }
 
 // Session is a TMDb user session, the session_id that TMDb's account
 // methods take. End it with DeleteSession. Printing or logging a Session
@@ -61,25 +25,6 @@ func (s Session) Format(f fmt.State, _ rune) { formatSafe(f, s.String()) }
 
 // LogValue keeps the session id out of slog output.
 func (s Session) LogValue() slog.Value { return logSafe(s.String()) }
-
-// parseTMDbTime reads an expires_at value ("2016-08-26 17:04:39 UTC"). Only
-// UTC (or its alias GMT) is accepted: another zone abbreviation would be
-// read with a made-up zero offset.
-func parseTMDbTime(v string) (time.Time, error) {
-	const zoneLen = len(" UTC")
-	if len(v) <= zoneLen {
-		return time.Time{}, fmt.Errorf("expires_at %q is not %q", truncate(v, 40), TMDbTimeLayout)
-	}
-	zone := v[len(v)-zoneLen:]
-	if zone != " UTC" && zone != " GMT" {
-		return time.Time{}, fmt.Errorf("expires_at %q is not in UTC", truncate(v, 40))
-	}
-	t, err := time.Parse(time.DateTime, v[:len(v)-zoneLen])
-	if err != nil {
-		return time.Time{}, fmt.Errorf("expires_at %q is not %q", truncate(v, 40), TMDbTimeLayout)
-	}
-	return t, nil
-}
 
 // checkSuccess refuses a 2xx answer whose success field is false, or
 // missing when the contract requires it.
@@ -110,30 +55,6 @@ type tmdbDeleted struct {
 
 func (s *tmdbDeleted) validate() error { return checkSuccess(s.Success, true) }
 
-// requestTokenResponse is the RequestToken schema of the TMDb contract.
-type requestTokenResponse struct {
-	Success      *bool  `json:"success"`
-	ExpiresAt    string `json:"expires_at"`
-	RequestToken string `json:"request_token"`
-
-	expires time.Time // parsed by validate
-}
-
-func (r *requestTokenResponse) validate() error {
-	if err := checkSuccess(r.Success, true); err != nil {
-		return err
-	}
-	if r.RequestToken == "" {
-		return errors.New("answer without request_token")
-	}
-	t, err := parseTMDbTime(r.ExpiresAt)
-	if err != nil {
-		return err
-	}
-	r.expires = t
-	return nil
-}
-
 // sessionResponse is the Session schema of the TMDb contract.
 type sessionResponse struct {
 	Success   *bool  `json:"success"`
@@ -155,65 +76,6 @@ func (r *sessionResponse) validate() error {
 func (c *Client) ValidateTMDbCredentials(ctx context.Context) error {
 	var st tmdbStatus
 	return c.do(ctx, &call{ep: epTMDbValidateKey, out: &st})
-}
-
-// CreateRequestToken asks TMDb for a new request token
-// (GET /authentication/token/new). The user then approves it on the page
-// AuthenticateURL names, and CreateSession turns it into a session.
-func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
-	return c.requestToken(ctx, &call{ep: epTMDbRequestToken})
-}
-
-// ValidateRequestTokenWithLogin approves requestToken with the user's TMDb
-// username and password (POST /authentication/token/validate_with_login)
-// and returns the approved token. TMDb prefers that users approve tokens on
-// its own page (AuthenticateURL); use this only in programs that hold the
-// user's password anyway. A wrong password is ErrInvalidCredentials, an
-// unverified account ErrEmailNotVerified, and an unknown, expired or used
-// token ErrInvalidRequestToken.
-func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, password, requestToken string) (*RequestToken, error) {
-	if err := requireArgs("ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
-		return nil, err
-	}
-	return c.requestToken(ctx, &call{
-		ep: epTMDbValidateWithLogin,
-		body: struct {
-			Username     string `json:"username"`
-			Password     string `json:"password"`
-			RequestToken string `json:"request_token"`
-		}{username, password, requestToken},
-		secrets: appendSecret(appendSecret(nil, password), requestToken),
-	})
-}
-
-func (c *Client) requestToken(ctx context.Context, cl *call) (*RequestToken, error) {
-	var r requestTokenResponse
-	cl.out = &r
-	if err := c.do(ctx, cl); err != nil {
-		return nil, err
-	}
-	return &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}, nil
-}
-
-// AuthenticateURL returns the TMDb page where the user approves
-// requestToken. TMDb sends the browser on to redirectTo afterwards; an empty
-// redirectTo is left out. It makes no request. The URL holds the request
-// token: show it to the user, do not log it.
-func (c *Client) AuthenticateURL(requestToken, redirectTo string) string {
-	site := DefaultTMDbSiteURL
-	if c != nil && c.s != nil {
-		site = c.s.tmdbSite
-	}
-	var b strings.Builder
-	b.Grow(len(site) + len(requestToken) + len(redirectTo) + 32)
-	b.WriteString(site)
-	b.WriteString("/authenticate/")
-	b.WriteString(url.PathEscape(requestToken))
-	if redirectTo != "" {
-		b.WriteString("?redirect_to=")
-		b.WriteString(url.QueryEscape(redirectTo))
-	}
-	return b.String()
 }
 
 // CreateSession turns an approved request token into a session

@@ -140,7 +140,7 @@ func TestTMDbLoginV4(t *testing.T) {
 	t.Run("polling", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
-		srv.TMDbAddUser("alice", "alice-Passw0rd", true)
+		require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		var approval *time.Timer
 		var pending int
 		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{

@@ -3,6 +3,7 @@ package mediaauth_test
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,10 +32,20 @@ const (
 	v4UnitAccess  = "eyJhbGciOiJIUzI1NiJ9.v4-access-5ecret.c2ln"
 	v4UnitAccount = "4bc889XXXXXXXXXXXXXXXXXX"
 
-	v4UnitRequestJSON = `{"success":true,"status_code":1,"status_message":"Success.","request_token":"` + v4UnitRequest + `"}`
-	v4UnitAccessJSON  = `{"success":true,"status_code":1,"status_message":"Success.","account_id":"` + v4UnitAccount + `","access_token":"` + v4UnitAccess + `"}`
-	v4UnitDeletedJSON = `{"success":true,"status_code":13,"status_message":"The item/record was deleted successfully."}`
 	v4UnitSessionJSON = `{"success":true,"session_id":"v4-unit-session-5ecret"}`
+)
+
+// The success answers of the TMDb v4 methods: the golden bodies of
+// testdata/bodies/tmdbv4, which the fake's tests hold the fake to as well.
+// v4UnitRequestJSON holds v4UnitRequest; v4UnitAccessJSON v4UnitAccount and
+// v4UnitAccess.
+var (
+	//go:embed testdata/bodies/tmdbv4/request_token_200.json
+	v4UnitRequestJSON string
+	//go:embed testdata/bodies/tmdbv4/access_token_200.json
+	v4UnitAccessJSON string
+	//go:embed testdata/bodies/tmdbv4/access_token_deleted_200.json
+	v4UnitDeletedJSON string
 )
 
 // v4UnitSecrets are the secrets no error or printed value may show.

@@ -196,7 +196,10 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 		assert.Less(t, time.Since(start), 2*time.Second)
 		n := len(log.requests())
 		time.Sleep(30 * time.Millisecond)
-		assert.Equal(t, n, len(log.requests()), "nothing sent after LoginV4 returned")
+		// httpmock runs a responder on a goroutine of its own and returns
+		// when ctx ends, so the poll in flight at that moment may be
+		// recorded just after LoginV4 returned; no further one may be.
+		assert.LessOrEqual(t, len(log.requests()), n+1, "nothing sent after LoginV4 returned")
 	})
 	t.Run("token refused", func(t *testing.T) {
 		t.Parallel()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -89,4 +91,48 @@ func roundTrip(t *testing.T, srv *mediaauthtest.Server, method, target, body str
 	data, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return answer{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// readTestdata returns the contents of the module's testdata/name (name is
+// slash-separated), the files the root package's tests read too.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", filepath.FromSlash(name)))
+	require.NoError(t, err)
+	return data
+}
+
+// requireGolden checks that a is a JSON answer with status whose body has
+// the shape of testdata/bodies/golden, the answer the SDK's unit tests get
+// from their mock servers: exactly the same keys, each holding a value of
+// the same JSON type. The values may differ: the fake makes its own tokens.
+func requireGolden(t *testing.T, a answer, status int, golden string) {
+	t.Helper()
+	require.Equal(t, status, a.status, "body: %s", a.body)
+	var want map[string]any
+	require.NoError(t, json.Unmarshal(readTestdata(t, "bodies/"+golden), &want), golden)
+	require.Equal(t, jsonShape(want), jsonShape(a.json(t)), "the fake answered %s; the golden body is %s", a.body, golden)
+}
+
+// jsonShape maps each key of a decoded JSON object to the JSON type of its
+// value.
+func jsonShape(m map[string]any) map[string]string {
+	shape := make(map[string]string, len(m))
+	for k, v := range m {
+		switch v.(type) {
+		case string:
+			shape[k] = "string"
+		case float64:
+			shape[k] = "number"
+		case bool:
+			shape[k] = "boolean"
+		case []any:
+			shape[k] = "array"
+		case map[string]any:
+			shape[k] = "object"
+		default:
+			shape[k] = "null"
+		}
+	}
+	return shape
 }

@@ -1,7 +1,6 @@
 package mediaauthtest
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
@@ -40,6 +39,10 @@ import (
 // Changing the email address with PUT /user/profile marks it unverified and
 // sends a new verification email; the user's tokens and key keep working,
 // but logging in again needs the new address verified.
+//
+// This file holds the accounts, registration, login and access tokens;
+// moviesaccount.go the /user endpoints, moviesemail.go the emails and the
+// calls that use their tokens.
 
 // Limits of the fake Movies API.
 const (
@@ -52,35 +55,6 @@ const (
 	// moviesRealm is the realm of the Bearer challenge.
 	moviesRealm = "movies"
 )
-
-// Kinds of Email.
-const (
-	EmailVerify = "verify"
-	EmailReset  = "reset"
-)
-
-// Email is a message the fake Movies API "sent": a verification email after
-// registration (or an email change), or a password-reset email. Printing or
-// logging an Email never shows Token; read the field.
-type Email struct {
-	// To is the address it was sent to.
-	To string
-	// Kind is EmailVerify or EmailReset.
-	Kind string
-	// Token is the token of the link in the message.
-	Token string
-}
-
-// String describes the email without its token.
-func (e Email) String() string {
-	return "mediaauthtest.Email{To:" + strconv.Quote(e.To) + " Kind:" + strconv.Quote(e.Kind) + " Token:" + mark(e.Token) + "}"
-}
-
-// Format prints the email like String for every verb.
-func (e Email) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()) }
-
-// LogValue keeps the token out of slog output.
-func (e Email) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
 // MoviesUser describes an account for MoviesAddUser. Printing or logging it
 // never shows Password.
@@ -127,6 +101,8 @@ type moviesState struct {
 	outbox     []Email
 	jwtSecret  []byte
 	dummyHash  passwordHash // compared against for unknown users
+	// randomHex makes ids and tokens: the Server's (see WithSeed).
+	randomHex func(n int) string
 }
 
 type moviesAccount struct {
@@ -320,7 +296,7 @@ func (st *moviesState) addUser(username, email, name, bio string, hash passwordH
 	}
 	acct := &moviesAccount{
 		user: mediaauth.User{
-			ID: "usr_" + randomHex(8), Username: username, Email: email,
+			ID: "usr_" + st.randomHex(8), Username: username, Email: email,
 			Name: name, Bio: bio, CreatedAt: now.UTC().Truncate(time.Second),
 		},
 		password: &hash,
@@ -329,43 +305,6 @@ func (st *moviesState) addUser(username, email, name, bio string, hash passwordH
 	st.byUsername[strings.ToLower(username)] = acct
 	st.byEmail[strings.ToLower(email)] = acct
 	return acct, nil
-}
-
-// sendVerification replaces any pending verification token of acct and
-// mails a new one to its address.
-func (st *moviesState) sendVerification(acct *moviesAccount) {
-	for tok, id := range st.verify {
-		if id == acct.user.ID {
-			delete(st.verify, tok)
-		}
-	}
-	tok := "vrf_" + randomHex(16)
-	st.verify[tok] = acct.user.ID
-	st.outbox = append(st.outbox, Email{To: acct.user.Email, Kind: EmailVerify, Token: tok})
-}
-
-// moviesVerifyEmail is POST /verify-email.
-func (s *Server) moviesVerifyEmail(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Token string `json:"token"`
-	}
-	if !decodeJSON(w, r, &req) || !required(w, "token", req.Token) {
-		return
-	}
-	s.mu.Lock()
-	id, ok := s.movies.verify[req.Token]
-	if ok {
-		delete(s.movies.verify, req.Token)
-		if acct := s.movies.users[id]; acct != nil {
-			acct.user.EmailVerified = true
-		}
-	}
-	s.mu.Unlock()
-	if !ok {
-		moviesError(w, http.StatusNotFound, codeNotFound, "verification token not found or already used")
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
@@ -450,7 +389,7 @@ func (st *moviesState) issueToken(userID string, now time.Time, ttl time.Duratio
 		Iat int64  `json:"iat"`
 		Exp int64  `json:"exp"`
 		Jti string `json:"jti"`
-	}{userID, now.Unix(), (exp.UnixNano() + int64(time.Second) - 1) / int64(time.Second), randomHex(12)})
+	}{userID, now.Unix(), (exp.UnixNano() + int64(time.Second) - 1) / int64(time.Second), st.randomHex(12)})
 	unsigned := header + "." + enc.EncodeToString(claims)
 	mac := hmac.New(sha256.New, st.jwtSecret)
 	mac.Write([]byte(unsigned))
@@ -489,150 +428,6 @@ func (s *Server) moviesAuthed(h func(w http.ResponseWriter, r *http.Request, acc
 	}
 }
 
-// moviesGetProfile is GET /user/profile.
-func (s *Server) moviesGetProfile(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
-	writeJSON(w, http.StatusOK, acct.user)
-}
-
-// moviesPutProfile is PUT /user/profile: only the fields present change.
-func (s *Server) moviesPutProfile(w http.ResponseWriter, r *http.Request, acct *moviesAccount) {
-	var raw map[string]json.RawMessage
-	if !decodeJSON(w, r, &raw) {
-		return
-	}
-	fields := map[string]*string{}
-	for _, name := range []string{"name", "email", "bio"} {
-		v, present := raw[name]
-		if !present {
-			continue
-		}
-		var str string
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) || json.Unmarshal(v, &str) != nil {
-			badRequest(w, name+" must be a string")
-			return
-		}
-		fields[name] = &str
-	}
-	if len(fields) == 0 {
-		badRequest(w, "nothing to update: send at least one of name, email, bio")
-		return
-	}
-	if bio := fields["bio"]; bio != nil && utf8.RuneCountInString(*bio) > moviesMaxBio {
-		badRequest(w, "bio must be at most "+strconv.Itoa(moviesMaxBio)+" characters")
-		return
-	}
-	newEmail := fields["email"]
-	if newEmail != nil && !validEmail(*newEmail) {
-		badRequest(w, "email is not a valid email address")
-		return
-	}
-	emailChanged := newEmail != nil && !strings.EqualFold(*newEmail, acct.user.Email)
-	if emailChanged && s.movies.byEmail[strings.ToLower(*newEmail)] != nil {
-		moviesError(w, http.StatusConflict, codeConflict, "email is already registered")
-		return
-	}
-	if v := fields["name"]; v != nil {
-		acct.user.Name = *v
-	}
-	if v := fields["bio"]; v != nil {
-		acct.user.Bio = *v
-	}
-	if newEmail != nil {
-		delete(s.movies.byEmail, strings.ToLower(acct.user.Email))
-		acct.user.Email = *newEmail
-		s.movies.byEmail[strings.ToLower(*newEmail)] = acct
-		if emailChanged {
-			acct.user.EmailVerified = false
-			s.movies.sendVerification(acct)
-		}
-	}
-	writeJSON(w, http.StatusOK, acct.user)
-}
-
-// moviesGetAPIKey is GET /user/api-key.
-func (s *Server) moviesGetAPIKey(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
-	if acct.apiKey == nil {
-		moviesError(w, http.StatusNotFound, codeNotFound, "no API key generated yet")
-		return
-	}
-	noStore(w)
-	writeJSON(w, http.StatusOK, *acct.apiKey)
-}
-
-// moviesNewAPIKey is POST /user/api-key: the earlier key stops working.
-func (s *Server) moviesNewAPIKey(w http.ResponseWriter, _ *http.Request, acct *moviesAccount) {
-	if acct.apiKey != nil {
-		delete(s.movies.apiKeys, acct.apiKey.Key)
-	}
-	acct.apiKey = &mediaauth.APIKey{Key: "mk_" + randomHex(20), CreatedAt: s.now().UTC().Truncate(time.Second)}
-	s.movies.apiKeys[acct.apiKey.Key] = acct.user.ID
-	noStore(w)
-	writeJSON(w, http.StatusCreated, *acct.apiKey)
-}
-
-// moviesResetRequest is POST /password/reset: 202 whether or not the
-// address is known, so that it tells nothing about accounts.
-func (s *Server) moviesResetRequest(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Email string `json:"email"`
-	}
-	if !decodeJSON(w, r, &req) || !required(w, "email", req.Email) {
-		return
-	}
-	if !validEmail(req.Email) {
-		badRequest(w, "email is not a valid email address")
-		return
-	}
-	s.mu.Lock()
-	if acct := s.movies.byEmail[strings.ToLower(req.Email)]; acct != nil {
-		// A new reset email replaces the previous one.
-		for tok, rs := range s.movies.resets {
-			if rs.userID == acct.user.ID {
-				delete(s.movies.resets, tok)
-			}
-		}
-		tok := "rst_" + randomHex(16)
-		s.movies.resets[tok] = moviesReset{userID: acct.user.ID, expires: s.now().Add(moviesResetTTL)}
-		s.movies.outbox = append(s.movies.outbox, Email{To: acct.user.Email, Kind: EmailReset, Token: tok})
-	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
-// moviesResetConfirm is POST /password/reset/confirm: it sets the password
-// and revokes the user's access tokens.
-func (s *Server) moviesResetConfirm(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Token    string `json:"token"`
-		Password string `json:"password"`
-	}
-	if !decodeJSON(w, r, &req) || !required(w, "token", req.Token, "password", req.Password) {
-		return
-	}
-	hash := hashPassword(req.Password) // slow: outside the lock
-	s.mu.Lock()
-	rs, ok := s.movies.resets[req.Token]
-	if ok {
-		delete(s.movies.resets, req.Token)
-		ok = s.now().Before(rs.expires)
-	}
-	acct := s.movies.users[rs.userID]
-	if ok && acct != nil {
-		acct.password = &hash
-		for tok, access := range s.movies.tokens {
-			if access.userID == acct.user.ID {
-				delete(s.movies.tokens, tok)
-			}
-		}
-	}
-	s.mu.Unlock()
-	if !ok || acct == nil {
-		moviesError(w, http.StatusNotFound, codeNotFound, "reset token not found, expired or already used")
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // MoviesAddUser creates a Movies API account directly, verified unless
 // u.Unverified is set, and returns it as GET /user/profile would. A taken
 // username or email address, or a missing field, is an error.
@@ -659,47 +454,6 @@ func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
 		acct.user.EmailVerified = true
 	}
 	return acct.user, nil
-}
-
-// MoviesLastEmail returns the last verification or reset email sent to address
-// (compared without regard to case).
-func (s *Server) MoviesLastEmail(address string) (Email, bool) {
-	return s.lastEmail(address, "")
-}
-
-// MoviesVerificationToken returns the token of the last verification email sent
-// to address.
-func (s *Server) MoviesVerificationToken(address string) (string, bool) {
-	e, ok := s.lastEmail(address, EmailVerify)
-	return e.Token, ok
-}
-
-// MoviesResetToken returns the token of the last password-reset email sent to
-// address.
-func (s *Server) MoviesResetToken(address string) (string, bool) {
-	e, ok := s.lastEmail(address, EmailReset)
-	return e.Token, ok
-}
-
-// MoviesEmails returns a copy of every email the fake Movies API sent, oldest first.
-func (s *Server) MoviesEmails() []Email {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Email, len(s.movies.outbox))
-	copy(out, s.movies.outbox)
-	return out
-}
-
-func (s *Server) lastEmail(address, kind string) (Email, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := len(s.movies.outbox) - 1; i >= 0; i-- {
-		e := s.movies.outbox[i]
-		if strings.EqualFold(e.To, address) && (kind == "" || e.Kind == kind) {
-			return e, true
-		}
-	}
-	return Email{}, false
 }
 
 // MoviesExpireTokens makes every Movies API access token issued so far

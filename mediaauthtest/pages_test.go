@@ -303,7 +303,15 @@ func handedOut(t *testing.T, opts ...mediaauthtest.Option) []string {
 	require.NoError(t, err)
 	ar, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
 	require.NoError(t, err)
-	return []string{rt.Token, sess.ID, v4.Token, ar.Token}
+	u, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "seeded", Email: "seeded@example.com", Password: "pw-123456789"})
+	require.NoError(t, err)
+	verify, _ := srv.MoviesVerificationToken("seeded@example.com")
+	require.NoError(t, c.VerifyMoviesEmail(ctx, verify))
+	tok, err := c.Login(ctx, "seeded", "pw-123456789")
+	require.NoError(t, err)
+	key, err := c.With(tok).GenerateMoviesAPIKey(ctx)
+	require.NoError(t, err)
+	return []string{rt.Token, sess.ID, v4.Token, ar.Token, u.ID, verify, key.Key}
 }
 
 func TestWithSeedReproducesTokens(t *testing.T) {
@@ -316,7 +324,7 @@ func TestWithSeedReproducesTokens(t *testing.T) {
 	for i := range a {
 		assert.NotEqual(t, a[i], other[i])
 		assert.NotEqual(t, a[i], random[i])
-		assert.Regexp(t, `^[0-9a-f]{40,48}$`, a[i])
+		assert.Regexp(t, `^(usr_|vrf_|mk_)?[0-9a-f]{16,48}$`, a[i])
 	}
 }
 

@@ -184,14 +184,12 @@ func WithListener(l net.Listener) Option {
 	}
 }
 
-// WithSeed makes the tokens, API keys and session ids the fake TVmaze and
-// TMDb APIs hand out, and the key that signs Movies access tokens, come
-// from a ChaCha8 generator seeded with seed: two servers given the same
-// seed and the same requests in the same order hand out the same values.
-// Without it they come from crypto/rand. Values that depend on time (the
-// expiry in a Movies token) still differ from one run to the next, and the
-// Movies API's user ids, token ids, API keys and email tokens still come
-// from crypto/rand.
+// WithSeed makes the tokens, API keys, ids and session ids the fake hands
+// out, and the key that signs Movies access tokens, come from a ChaCha8
+// generator seeded with seed: two servers given the same seed and the same
+// requests in the same order hand out the same values. Without it they
+// come from crypto/rand. Values that depend on time (the times inside a
+// Movies access token) still differ from one run to the next.
 func WithSeed(seed int64) Option {
 	return func(c *config) { c.seeded, c.seed = true, seed }
 }
@@ -221,6 +219,7 @@ func NewServer(opts ...Option) *Server {
 		s.rnd = mathrand.NewChaCha8(seed)
 	}
 	s.movies.init()
+	s.movies.randomHex = s.randomHex
 	s.tvmaze.init()
 	s.tmdb.init()
 	if s.rnd != nil {
@@ -429,9 +428,9 @@ func hasMediaType(r *http.Request, want string) bool {
 	return err == nil && mt == want
 }
 
-// randomHex returns n random bytes as hex, for the tokens, keys and ids of
-// the TVmaze and TMDb fakes: from the seeded generator of WithSeed, or
-// from crypto/rand.
+// randomHex returns n random bytes as hex, for the tokens, keys and ids the
+// fake hands out: from the seeded generator of WithSeed, or from
+// crypto/rand.
 func (s *Server) randomHex(n int) string {
 	if s.rnd == nil {
 		return randomHex(n)

@@ -226,19 +226,36 @@ func (s *Server) routeTMDb(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+p+"/authentication/guest_session/new", s.tmdbAuthed(s.tmdbNewGuest))
 	mux.HandleFunc("GET "+p+"/account", s.tmdbAuthed(s.tmdbAccountOfSession))
 	mux.HandleFunc("GET "+p+"/account/{account_id}", s.tmdbAuthed(s.tmdbAccountDetails))
-	mux.HandleFunc(p+"/", s.tmdbNotFound)
+	mux.HandleFunc(p+"/", tmdbNotFound(TMDbPrefix, tmdbPaths))
 	s.routeTMDbV4(mux)
 }
 
-// tmdbNotFound answers what no route serves: a known path with another
-// method is 405 code 42, anything else 404 code 34.
-func (s *Server) tmdbNotFound(w http.ResponseWriter, r *http.Request) {
-	if m, ok := tmdbPaths[strings.TrimPrefix(r.URL.Path, TMDbPrefix)]; ok {
-		w.Header().Set("Allow", m)
-		tmdbError(w, 42)
-		return
+// tmdbNotFound answers what no route under prefix serves: a known path
+// (one of paths, with its method) asked with another method is 405 code
+// 42, anything else 404 code 34.
+func tmdbNotFound(prefix string, paths map[string]string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if m, ok := paths[strings.TrimPrefix(r.URL.Path, prefix)]; ok {
+			w.Header().Set("Allow", m)
+			tmdbError(w, 42)
+			return
+		}
+		tmdbError(w, 34)
 	}
-	tmdbError(w, 34)
+}
+
+// tmdbCredentialOK answers 401 code 7 for an unknown credential and code
+// 10 for a suspended one, and reports whether the credential was good.
+func tmdbCredentialOK(w http.ResponseWriter, known, suspended bool) bool {
+	switch {
+	case !known:
+		tmdbError(w, 7)
+		return false
+	case suspended:
+		tmdbError(w, 10)
+		return false
+	}
+	return true
 }
 
 // tmdbCheckAuth checks the request's API key or read access token. It
@@ -256,15 +273,7 @@ func (s *Server) tmdbCheckAuth(w http.ResponseWriter, r *http.Request) bool {
 	} else if key := r.URL.Query().Get("api_key"); key != "" {
 		suspended, ok = s.tmdb.apiKeys[key]
 	}
-	switch {
-	case !ok:
-		tmdbError(w, 7)
-		return false
-	case suspended:
-		tmdbError(w, 10)
-		return false
-	}
-	return true
+	return tmdbCredentialOK(w, ok, suspended)
 }
 
 // tmdbAuthed wraps a handler without a body that needs credentials; the
@@ -485,10 +494,23 @@ func (s *Server) TMDbSuspendAPIKey(key string) bool {
 	return found
 }
 
-// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login. An
-// account whose email is not verified gets 401 code 32.
-func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
-	u := &tmdbUser{password: hashPassword(password), emailVerified: emailVerified}
+// TMDbUser describes an account for [Server.TMDbAddUser].
+type TMDbUser struct {
+	Username string
+	Password string
+	// Unverified leaves the account's email address unverified: its logins
+	// get 401 code 32. By default it is verified.
+	Unverified bool
+}
+
+// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login
+// and the approval pages. Username and Password are required.
+func (s *Server) TMDbAddUser(user TMDbUser) error {
+	if user.Username == "" || user.Password == "" {
+		return errors.New("mediaauthtest: TMDbAddUser: username and password are required")
+	}
+	username := user.Username
+	u := &tmdbUser{password: hashPassword(user.Password), emailVerified: !user.Unverified}
 	s.mu.Lock()
 	if old := s.tmdb.users[username]; old != nil {
 		u.id = old.id
@@ -497,6 +519,7 @@ func (s *Server) TMDbAddUser(username, password string, emailVerified bool) {
 	}
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
+	return nil
 }
 
 // TMDbAddV4AccessToken makes the server accept accessToken as a user-approved v4

@@ -58,18 +58,7 @@ func (s *Server) routeTMDbV4(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+p+"/auth/request_token", s.tmdbV4NewRequestToken)
 	mux.HandleFunc("POST "+p+"/auth/access_token", s.tmdbV4NewAccessToken)
 	mux.HandleFunc("DELETE "+p+"/auth/access_token", s.tmdbV4DeleteAccessToken)
-	mux.HandleFunc(p+"/", s.tmdbV4NotFound)
-}
-
-// tmdbV4NotFound answers what no v4 route serves: a known path with another
-// method is 405 code 42, anything else 404 code 34.
-func (s *Server) tmdbV4NotFound(w http.ResponseWriter, r *http.Request) {
-	if m, ok := tmdbV4Paths[strings.TrimPrefix(r.URL.Path, TMDbV4Prefix)]; ok {
-		w.Header().Set("Allow", m)
-		tmdbError(w, 42)
-		return
-	}
-	tmdbError(w, 34)
+	mux.HandleFunc(p+"/", tmdbNotFound(TMDbV4Prefix, tmdbV4Paths))
 }
 
 // tmdbCheckReadToken checks the request's read access token, the only
@@ -80,15 +69,7 @@ func (s *Server) tmdbCheckReadToken(w http.ResponseWriter, r *http.Request) bool
 	if scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
 		suspended, ok = s.tmdb.readToks[strings.TrimSpace(cred)]
 	}
-	switch {
-	case !ok:
-		tmdbError(w, 7)
-		return false
-	case suspended:
-		tmdbError(w, 10)
-		return false
-	}
-	return true
+	return tmdbCredentialOK(w, ok, suspended)
 }
 
 // tmdbV4Success is the Status body of a v4 success answer.

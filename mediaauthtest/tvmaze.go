@@ -3,6 +3,7 @@ package mediaauthtest
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -84,11 +85,27 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 	return nil
 }
 
+// TVmazeUser describes an account for [Server.TVmazeAddUser].
+type TVmazeUser struct {
+	Username string
+	Email    string
+	// Unconfirmed leaves the email address unconfirmed with TVmaze: such an
+	// account cannot start auth requests (401). By default it can.
+	Unconfirmed bool
+	// Premium is 0 for none, 1 Bronze, 2 Silver, 3 Gold.
+	Premium int
+}
+
 // TVmazeAddUser adds a TVmaze account, replacing any with that email or
-// username, and returns its new API key. An account whose email is not confirmed
-// cannot start auth requests (401). premium is 0 for none, 1 Bronze,
-// 2 Silver, 3 Gold.
-func (s *Server) TVmazeAddUser(username, email string, confirmed bool, premium int) (apiKey string) {
+// username, and returns its new API key. Username and Email are required.
+func (s *Server) TVmazeAddUser(u TVmazeUser) (apiKey string, err error) {
+	if u.Username == "" || u.Email == "" {
+		return "", errors.New("mediaauthtest: TVmazeAddUser: username and email are required")
+	}
+	if u.Premium < 0 || u.Premium > 3 {
+		return "", fmt.Errorf("mediaauthtest: TVmazeAddUser: premium level %d outside 0..3", u.Premium)
+	}
+	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.Premium
 	apiKey = s.randomHex(16)
 	key := strings.ToLower(email)
 	s.mu.Lock()
@@ -101,7 +118,7 @@ func (s *Server) TVmazeAddUser(username, email string, confirmed bool, premium i
 	s.tvmaze.users[key] = &tvmazeUser{
 		username: username, email: email, confirmed: confirmed, premium: premium, apiKey: apiKey,
 	}
-	return apiKey
+	return apiKey, nil
 }
 
 // TVmazeConfirm confirms an auth request as the user would by clicking the

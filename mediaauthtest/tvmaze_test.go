@@ -118,7 +118,8 @@ func TestTVmazeFakeStart(t *testing.T) {
 	assert.Equal(t, "20", a.header.Get("Retry-After"))
 
 	// Another address is not held back; the same one is after the gap.
-	key := srv.TVmazeAddUser("bob", "bob@example.com", true, 2)
+	key, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com", Premium: 2})
+	require.NoError(t, err)
 	assert.NotEmpty(t, key)
 	tvStart(t, srv, "Bob@Example.com")
 	clock.Advance(20 * time.Second)
@@ -225,13 +226,16 @@ func TestTVmazeFakeValidate(t *testing.T) {
 		assert.Contains(t, a.header.Get("WWW-Authenticate"), "Basic")
 	}
 
-	old := srv.TVmazeAddUser("gold", "gold@example.com", true, 3)
+	old, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com", Premium: 3})
+
+	require.NoError(t, err)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, float64(3), a.body["premium"])
 
 	// Replacing the account gives it a new key; the old one stops working.
-	fresh := srv.TVmazeAddUser("gold", "gold@example.com", true, 0)
+	fresh, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com"})
+	require.NoError(t, err)
 	assert.NotEqual(t, old, fresh)
 	requireTVError(t, tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old), http.StatusUnauthorized)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", fresh)

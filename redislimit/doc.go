@@ -7,7 +7,7 @@
 //	lim, err := redislimit.New(rdb, "tvmaze", redislimit.TVmaze())
 //	if err != nil { ... }
 //	client, err := mediaauth.New(
-//		mediaauth.WithTVmazeCredentials(creds),
+//		mediaauth.WithCredentials(creds),
 //		mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim),
 //	)
 //

@@ -23,7 +23,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	client, err := mediaauth.New(
-		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{Username: "demo", APIKey: "..."}),
+		mediaauth.WithCredentials(mediaauth.TVmazeCredentials{Username: "demo", APIKey: "..."}),
 		mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim),
 	)
 	if err != nil {

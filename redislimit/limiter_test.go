@@ -405,7 +405,7 @@ func TestHelperProcess(t *testing.T) {
 	}
 	client, err := mediaauth.New(
 		mediaauth.WithTVmazeBaseURL(os.Getenv(envTVmazeURL)),
-		mediaauth.WithTVmazeCredentials(&mediaauth.TVmazeCredentials{
+		mediaauth.WithCredentials(mediaauth.TVmazeCredentials{
 			Username: mediaauthtest.DemoTVmazeUsername, APIKey: mediaauthtest.DemoTVmazeAPIKey,
 		}),
 		mediaauth.WithRetry(0, 0, 0),
@@ -417,7 +417,7 @@ func TestHelperProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	for i := range calls {
-		premium, err := validateTVmaze(ctx, client)
+		premium, err := client.ValidateTVmazeCredentials(ctx)
 		if err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
@@ -426,21 +426,4 @@ func TestHelperProcess(t *testing.T) {
 		}
 	}
 	fmt.Println(helperDone, calls)
-}
-
-// validateTVmaze calls the client's TVmaze credential check (GET
-// /auth/validate), whichever of its names, ValidateCredentials or
-// ValidateTVmazeCredentials, the root package gives it.
-func validateTVmaze(ctx context.Context, c *mediaauth.Client) (mediaauth.PremiumLevel, error) {
-	switch v := any(c).(type) {
-	case interface {
-		ValidateTVmazeCredentials(context.Context) (mediaauth.PremiumLevel, error)
-	}:
-		return v.ValidateTVmazeCredentials(ctx)
-	case interface {
-		ValidateCredentials(context.Context) (mediaauth.PremiumLevel, error)
-	}:
-		return v.ValidateCredentials(ctx)
-	}
-	return mediaauth.PremiumNone, errors.New("mediaauth.Client has no TVmaze credential check")
 }

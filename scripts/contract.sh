@@ -6,11 +6,13 @@
 # 1. Installs Prism at a pinned version with npm into a cache folder outside
 #    the module, ${XDG_CACHE_HOME:-$HOME/.cache}/mediaauth/prism-VERSION, and
 #    reuses it on later runs.
-# 2. Runs go test -tags contract -run '^TestContract'. The tests start every
-#    Prism they need at once on free loopback ports (a mock of each contract,
-#    and a proxy in front of each API of an in-process mediaauthtest server),
-#    wait for each to listen, and stop each process group when they end, pass
-#    or fail. Each Prism's pid is appended to a file this script reads.
+# 2. Runs go vet and go test -run '^TestContract' in contract/, the module of
+#    the contract tests (the library's module needs neither the contracts
+#    nor a YAML parser). The tests start every Prism they need at once on
+#    free loopback ports (a mock of each contract, and a proxy of each
+#    contract in front of an in-process mediaauthtest server), wait for each
+#    to listen, and stop each process group when they end, pass or fail.
+#    Each Prism's pid is appended to a file this script reads.
 # 3. On exit, pass or fail, stops any Prism of this run still running and
 #    fails if one was left: every Prism of the run is started through a
 #    per-run link, so `pgrep -f` finds exactly this run's processes.
@@ -34,7 +36,8 @@ die() {
 start=$SECONDS
 command -v node >/dev/null || die "node not found: Prism needs Node.js 18.20 or later"
 command -v npm >/dev/null || die "npm not found"
-for f in movies/movies-auth.openapi.yaml tvmaze/tvmaze-user-v1.openapi.yaml tmdb/tmdb-auth-v3.openapi.yaml; do
+for f in movies/movies-auth.openapi.yaml tvmaze/tvmaze-user-v1.openapi.yaml \
+  tmdb/tmdb-auth-v3.openapi.yaml tmdb/tmdb-auth-v4.openapi.yaml tmdb/tmdb-account-v3.openapi.yaml; do
   [ -f "$SPECS/$f" ] || die "API contract $SPECS/$f not found (set MEDIAAUTH_SPECS to the contracts folder)"
 done
 
@@ -104,12 +107,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The contract tests sit behind a build tag, out of the plain go vet.
-go vet -tags contract .
+# The contract tests are a module of their own, out of the root's go vet.
+cd contract
+go vet ./...
 
 # CI=true: a missing Prism or contract fails the tests instead of skipping them.
 CI=true \
   MEDIAAUTH_PRISM="$RUN/prism" \
   MEDIAAUTH_SPECS="$SPECS" \
   MEDIAAUTH_PRISM_PIDFILE="$PIDFILE" \
-  go test -tags contract -run '^TestContract' -count=1 -timeout 5m -v . "$@"
+  go test -run '^TestContract' -count=1 -timeout 5m -v ./... "$@"

@@ -55,7 +55,7 @@ var fakeCommand = &command{
 		tmdbTTL := fs.Duration("tmdb-token-ttl", time.Hour, "how long a TMDb v3 request token lives")
 		tmdbV4TTL := fs.Duration("tmdb-v4-token-ttl", 15*time.Minute, "how long an unused TMDb v4 request token lives")
 		guestTTL := fs.Duration("tmdb-guest-ttl", 24*time.Hour, "how long an unused TMDb guest session lives")
-		seed := fs.Int64("seed", 0, "make the tokens, keys and ids of the TVmaze and TMDb fakes reproducible from this seed (default: random)")
+		seed := fs.Int64("seed", 0, "make the tokens, keys and ids the fake hands out reproducible from this seed (default: random)")
 		rest, err := a.parseAll(fs, args, fakeUsage)
 		if err != nil {
 			return err
