@@ -226,6 +226,6 @@ func (p *pollProgress) render() {
 
 // elapsed shows a duration as minutes and seconds: "0:07", "12:30".
 func elapsed(d time.Duration) string {
-	s := int(d.Round(time.Second) / time.Second)
+	s := int(d / time.Second)
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

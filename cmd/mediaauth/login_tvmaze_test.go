@@ -65,7 +65,7 @@ func TestLoginTVmazeBacksOffAfter429(t *testing.T) {
 
 func TestLoginTVmazeTerminalProgress(t *testing.T) {
 	t.Parallel()
-	srv := tvmazeFake(t, mediaauthtest.WithTVmazeAutoConfirm(100*time.Millisecond))
+	srv := tvmazeFake(t, mediaauthtest.WithTVmazeAutoConfirm(300*time.Millisecond)) // polls 2 and 3 are surely pending
 	srv.InjectFault(pollPath, mediaauthtest.Fault{Status: http.StatusTooManyRequests})
 	ts := newSys(t, fakeEnv(t, srv))
 	ts.termErr = true
@@ -74,7 +74,7 @@ func TestLoginTVmazeTerminalProgress(t *testing.T) {
 	assert.Contains(t, out, "\r\x1b[KWaiting: 0:00 elapsed, next poll in 0s")
 	assert.Contains(t, out, "\r\x1b[KWaiting: 0:00 elapsed, poll 1: rate limited (HTTP 429), backing off: next poll in 0s")
 	assert.Contains(t, out, "poll 2: not confirmed yet, next poll in 0s")
-	assert.Regexp(t, `\r\x1b\[KWaiting: 0:00 elapsed, poll \d+: confirmed\n$`, out)
+	assert.Regexp(t, `\r\x1b\[KWaiting: \d+:\d\d elapsed, poll \d+: confirmed\n$`, out)
 	assert.NotContains(t, out, "[0:00] poll", "no plain lines on a terminal")
 }
 
