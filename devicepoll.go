@@ -193,7 +193,7 @@ func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials
 	sendCtx, release := keepAnswer(ctx, c.s.pollGrace)
 	defer release()
 	var out pollAuthResponse
-	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: appendSecret(nil, token)}
+	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
 	err := c.do(sendCtx, cl)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, context.Canceled) {

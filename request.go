@@ -40,8 +40,10 @@ type call struct {
 	// out receives the decoded success body; nil means none is needed.
 	out any
 	// secrets are the call's secret inputs (passwords, tokens), scrubbed
-	// from every error and log text of the call.
-	secrets []string
+	// from every error and log text of the call; see secretForms.
+	secrets [2]string
+	// forms is secrets with their escaped forms, worked out on first use.
+	forms []string
 	// rawQuery is a query string given as it is (Do), before query's.
 	rawQuery string
 	// status is set by the pipeline to the HTTP status of the answer.
@@ -56,11 +58,25 @@ type validator interface {
 	validate() error
 }
 
+// secretForms returns the call's secrets with the forms they take when
+// escaped (see appendSecret). They are worked out when first needed: only a
+// call that fails or logs has text to scrub.
+func (cl *call) secretForms() []string {
+	if cl.forms == nil {
+		forms := make([]string, 0, 8)
+		for _, s := range cl.secrets {
+			forms = appendSecret(forms, s)
+		}
+		cl.forms = forms
+	}
+	return cl.forms
+}
+
 // errorf builds an error of the call: "mediaauth: api METHOD path: ...",
 // with every secret the call knows scrubbed from the text.
 func (cl *call) errorf(format string, args ...any) error {
 	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.ep.path}, args...)...)
-	return scrubError(err, cl.c.creds.secrets, cl.secrets)
+	return scrubError(err, cl.c.creds.secrets, cl.secretForms())
 }
 
 // do runs one call through the pipeline: encode, authorize, limit, send,
@@ -163,10 +179,20 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	return err
 }
 
+// formEncoder is a form body that encodes itself, byte for byte as
+// go-querystring and url.Values.Encode would, without their reflection and
+// map.
+type formEncoder interface {
+	appendForm(b []byte) []byte
+}
+
 // encode returns the request body and its content type.
 func (cl *call) encode() ([]byte, []string, error) {
 	switch {
 	case cl.form != nil:
+		if f, ok := cl.form.(formEncoder); ok {
+			return f.appendForm(nil), cl.c.s.hdrForm, nil
+		}
 		vals, err := query.Values(cl.form)
 		if err != nil {
 			return nil, nil, cl.errorf("encoding form: %w", err)
@@ -190,7 +216,7 @@ func (cl *call) transportError(ctx context.Context, err error) error {
 	}
 	return &NetworkError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path,
-		Err: scrubError(stripURL(err), cl.c.creds.secrets, cl.secrets),
+		Err: scrubError(stripURL(err), cl.c.creds.secrets, cl.secretForms()),
 	}
 }
 
@@ -222,7 +248,7 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 			return cl.errorf("reading response: %w", ctx.Err())
 		}
 		return &NetworkError{API: ep.api, Method: ep.method, Path: ep.path,
-			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.c.creds.secrets, cl.secrets)}
+			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.c.creds.secrets, cl.secretForms())}
 	}
 	if tooLarge {
 		return &APIError{
@@ -232,7 +258,7 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 	}
 	data := buf.b
 	if !success {
-		return newAPIError(ep.api, ep.method, ep.path, ep.statuses, resp, data, s.now(), cl.c.creds.secrets, cl.secrets)
+		return newAPIError(ep.api, ep.method, ep.path, ep.statuses, resp, data, s.now(), cl.c.creds.secrets, cl.secretForms())
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
 		return cl.malformed(resp.StatusCode, "content type %q, want application/json", truncate(ct, 64))
@@ -256,7 +282,7 @@ func (cl *call) malformed(status int, format string, args ...any) *APIError {
 	return &APIError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: status,
 		kind:  ErrMalformedResponse,
-		cause: scrubError(fmt.Errorf(format, args...), cl.c.creds.secrets, cl.secrets),
+		cause: scrubError(fmt.Errorf(format, args...), cl.c.creds.secrets, cl.secretForms()),
 	}
 }
 

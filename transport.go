@@ -157,7 +157,7 @@ func redirectError(cl *call, resp *http.Response) *APIError {
 	}
 	return &APIError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: resp.StatusCode,
-		Message: scrub(msg, cl.c.creds.secrets, cl.secrets), kind: ErrRedirect,
+		Message: scrub(msg, cl.c.creds.secrets, cl.secretForms()), kind: ErrRedirect,
 	}
 }
 
