@@ -678,19 +678,21 @@ func TestPollAuthCancelBeforeAnswer(t *testing.T) {
 func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	sendCtx, release := keepAnswer(ctx, DefaultPollAnswerGrace)
+	sendCtx, guard := keepAnswer(ctx, DefaultPollAnswerGrace, 0)
 	cancel()
 	select {
 	case <-sendCtx.Done():
 	case <-time.After(time.Second):
 		t.Fatal("send context not cancelled with ctx before any answer")
 	}
-	release()
+	guard.release()
 
 	// The answer began, then ctx ended: the send context lives on for the
 	// grace period, and release ends it (and its timer) at once.
 	ctx, cancel = context.WithCancel(context.Background())
-	sendCtx, release = keepAnswer(ctx, DefaultPollAnswerGrace)
+	sendCtx, guard = keepAnswer(ctx, DefaultPollAnswerGrace, time.Hour)
+	_, hasDeadline := sendCtx.Deadline()
+	assert.True(t, hasDeadline, "the per-attempt timeout bounds the send context")
 	trace := httptrace.ContextClientTrace(sendCtx)
 	require.NotNil(t, trace)
 	require.NotNil(t, trace.GotFirstResponseByte)
@@ -703,7 +705,7 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	}
 	require.NoError(t, sendCtx.Err())
 	start := time.Now()
-	release()
+	guard.release()
 	select {
 	case <-sendCtx.Done():
 	case <-time.After(time.Second):
@@ -712,9 +714,10 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	assert.Less(t, time.Since(start), DefaultPollAnswerGrace/2, "release does not wait for the grace timer")
 	assert.ErrorIs(t, sendCtx.Err(), context.Canceled)
 
-	bg, release2 := keepAnswer(context.Background(), DefaultPollAnswerGrace)
+	bg, guard2 := keepAnswer(context.Background(), DefaultPollAnswerGrace, time.Hour)
 	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
-	release2()
+	assert.Nil(t, guard2)
+	guard2.release()
 }
 
 // TestPollUntilConfirmedCancelInFlight: ctx ending while a poll is in

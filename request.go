@@ -50,6 +50,10 @@ type call struct {
 	status int
 	// cancel ends the call's context; set when the answer body is not needed.
 	cancel context.CancelFunc
+	// grace, above zero, keeps an answer that has begun to arrive when the
+	// caller's context ends, for that long (the TVmaze poll; see keepAnswer).
+	// Only for endpoints that are never resent.
+	grace time.Duration
 }
 
 // validator is implemented by response types that can tell whether the
@@ -145,12 +149,26 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		}
 		return cl.errorf("%w", err)
 	}
+	sender := s.senders[idx][ep.resend]
+	if sender.RetryMax == 0 {
+		// Sent once: the attempt's timeout goes on the request itself (see
+		// attemptContext). The request is not shared yet, and the copy that
+		// sets its context stays on the stack.
+		sendCtx, cancel, guard := s.attemptContext(ctx, cl.grace)
+		if sendCtx != ctx {
+			*hreq = *hreq.WithContext(sendCtx)
+		}
+		if cancel != nil {
+			defer cancel()
+		}
+		defer guard.release()
+	}
 	var start time.Time
 	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
 	if logging {
 		start = time.Now()
 	}
-	resp, err := s.senders[idx][ep.resend].Do(&retryablehttp.Request{Request: hreq})
+	resp, err := sender.Do(&retryablehttp.Request{Request: hreq})
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)

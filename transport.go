@@ -41,12 +41,7 @@ func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 		rt = http.DefaultTransport
 	}
 	timeout := k.hc.Timeout
-	if timeout > 0 {
-		if dl, ok := req.Context().Deadline(); ok && time.Until(dl) <= timeout {
-			timeout = 0
-		}
-	}
-	if timeout <= 0 {
+	if timeout <= 0 || deadlineWithin(req.Context(), timeout) {
 		resp, err := rt.RoundTrip(req)
 		if err != nil {
 			return nil, err
@@ -63,6 +58,34 @@ func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	dropBadLocation(req, resp)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// attemptContext returns the context of the one attempt of a call that is
+// never resent: ctx bounded by the per-attempt timeout (hc.Timeout, as in
+// keepIdle; nothing when ctx's own deadline comes first) or, for a poll
+// (grace above zero), the context keepAnswer makes, which the timeout
+// bounds too. keepIdle then sees the deadline and adds nothing: neither a
+// copy of the request nor a wrapper around its body. The expiry is the
+// transport's context.DeadlineExceeded, which the pipeline reports as a
+// *NetworkError since the caller's ctx has not ended. cancel, when not
+// nil, must be called once the answer is read, and so must the guard's
+// release.
+func (s *shared) attemptContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc, *answerGuard) {
+	timeout := s.httpClient.Timeout
+	if sendCtx, g := keepAnswer(ctx, grace, timeout); g != nil {
+		return sendCtx, nil, g
+	}
+	if timeout <= 0 || deadlineWithin(ctx, timeout) {
+		return ctx, nil, nil
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
+	return sendCtx, cancel, nil
+}
+
+// deadlineWithin reports whether ctx has a deadline at most d from now.
+func deadlineWithin(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) <= d
 }
 
 // dropBadLocation removes the Location header of a redirect that cannot be
