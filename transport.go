@@ -121,23 +121,34 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// originOf is the origin of u: scheme, host and port (explicit), lower case.
+// origin is the origin of a URL: scheme, host and port (explicit), lower
+// case. Comparing two costs no allocation.
+type origin struct{ scheme, host, port string }
+
+// originKey returns the origin of u (the zero origin for nil).
+func originKey(u *url.URL) origin {
+	if u == nil {
+		return origin{}
+	}
+	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	if o.port == "" {
+		switch o.scheme {
+		case "https":
+			o.port = "443"
+		case "http":
+			o.port = "80"
+		}
+	}
+	return o
+}
+
+// originOf is the origin of u as text: scheme://host:port.
 func originOf(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "https":
-			port = "443"
-		case "http":
-			port = "80"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
+	o := originKey(u)
+	return o.scheme + "://" + net.JoinHostPort(o.host, o.port)
 }
 
 // lockedRedirect is the origin lock for redirects: a redirect is followed
@@ -156,7 +167,7 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 			return http.ErrUseLastResponse
 		case first.GetBody != nil || first.ContentLength != 0:
 			return http.ErrUseLastResponse
-		case originOf(req.URL) != originOf(first.URL):
+		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse
 		}
 		if next != nil {
