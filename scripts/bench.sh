@@ -3,24 +3,27 @@
 # doing the same request (bench_test.go), in the same run.
 #
 # 1. Builds the test binary once and runs every benchmark of the root
-#    package ROUNDS times, one round after the other, so that the SDK's
-#    call and its baseline are measured close together in time, under the
-#    same load; every other round runs the baseline first.
+#    package ROUNDS times (the equivalent of -count ROUNDS, interleaved):
+#    one round after the other, each with -count 1, so that the SDK's call
+#    and its baseline are measured close together in time, under the same
+#    load; every other round runs the baseline first.
 # 2. Summarises the run with benchstat (golang.org/x/perf/cmd/benchstat,
 #    installed at a pinned version into a cache folder outside the module,
 #    ${XDG_CACHE_HOME:-$HOME/.cache}/mediaauth/benchstat-VERSION): baseline
 #    and SDK side by side.
 # 3. Prints one ratio line per pair: SDK median ns/op over the baseline's
-#    (for the parallel pair, the SDK's throughput over the baseline's), and
-#    the medians of allocs/op; and the B/op of BenchmarkHugeBody.
+#    (for the parallel pair, the SDK's throughput over the baseline's), the
+#    median of the same ratio taken round by round ("paired", less
+#    sensitive to a load that changes during the run), and the medians of
+#    allocs/op; and the B/op of BenchmarkHugeBody.
 # 4. Fails if an SDK call allocates more than its baseline + 5 per op
 #    (allocations are deterministic), or if the 1 GiB answer of
 #    BenchmarkHugeBody costs 2 MiB or more. Times are reported, not
 #    enforced: they depend on the machine and on what else runs on it.
 #
 # Usage: bash scripts/bench.sh [-short] [-keep DIR]
-#   -short     a quick run for CI: 3 rounds of 0.2 s per benchmark
-#              (default: 10 rounds of 0.5 s, about 2.5 minutes)
+#   -short     a quick run for CI: 3 rounds of 0.2 s per benchmark, about
+#              30 s (default: 20 rounds of 0.25 s, about 2.5 minutes)
 #   -keep DIR  leave the raw go test output and the summary in DIR
 # Environment: BENCH_ROUNDS and BENCH_TIME override the rounds and the
 # -benchtime of each run.
@@ -36,7 +39,7 @@ ALLOC_SLACK=5
 # The most BenchmarkHugeBody may allocate per op.
 HUGE_MAX_BYTES=$((2 << 20))
 
-rounds=10 benchtime=0.5s keep=""
+rounds=20 benchtime=0.25s keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
   -short) rounds=3 benchtime=0.2s ;;
@@ -99,14 +102,16 @@ log "$rounds rounds in $((SECONDS - start)) s"
 
 if [ -n "$benchstat" ]; then
   # Baseline and SDK as two columns: each side's name without its side.
-  grep -v '/sdk' "$raw" | sed -E 's#/nethttp(/|-[0-9]+ )#\1#' >"$RUN/nethttp.txt"
-  grep -v '/nethttp' "$raw" | grep -v '^BenchmarkHugeBody' | sed -E 's#/sdk(/|-[0-9]+ )#\1#' >"$RUN/sdk.txt"
+  # BenchmarkHugeBody has no baseline: it shows in the SDK's column only.
+  grep -v '/sdk' "$raw" | grep -v '^BenchmarkHugeBody' | sed -E 's#/nethttp(/|-[0-9]+ )#\1#' >"$RUN/nethttp.txt"
+  grep -v '/nethttp' "$raw" | sed -E 's#/sdk(/|-[0-9]+ )#\1#' >"$RUN/sdk.txt"
   echo
   (cd "$RUN" && "$benchstat" nethttp=nethttp.txt sdk=sdk.txt)
 fi
 
 echo
 awk -v slack="$ALLOC_SLACK" -v hugemax="$HUGE_MAX_BYTES" '
+# median of the numbers in the space-separated list
 function median(list,    v, n, i, j, t) {
   n = split(list, v, " ")
   for (i = 2; i <= n; i++) {
@@ -121,15 +126,16 @@ function us(ns) { return sprintf("%.1fµs", ns / 1000) }
 /^Benchmark/ && / ns\/op/ {
   name = $1
   sub(/-[0-9]+$/, "", name)
+  round = ++runs[name]
   for (i = 3; i < NF; i++) {
-    if ($(i + 1) == "ns/op") ns[name] = ns[name] " " $i
+    if ($(i + 1) == "ns/op") { ns[name] = ns[name] " " $i; nsof[name, round] = $i }
     if ($(i + 1) == "B/op") bytes[name] = bytes[name] " " $i
     if ($(i + 1) == "allocs/op") allocs[name] = allocs[name] " " $i
   }
   if (!(name in seen)) { seen[name] = 1; order[++count] = name }
 }
 END {
-  printf "%-34s %10s %10s %8s %12s\n", "pair (SDK vs net/http)", "sdk", "nethttp", "ratio", "allocs/op"
+  printf "%-31s %9s %9s %7s %7s %11s\n", "pair (SDK vs net/http)", "sdk", "nethttp", "ratio", "paired", "allocs/op"
   fail = 0; pairs = 0; met = 0
   for (k = 1; k <= count; k++) {
     name = order[k]
@@ -137,31 +143,39 @@ END {
     base = name; sub(/\/sdk/, "/nethttp", base)
     if (!(base in ns)) { printf "%s: no baseline %s\n", name, base; fail = 1; continue }
     label = name; sub(/^Benchmark/, "", label); sub(/\/sdk/, "", label)
+    parallel = label ~ /Parallel/
     s = median(ns[name]); b = median(ns[base])
+    # The ratio of each round, SDK and baseline measured one after the other.
+    rounds = ""
+    for (r = 1; r <= runs[name] && r <= runs[base]; r++)
+      rounds = rounds " " (parallel ? nsof[base, r] / nsof[name, r] : nsof[name, r] / nsof[base, r])
     sa = median(allocs[name]); ba = median(allocs[base])
     verdict = "ok"
     if (sa > ba + slack) { verdict = sprintf("FAIL: allocs over baseline + %d", slack); fail = 1 }
     pairs++
-    if (label ~ /Parallel/) {
+    if (parallel) {
       # Throughput: the baseline time per op over the SDK time per op.
       ratio = b / s
       if (ratio >= 0.95) met++
-      printf "%-34s %10s %10s %7.3f× %5d vs %-5d %s (throughput ratio)\n", label, us(s), us(b), ratio, sa, ba, verdict
+      verdict = verdict " (throughput)"
     } else {
       ratio = s / b
       if (ratio <= 1.05) met++
-      printf "%-34s %10s %10s %7.3f× %5d vs %-5d %s\n", label, us(s), us(b), ratio, sa, ba, verdict
     }
+    printf "%-31s %9s %9s %6.3f× %6.3f× %4d vs %-4d %s\n", label, us(s), us(b), ratio, median(rounds), sa, ba, verdict
   }
   if ("BenchmarkHugeBody" in bytes) {
     hb = median(bytes["BenchmarkHugeBody"])
     verdict = "ok"
     if (hb >= hugemax) { verdict = "FAIL: 2 MiB or more"; fail = 1 }
-    printf "%-34s %10.2f MiB/op for a 1 GiB answer  %s\n", "HugeBody", hb / 1048576, verdict
+    printf "%-31s %.2f MiB/op for a 1 GiB answer (limit 2 MiB)  %s\n", "HugeBody", hb / 1048576, verdict
   } else {
     print "HugeBody: no result"; fail = 1
   }
-  printf "\ntime goal (SDK ≤ 1.05× baseline, parallel throughput ≥ 0.95×): %d of %d pairs\n", met, pairs
+  print ""
+  print "ratio: SDK median ns/op over the baseline median (parallel: baseline over SDK, i.e. throughput);"
+  print "paired: median of the same ratio taken round by round; allocs/op: medians, SDK vs baseline."
+  printf "time goal (ratio ≤ 1.05×; parallel throughput ≥ 0.95×): met by %d of %d pairs\n", met, pairs
   if (pairs == 0) fail = 1
   exit fail
 }' "$raw" | tee "$RUN/summary.txt" || status=$?
