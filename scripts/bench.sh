@@ -23,7 +23,7 @@
 #
 # Usage: bash scripts/bench.sh [-short] [-keep DIR]
 #   -short     a quick run for CI: 3 rounds of 0.2 s per benchmark, about
-#              30 s (default: 20 rounds of 0.25 s, about 2.5 minutes)
+#              30 s (default: 30 rounds of 0.2 s, about 2.5 minutes)
 #   -keep DIR  leave the raw go test output and the summary in DIR
 # Environment: BENCH_ROUNDS and BENCH_TIME override the rounds and the
 # -benchtime of each run.
@@ -39,7 +39,7 @@ ALLOC_SLACK=5
 # The most BenchmarkHugeBody may allocate per op.
 HUGE_MAX_BYTES=$((2 << 20))
 
-rounds=20 benchtime=0.25s keep=""
+rounds=30 benchtime=0.2s keep=""
 while [ $# -gt 0 ]; do
   case "$1" in
   -short) rounds=3 benchtime=0.2s ;;
