@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,7 +159,7 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, erro
 		return nil, err
 	}
 	var u User
-	err := c.do(ctx, &call{ep: epMoviesRegister, body: req, out: &u, secrets: appendSecret(nil, req.Password)})
+	err := c.do(ctx, &call{ep: epMoviesRegister, body: req, out: &u, secrets: [2]string{req.Password}})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +178,7 @@ func (c *Client) VerifyMoviesEmail(ctx context.Context, token string) error {
 		body: struct {
 			Token string `json:"token"`
 		}{token},
-		secrets: appendSecret(nil, token),
+		secrets: [2]string{token},
 	})
 }
 
@@ -184,6 +186,15 @@ func (c *Client) VerifyMoviesEmail(ctx context.Context, token string) error {
 type loginRequest struct {
 	Username string `json:"username" url:"username"`
 	Password string `json:"password" url:"password"`
+}
+
+// appendForm appends r as a form, as url.Values.Encode writes it: keys in
+// order, values query-escaped.
+func (r loginRequest) appendForm(b []byte) []byte {
+	p, u := url.QueryEscape(r.Password), url.QueryEscape(r.Username)
+	b = slices.Grow(b, len("password=&username=")+len(p)+len(u))
+	b = append(append(b, "password="...), p...)
+	return append(append(b, "&username="...), u...)
 }
 
 // Login logs in with a JSON body (POST /login) and returns an access token.
@@ -203,7 +214,7 @@ func (c *Client) login(ctx context.Context, ep *endpoint, username, password str
 	if err := requireArgs(ep.name, "username", username, "password", password); err != nil {
 		return nil, err
 	}
-	cl := &call{ep: ep, secrets: appendSecret(nil, password)}
+	cl := &call{ep: ep, secrets: [2]string{password}}
 	creds := loginRequest{Username: username, Password: password}
 	if form {
 		cl.form = creds
@@ -292,6 +303,6 @@ func (c *Client) ConfirmPasswordReset(ctx context.Context, token, newPassword st
 			Token    string `json:"token"`
 			Password string `json:"password"`
 		}{token, newPassword},
-		secrets: appendSecret(appendSecret(nil, token), newPassword),
+		secrets: [2]string{token, newPassword},
 	})
 }

@@ -71,7 +71,8 @@ type shared struct {
 	httpClient   *http.Client
 	sendClient   *http.Client // httpClient for go-retryablehttp; see keepIdle
 	bases        [numAPIs]string
-	origins      [numAPIs]string
+	origins      [numAPIs]string // as text, for errors
+	originKeys   [numAPIs]origin
 	tmdbSite     string
 	limiters     [numAPIs]RateLimiter
 	senders      [numAPIs][numRetryModes]*retryablehttp.Client
@@ -122,6 +123,7 @@ func New(opts ...Option) (*Client, error) {
 		if u != nil {
 			s.bases[i] = strings.TrimRight(u.String(), "/")
 			s.origins[i] = originOf(u)
+			s.originKeys[i] = originKey(u)
 		}
 	}
 	s.bufs.New = func() any { return new(readBuf) }

@@ -182,23 +182,12 @@ func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials
 	if err := requireArgs("PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
-	if ctx == nil {
-		return nil, 0, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
-	}
-	if err := c.usable(); err != nil {
-		return nil, 0, err
-	}
-	sendCtx, release := keepAnswer(ctx, c.s.pollGrace)
-	defer release()
 	var out pollAuthResponse
-	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: appendSecret(nil, token)}
-	err := c.do(sendCtx, cl)
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, context.Canceled) {
-			// The send context was cancelled because ctx ended: report
-			// ctx's own reason (a deadline, say).
-			return nil, cl.status, cl.errorf("%w", ctxErr)
-		}
+	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
+	if c != nil && c.s != nil {
+		cl.grace = c.s.pollGrace
+	}
+	if err := c.do(ctx, cl); err != nil {
 		return nil, cl.status, err
 	}
 	return &TVmazeCredentials{Username: out.Username, APIKey: out.APIKey}, cl.status, nil

@@ -10,8 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptrace"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -504,36 +502,6 @@ func TestPollUntilConfirmedStopsOnOtherErrors(t *testing.T) {
 			_, err := c.PollUntilConfirmed(context.Background(), tvToken)
 			require.ErrorIs(t, err, tt.want)
 			assert.Equal(t, 1, mt.GetTotalCallCount())
-		})
-	}
-}
-
-// TestPollUntilConfirmedCancelInFlight: ctx ending while a poll is in
-// flight ends polling with ctx's error, whatever the answer was.
-func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
-	t.Parallel()
-	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests, http.StatusBadGateway} {
-		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			t.Parallel()
-			var events []PollEvent
-			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
-				// The answer starts to arrive, then ctx ends: the answer is
-				// read in full, and polling still stops with ctx's error.
-				if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotFirstResponseByte != nil {
-					trace.GotFirstResponseByte()
-				}
-				cancel()
-				return tvJSON(status, tvErrorBody(status, "x"))(r)
-			})
-			_, err := c.PollUntilConfirmed(ctx, tvToken)
-			require.ErrorIs(t, err, context.Canceled)
-			assert.Equal(t, 1, mt.GetTotalCallCount())
-			require.Len(t, events, 1)
-			assert.Equal(t, status, events[0].StatusCode, "the answer was read")
-			assert.Zero(t, events[0].NextPoll)
 		})
 	}
 }

@@ -1,15 +1,16 @@
 package mediaauth
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // The open pipeline: Client.HTTPClient for the rest of each API, through
-// the same credentials, limiter, retry rules and origin lock as the SDK's
-// own calls. Do (request.go) and CheckResponse are its other halves.
+// the same credentials, limiter, retry rules, per-attempt timeout and
+// origin lock as the SDK's own calls. Do (request.go) and CheckResponse are
+// its other halves.
 
 // HTTPClient returns an *http.Client for the rest of api, the open
 // pipeline: requests to that API's origin get the client's credentials for
@@ -21,12 +22,15 @@ import (
 //
 //	resp, err := client.HTTPClient(mediaauth.APITMDb).Get(tmdbBase + "/3/account")
 func (c *Client) HTTPClient(api API) *http.Client {
-	return &http.Client{
-		Transport: &apiTransport{c: c, api: api},
-		// The transport has followed every redirect that the origin lock
-		// allows; what comes back is the answer.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	hc := &http.Client{Transport: &apiTransport{c: c, api: api}}
+	if c != nil && c.s != nil {
+		// This client follows redirects itself, under the origin lock and
+		// then the caller's own policy, as the SDK's calls do; each hop is
+		// a request of the open pipeline.
+		hc.CheckRedirect = lockedRedirect(c.s.httpClient.CheckRedirect)
+		hc.Jar = c.s.httpClient.Jar
 	}
+	return hc
 }
 
 // BaseURL returns the base URL the client uses for api ("" when none is
@@ -69,38 +73,42 @@ func (t *apiTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	if s.bases[idx] == "" {
 		return nil, fmt.Errorf("mediaauth: %s: no base URL configured", api.name())
 	}
-	if originOf(req.URL) != s.origins[idx] {
+	if originKey(req.URL) != s.originKeys[idx] {
 		return nil, fmt.Errorf("mediaauth: %s: %w: %s is not %s", api.name(), ErrOriginMismatch, urlForError(req.URL), s.origins[idx])
 	}
 	ctx := req.Context()
-	out := req.Clone(ctx)
-	if out.Header == nil {
-		out.Header = http.Header{}
+	// A shallow copy with headers of its own: the caller's request is not
+	// changed, and its header values, which net/http only reads, are shared.
+	out := new(http.Request)
+	*out = *req
+	out.Header = make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		out.Header[k] = v
 	}
-	mode := authIfAny
-	if api == APITMDb {
-		mode = authTMDbUser
-	}
-	q, err := c.attach(ctx, api, mode, out.Header, out.URL.RawQuery)
+	q, err := c.attach(ctx, api, openAuthMode(api), out.Header, req.URL.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", api, req.Method, req.URL.Path, scrubError(err, c.creds.secrets))
 	}
-	out.URL.RawQuery = q
+	if q != req.URL.RawQuery {
+		u := *req.URL
+		u.RawQuery = q
+		out.URL = &u
+	}
 	if out.Header.Get("User-Agent") == "" {
 		out.Header["User-Agent"] = s.hdrUserAgent
 	}
-	rreq, err := retryablehttp.FromRequest(out)
-	if err != nil {
+	mode := retryUnsafe
+	if idempotentMethod(req.Method) {
+		mode = retryIdempotent
+	}
+	sender := s.senders[idx][mode]
+	if err := rewindable(out, sender.RetryMax); err != nil {
 		return nil, fmt.Errorf("mediaauth: %s %s %s: reading request body: %w", api, req.Method, req.URL.Path, err)
 	}
 	if err := waitLimit(ctx, s.limiters[idx]); err != nil {
 		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", api, req.Method, req.URL.Path, err)
 	}
-	mode2 := retryUnsafe
-	if idempotentMethod(req.Method) {
-		mode2 = retryIdempotent
-	}
-	resp, err := s.senders[idx][mode2].Do(rreq)
+	resp, err := s.sendOpen(ctx, out, sender)
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)
@@ -111,4 +119,20 @@ func (t *apiTransport) roundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &NetworkError{API: api, Method: req.Method, Path: req.URL.Path, Err: scrubError(stripURL(err), c.creds.secrets)}
 	}
 	return resp, nil
+}
+
+// rewindable makes a request that may be resent able to send its body
+// again: a body without GetBody is read into memory once.
+func rewindable(req *http.Request, retries int) error {
+	if retries == 0 || req.Body == nil || req.Body == http.NoBody || req.GetBody != nil {
+		return nil
+	}
+	data, err := io.ReadAll(req.Body)
+	_ = req.Body.Close()
+	if err != nil {
+		return err
+	}
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.Body, _ = req.GetBody()
+	return nil
 }

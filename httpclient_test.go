@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,4 +235,60 @@ func TestCheckResponseScrubsEcho(t *testing.T) {
 		assert.Contains(t, err.Error(), "[REDACTED]")
 		assertNoSecret(t, "CheckResponse", err)
 	}
+}
+
+// TestHTTPClientRetriesAndRedirects: the open pipeline resends as the
+// SDK's own calls do (a GET after a 5xx; a POST only after a 429, with its
+// body, even one that cannot rewind itself), and follows a redirect that
+// stays on the origin, with the credentials on each hop.
+func TestHTTPClientRetriesAndRedirects(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	fails := map[string]int{"/get": 2, "/post": 1, "/post500": 1}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization")+" "+string(body))
+		switch {
+		case r.URL.Path == "/moved":
+			http.Redirect(w, r, "/get", http.StatusFound)
+		case fails[r.URL.Path] > 0 && r.URL.Path == "/post":
+			fails[r.URL.Path]--
+			w.WriteHeader(http.StatusTooManyRequests)
+		case fails[r.URL.Path] > 0:
+			fails[r.URL.Path]--
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), fastRetry,
+		mediaauth.WithCredentials(mediaauth.Token{AccessToken: "open-token"}))
+	require.NoError(t, err)
+	hc := c.HTTPClient(mediaauth.APIMovies)
+	send := func(method, path string, body io.Reader) int {
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, body)
+		require.NoError(t, err)
+		resp, err := hc.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, send(http.MethodGet, "/moved", nil))
+	// A reader net/http cannot rewind (no GetBody).
+	assert.Equal(t, http.StatusOK, send(http.MethodPost, "/post", io.MultiReader(strings.NewReader("body"))))
+	assert.Equal(t, http.StatusInternalServerError, send(http.MethodPost, "/post500", strings.NewReader("x")))
+	mu.Lock()
+	defer mu.Unlock()
+	auth := "Bearer open-token"
+	assert.Equal(t, []string{
+		"GET /moved " + auth + " ",
+		"GET /get " + auth + " ", "GET /get " + auth + " ", "GET /get " + auth + " ",
+		"POST /post " + auth + " body", "POST /post " + auth + " body",
+		"POST /post500 " + auth + " x",
+	}, seen)
 }

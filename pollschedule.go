@@ -38,49 +38,77 @@ func retryAfterOf(e *APIError, ok bool) time.Duration {
 	return e.RetryAfter
 }
 
-// keepAnswer returns the context a poll is sent with. It ends with ctx
-// until the first byte of the answer arrives; after that, an ended ctx
-// leaves grace to read the answer, so that an API key the server has
-// already handed out (and will never hand out again) is not thrown away.
-// release must be called when the poll is done; it leaves no timer behind.
-// A zero grace is ctx itself.
-func keepAnswer(ctx context.Context, grace time.Duration) (context.Context, func()) {
+// answerGuard keeps a poll's answer that has begun to arrive when the
+// caller's context ends; see keepAnswer. One allocation holds its state.
+type answerGuard struct {
+	mu       sync.Mutex
+	answered bool // the first byte of the answer arrived
+	released bool
+	timer    *time.Timer // the grace, once ctx ended after the answer began
+	grace    time.Duration
+	cancel   context.CancelFunc // ends the send context
+	stop     func() bool        // stops watching ctx
+	trace    httptrace.ClientTrace
+}
+
+// keepAnswer returns the context a poll is sent with, and the guard whose
+// release must be called when the poll is done (it leaves no timer
+// behind). The send context ends with ctx until the first byte of the
+// answer arrives; after that, an ended ctx leaves grace to read the
+// answer, so that an API key the server has already handed out (and will
+// never hand out again) is not thrown away. A timeout above zero bounds it
+// too. A ctx that cannot end, or a zero grace, is ctx itself and no guard.
+func keepAnswer(ctx context.Context, grace, timeout time.Duration) (context.Context, *answerGuard) {
 	if ctx.Done() == nil || grace <= 0 {
-		return ctx, func() {}
+		return ctx, nil
 	}
-	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var (
-		mu       sync.Mutex
-		answered bool
-		released bool
-		timer    *time.Timer
-	)
-	sendCtx = httptrace.WithClientTrace(sendCtx, &httptrace.ClientTrace{
-		GotFirstResponseByte: func() {
-			mu.Lock()
-			answered = true
-			mu.Unlock()
-		},
-	})
-	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case released:
-		case answered:
-			timer = time.AfterFunc(grace, cancel)
-		default:
-			cancel()
-		}
-	})
-	return sendCtx, func() {
-		stop()
-		mu.Lock()
-		released = true
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
+	g := &answerGuard{grace: grace}
+	var sendCtx context.Context
+	if timeout > 0 {
+		sendCtx, g.cancel = context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	} else {
+		sendCtx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	g.trace.GotFirstResponseByte = g.gotFirstByte
+	sendCtx = httptrace.WithClientTrace(sendCtx, &g.trace)
+	g.stop = context.AfterFunc(ctx, g.ctxDone)
+	return sendCtx, g
+}
+
+// gotFirstByte is the trace hook: the answer has begun.
+func (g *answerGuard) gotFirstByte() {
+	g.mu.Lock()
+	g.answered = true
+	g.mu.Unlock()
+}
+
+// ctxDone runs when the caller's context ends: it ends the send context at
+// once, or after the grace when the answer has begun.
+func (g *answerGuard) ctxDone() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.released:
+	case g.answered:
+		g.timer = time.AfterFunc(g.grace, g.cancel)
+	default:
+		g.cancel()
 	}
 }
+
+// release ends the send context and stops the guard's timer; on a nil
+// guard it does nothing.
+func (g *answerGuard) release() {
+	if g == nil {
+		return
+	}
+	g.stop()
+	g.mu.Lock()
+	g.released = true
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	g.mu.Unlock()
+	g.cancel()
+}
+

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,19 +144,21 @@ func TestPollAuthCancelBeforeAnswer(t *testing.T) {
 func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	sendCtx, release := keepAnswer(ctx, DefaultPollAnswerGrace)
+	sendCtx, guard := keepAnswer(ctx, DefaultPollAnswerGrace, 0)
 	cancel()
 	select {
 	case <-sendCtx.Done():
 	case <-time.After(time.Second):
 		t.Fatal("send context not cancelled with ctx before any answer")
 	}
-	release()
+	guard.release()
 
 	// The answer began, then ctx ended: the send context lives on for the
 	// grace period, and release ends it (and its timer) at once.
 	ctx, cancel = context.WithCancel(context.Background())
-	sendCtx, release = keepAnswer(ctx, DefaultPollAnswerGrace)
+	sendCtx, guard = keepAnswer(ctx, DefaultPollAnswerGrace, time.Hour)
+	_, hasDeadline := sendCtx.Deadline()
+	assert.True(t, hasDeadline, "the per-attempt timeout bounds the send context")
 	trace := httptrace.ContextClientTrace(sendCtx)
 	require.NotNil(t, trace)
 	require.NotNil(t, trace.GotFirstResponseByte)
@@ -168,7 +171,7 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	}
 	require.NoError(t, sendCtx.Err())
 	start := time.Now()
-	release()
+	guard.release()
 	select {
 	case <-sendCtx.Done():
 	case <-time.After(time.Second):
@@ -177,7 +180,38 @@ func TestKeepAnswerLeavesNothingBehind(t *testing.T) {
 	assert.Less(t, time.Since(start), DefaultPollAnswerGrace/2, "release does not wait for the grace timer")
 	assert.ErrorIs(t, sendCtx.Err(), context.Canceled)
 
-	bg, release2 := keepAnswer(context.Background(), DefaultPollAnswerGrace)
+	bg, guard2 := keepAnswer(context.Background(), DefaultPollAnswerGrace, time.Hour)
 	assert.Nil(t, bg.Done(), "an uncancellable ctx is used as it is")
-	release2()
+	assert.Nil(t, guard2)
+	guard2.release()
+}
+
+// TestPollUntilConfirmedCancelInFlight: ctx ending while a poll is in
+// flight ends polling with ctx's error, whatever the answer was.
+func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests, http.StatusBadGateway} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			var events []PollEvent
+			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
+				// The answer starts to arrive, then ctx ends: the answer is
+				// read in full, and polling still stops with ctx's error.
+				if trace := httptrace.ContextClientTrace(r.Context()); trace != nil && trace.GotFirstResponseByte != nil {
+					trace.GotFirstResponseByte()
+				}
+				cancel()
+				return tvJSON(status, tvErrorBody(status, "x"))(r)
+			})
+			_, err := c.PollUntilConfirmed(ctx, tvToken)
+			require.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, 1, mt.GetTotalCallCount())
+			require.Len(t, events, 1)
+			assert.Equal(t, status, events[0].StatusCode, "the answer was read")
+			assert.Zero(t, events[0].NextPoll)
+		})
+	}
 }

@@ -40,8 +40,10 @@ type call struct {
 	// out receives the decoded success body; nil means none is needed.
 	out any
 	// secrets are the call's secret inputs (passwords, tokens), scrubbed
-	// from every error and log text of the call.
-	secrets []string
+	// from every error and log text of the call; see secretForms.
+	secrets [2]string
+	// forms is secrets with their escaped forms, worked out on first use.
+	forms []string
 	// rawQuery is a query string given as it is (Do), before query's.
 	rawQuery string
 	// status is set by the pipeline to the HTTP status of the answer.
@@ -50,6 +52,10 @@ type call struct {
 	cancel context.CancelFunc
 	// sentToken is the Movies bearer a token source gave for this call.
 	sentToken string
+	// grace, above zero, keeps an answer that has begun to arrive when the
+	// caller's context ends, for that long (the TVmaze poll; see keepAnswer).
+	// Only for endpoints that are never resent.
+	grace time.Duration
 }
 
 // validator is implemented by response types that can tell whether the
@@ -58,11 +64,26 @@ type validator interface {
 	validate() error
 }
 
+// secretForms returns the call's secrets with the forms they take when
+// escaped (see appendSecret). They are worked out when first needed: only a
+// call that fails or logs has text to scrub.
+func (cl *call) secretForms() []string {
+	if cl.forms == nil {
+		forms := make([]string, 0, 8)
+		for _, s := range cl.secrets {
+			forms = appendSecret(forms, s)
+		}
+		forms = appendSecret(forms, cl.sentToken)
+		cl.forms = forms
+	}
+	return cl.forms
+}
+
 // errorf builds an error of the call: "mediaauth: api METHOD path: ...",
 // with every secret the call knows scrubbed from the text.
 func (cl *call) errorf(format string, args ...any) error {
 	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.ep.path}, args...)...)
-	return scrubError(err, cl.c.creds.secrets, cl.secrets)
+	return scrubError(err, cl.c.creds.secrets, cl.secretForms())
 }
 
 // do runs one call through the pipeline: encode, authorize, limit, send,
@@ -81,7 +102,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	if cl.ep.resend != retryIdempotent {
 		return err
 	}
-	cl.sentToken, cl.status = "", 0
+	cl.sentToken, cl.status, cl.forms = "", 0, nil
 	return c.doOnce(ctx, cl)
 }
 
@@ -140,7 +161,7 @@ func (c *Client) doOnce(ctx context.Context, cl *call) error {
 	if ep.api == APIMovies && c.creds.moviesSource != nil {
 		if v := h["Authorization"]; len(v) == 1 {
 			cl.sentToken = strings.TrimPrefix(v[0], "Bearer ")
-			cl.secrets = appendSecret(cl.secrets, cl.sentToken)
+			cl.forms = nil // worked out again with the token
 		}
 	}
 	h["Accept"] = s.hdrAccept
@@ -155,12 +176,26 @@ func (c *Client) doOnce(ctx context.Context, cl *call) error {
 		}
 		return cl.errorf("%w", err)
 	}
+	sender := s.senders[idx][ep.resend]
+	if sender.RetryMax == 0 {
+		// Sent once: the attempt's timeout goes on the request itself (see
+		// attemptContext). The request is not shared yet, and the copy that
+		// sets its context stays on the stack.
+		sendCtx, cancel, guard := s.attemptContext(ctx, cl.grace)
+		if sendCtx != ctx {
+			*hreq = *hreq.WithContext(sendCtx)
+		}
+		if cancel != nil {
+			defer cancel()
+		}
+		defer guard.release()
+	}
 	var start time.Time
 	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
 	if logging {
 		start = time.Now()
 	}
-	resp, err := s.senders[idx][ep.resend].Do(&retryablehttp.Request{Request: hreq})
+	resp, err := sender.Do(&retryablehttp.Request{Request: hreq})
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)
@@ -189,10 +224,20 @@ func (c *Client) doOnce(ctx context.Context, cl *call) error {
 	return err
 }
 
+// formEncoder is a form body that encodes itself, byte for byte as
+// go-querystring and url.Values.Encode would, without their reflection and
+// map.
+type formEncoder interface {
+	appendForm(b []byte) []byte
+}
+
 // encode returns the request body and its content type.
 func (cl *call) encode() ([]byte, []string, error) {
 	switch {
 	case cl.form != nil:
+		if f, ok := cl.form.(formEncoder); ok {
+			return f.appendForm(nil), cl.c.s.hdrForm, nil
+		}
 		vals, err := query.Values(cl.form)
 		if err != nil {
 			return nil, nil, cl.errorf("encoding form: %w", err)
@@ -216,7 +261,7 @@ func (cl *call) transportError(ctx context.Context, err error) error {
 	}
 	return &NetworkError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path,
-		Err: scrubError(stripURL(err), cl.c.creds.secrets, cl.secrets),
+		Err: scrubError(stripURL(err), cl.c.creds.secrets, cl.secretForms()),
 	}
 }
 
@@ -248,7 +293,7 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 			return cl.errorf("reading response: %w", ctx.Err())
 		}
 		return &NetworkError{API: ep.api, Method: ep.method, Path: ep.path,
-			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.c.creds.secrets, cl.secrets)}
+			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.c.creds.secrets, cl.secretForms())}
 	}
 	if tooLarge {
 		return &APIError{
@@ -258,7 +303,7 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 	}
 	data := buf.b
 	if !success {
-		return newAPIError(ep.api, ep.method, ep.path, ep.statuses, resp, data, s.now(), cl.c.creds.secrets, cl.secrets)
+		return newAPIError(ep.api, ep.method, ep.path, ep.statuses, resp, data, s.now(), cl.c.creds.secrets, cl.secretForms())
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
 		return cl.malformed(resp.StatusCode, "content type %q, want application/json", truncate(ct, 64))
@@ -282,7 +327,7 @@ func (cl *call) malformed(status int, format string, args ...any) *APIError {
 	return &APIError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: status,
 		kind:  ErrMalformedResponse,
-		cause: scrubError(fmt.Errorf(format, args...), cl.c.creds.secrets, cl.secrets),
+		cause: scrubError(fmt.Errorf(format, args...), cl.c.creds.secrets, cl.secretForms()),
 	}
 }
 

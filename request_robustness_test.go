@@ -236,6 +236,96 @@ func TestSlowServer(t *testing.T) {
 	}
 }
 
+// TestAttemptTimeoutEveryPath: the per-attempt timeout stops a server slow
+// to answer or to send its body, with a network error that matches
+// context.DeadlineExceeded and is a net.Error timeout, whether the
+// pipeline puts it on the request (a call sent once: retries off, or the
+// TVmaze poll, with or without a context that can end) or the transport
+// does for each attempt (a call that may be resent). A GET whose answer
+// did not come in time is sent again, each attempt with a whole timeout of
+// its own; one whose body stalls is not (its answer came).
+func TestAttemptTimeoutEveryPath(t *testing.T) {
+	t.Parallel()
+	const timeout = 100 * time.Millisecond
+	stall := func(r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		if strings.HasPrefix(r.URL.Path, "/body/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`{"access_token":`))
+			_ = http.NewResponseController(w).Flush()
+		}
+		stall(r)
+	}))
+	t.Cleanup(srv.Close)
+	cancellable, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	for _, slow := range []string{"headers", "body"} {
+		for name, tc := range map[string]struct {
+			retries  int
+			ctx      context.Context
+			attempts int32
+			call     func(context.Context, *mediaauth.Client) error
+		}{
+			"Login retries off": {0, t.Context(), 1, func(ctx context.Context, c *mediaauth.Client) error {
+				_, err := c.Login(ctx, "u", "p")
+				return err
+			}},
+			"Login retries on": {2, t.Context(), 1, func(ctx context.Context, c *mediaauth.Client) error {
+				_, err := c.Login(ctx, "u", "p")
+				return err
+			}},
+			"Profile retries on": {2, t.Context(), 3, func(ctx context.Context, c *mediaauth.Client) error {
+				_, err := c.Profile(ctx)
+				return err
+			}},
+			"PollAuth background": {2, context.Background(), 1, func(ctx context.Context, c *mediaauth.Client) error {
+				_, err := c.PollAuth(ctx, "poll-token")
+				return err
+			}},
+			"PollAuth cancellable": {2, cancellable, 1, func(ctx context.Context, c *mediaauth.Client) error {
+				_, err := c.PollAuth(ctx, "poll-token")
+				return err
+			}},
+		} {
+			t.Run(slow+"/"+name, func(t *testing.T) {
+				path := "/" + slow
+				c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL+path), mediaauth.WithTVmazeBaseURL(srv.URL+path),
+					mediaauth.WithCredentials(mediaauth.Token{AccessToken: "robust-token"}),
+					mediaauth.WithRetry(tc.retries, time.Millisecond, time.Millisecond),
+					mediaauth.WithTimeout(timeout))
+				require.NoError(t, err)
+				attempts := tc.attempts
+				if slow == "body" {
+					attempts = 1
+				}
+				before := hits.Load()
+				start := time.Now()
+				err = tc.call(tc.ctx, c)
+				elapsed := time.Since(start)
+				require.Error(t, err)
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.ErrorIs(t, err, mediaauth.ErrNetwork, "the client's own timeout is a network failure")
+				var netErr net.Error
+				if assert.ErrorAs(t, err, &netErr) {
+					assert.True(t, netErr.Timeout())
+				}
+				assert.Equal(t, attempts, hits.Load()-before, "attempts")
+				assert.GreaterOrEqual(t, elapsed, time.Duration(attempts)*timeout, "each attempt has the whole timeout")
+				assert.Less(t, elapsed, time.Duration(attempts)*timeout+time.Second)
+			})
+		}
+	}
+}
+
 // TestCancelledBeforeSend checks that a call with a context already done
 // sends nothing.
 func TestCancelledBeforeSend(t *testing.T) {

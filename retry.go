@@ -189,3 +189,47 @@ func waitLimit(ctx context.Context, lim RateLimiter) error {
 	}
 	return err
 }
+
+// sendOpen sends a request of the open pipeline (Client.HTTPClient) to the
+// transport, by the same rules as rc, the sender of the SDK's own calls of
+// that API and retry mode: rc's CheckRetry, Backoff, RetryMax and
+// PrepareRetry (which rewinds the body and waits on the limiter), and the
+// per-attempt timeout of keepIdle. It goes to keepIdle directly, not
+// through go-retryablehttp's http.Client: the caller's http.Client
+// (HTTPClient's) already follows redirects under the origin lock, and a
+// second one would copy the request's headers and URL again at each call.
+// As with go-retryablehttp's PassthroughErrorHandler, the last answer or
+// error is returned as it is.
+func (s *shared) sendOpen(ctx context.Context, req *http.Request, rc *retryablehttp.Client) (*http.Response, error) {
+	rt := keepIdle{s.httpClient}
+	for attempt := 0; ; attempt++ {
+		if rc.RequestLogHook != nil {
+			rc.RequestLogHook(nil, req, attempt)
+		}
+		resp, err := rt.RoundTrip(req)
+		retry, checkErr := rc.CheckRetry(ctx, resp, err)
+		if checkErr != nil {
+			err = checkErr
+		}
+		if !retry || attempt >= rc.RetryMax {
+			return resp, err
+		}
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		wait := time.NewTimer(rc.Backoff(rc.RetryWaitMin, rc.RetryWaitMax, attempt, resp))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return nil, ctx.Err()
+		case <-wait.C:
+		}
+		// A copy for the next attempt: the transport may still hold the
+		// last one, whose body it closes.
+		next := *req
+		req = &next
+		if err := rc.PrepareRetry(req); err != nil {
+			return nil, err
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (c *Client) CreateSession(ctx context.Context, requestToken string) (*Sessi
 		body: struct {
 			RequestToken string `json:"request_token"`
 		}{requestToken},
-		secrets: appendSecret(nil, requestToken),
+		secrets: [2]string{requestToken},
 	})
 }
 
@@ -107,7 +107,7 @@ func (c *Client) CreateSessionFromV4Token(ctx context.Context, accessToken strin
 		body: struct {
 			AccessToken string `json:"access_token"`
 		}{accessToken},
-		secrets: appendSecret(nil, accessToken),
+		secrets: [2]string{accessToken},
 	})
 }
 
@@ -152,6 +152,6 @@ func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
 		body: struct {
 			SessionID string `json:"session_id"`
 		}{sessionID},
-		out: &st, secrets: appendSecret(nil, sessionID),
+		out: &st, secrets: [2]string{sessionID},
 	})
 }

@@ -111,7 +111,7 @@ func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, pa
 			Password     string `json:"password"`
 			RequestToken string `json:"request_token"`
 		}{username, password, requestToken},
-		secrets: appendSecret(appendSecret(nil, password), requestToken),
+		secrets: [2]string{password, requestToken},
 	})
 }
 

@@ -191,7 +191,7 @@ func (c *Client) CreateV4AccessToken(ctx context.Context, requestToken string) (
 			RequestToken string `json:"request_token"`
 		}{requestToken},
 		out:     &r,
-		secrets: appendSecret(nil, requestToken),
+		secrets: [2]string{requestToken},
 	})
 	if err != nil {
 		return nil, err
@@ -216,6 +216,6 @@ func (c *Client) DeleteV4AccessToken(ctx context.Context, accessToken string) er
 			AccessToken string `json:"access_token"`
 		}{accessToken},
 		out:     &r,
-		secrets: appendSecret(nil, accessToken),
+		secrets: [2]string{accessToken},
 	})
 }

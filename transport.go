@@ -41,12 +41,7 @@ func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 		rt = http.DefaultTransport
 	}
 	timeout := k.hc.Timeout
-	if timeout > 0 {
-		if dl, ok := req.Context().Deadline(); ok && time.Until(dl) <= timeout {
-			timeout = 0
-		}
-	}
-	if timeout <= 0 {
+	if timeout <= 0 || deadlineWithin(req.Context(), timeout) {
 		resp, err := rt.RoundTrip(req)
 		if err != nil {
 			return nil, err
@@ -63,6 +58,34 @@ func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	dropBadLocation(req, resp)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
+}
+
+// attemptContext returns the context of the one attempt of a call that is
+// never resent: ctx bounded by the per-attempt timeout (hc.Timeout, as in
+// keepIdle; nothing when ctx's own deadline comes first) or, for a poll
+// (grace above zero), the context keepAnswer makes, which the timeout
+// bounds too. keepIdle then sees the deadline and adds nothing: neither a
+// copy of the request nor a wrapper around its body. The expiry is the
+// transport's context.DeadlineExceeded, which the pipeline reports as a
+// *NetworkError since the caller's ctx has not ended. cancel, when not
+// nil, must be called once the answer is read, and so must the guard's
+// release.
+func (s *shared) attemptContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc, *answerGuard) {
+	timeout := s.httpClient.Timeout
+	if sendCtx, g := keepAnswer(ctx, grace, timeout); g != nil {
+		return sendCtx, nil, g
+	}
+	if timeout <= 0 || deadlineWithin(ctx, timeout) {
+		return ctx, nil, nil
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
+	return sendCtx, cancel, nil
+}
+
+// deadlineWithin reports whether ctx has a deadline at most d from now.
+func deadlineWithin(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) <= d
 }
 
 // dropBadLocation removes the Location header of a redirect that cannot be
@@ -98,23 +121,34 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// originOf is the origin of u: scheme, host and port (explicit), lower case.
+// origin is the origin of a URL: scheme, host and port (explicit), lower
+// case. Comparing two costs no allocation.
+type origin struct{ scheme, host, port string }
+
+// originKey returns the origin of u (the zero origin for nil).
+func originKey(u *url.URL) origin {
+	if u == nil {
+		return origin{}
+	}
+	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	if o.port == "" {
+		switch o.scheme {
+		case "https":
+			o.port = "443"
+		case "http":
+			o.port = "80"
+		}
+	}
+	return o
+}
+
+// originOf is the origin of u as text: scheme://host:port.
 func originOf(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "https":
-			port = "443"
-		case "http":
-			port = "80"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
+	o := originKey(u)
+	return o.scheme + "://" + net.JoinHostPort(o.host, o.port)
 }
 
 // lockedRedirect is the origin lock for redirects: a redirect is followed
@@ -133,7 +167,7 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 			return http.ErrUseLastResponse
 		case first.GetBody != nil || first.ContentLength != 0:
 			return http.ErrUseLastResponse
-		case originOf(req.URL) != originOf(first.URL):
+		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse
 		}
 		if next != nil {
@@ -157,7 +191,7 @@ func redirectError(cl *call, resp *http.Response) *APIError {
 	}
 	return &APIError{
 		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: resp.StatusCode,
-		Message: scrub(msg, cl.c.creds.secrets, cl.secrets), kind: ErrRedirect,
+		Message: scrub(msg, cl.c.creds.secrets, cl.secretForms()), kind: ErrRedirect,
 	}
 }
 
