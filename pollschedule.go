@@ -111,4 +111,3 @@ func (g *answerGuard) release() {
 	g.mu.Unlock()
 	g.cancel()
 }
-
