@@ -21,6 +21,15 @@ func tmdbCode(t *testing.T, err error) int {
 	return apiErr.TMDbCode
 }
 
+// tmdbRateLimited is TMDb's 429 (code 25) with Retry-After 0, for the
+// next times calls.
+func tmdbRateLimited(times int) mediaauthtest.Fault {
+	f := mediaauthtest.TMDbFault(25)
+	f.Times = times
+	f.Header.Set("Retry-After", "0")
+	return f
+}
+
 // TestTMDbApprovalFlow runs the browser approval flow: request token,
 // approval page, session (refused until approved), deletion.
 func TestTMDbApprovalFlow(t *testing.T) {
@@ -327,24 +336,18 @@ func TestTMDbRateLimitedByServer(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
-	limited := func(times int) mediaauthtest.Fault {
-		f := mediaauthtest.TMDbFault(25)
-		f.Times = times
-		f.Header.Set("Retry-After", "0")
-		return f
-	}
 
-	srv.InjectFault("/3/authentication/token/new", limited(1))
+	srv.InjectFault("/3/authentication/token/new", tmdbRateLimited(1))
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.RequestCount(http.MethodGet, "/3/authentication/token/new"))
 
-	srv.InjectFault("/3/authentication/session/new", limited(2))
+	srv.InjectFault("/3/authentication/session/new", tmdbRateLimited(2))
 	sess, err := c.CreateSession(ctx, tok.Token)
 	require.NoError(t, err)
 	assert.Equal(t, 3, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"))
 
-	srv.InjectFault("/3/authentication/session", limited(-1))
+	srv.InjectFault("/3/authentication/session", tmdbRateLimited(-1))
 	err = c.DeleteSession(ctx, sess.ID)
 	require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 	assert.Equal(t, 25, tmdbCode(t, err))

@@ -23,14 +23,6 @@ func v4Fake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, 
 	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 }
 
-// v4TMDbCode returns the TMDb code of an *APIError, or fails the test.
-func v4TMDbCode(t *testing.T, err error) int {
-	t.Helper()
-	var apiErr *mediaauth.APIError
-	require.ErrorAs(t, err, &apiErr)
-	return apiErr.TMDbCode
-}
-
 // v4Account is the part of TMDb's Account the tests read.
 type v4Account struct {
 	ID       int    `json:"id"`
@@ -72,7 +64,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	_, err = c.CreateV4AccessToken(ctx, rt.Token)
 	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
-	assert.Equal(t, 41, v4TMDbCode(t, err))
+	assert.Equal(t, 41, tmdbCode(t, err))
 
 	require.NoError(t, srv.TMDbApprove(rt.Token))
 	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
@@ -84,7 +76,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	// The request token was used up.
 	_, err = c.CreateV4AccessToken(ctx, rt.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
-	assert.Equal(t, 33, v4TMDbCode(t, err))
+	assert.Equal(t, 33, tmdbCode(t, err))
 
 	// The access token is the user's credential, through Do and HTTPClient.
 	user := c.With(tok)
@@ -110,7 +102,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	err = c.DeleteV4AccessToken(ctx, tok.AccessToken)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
-	assert.Equal(t, 35, v4TMDbCode(t, err))
+	assert.Equal(t, 35, tmdbCode(t, err))
 	_, err = c.CreateSessionFromV4Token(ctx, tok.AccessToken)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	_, err = v4ReadAccount(ctx, user)
@@ -206,7 +198,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 			PollInterval:    time.Millisecond,
 		})
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
-		assert.Equal(t, 33, v4TMDbCode(t, err))
+		assert.Equal(t, 33, tmdbCode(t, err))
 	})
 	t.Run("never approved", func(t *testing.T) {
 		t.Parallel()
@@ -273,14 +265,14 @@ func TestTMDbV4Refusals(t *testing.T) {
 
 		_, err = c.With(mediaauth.TMDbReadAccessToken("not-the-read-token")).CreateV4RequestToken(t.Context(), "")
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
-		assert.Equal(t, 7, v4TMDbCode(t, err))
+		assert.Equal(t, 7, tmdbCode(t, err))
 		assert.NotContains(t, err.Error(), "not-the-read-token")
 
 		srv.TMDbAddReadAccessToken("suspended-read-token")
 		require.True(t, srv.TMDbSuspendAPIKey("suspended-read-token"))
 		err = c.With(mediaauth.TMDbReadAccessToken("suspended-read-token")).DeleteV4AccessToken(t.Context(), "any-token")
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
-		assert.Equal(t, 10, v4TMDbCode(t, err))
+		assert.Equal(t, 10, tmdbCode(t, err))
 	})
 }
 
@@ -291,22 +283,16 @@ func TestTMDbV4Resending(t *testing.T) {
 	t.Parallel()
 	srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
-	limited := func(times int) mediaauthtest.Fault {
-		f := mediaauthtest.TMDbFault(25)
-		f.Times = times
-		f.Header.Set("Retry-After", "0")
-		return f
-	}
 
-	srv.InjectFault("/4/auth/request_token", limited(1))
+	srv.InjectFault("/4/auth/request_token", tmdbRateLimited(1))
 	rt, err := c.CreateV4RequestToken(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, "/4/auth/request_token"))
 
-	srv.InjectFault("/4/auth/access_token", limited(-1))
+	srv.InjectFault("/4/auth/access_token", tmdbRateLimited(-1))
 	_, err = c.CreateV4AccessToken(ctx, rt.Token)
 	require.ErrorIs(t, err, mediaauth.ErrRateLimited)
-	assert.Equal(t, 25, v4TMDbCode(t, err))
+	assert.Equal(t, 25, tmdbCode(t, err))
 	assert.Equal(t, 1+mediaauth.DefaultMaxRetries, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
 	srv.ClearFaults()
 
