@@ -1,6 +1,7 @@
 package mediaauth
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,16 +90,40 @@ func scrub(s string, lists ...[]string) string {
 	return s
 }
 
-// scrubbedError is an error whose text went through scrub. It unwraps to
-// the original error, so that errors.Is and errors.As still classify it
-// (a timeout, a refused connection), but its own text holds no secret.
+// scrubbedError is an error whose text went through scrub: its own text
+// holds no secret.
+//
+// It does not unwrap to the original, whose text (and a custom transport's
+// fields) may hold the secret: errors.Is is answered for the original's
+// whole chain (context.DeadlineExceeded, syscall.ECONNREFUSED, the SDK's
+// sentinels), errors.As for the SDK's own error types only, whose text the
+// SDK scrubbed itself, and Timeout reports a timeout anywhere in the chain,
+// so that it still satisfies the net.Error checks callers make.
 type scrubbedError struct {
 	msg string
 	err error
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
+
+// Is reports whether the original's chain matches target.
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// As finds an *APIError or *NetworkError in the original's chain; other
+// types are not handed out.
+func (e *scrubbedError) As(target any) bool {
+	switch target.(type) {
+	case **APIError, **NetworkError:
+		return errors.As(e.err, target)
+	}
+	return false
+}
+
+// Timeout reports whether the original's chain holds a timeout.
+func (e *scrubbedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
 
 // scrubError returns err with its text scrubbed, or err itself when there
 // was nothing to scrub.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -133,4 +134,27 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 	defer logMu.Unlock()
 	assert.NotEmpty(t, logs.String())
 	assert.NotContains(t, logs.String(), key)
+}
+
+// TestScrubbedErrorClassifies: a scrubbed error hides the original's text
+// and types, but still answers errors.Is for its chain, a timeout check,
+// and errors.As for the SDK's own types.
+func TestScrubbedErrorClassifies(t *testing.T) {
+	t.Parallel()
+	const secret = "secret-value-0123"
+	inner := &url.Error{Op: "Get", URL: "https://h/?api_key=" + secret, Err: context.DeadlineExceeded}
+	wrapped := &NetworkError{API: APITMDb, Method: "GET", Path: "/3/x", Err: inner}
+	err := scrubError(fmt.Errorf("outer: %w", wrapped), []string{secret})
+
+	assert.NotContains(t, err.Error(), secret)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, ErrNetwork)
+	var timeout interface{ Timeout() bool }
+	require.ErrorAs(t, err, &timeout)
+	assert.True(t, timeout.Timeout())
+	var netErr *NetworkError
+	assert.ErrorAs(t, err, &netErr, "the SDK's own types are handed out")
+	var urlErr *url.Error
+	assert.False(t, errors.As(err, &urlErr), "the original, which holds the secret, is not")
+	assert.Nil(t, errors.Unwrap(err))
 }

@@ -41,11 +41,35 @@ func assertNoSecret(t *testing.T, name string, err error, logs ...string) {
 	t.Helper()
 	require.Error(t, err, name)
 	texts := append([]string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), fmt.Sprintf("%s", err)}, logs...)
+	texts = append(texts, chainTexts(err)...)
 	for _, text := range texts {
 		for _, secret := range boundarySecrets {
 			assert.NotContains(t, text, secret, name)
 		}
 	}
+}
+
+// chainTexts is the text of every error in err's chain, as a caller who
+// walks it with Unwrap (or a logger that prints causes) would see it.
+func chainTexts(err error) []string {
+	var texts []string
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		texts = append(texts, e.Error(), fmt.Sprintf("%#v", e))
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, inner := range u.Unwrap() {
+				walk(inner)
+			}
+		}
+	}
+	walk(err)
+	return texts
 }
 
 // loggers returns a JSON and a text debug logger and their sinks.
@@ -83,6 +107,8 @@ func TestScrubCustomTransportErrors(t *testing.T) {
 		for _, sc := range everyCall() {
 			err := sc.run(t.Context(), c)
 			require.ErrorIs(t, err, mediaauth.ErrNetwork, sc.name)
+			var netErr *mediaauth.NetworkError
+			require.ErrorAs(t, err, &netErr, sc.name)
 			assert.Contains(t, err.Error(), "custom transport cannot reach", "the transport's words stay")
 			assertNoSecret(t, sc.name, err, buf.String())
 		}
