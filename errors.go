@@ -242,10 +242,12 @@ func (e *APIError) Unwrap() []error {
 	return errs
 }
 
-// truncate shortens s to at most n bytes on a rune boundary, with control
-// characters (line breaks among them) turned into spaces, so that a
-// server's text cannot forge lines in logs.
+// truncate shortens s to at most n bytes on a rune boundary, with bytes
+// that are not UTF-8 replaced by U+FFFD and control characters (line
+// breaks among them) turned into spaces, so that a server's text cannot
+// forge lines in logs.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if strings.IndexFunc(s, isControl) >= 0 {
 		s = strings.Map(func(r rune) rune {
 			if isControl(r) {
@@ -406,18 +408,59 @@ func newAPIError(api API, method, path string, statuses statusTable, resp *http.
 }
 
 // textMessage makes a short message from a body that is not JSON: the
-// title of an HTML page, or the text itself.
+// title of an HTML page, or the text itself. Bytes that are not UTF-8 are
+// replaced first, and the markup is found by an ASCII case-insensitive
+// search in that same string, so that every offset indexes the string it
+// was found in: case folding (which changes byte lengths: "İ" lowers to
+// three bytes, the Kelvin sign to one) is never applied to the text.
 func textMessage(body, contentType string) string {
-	lower := strings.ToLower(body)
-	if strings.Contains(strings.ToLower(contentType), "html") || strings.HasPrefix(lower, "<!doctype") || strings.HasPrefix(lower, "<html") {
-		if i := strings.Index(lower, "<title>"); i >= 0 {
-			if j := strings.Index(lower[i:], "</title>"); j > 0 {
-				return truncate("HTML page: "+body[i+len("<title>"):i+j], maxMessageLen)
+	body = strings.ToValidUTF8(body, "\uFFFD")
+	if indexFoldASCII(contentType, "html") < 0 && !hasPrefixFoldASCII(body, "<!doctype") && !hasPrefixFoldASCII(body, "<html") {
+		return truncate(body, maxMessageLen)
+	}
+	const open, closing = "<title>", "</title>"
+	if i := indexFoldASCII(body, open); i >= 0 {
+		title := body[i+len(open):]
+		if j := indexFoldASCII(title, closing); j >= 0 {
+			if t := truncate(title[:j], maxMessageLen-len("HTML page: ")); t != "" {
+				return "HTML page: " + t
 			}
 		}
-		return "HTML page"
 	}
-	return truncate(body, maxMessageLen)
+	return "HTML page"
+}
+
+// indexFoldASCII returns the index in s of the first instance of substr,
+// an ASCII string, matching ASCII letters without regard to case, or -1.
+// Other bytes must match exactly, so the index is one of s's own.
+func indexFoldASCII(s, substr string) int {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if hasPrefixFoldASCII(s[i:], substr) {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasPrefixFoldASCII reports whether s begins with prefix, an ASCII
+// string, matching ASCII letters without regard to case.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if lowerASCII(s[i]) != lowerASCII(prefix[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + ('a' - 'A')
+	}
+	return b
 }
 
 // tokenExpired reads an RFC 6750 challenge (and the Movies API's error

@@ -4,17 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/mediaauth/mediaauth"
 )
@@ -379,4 +384,153 @@ func TestErrorBodyTooLarge(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
 	assert.Less(t, len(err.Error()), 1024)
+}
+
+// hostilePages are error bodies that are not UTF-8 or whose case folding
+// changes their length: proxy and CDN pages in Latin-1, cut multi-byte
+// characters, titles of "İ" (which lowers to three bytes) and of the Kelvin
+// sign (which lowers to one).
+var hostilePages = []struct {
+	name, contentType, body string
+	// wantInMessage, when set, must appear whole in APIError.Message.
+	wantInMessage string
+}{
+	{name: "latin-1 title", contentType: "text/html", body: "<title>\xa5\xa5\xa5\xa5\xa5</title>"},
+	{name: "invalid pairs", contentType: "text/html", body: "<html><title>" + strings.Repeat("\xff\xfe", 40) + "</title></html>"},
+	{name: "doctype as text/plain", contentType: "text/plain", body: "<!DOCTYPE html><title>\x80\x81\x82\x83\x84\x85\x86\x87\x88</title>"},
+	{name: "dotted capital I", contentType: "text/html", body: "<html><title>" + strings.Repeat("İ", 12) + "</title></html>", wantInMessage: "HTML page: " + strings.Repeat("İ", 12)},
+	{name: "kelvin sign", contentType: "text/html", body: "<HTML><TITLE>" + strings.Repeat("\u212a", 20) + "</TITLE></HTML>", wantInMessage: "HTML page: " + strings.Repeat("\u212a", 20)},
+	{name: "cut multi-byte text", contentType: "text/plain", body: strings.Repeat("\xc3", 300)},
+	{name: "json with invalid fields", contentType: "application/json", body: `{"error":"bad\xff\xfe","message":"Zugriff verweigert f` + "\xfc" + `r \xc3","status_code":"\xa5","status_message":"\x80"}`},
+}
+
+// everyDoor is every typed call, plus Do and HTTPClient + CheckResponse for
+// each API, as the hostile-page test makes them.
+func everyDoor() []sdkCall {
+	calls := everyCall()
+	for _, api := range []mediaauth.API{mediaauth.APIMovies, mediaauth.APITVmaze, mediaauth.APITMDb} {
+		path := map[mediaauth.API]string{mediaauth.APIMovies: "/user/profile", mediaauth.APITVmaze: "/v1/user/follows/shows", mediaauth.APITMDb: "/3/account"}[api]
+		calls = append(calls,
+			sdkCall{"Do " + string(api), func(ctx context.Context, c *mediaauth.Client) error {
+				return c.Do(ctx, api, http.MethodGet, path, nil, &struct{}{})
+			}},
+			sdkCall{"HTTPClient " + string(api), func(ctx context.Context, c *mediaauth.Client) error {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL(api)+path, nil)
+				if err != nil {
+					return err
+				}
+				resp, err := c.HTTPClient(api).Do(req)
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				return mediaauth.CheckResponse(api, resp)
+			}})
+	}
+	return append(calls,
+		sdkCall{"LoginSession", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.LoginSession(ctx, "u", bPassword)
+			return err
+		}},
+		sdkCall{"CreateV4RequestToken", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.CreateV4RequestToken(ctx, "")
+			return err
+		}},
+		sdkCall{"CreateV4AccessToken", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.CreateV4AccessToken(ctx, bToken)
+			return err
+		}},
+		sdkCall{"DeleteV4AccessToken", func(ctx context.Context, c *mediaauth.Client) error {
+			return c.DeleteV4AccessToken(ctx, bToken)
+		}},
+		sdkCall{"LoginV4", func(ctx context.Context, c *mediaauth.Client) error {
+			_, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{
+				ShowApprovalURL: func(context.Context, string) error { return nil },
+				PollInterval:    time.Millisecond,
+			})
+			return err
+		}},
+		sdkCall{"PollUntilConfirmed", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.PollUntilConfirmed(ctx, bToken)
+			return err
+		}},
+	)
+}
+
+// TestHostileErrorPages sends every door of the SDK against 400, 404 and
+// 502 answers whose bodies are not UTF-8 or change length when case-folded:
+// no call panics, every error is an *APIError typed by its status, its
+// text is valid UTF-8, and a title is kept whole.
+func TestHostileErrorPages(t *testing.T) {
+	t.Parallel()
+	var (
+		mu     sync.Mutex
+		status int
+		page   = hostilePages[0]
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		st, p := status, page
+		mu.Unlock()
+		w.Header().Set("Content-Type", p.contentType)
+		w.WriteHeader(st)
+		_, _ = io.WriteString(w, p.body)
+	}))
+	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL, mediaauth.WithPollInterval(time.Millisecond),
+		mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0), mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0))
+	// TMDb v4 authentication needs a read access token, not an API key.
+	c = c.With(mediaauth.TMDbReadAccessToken(bTMDbRead))
+	calls := 0
+	for _, st := range []int{http.StatusBadRequest, http.StatusNotFound, http.StatusBadGateway} {
+		for _, p := range hostilePages {
+			mu.Lock()
+			status, page = st, p
+			mu.Unlock()
+			for _, call := range everyDoor() {
+				calls++
+				err := callWithoutPanic(t, c, call)
+				name := fmt.Sprintf("%d %s %s", st, p.name, call.name)
+				var apiErr *mediaauth.APIError
+				if !assert.ErrorAs(t, err, &apiErr, name) {
+					continue
+				}
+				assert.ErrorIs(t, err, statusClass(st), name)
+				assert.Equal(t, st, apiErr.StatusCode, name)
+				for _, text := range []string{err.Error(), apiErr.Message, apiErr.Code, apiErr.RequestID} {
+					assert.True(t, utf8.ValidString(text), "%s: %q is not UTF-8", name, text)
+				}
+				if p.wantInMessage != "" {
+					assert.Contains(t, apiErr.Message, p.wantInMessage, name)
+				}
+			}
+		}
+	}
+	t.Logf("%d calls, none panicked", calls)
+}
+
+// callWithoutPanic makes call with a bounded context and turns a panic into
+// a test failure.
+func callWithoutPanic(t *testing.T, c *mediaauth.Client, call sdkCall) (err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("%s panicked: %v", call.name, p)
+			err = nil
+		}
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	return call.run(ctx, c)
+}
+
+// statusClass is the sentinel of an HTTP status class.
+func statusClass(status int) error {
+	switch status {
+	case http.StatusBadRequest:
+		return mediaauth.ErrBadRequest
+	case http.StatusNotFound:
+		return mediaauth.ErrNotFound
+	}
+	return mediaauth.ErrServer
 }
