@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// APIKey is a Movies API key. Send it with [Client.With] (it is a
+// APIKey is a Movies API key. Send it with [Movies.With] (it is a
 // [Credential]): the API takes it as a Bearer credential like an access
 // token. Printing or logging
 // an APIKey never shows Key.
@@ -37,9 +37,9 @@ func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
 
 // FetchMoviesAPIKey returns the caller's current API key (GET /user/api-key, Bearer).
 // A user who never generated one gets ErrNotFound.
-func (c *Client) FetchMoviesAPIKey(ctx context.Context) (*APIKey, error) {
+func (m *Movies) FetchAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
-	err := c.do(ctx, &call{ep: epMoviesGetAPIKey, out: &k})
+	err := m.hp().send(ctx, &call{ep: epMoviesGetAPIKey, out: &k})
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +48,9 @@ func (c *Client) FetchMoviesAPIKey(ctx context.Context) (*APIKey, error) {
 
 // GenerateMoviesAPIKey creates a new API key (POST /user/api-key, Bearer); any
 // earlier key stops working.
-func (c *Client) GenerateMoviesAPIKey(ctx context.Context) (*APIKey, error) {
+func (m *Movies) GenerateAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
-	err := c.do(ctx, &call{ep: epMoviesNewAPIKey, out: &k})
+	err := m.hp().send(ctx, &call{ep: epMoviesNewAPIKey, out: &k})
 	if err != nil {
 		return nil, err
 	}

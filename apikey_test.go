@@ -19,12 +19,12 @@ func TestAPIKeyAsBearer(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, unitBase+"/user/api-key", rec.respond(http.StatusCreated, readTestdata(t, "bodies/movies/api_key_201.json")))
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
 
-	key, err := c.GenerateMoviesAPIKey(t.Context())
+	key, err := c.Movies.GenerateAPIKey(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "generated-key", key.Key)
 	assert.Equal(t, "mediaauth.APIKey{Key:[REDACTED] CreatedAt:2024-05-06T07:08:09Z}", key.String())
 
-	u, err := c.With(mediaauth.Token{AccessToken: key.Key}).Profile(t.Context())
+	u, err := c.With(mediaauth.Token{AccessToken: key.Key}).Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, &unitUser, u)
 
@@ -67,9 +67,9 @@ func TestAPIKeyResponses(t *testing.T) {
 					err error
 				)
 				if generate {
-					key, err = c.GenerateMoviesAPIKey(t.Context())
+					key, err = c.Movies.GenerateAPIKey(t.Context())
 				} else {
-					key, err = c.FetchMoviesAPIKey(t.Context())
+					key, err = c.Movies.FetchAPIKey(t.Context())
 				}
 				if tt.wantErr != nil {
 					assert.ErrorIs(t, err, tt.wantErr)
@@ -90,7 +90,7 @@ func TestAPIKeyNotFound(t *testing.T) {
 	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/api-key", rec.respond(http.StatusNotFound, `{"error":"not_found","message":"no API key yet"}`))
-	key, err := c.FetchMoviesAPIKey(t.Context())
+	key, err := c.Movies.FetchAPIKey(t.Context())
 	assert.Nil(t, key)
 	require.ErrorIs(t, err, mediaauth.ErrNotFound)
 	var apiErr *mediaauth.APIError

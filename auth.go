@@ -1,3 +1,5 @@
+// Movies API: accounts, login, profile and password reset (seeds 000-002).
+
 package mediaauth
 
 import (
@@ -7,12 +9,68 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Movies is the Movies API handle of a [Client]: register, verify, log in, profile, password reset, API keys. Get it from
+// [Client.Movies]; derive one that carries other credentials with
+// [Movies.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *Movies return an error wrapping [ErrInvalidArgument].
+type Movies struct{ h handle }
+
+// hp returns the handle, nil for a nil *Movies.
+func (m *Movies) hp() *handle {
+	if m == nil {
+		return nil
+	}
+	return &m.h
+}
+
+// With returns a handle that carries creds in place of the Movies API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares m's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (m *Movies) With(creds ...Credential) *Movies {
+	if m == nil || m.h.e == nil {
+		return m
+	}
+	return &Movies{h: m.h.with(APIMovies, creds)}
+}
+
+// HTTPClient returns the handle's engine for the rest of the Movies API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the access token or API key, as a Bearer token), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APIMovies] to turn its error answers into the typed calls' errors.
+func (m *Movies) HTTPClient() *http.Client { return m.hp().httpClient() }
+
+// BaseURL returns the Movies API's base URL ("" when none is configured),
+// for building the URLs given to [Movies.HTTPClient].
+func (m *Movies) BaseURL() string { return m.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/user/profile"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the access token or API key, as a Bearer token), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error {
+	return m.hp().do(ctx, method, path, in, out)
+}
 
 // User is a Movies API account as the server describes it.
 type User struct {
@@ -54,7 +112,7 @@ func (r RegisterRequest) Format(f fmt.State, _ rune) { formatSafe(f, r.String())
 func (r RegisterRequest) LogValue() slog.Value { return logSafe(r.String()) }
 
 // Token is a Movies API access token from Login or FormLogin. It is a
-// [Credential]: use it with [Client.With]. Printing or logging a Token never shows
+// [Credential]: use it with [Movies.With]. Printing or logging a Token never shows
 // AccessToken.
 type Token struct {
 	// AccessToken is the bearer credential (often a JWT).
@@ -151,7 +209,7 @@ func jwtExpiry(token string) (time.Time, bool) {
 
 // Register creates an account (POST /register). The server then emails a
 // verification link; see VerifyMoviesEmail.
-func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, error) {
+func (m *Movies) Register(ctx context.Context, req RegisterRequest) (*User, error) {
 	if err := requireArgs("Register", "username", req.Username, "password", req.Password, "email", req.Email); err != nil {
 		return nil, err
 	}
@@ -159,7 +217,7 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, erro
 		return nil, err
 	}
 	var u User
-	err := c.do(ctx, &call{ep: epMoviesRegister, body: req, out: &u, secrets: [2]string{req.Password}})
+	err := m.hp().send(ctx, &call{ep: epMoviesRegister, body: req, out: &u, secrets: [2]string{req.Password}})
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +227,11 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (*User, erro
 // VerifyMoviesEmail confirms an email address with the token from the
 // verification link (POST /verify-email). An unknown or used token is
 // ErrNotFound.
-func (c *Client) VerifyMoviesEmail(ctx context.Context, token string) error {
+func (m *Movies) VerifyEmail(ctx context.Context, token string) error {
 	if err := requireArgs("VerifyMoviesEmail", "token", token); err != nil {
 		return err
 	}
-	return c.do(ctx, &call{
+	return m.hp().send(ctx, &call{
 		ep: epMoviesVerifyEmail,
 		body: struct {
 			Token string `json:"token"`
@@ -200,17 +258,17 @@ func (r loginRequest) appendForm(b []byte) []byte {
 // Login logs in with a JSON body (POST /login) and returns an access token.
 // Wrong credentials are ErrInvalidCredentials; an unverified email address
 // is ErrEmailNotVerified.
-func (c *Client) Login(ctx context.Context, username, password string) (*Token, error) {
-	return c.login(ctx, epMoviesLogin, username, password, false)
+func (m *Movies) Login(ctx context.Context, username, password string) (*Token, error) {
+	return m.login(ctx, epMoviesLogin, username, password, false)
 }
 
 // FormLogin logs in OAuth2-password style with a form body
 // (POST /auth/login); username may be the username or the email address.
-func (c *Client) FormLogin(ctx context.Context, username, password string) (*Token, error) {
-	return c.login(ctx, epMoviesFormLogin, username, password, true)
+func (m *Movies) FormLogin(ctx context.Context, username, password string) (*Token, error) {
+	return m.login(ctx, epMoviesFormLogin, username, password, true)
 }
 
-func (c *Client) login(ctx context.Context, ep *endpoint, username, password string, form bool) (*Token, error) {
+func (m *Movies) login(ctx context.Context, ep *endpoint, username, password string, form bool) (*Token, error) {
 	if err := requireArgs(ep.name, "username", username, "password", password); err != nil {
 		return nil, err
 	}
@@ -223,16 +281,16 @@ func (c *Client) login(ctx context.Context, ep *endpoint, username, password str
 	}
 	var tr tokenResponse
 	cl.out = &tr
-	if err := c.do(ctx, cl); err != nil {
+	if err := m.hp().send(ctx, cl); err != nil {
 		return nil, err
 	}
-	return tr.token(c.s.now()), nil
+	return tr.token(m.h.e.s.now()), nil
 }
 
 // Profile reads the caller's profile (GET /user/profile, Bearer).
-func (c *Client) Profile(ctx context.Context) (*User, error) {
+func (m *Movies) Profile(ctx context.Context) (*User, error) {
 	var u User
-	err := c.do(ctx, &call{ep: epMoviesProfile, out: &u})
+	err := m.hp().send(ctx, &call{ep: epMoviesProfile, out: &u})
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +311,7 @@ func String(v string) *string { return &v }
 // UpdateProfile changes the fields of upd that are not nil
 // (PUT /user/profile, Bearer) and returns the updated profile. A taken email
 // address is ErrConflict.
-func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
+func (m *Movies) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
 	if upd.Name == nil && upd.Email == nil && upd.Bio == nil {
 		return nil, argError("UpdateProfile", "nothing to update")
 	}
@@ -268,7 +326,7 @@ func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, e
 		}
 	}
 	var u User
-	err := c.do(ctx, &call{ep: epMoviesUpdateProfile, body: upd, out: &u})
+	err := m.hp().send(ctx, &call{ep: epMoviesUpdateProfile, body: upd, out: &u})
 	if err != nil {
 		return nil, err
 	}
@@ -278,11 +336,11 @@ func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, e
 // RequestPasswordReset asks for a password-reset email (POST
 // /password/reset). The server answers the same whether or not the address
 // belongs to an account.
-func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
+func (m *Movies) RequestPasswordReset(ctx context.Context, email string) error {
 	if err := requireArgs("RequestPasswordReset", "email", email); err != nil {
 		return err
 	}
-	return c.do(ctx, &call{
+	return m.hp().send(ctx, &call{
 		ep: epMoviesResetRequest,
 		body: struct {
 			Email string `json:"email"`
@@ -293,11 +351,11 @@ func (c *Client) RequestPasswordReset(ctx context.Context, email string) error {
 // ConfirmPasswordReset sets a new password with the token from the reset
 // email (POST /password/reset/confirm). The server revokes existing access
 // tokens. An unknown or used token is ErrNotFound.
-func (c *Client) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
+func (m *Movies) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
 	if err := requireArgs("ConfirmPasswordReset", "token", token, "new password", newPassword); err != nil {
 		return err
 	}
-	return c.do(ctx, &call{
+	return m.hp().send(ctx, &call{
 		ep: epMoviesResetConfirm,
 		body: struct {
 			Token    string `json:"token"`

@@ -28,7 +28,7 @@ func FuzzDecodeToken(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		var tr tokenResponse
-		cl := &call{c: c, ep: epMoviesLogin, out: &tr}
+		cl := &call{h: c.Movies.hp(), ep: epMoviesLogin, out: &tr}
 		before := time.Now()
 		err := cl.handleResponse(context.Background(), fuzzResponse(http.StatusOK, body, contentType, "", "", ""))
 		if err != nil {

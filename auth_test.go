@@ -74,7 +74,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "Register", method: http.MethodPost, path: "/register", status: http.StatusCreated,
 			respBody: readTestdata(t, "bodies/movies/register_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "secure_password123", Email: "john@example.com"})
+				return c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "secure_password123", Email: "john@example.com"})
 			},
 			wantJSON: `{"username":"john_doe","password":"secure_password123","email":"john@example.com"}`,
 			want:     &unitRegistered,
@@ -83,7 +83,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "Register with name", method: http.MethodPost, path: "/register", status: http.StatusCreated,
 			respBody: readTestdata(t, "bodies/movies/register_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "pw", Email: "john@example.com", Name: "John Doe"})
+				return c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "john_doe", Password: "pw", Email: "john@example.com", Name: "John Doe"})
 			},
 			wantJSON: `{"username":"john_doe","password":"pw","email":"john@example.com","name":"John Doe"}`,
 			want:     &unitRegistered,
@@ -91,7 +91,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "VerifyEmail", method: http.MethodPost, path: "/verify-email", status: http.StatusNoContent,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.VerifyMoviesEmail(ctx, "verify-tok")
+				return nil, c.Movies.VerifyEmail(ctx, "verify-tok")
 			},
 			wantJSON: `{"token":"verify-tok"}`,
 		},
@@ -99,7 +99,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "Login", method: http.MethodPost, path: "/login", status: http.StatusOK,
 			respBody: unitTokenJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.Login(ctx, "john_doe", "secure_password123")
+				return c.Movies.Login(ctx, "john_doe", "secure_password123")
 			},
 			wantJSON: `{"username":"john_doe","password":"secure_password123"}`,
 			want:     &mediaauth.Token{AccessToken: "tok-abc", TokenType: "bearer"},
@@ -108,7 +108,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "FormLogin", method: http.MethodPost, path: "/auth/login", status: http.StatusOK,
 			respBody: readTestdata(t, "bodies/movies/form_login_200.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.FormLogin(ctx, "user@example.com", "p@ss w&rd=1+2")
+				return c.Movies.FormLogin(ctx, "user@example.com", "p@ss w&rd=1+2")
 			},
 			wantForm: url.Values{"username": {"user@example.com"}, "password": {"p@ss w&rd=1+2"}},
 			want:     &mediaauth.Token{AccessToken: "tok-abc", TokenType: "Bearer"},
@@ -116,7 +116,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "Profile", method: http.MethodGet, path: "/user/profile", status: http.StatusOK, respBody: unitUserJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.Profile(ctx)
+				return c.Movies.Profile(ctx)
 			},
 			wantAuth: true,
 			want:     &unitUser,
@@ -124,7 +124,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "UpdateProfile all fields", method: http.MethodPut, path: "/user/profile", status: http.StatusOK, respBody: unitUserJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.UpdateProfile(ctx, mediaauth.ProfileUpdate{
+				return c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{
 					Name: mediaauth.String("John Doe"), Email: mediaauth.String("john.doe@example.com"), Bio: mediaauth.String("Developer and tech enthusiast."),
 				})
 			},
@@ -135,7 +135,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "UpdateProfile only bio", method: http.MethodPut, path: "/user/profile", status: http.StatusOK, respBody: unitUserJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("new bio")})
+				return c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("new bio")})
 			},
 			wantAuth: true,
 			wantJSON: `{"bio":"new bio"}`,
@@ -144,7 +144,7 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "UpdateProfile clears name", method: http.MethodPut, path: "/user/profile", status: http.StatusOK, respBody: unitUserJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Name: mediaauth.String("")})
+				return c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Name: mediaauth.String("")})
 			},
 			wantAuth: true,
 			wantJSON: `{"name":""}`,
@@ -153,14 +153,14 @@ func TestMoviesRequests(t *testing.T) {
 		{
 			name: "RequestPasswordReset", method: http.MethodPost, path: "/password/reset", status: http.StatusAccepted,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.RequestPasswordReset(ctx, "john@example.com")
+				return nil, c.Movies.RequestPasswordReset(ctx, "john@example.com")
 			},
 			wantJSON: `{"email":"john@example.com"}`,
 		},
 		{
 			name: "ConfirmPasswordReset", method: http.MethodPost, path: "/password/reset/confirm", status: http.StatusNoContent,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.ConfirmPasswordReset(ctx, "reset-tok", "new-password")
+				return nil, c.Movies.ConfirmPasswordReset(ctx, "reset-tok", "new-password")
 			},
 			wantJSON: `{"token":"reset-tok","password":"new-password"}`,
 		},
@@ -168,7 +168,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "APIKey", method: http.MethodGet, path: "/user/api-key", status: http.StatusOK,
 			respBody: readTestdata(t, "bodies/movies/api_key_200.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.FetchMoviesAPIKey(ctx)
+				return c.Movies.FetchAPIKey(ctx)
 			},
 			wantAuth: true,
 			want:     &mediaauth.APIKey{Key: "key-123", CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)},
@@ -177,7 +177,7 @@ func TestMoviesRequests(t *testing.T) {
 			name: "GenerateAPIKey", method: http.MethodPost, path: "/user/api-key", status: http.StatusCreated,
 			respBody: readTestdata(t, "bodies/movies/api_key_201.json"),
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.GenerateMoviesAPIKey(ctx)
+				return c.Movies.GenerateAPIKey(ctx)
 			},
 			wantAuth: true,
 			want:     &mediaauth.APIKey{Key: "generated-key", CreatedAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
@@ -268,9 +268,9 @@ func TestTokenExpiry(t *testing.T) {
 				c, mt := unitClient(t)
 				var rec recorder
 				path := "/login"
-				login := c.Login
+				login := c.Movies.Login
 				if form {
-					path, login = "/auth/login", c.FormLogin
+					path, login = "/auth/login", c.Movies.FormLogin
 				}
 				mt.RegisterResponder(http.MethodPost, unitBase+path, rec.respond(http.StatusOK, tt.body))
 				before := time.Now()
@@ -301,7 +301,7 @@ func TestTokenHugeExpiresIn(t *testing.T) {
 	c, mt := unitClient(t)
 	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"x","token_type":"bearer","expires_in":9223372036854775807}`))
-	tok, err := c.Login(t.Context(), "u", "p")
+	tok, err := c.Movies.Login(t.Context(), "u", "p")
 	require.NoError(t, err)
 	assert.True(t, tok.ExpiresAt.After(time.Now().Add(50*365*24*time.Hour)), "ExpiresAt %v", tok.ExpiresAt)
 	assert.False(t, tok.Expired(time.Now()))
@@ -326,7 +326,7 @@ func TestTokenResponseValidation(t *testing.T) {
 			c, mt := unitClient(t)
 			var rec recorder
 			mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, body))
-			tok, err := c.Login(t.Context(), "u", "p")
+			tok, err := c.Movies.Login(t.Context(), "u", "p")
 			require.Error(t, err)
 			assert.Nil(t, tok)
 			assert.ErrorIs(t, err, mediaauth.ErrMalformedResponse)
@@ -346,7 +346,7 @@ func TestUserResponseValidation(t *testing.T) {
 	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, `{"email":"a@b.c"}`))
-	u, err := c.Profile(t.Context())
+	u, err := c.Movies.Profile(t.Context())
 	assert.Nil(t, u)
 	assert.ErrorIs(t, err, mediaauth.ErrMalformedResponse)
 }
@@ -358,40 +358,40 @@ func TestMoviesInputValidation(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
 		"Register no username": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Register(ctx, mediaauth.RegisterRequest{Password: "p", Email: "e@x"})
+			_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Password: "p", Email: "e@x"})
 			return err
 		},
 		"Register no password": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Email: "e@x"})
+			_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "u", Email: "e@x"})
 			return err
 		},
 		"Register no email": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p"})
+			_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p"})
 			return err
 		},
-		"VerifyEmail empty": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "") },
+		"VerifyEmail empty": func(ctx context.Context, c *mediaauth.Client) error { return c.Movies.VerifyEmail(ctx, "") },
 		"Login no username": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Login(ctx, "", "p")
+			_, err := c.Movies.Login(ctx, "", "p")
 			return err
 		},
 		"Login no password": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Login(ctx, "u", "")
+			_, err := c.Movies.Login(ctx, "u", "")
 			return err
 		},
 		"FormLogin no password": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.FormLogin(ctx, "u", "")
+			_, err := c.Movies.FormLogin(ctx, "u", "")
 			return err
 		},
 		"UpdateProfile nothing": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{})
+			_, err := c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{})
 			return err
 		},
-		"RequestPasswordReset empty": func(ctx context.Context, c *mediaauth.Client) error { return c.RequestPasswordReset(ctx, "") },
+		"RequestPasswordReset empty": func(ctx context.Context, c *mediaauth.Client) error { return c.Movies.RequestPasswordReset(ctx, "") },
 		"ConfirmPasswordReset no token": func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ConfirmPasswordReset(ctx, "", "p")
+			return c.Movies.ConfirmPasswordReset(ctx, "", "p")
 		},
 		"ConfirmPasswordReset no password": func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ConfirmPasswordReset(ctx, "t", "")
+			return c.Movies.ConfirmPasswordReset(ctx, "t", "")
 		},
 	}
 	for name, call := range calls {

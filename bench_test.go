@@ -233,7 +233,7 @@ func BenchmarkLogin(b *testing.B) {
 	srv, c, hc := benchMovies(b)
 	target := srv.URL + "/login"
 	benchPair(b, func(ctx context.Context) error {
-		return checkToken(c.Login(ctx, benchUser, benchPassword))
+		return checkToken(c.Movies.Login(ctx, benchUser, benchPassword))
 	}, func(ctx context.Context) error {
 		return baselineJSONLogin(ctx, hc, target)
 	})
@@ -256,7 +256,7 @@ func BenchmarkFormLogin(b *testing.B) {
 	srv, c, hc := benchMovies(b)
 	target := srv.URL + "/auth/login"
 	benchPair(b, func(ctx context.Context) error {
-		return checkToken(c.FormLogin(ctx, benchUser, benchPassword))
+		return checkToken(c.Movies.FormLogin(ctx, benchUser, benchPassword))
 	}, func(ctx context.Context) error {
 		body := url.Values{"username": {benchUser}, "password": {benchPassword}}.Encode()
 		return baselineLogin(ctx, hc, target, "application/x-www-form-urlencoded", []byte(body))
@@ -269,7 +269,7 @@ func BenchmarkLoginParallel(b *testing.B) {
 	srv, c, hc := benchMovies(b)
 	target := srv.URL + "/login"
 	benchParallel(b, func(ctx context.Context) error {
-		return checkToken(c.Login(ctx, benchUser, benchPassword))
+		return checkToken(c.Movies.Login(ctx, benchUser, benchPassword))
 	}, func(ctx context.Context) error {
 		return baselineJSONLogin(ctx, hc, target)
 	})
@@ -290,7 +290,7 @@ func BenchmarkPollAuth(b *testing.B) {
 	hc := benchHTTPClient(b)
 	target := srv.URL + "/v1/auth/poll"
 	benchPair(b, func(ctx context.Context) error {
-		creds, err := c.PollAuth(ctx, benchPollToken)
+		creds, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: benchPollToken})
 		if err == nil && creds.APIKey == "" {
 			err = errors.New("no key")
 		}
@@ -343,7 +343,7 @@ func BenchmarkCreateRequestToken(b *testing.B) {
 	srv, c, hc := benchTMDb(b, "/3/authentication/token/new", []byte(tmdbUnitTokenJSON))
 	target := srv.URL + "/3/authentication/token/new?api_key=" + benchTMDbKey
 	benchPair(b, func(ctx context.Context) error {
-		tok, err := c.CreateRequestToken(ctx)
+		tok, err := c.TMDb.CreateRequestToken(ctx)
 		if err == nil && tok.Token != tmdbUnitToken {
 			err = fmt.Errorf("token %q", tok.Token)
 		}
@@ -374,7 +374,7 @@ func BenchmarkCreateRequestToken(b *testing.B) {
 // CheckResponse; the baseline puts the key in the URL itself.
 func BenchmarkHTTPClient(b *testing.B) {
 	srv, c, hc := benchTMDb(b, "/3/authentication", []byte(`{"success":true,"status_code":1,"status_message":"Success."}`))
-	sdk := c.HTTPClient(mediaauth.APITMDb)
+	sdk := c.TMDb.HTTPClient()
 	target := srv.URL + "/3/authentication"
 	type status struct {
 		Success       bool   `json:"success"`

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // API names one of the services a Client talks to.
@@ -23,21 +20,7 @@ const (
 	APITMDb   API = "tmdb"
 )
 
-const numAPIs = 3
-
-func (a API) index() int {
-	switch a {
-	case APIMovies:
-		return 0
-	case APITVmaze:
-		return 1
-	case APITMDb:
-		return 2
-	}
-	return -1
-}
-
-func (a API) valid() bool { return a.index() >= 0 }
+func (a API) valid() bool { return a == APIMovies || a == APITVmaze || a == APITMDb }
 
 func (a API) name() string {
 	switch a {
@@ -51,40 +34,36 @@ func (a API) name() string {
 	return string(a)
 }
 
-func apiByIndex(i int) API {
-	return [numAPIs]API{APIMovies, APITVmaze, APITMDb}[i]
-}
-
-// baseOption names the option that sets each API's base URL, for errors.
-var baseOption = [numAPIs]string{"WithMoviesBaseURL", "WithTVmazeBaseURL", "WithTMDbBaseURL"}
-
-// Client talks to the Movies API, TVmaze and TMDb. It is immutable after
-// [New] and safe for concurrent use. [Client.With] derives clients that
-// carry other credentials and share the transport and rate limiters.
+// Client talks to the Movies API, TVmaze and TMDb through one handle per
+// API: [Client.Movies], [Client.TVmaze] and [Client.TMDb]. Each handle
+// holds its API's typed calls, its credentials, and its engine: the
+// *http.Client that every door of that API (the typed calls, Do and
+// HTTPClient) sends through. A Client is immutable after [New] and safe
+// for concurrent use; [Client.With] and the handles' With derive clients
+// that carry other credentials and share the transport and rate limiters.
 type Client struct {
-	s     *shared
-	creds *credentials
+	// Movies is the Movies API: register, verify, log in, profile,
+	// password reset, API keys.
+	Movies *Movies
+	// TVmaze is TVmaze's user authentication: the device-style login
+	// whose confirmation hands out the user's API key.
+	TVmaze *TVmaze
+	// TMDb is TMDb's v3 and v4 authentication: request tokens,
+	// sessions, guest sessions, v4 access tokens.
+	TMDb *TMDb
 }
 
-// shared is what a Client and every client derived from it have in common.
+// shared is what every handle derived from one New has in common.
 type shared struct {
-	httpClient   *http.Client
-	sendClient   *http.Client // httpClient for go-retryablehttp; see keepIdle
-	bases        [numAPIs]string
-	origins      [numAPIs]string // as text, for errors
-	originKeys   [numAPIs]origin
-	tmdbSite     string
-	limiters     [numAPIs]RateLimiter
-	senders      [numAPIs][numRetryModes]*retryablehttp.Client
-	logger       *slog.Logger
-	now          func() time.Time
-	retryMax     time.Duration
-	pollInterval time.Duration
-	pollMaxWait  time.Duration
-	pollMaxErrs  int
-	pollGrace    time.Duration
-	pollObserver func(PollEvent)
-	bufs         sync.Pool // of *readBuf
+	logger    *slog.Logger
+	now       func() time.Time
+	pollGrace time.Duration
+	tmdbSite  string
+	timeout   time.Duration // per attempt, for calls sent once
+	// secrets are those of every credential given to New, scrubbed from
+	// every text even after a derived handle replaced them.
+	secrets []string
+	bufs    sync.Pool // of *readBuf
 	// Header values made once and shared by every request (net/http only
 	// reads them; Header.Set and Add replace or reallocate, never write in).
 	hdrAccept, hdrUserAgent, hdrJSON, hdrForm []string
@@ -101,123 +80,74 @@ func New(opts ...Option) (*Client, error) {
 			continue
 		}
 		if err := opt(&cfg); err != nil {
-			return nil, scrubError(err, cfg.creds.secrets)
+			return nil, scrubError(err, cfg.secrets())
 		}
 	}
 	if err := cfg.check(); err != nil {
-		return nil, scrubError(err, cfg.creds.secrets)
+		return nil, scrubError(err, cfg.secrets())
 	}
-
 	s := &shared{
-		tmdbSite:     cfg.tmdbSite,
 		logger:       cfg.logger,
 		now:          time.Now,
-		retryMax:     cfg.retryMax,
-		pollInterval: cfg.pollInterval,
-		pollMaxWait:  cfg.pollMaxWait,
-		pollMaxErrs:  cfg.pollMaxErrs,
-		pollGrace:    cfg.pollGrace,
-		pollObserver: cfg.pollObserver,
-	}
-	for i, u := range cfg.bases {
-		if u != nil {
-			s.bases[i] = strings.TrimRight(u.String(), "/")
-			s.origins[i] = originOf(u)
-			s.originKeys[i] = originKey(u)
-		}
+		pollGrace:    cfg.tvmaze.pollGrace,
+		tmdbSite:     cfg.tmdbSite,
+		hdrAccept:    []string{"application/json"},
+		hdrJSON:      []string{"application/json"},
+		hdrForm:      []string{"application/x-www-form-urlencoded"},
+		hdrUserAgent: []string{cfg.userAgent}, // "" makes net/http send none
 	}
 	s.bufs.New = func() any { return new(readBuf) }
-	s.hdrAccept = []string{"application/json"}
-	s.hdrJSON = []string{"application/json"}
-	s.hdrForm = []string{"application/x-www-form-urlencoded"}
-	// An empty User-Agent value makes net/http send none at all.
-	s.hdrUserAgent = []string{cfg.userAgent}
-	if cfg.httpClient != nil {
-		s.httpClient = cfg.httpClient
-	} else {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 16
-		s.httpClient = &http.Client{Transport: tr, Timeout: cfg.timeout}
+	s.secrets = cfg.secrets()
+	hc := cfg.transportClient()
+	s.timeout = hc.Timeout
+	c := &Client{
+		Movies: &Movies{h: newEngine(APIMovies, &cfg, s, hc).handle(cfg.movies.creds)},
+		TVmaze: &TVmaze{h: newEngine(APITVmaze, &cfg, s, hc).handle(cfg.tvmaze.creds), poll: cfg.tvmaze.poll},
+		TMDb:   &TMDb{h: newEngine(APITMDb, &cfg, s, hc).handle(cfg.tmdb.creds)},
 	}
-	// No Timeout here: keepIdle applies httpClient's Timeout itself, because
-	// net/http enforces a Timeout over a transport it does not know with a
-	// timer and a goroutine per request. The origin lock comes before the
-	// caller's own redirect policy.
-	s.sendClient = &http.Client{
-		Transport:     keepIdle{s.httpClient},
-		CheckRedirect: lockedRedirect(s.httpClient.CheckRedirect),
-		Jar:           s.httpClient.Jar,
-	}
-	for i := range numAPIs {
-		if l := cfg.limiters[i]; l != nil {
-			s.limiters[i] = l
-		} else {
-			spec := cfg.limits[i]
-			s.limiters[i] = rate.NewLimiter(spec.limit, spec.burst)
-		}
-		api := apiByIndex(i)
-		for m := range numRetryModes {
-			s.senders[i][m] = s.newSender(api, m, &cfg)
-		}
-	}
-	creds := cfg.creds
-	return &Client{s: s, creds: &creds}, nil
+	return c, nil
 }
 
-// With returns a client that carries creds in place of c's credentials of
-// the same kind, and shares c's transport, rate limiters and settings:
+// With returns a client whose handles carry creds in place of the
+// credentials of the same API and role, and share c's transport, rate
+// limiters and settings:
 //
-//	tok, err := client.Login(ctx, user, password)
-//	me, err := client.With(tok).Profile(ctx)
+//	tok, err := client.Movies.Login(ctx, user, password)
+//	me, err := client.With(tok).Movies.Profile(ctx)
 //
 // A Movies [Token] or [APIKey] replaces the Movies credential; a
 // [TMDbAPIKey] or [TMDbReadAccessToken] the TMDb application's; a
 // [Session], [GuestSession] or [TMDbAccessToken] the TMDb user's. An
 // invalid credential (empty, or not fit for a header) makes every call of
 // the returned client fail with [ErrInvalidArgument] before anything is
-// sent. On a nil c the calls fail with an error that says to use [New].
+// sent.
 func (c *Client) With(creds ...Credential) *Client {
-	var d Client
-	cs := &credentials{}
-	if c != nil {
-		d.s = c.s
-		if c.creds != nil {
-			*cs = *c.creds
-		}
+	if c == nil {
+		return &Client{}
 	}
-	if err := cs.add(creds); err != nil && cs.err == nil {
-		cs.err = fmt.Errorf("mediaauth: Client.With: %w", err)
-	}
-	d.creds = cs
-	return &d
+	return &Client{Movies: c.Movies.With(creds...), TVmaze: c.TVmaze.With(creds...), TMDb: c.TMDb.With(creds...)}
 }
 
 // Without returns a client like c without its credentials for apis (all
 // of them when none is named), sharing c's transport and rate limiters.
 func (c *Client) Without(apis ...API) *Client {
-	var d Client
-	cs := &credentials{}
-	if c != nil {
-		d.s = c.s
-		if c.creds != nil {
-			*cs = *c.creds
-		}
+	if c == nil {
+		return &Client{}
 	}
 	if len(apis) == 0 {
 		apis = []API{APIMovies, APITVmaze, APITMDb}
 	}
+	d := *c
 	for _, api := range apis {
-		switch api {
-		case APIMovies:
-			cs.movies, cs.moviesSource = "", nil
-		case APITVmaze:
-			cs.tvmazeUser, cs.tvmazeKey = "", ""
-		case APITMDb:
-			cs.tmdbKey, cs.tmdbRead, cs.tmdbUser = "", "", tmdbUser{}
+		switch {
+		case api == APIMovies && c.Movies.hp().engine() != nil:
+			d.Movies = &Movies{h: c.Movies.h.e.handle(credentialSet{})}
+		case api == APITVmaze && c.TVmaze.hp().engine() != nil:
+			d.TVmaze = &TVmaze{h: c.TVmaze.h.e.handle(credentialSet{}), poll: c.TVmaze.poll}
+		case api == APITMDb && c.TMDb.hp().engine() != nil:
+			d.TMDb = &TMDb{h: c.TMDb.h.e.handle(credentialSet{})}
 		}
 	}
-	cs.finish()
-	d.creds = cs
 	return &d
 }
 
@@ -227,27 +157,9 @@ func (c *Client) String() string {
 		return "mediaauth.Client(nil)"
 	}
 	var parts []string
-	if cs := c.creds; cs != nil {
-		if cs.movies != "" || cs.moviesSource != nil {
-			parts = append(parts, "movies-token:"+redacted)
-		}
-		if cs.tvmazeUser != "" {
-			parts = append(parts, "tvmaze:"+scrub(cs.tvmazeUser)+":"+redacted)
-		}
-		if cs.tmdbRead != "" {
-			parts = append(parts, "tmdb-read-access-token:"+redacted)
-		}
-		if cs.tmdbKey != "" {
-			parts = append(parts, "tmdb-api-key:"+redacted)
-		}
-		switch {
-		case cs.tmdbUser.bearer != "":
-			parts = append(parts, "tmdb-v4-access-token:"+redacted)
-		case cs.tmdbUser.param != "":
-			parts = append(parts, "tmdb-"+strings.ReplaceAll(cs.tmdbUser.param, "_", "-")+":"+redacted)
-		}
-		if cs.err != nil {
-			parts = append(parts, "invalid-credential")
+	for _, h := range [...]*handle{c.Movies.hp(), c.TVmaze.hp(), c.TMDb.hp()} {
+		if h != nil {
+			parts = append(parts, h.describe()...)
 		}
 	}
 	return "mediaauth.Client{" + strings.Join(parts, " ") + "}"
@@ -259,3 +171,170 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 
 // LogValue keeps credentials out of slog output.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// engine is one API's pipeline below the credentials, shared by every
+// handle of that API derived from one New: the origin, the rate limiter,
+// the retry stage and what is below it.
+type engine struct {
+	api        API
+	s          *shared
+	base       string // base URL without a trailing slash; "" when unset
+	basePath   string // the base URL's path
+	origin     origin
+	originText string
+	lower      http.RoundTripper // rate limit → retry → observe → base
+	redirect   func(*http.Request, []*http.Request) error
+	jar        http.CookieJar
+}
+
+// newEngine assembles the stages of one API below the credentials.
+func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
+	ac := cfg.api(api)
+	e := &engine{api: api, s: s, redirect: hc.CheckRedirect, jar: hc.Jar}
+	if u := ac.base; u != nil {
+		e.base = strings.TrimRight(u.String(), "/")
+		e.origin, e.originText = originKey(u), originOf(u)
+		e.basePath = strings.TrimRight(u.Path, "/")
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	limiter := ac.limiter()
+	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
+	e.lower = &limit{limiter: limiter, next: newRetry(api, cfg, s, limiter, below)}
+	return e
+}
+
+// role is what credentials a door of a handle sends.
+type role uint8
+
+const (
+	// roleNone: no credentials (Movies register and login, for instance).
+	roleNone role = iota
+	// roleIfAny: the application's credential when the handle has one.
+	roleIfAny
+	// roleRequired: the application's credential, or ErrMissingCredentials.
+	roleRequired
+	// roleUser: a TMDb user request: the application's credential and the
+	// user's (a session, or a v4 token, sent as the Bearer token), at least
+	// one of them.
+	roleUser
+	numRoles
+)
+
+// handle is what the three API handles share: the engine, the
+// credentials, and one *http.Client per role, whose transport is the whole
+// pipeline: origin lock → authorize → the engine's lower stages.
+type handle struct {
+	e     *engine
+	creds credentialSet
+	doors [numRoles]*http.Client
+}
+
+// handle returns a handle of e carrying creds.
+func (e *engine) handle(creds credentialSet) handle {
+	h := handle{e: e, creds: creds}
+	cs := &h.creds
+	if creds.err != nil {
+		cs = &credentialSet{err: creds.err}
+	}
+	redirect := lockedRedirect(cs.secrets, e.redirect)
+	for r := range numRoles {
+		auth := &authorize{api: e.api, role: r, creds: cs, next: e.lower}
+		h.doors[r] = &http.Client{
+			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
+			CheckRedirect: redirect,
+			Jar:           e.jar,
+		}
+	}
+	return h
+}
+
+// with returns a handle like h carrying creds in place of those of the
+// same role.
+func (h *handle) with(api API, creds []Credential) handle {
+	cs, err := h.creds.with(api, creds)
+	if err != nil && cs.err == nil {
+		cs.err = fmt.Errorf("mediaauth: With: %w", err)
+	}
+	return h.e.handle(cs)
+}
+
+// describe lists the handle's credentials without their secrets.
+func (h *handle) describe() []string {
+	var parts []string
+	for _, a := range [...]*attachment{h.creds.app, h.creds.user} {
+		if a != nil {
+			parts = append(parts, a.name+":"+redacted)
+		}
+	}
+	if h.creds.err != nil {
+		parts = append(parts, string(h.e.api)+":invalid-credential")
+	}
+	return parts
+}
+
+// usable reports why h cannot send, if it cannot.
+func (h *handle) usable() error {
+	if h == nil || h.e == nil {
+		return fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
+	}
+	if h.e.base == "" {
+		return fmt.Errorf("mediaauth: %s: no base URL configured (use %s): %w", h.e.api.name(), baseOption(h.e.api), ErrInvalidArgument)
+	}
+	return h.creds.err
+}
+
+// baseOption names the option that sets an API's base URL, for errors.
+func baseOption(api API) string {
+	switch api {
+	case APIMovies:
+		return "WithMoviesBaseURL"
+	case APITVmaze:
+		return "WithTVmazeBaseURL"
+	}
+	return "WithTMDbBaseURL"
+}
+
+// httpClient returns the open door: the engine with the credentials an
+// open request of the API gets.
+func (h *handle) httpClient() *http.Client {
+	if h == nil || h.e == nil {
+		return &http.Client{Transport: unusable{}}
+	}
+	return h.doors[openRole(h.e.api)]
+}
+
+// openRole is the role of the open doors (Do and HTTPClient).
+func openRole(api API) role {
+	if api == APITMDb {
+		return roleUser
+	}
+	return roleIfAny
+}
+
+// baseURL returns the handle's base URL, "" when none is configured.
+func (h *handle) baseURL() string {
+	if h == nil || h.e == nil {
+		return ""
+	}
+	return h.e.base
+}
+
+// unusable is the transport of a nil handle's HTTPClient.
+type unusable struct{}
+
+// RoundTrip refuses every request.
+func (unusable) RoundTrip(req *http.Request) (*http.Response, error) {
+	closeBody(req)
+	return nil, fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
+}
+
+// engine returns h's engine, nil for a nil or zero handle.
+func (h *handle) engine() *engine {
+	if h == nil {
+		return nil
+	}
+	return h.e
+}

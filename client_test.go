@@ -79,20 +79,20 @@ func TestConcurrentUse(t *testing.T) {
 				var err error
 				switch i % 4 {
 				case 0:
-					_, err = c.Login(ctx, "u", "p")
+					_, err = c.Movies.Login(ctx, "u", "p")
 				case 1:
 					var u *User
-					u, err = own.Profile(ctx)
+					u, err = own.Movies.Profile(ctx)
 					if err == nil && u.Username != fmt.Sprintf("worker-%d", w) {
 						err = fmt.Errorf("worker %d got the answer for %s", w, u.Username)
 					}
 				case 2:
-					_, err = own.UpdateProfile(ctx, ProfileUpdate{Bio: String("b")})
+					_, err = own.Movies.UpdateProfile(ctx, ProfileUpdate{Bio: String("b")})
 					if w%10 == 3 && errors.Is(err, ErrConflict) {
 						err = nil
 					}
 				case 3:
-					_, err = c.With(Token{AccessToken: fmt.Sprintf("tmp-%d-%d", w, i)}).FetchMoviesAPIKey(ctx)
+					_, err = c.With(Token{AccessToken: fmt.Sprintf("tmp-%d-%d", w, i)}).Movies.FetchAPIKey(ctx)
 					if errors.Is(err, ErrNotFound) {
 						err = nil
 					}
@@ -126,26 +126,32 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// TestNilAndZeroClient checks that a nil or zero Client, or a nil context,
-// gives an error, not a panic.
+// TestNilAndZeroClient checks that a zero Client, nil handles, or a nil
+// context give an error wrapping ErrInvalidArgument, not a panic.
 func TestNilAndZeroClient(t *testing.T) {
 	t.Parallel()
 	var nilClient *Client
 	var nilCtx context.Context
 	ok, err := New(WithMoviesBaseURL("https://movies.test"))
 	require.NoError(t, err)
-	for name, c := range map[string]*Client{"nil": nilClient, "zero": {}, "derived from nil": nilClient.With(Token{AccessToken: "x"})} {
+	for name, c := range map[string]*Client{"zero": {}, "derived from nil": nilClient.With(Token{AccessToken: "x"}),
+		"derived from zero": (&Client{}).With(Token{AccessToken: "x"}), "without from nil": nilClient.Without()} {
 		require.NotPanics(t, func() {
-			_, err := c.Login(t.Context(), "u", "p")
+			_, err := c.Movies.Login(t.Context(), "u", "p")
+			assert.ErrorIs(t, err, ErrInvalidArgument, name)
 			assert.ErrorContains(t, err, "use New", name)
-			_, err = c.Profile(t.Context())
-			assert.ErrorContains(t, err, "use New", name)
+			_, err = c.Movies.Profile(t.Context())
+			assert.ErrorIs(t, err, ErrInvalidArgument, name)
+			assert.ErrorIs(t, c.TMDb.Do(t.Context(), "GET", "/3/account", nil, nil), ErrInvalidArgument, name)
+			_, err = c.TMDb.HTTPClient().Get("https://api.themoviedb.org/3/account")
+			assert.ErrorIs(t, err, ErrInvalidArgument, name)
+			assert.Empty(t, c.TVmaze.BaseURL(), name)
 			assert.NotEmpty(t, c.String(), name)
 			assert.NotEmpty(t, fmt.Sprintf("%v", c), name)
 		}, name)
 	}
 	require.NotPanics(t, func() {
-		_, err := ok.Login(nilCtx, "u", "p")
+		_, err := ok.Movies.Login(nilCtx, "u", "p")
 		assert.ErrorContains(t, err, "nil context")
 	})
 }

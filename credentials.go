@@ -13,19 +13,22 @@ import (
 	"unicode/utf8"
 )
 
-// Credential is one API's credential as a value. It knows which API it
-// belongs to, how it is attached to a request, and which secrets it holds
-// (so that they can be scrubbed from error and log text). Give credentials
-// to [New] with [WithCredentials], or derive a client that carries them with
-// [Client.With].
+// Credential is one API's credential as a value that authorizes requests
+// itself: it knows which API it belongs to, whether it is the
+// application's or the user's, how it goes on a request (a header or a
+// query parameter) and which secrets it holds, so that they are scrubbed
+// from error and log text. Give credentials to [New] with
+// [WithCredentials], or derive a client or handle that carries them with
+// [Client.With] or a handle's With ([Movies.With], [TVmaze.With],
+// [TMDb.With]).
 //
 // The credentials of each API:
-//   - Movies API: [Token] (an access token from [Client.Login]) or [APIKey],
-//     both sent as "Authorization: Bearer"; [MoviesTokenSource] for a token
-//     that is renewed;
+//   - Movies API: [Token] (an access token from [Movies.Login]) or
+//     [APIKey], both sent as "Authorization: Bearer";
+//     [RenewingMoviesToken] for a token that is renewed;
 //   - TVmaze: [TVmazeCredentials], sent as HTTP Basic username:apikey;
 //   - TMDb, the application: [TMDbAPIKey] (the api_key query parameter) or
-//     [TMDbReadAccessToken] ("Authorization: Bearer"; wins over the key);
+//     [TMDbReadAccessToken] ("Authorization: Bearer");
 //   - TMDb, the user: [Session] (session_id), [GuestSession]
 //     (guest_session_id) or [TMDbAccessToken] (the user's v4 token, sent as
 //     the Bearer token of the user's requests).
@@ -34,8 +37,75 @@ import (
 type Credential interface {
 	// CredentialAPI names the API the credential belongs to.
 	CredentialAPI() API
-	// apply checks the credential and stores it in a credential set.
-	apply(cs *credentials) error
+	// attachment checks the credential and returns how it authorizes a
+	// request, worked out once when a client takes it.
+	attachment() (*attachment, error)
+}
+
+// attachment is a checked credential in the form the engine puts on a
+// request. authorize is the one method that attaches it; secrets lists
+// what the scrubber must hide.
+type attachment struct {
+	api API
+	// user is set for a user's credential (a TMDb session or v4 token), the
+	// second a handle may hold beside the application's.
+	user bool
+	// header is the Authorization value, or nil.
+	header []string
+	// param is an escaped "name=value" query parameter, or "".
+	param string
+	// source, when set, gives the Movies bearer at each request and is
+	// renewed when the server refuses it as expired (see renewal).
+	source MoviesTokenSource
+	// secrets are the raw and escaped forms of the credential's secrets.
+	secrets []string
+	// name describes the credential in String, without a secret.
+	name string
+	// cred is the credential itself, for the calls that act on the
+	// handle's own (DeleteSession, DeleteV4AccessToken).
+	cred Credential
+}
+
+// authorize puts the credential on req: a header, a query parameter, or
+// the bearer its source gives now. It returns the bearer a source gave,
+// so that a refusal can be traced to it.
+func (a *attachment) authorize(req *http.Request) (sent string, err error) {
+	switch {
+	case a.source != nil:
+		tok, err := a.source.Token(req.Context())
+		if err != nil {
+			return "", fmt.Errorf("movies token source: %w", err)
+		}
+		if tok == nil {
+			return "", fmt.Errorf("movies token source: %w: no token", ErrMissingCredentials)
+		}
+		if err := checkSecret("Movies access token", tok.AccessToken); err != nil {
+			return "", err
+		}
+		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
+		return tok.AccessToken, nil
+	case a.header != nil:
+		req.Header["Authorization"] = a.header
+	case a.param != "":
+		req.URL.RawQuery = joinQuery(req.URL.RawQuery, a.param)
+	}
+	return "", nil
+}
+
+// bearer is the attachment of a credential sent as "Authorization: Bearer".
+func bearer(api API, what, name, secret string, user bool) (*attachment, error) {
+	if err := checkSecret(what, secret); err != nil {
+		return nil, err
+	}
+	return &attachment{api: api, user: user, name: name, header: []string{"Bearer " + secret}, secrets: appendSecret(nil, secret)}, nil
+}
+
+// queryParam is the attachment of a credential sent as a query parameter.
+func queryParam(what, name, param, secret string, user bool) (*attachment, error) {
+	if err := checkSecret(what, secret); err != nil {
+		return nil, err
+	}
+	return &attachment{api: APITMDb, user: user, name: name, param: param + "=" + url.QueryEscape(secret), secrets: appendSecret(nil, secret)}, nil
 }
 
 // TMDbAPIKey is a TMDb application's v3 API key, sent as the api_key query
@@ -43,8 +113,8 @@ type Credential interface {
 type TMDbAPIKey string
 
 // TMDbReadAccessToken is a TMDb application's API read access token, sent
-// as "Authorization: Bearer". It wins over a [TMDbAPIKey], and the TMDb v4
-// authentication calls need it. Printing or logging it never shows the token.
+// as "Authorization: Bearer". The TMDb v4 authentication calls need it.
+// Printing or logging it never shows the token.
 type TMDbReadAccessToken string
 
 // CredentialAPI returns [APIMovies].
@@ -71,74 +141,50 @@ func (GuestSession) CredentialAPI() API { return APITMDb }
 // CredentialAPI returns [APITMDb].
 func (TMDbAccessToken) CredentialAPI() API { return APITMDb }
 
-func (t Token) apply(cs *credentials) error {
-	if err := checkSecret("Movies access token", t.AccessToken); err != nil {
-		return err
-	}
-	cs.movies, cs.moviesSource = t.AccessToken, nil
-	return nil
+func (t Token) attachment() (*attachment, error) {
+	return bearer(APIMovies, "Movies access token", "movies-token", t.AccessToken, false)
 }
 
-func (k APIKey) apply(cs *credentials) error {
-	if err := checkSecret("Movies API key", k.Key); err != nil {
-		return err
-	}
-	cs.movies, cs.moviesSource = k.Key, nil
-	return nil
+func (k APIKey) attachment() (*attachment, error) {
+	return bearer(APIMovies, "Movies API key", "movies-api-key", k.Key, false)
 }
 
-func (t TVmazeCredentials) apply(cs *credentials) error {
+func (t TVmazeCredentials) attachment() (*attachment, error) {
 	if err := checkSecret("TVmaze username", t.Username); err != nil {
-		return err
+		return nil, err
 	}
 	if strings.ContainsRune(t.Username, ':') {
-		return fmt.Errorf("%w: TVmaze username contains ':'", ErrInvalidArgument)
+		return nil, fmt.Errorf("%w: TVmaze username contains ':'", ErrInvalidArgument)
 	}
 	if err := checkSecret("TVmaze API key", t.APIKey); err != nil {
-		return err
+		return nil, err
 	}
-	cs.tvmazeUser, cs.tvmazeKey = t.Username, t.APIKey
-	return nil
+	basic := base64.StdEncoding.EncodeToString([]byte(t.Username + ":" + t.APIKey))
+	return &attachment{
+		api: APITVmaze, name: "tvmaze:" + scrub(t.Username) + ":" + redacted,
+		header:  []string{"Basic " + basic},
+		secrets: appendSecret(appendSecret(nil, t.APIKey), basic),
+	}, nil
 }
 
-func (k TMDbAPIKey) apply(cs *credentials) error {
-	if err := checkSecret("TMDb API key", string(k)); err != nil {
-		return err
-	}
-	cs.tmdbKey = string(k)
-	return nil
+func (k TMDbAPIKey) attachment() (*attachment, error) {
+	return queryParam("TMDb API key", "tmdb-api-key", "api_key", string(k), false)
 }
 
-func (t TMDbReadAccessToken) apply(cs *credentials) error {
-	if err := checkSecret("TMDb read access token", string(t)); err != nil {
-		return err
-	}
-	cs.tmdbRead = string(t)
-	return nil
+func (t TMDbReadAccessToken) attachment() (*attachment, error) {
+	return bearer(APITMDb, "TMDb read access token", "tmdb-read-access-token", string(t), false)
 }
 
-func (s Session) apply(cs *credentials) error {
-	if err := checkSecret("TMDb session id", s.ID); err != nil {
-		return err
-	}
-	cs.tmdbUser = tmdbUser{param: "session_id", value: s.ID}
-	return nil
+func (s Session) attachment() (*attachment, error) {
+	return queryParam("TMDb session id", "tmdb-session-id", "session_id", s.ID, true)
 }
 
-func (g GuestSession) apply(cs *credentials) error {
-	if err := checkSecret("TMDb guest session id", g.ID); err != nil {
-		return err
-	}
-	cs.tmdbUser = tmdbUser{param: "guest_session_id", value: g.ID}
-	return nil
+func (g GuestSession) attachment() (*attachment, error) {
+	return queryParam("TMDb guest session id", "tmdb-guest-session-id", "guest_session_id", g.ID, true)
 }
 
-func (t TMDbAccessToken) apply(cs *credentials) error {
-	if err := checkSecret("TMDb v4 access token", t.AccessToken); err != nil {
-		return err
-	}
-	cs.tmdbUser = tmdbUser{bearer: t.AccessToken}
-	return nil
+func (t TMDbAccessToken) attachment() (*attachment, error) {
+	return bearer(APITMDb, "TMDb v4 access token", "tmdb-v4-access-token", t.AccessToken, true)
 }
 
 // String hides the key.
@@ -176,166 +222,76 @@ func checkSecret(what, v string) error {
 	return nil
 }
 
-// tmdbUser is the user part of TMDb credentials: a session (param and
-// value for the query) or a v4 user access token (bearer).
-type tmdbUser struct {
-	param, value string
-	bearer       string
+// credentialSet is what one handle carries: at most the application's
+// credential and the user's, checked. err is set when a credential given
+// to With was invalid: every call of that handle then fails with it
+// before anything is sent.
+type credentialSet struct {
+	app, user *attachment
+	err       error
 }
 
-// credentials is the credential set of a Client: at most one credential per
-// slot, and what the pipeline attaches for each API, computed once.
-type credentials struct {
-	movies       string
-	moviesSource MoviesTokenSource
-	tvmazeUser   string
-	tvmazeKey    string
-	tmdbKey      string
-	tmdbRead     string
-	tmdbUser     tmdbUser
-	// err is set when a credential given to Client.With was invalid: every
-	// call of that client fails with it, before anything is sent.
-	err error
-
-	// Computed by finish.
-	moviesHeader  []string
-	tvmazeHeader  []string
-	tmdbAppHeader []string
-	tmdbUsrHeader []string
-	tmdbKeyQuery  string
-	tmdbUsrQuery  string
-	secrets       []string
-}
-
-// add stores creds in the set; typed nil pointers are refused.
-func (cs *credentials) add(creds []Credential) error {
+// with returns a copy of cs holding creds of api in place of those of the
+// same role; creds of other APIs are left out. A nil credential, a typed
+// nil pointer or an invalid credential is an error.
+func (cs credentialSet) with(api API, creds []Credential) (credentialSet, error) {
 	for _, cr := range creds {
-		if cr == nil {
-			return fmt.Errorf("%w: nil credential", ErrInvalidArgument)
+		a, err := attach(cr)
+		if err != nil {
+			return cs, err
 		}
-		if v := reflect.ValueOf(cr); v.Kind() == reflect.Pointer && v.IsNil() {
-			return fmt.Errorf("%w: nil %T", ErrInvalidArgument, cr)
-		}
-		if err := cr.apply(cs); err != nil {
-			return err
-		}
-	}
-	cs.finish()
-	return nil
-}
-
-// finish computes the header values, query parameters and secret list.
-func (cs *credentials) finish() {
-	cs.moviesHeader, cs.tvmazeHeader, cs.tmdbAppHeader, cs.tmdbUsrHeader = nil, nil, nil, nil
-	cs.tmdbKeyQuery, cs.tmdbUsrQuery = "", ""
-	cs.secrets = cs.secrets[:0:0]
-	if cs.movies != "" {
-		cs.moviesHeader = []string{"Bearer " + cs.movies}
-		cs.addSecret(cs.movies)
-	}
-	if cs.tvmazeUser != "" && cs.tvmazeKey != "" {
-		basic := base64.StdEncoding.EncodeToString([]byte(cs.tvmazeUser + ":" + cs.tvmazeKey))
-		cs.tvmazeHeader = []string{"Basic " + basic}
-		cs.addSecret(cs.tvmazeKey)
-		cs.addSecret(basic)
-	}
-	if cs.tmdbRead != "" {
-		cs.tmdbAppHeader = []string{"Bearer " + cs.tmdbRead}
-		cs.addSecret(cs.tmdbRead)
-	}
-	if cs.tmdbKey != "" {
-		cs.tmdbKeyQuery = "api_key=" + url.QueryEscape(cs.tmdbKey)
-		cs.addSecret(cs.tmdbKey)
-	}
-	if u := cs.tmdbUser; u.bearer != "" {
-		cs.tmdbUsrHeader = []string{"Bearer " + u.bearer}
-		cs.addSecret(u.bearer)
-	} else if u.value != "" {
-		cs.tmdbUsrQuery = u.param + "=" + url.QueryEscape(u.value)
-		cs.addSecret(u.value)
-	}
-}
-
-// addSecret records a secret and the forms it takes in a URL or JSON text.
-func (cs *credentials) addSecret(s string) { cs.secrets = appendSecret(cs.secrets, s) }
-
-// authMode says what credentials an endpoint sends.
-type authMode uint8
-
-const (
-	// authNone: no credentials (Movies register and login, for instance).
-	authNone authMode = iota
-	// authIfAny: the API's credential when the client has one.
-	authIfAny
-	// authRequired: the API's credential, or ErrMissingCredentials.
-	authRequired
-	// authTMDbUser: a TMDb user request: the user's v4 token or the
-	// application credential, plus the session when the client has one.
-	authTMDbUser
-	// authTMDbAppBearer: the TMDb read access token, required (v4 auth).
-	authTMDbAppBearer
-)
-
-// attach adds the credentials an endpoint of api needs, in mode, to h and
-// returns the query with the TMDb parameters appended. It fails with
-// ErrMissingCredentials when a required credential is missing.
-func (c *Client) attach(ctx context.Context, api API, mode authMode, h http.Header, query string) (string, error) {
-	if mode == authNone {
-		return query, nil
-	}
-	cs := c.creds
-	switch api {
-	case APIMovies:
-		hdr := cs.moviesHeader
-		if cs.moviesSource != nil {
-			tok, err := cs.moviesSource.Token(ctx)
-			if err != nil {
-				return "", fmt.Errorf("movies token source: %w", err)
-			}
-			if err := checkSecret("Movies access token", tok.AccessToken); err != nil {
-				return "", err
-			}
-			hdr = []string{"Bearer " + tok.AccessToken}
-		}
-		if hdr == nil {
-			return missing(mode, query, "no Movies access token or API key (use Client.With or WithCredentials)")
-		}
-		h["Authorization"] = hdr
-	case APITVmaze:
-		if cs.tvmazeHeader == nil {
-			return missing(mode, query, "no TVmaze username and API key (use Client.With or WithCredentials)")
-		}
-		h["Authorization"] = cs.tvmazeHeader
-	case APITMDb:
 		switch {
-		case mode == authTMDbAppBearer:
-			if cs.tmdbAppHeader == nil {
-				return "", fmt.Errorf("%w: TMDb v4 authentication needs the read access token (TMDbReadAccessToken); an API key is not enough", ErrMissingCredentials)
-			}
-			h["Authorization"] = cs.tmdbAppHeader
-			return query, nil
-		case mode == authTMDbUser && cs.tmdbUsrHeader != nil:
-			h["Authorization"] = cs.tmdbUsrHeader
-		case cs.tmdbAppHeader != nil:
-			h["Authorization"] = cs.tmdbAppHeader
-		case cs.tmdbKeyQuery != "":
-			query = joinQuery(query, cs.tmdbKeyQuery)
+		case a.api != api:
+		case a.user:
+			cs.user = a
 		default:
-			return missing(mode, query, "no TMDb API key or read access token (use TMDbAPIKey or TMDbReadAccessToken)")
-		}
-		if mode == authTMDbUser && cs.tmdbUsrQuery != "" {
-			query = joinQuery(query, cs.tmdbUsrQuery)
+			cs.app = a
 		}
 	}
-	return query, nil
+	return cs, nil
 }
 
-// missing is the result of attach when the client has no credential.
-func missing(mode authMode, query, hint string) (string, error) {
-	if mode == authIfAny {
-		return query, nil
+// attach checks one credential and returns its attachment.
+func attach(cr Credential) (*attachment, error) {
+	if cr == nil {
+		return nil, fmt.Errorf("%w: nil credential", ErrInvalidArgument)
 	}
-	return "", fmt.Errorf("%w: %s", ErrMissingCredentials, hint)
+	if v := reflect.ValueOf(cr); v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil, fmt.Errorf("%w: nil %T", ErrInvalidArgument, cr)
+		}
+		// A copy of the value: a later change to *cr changes nothing here.
+		if val, ok := v.Elem().Interface().(Credential); ok {
+			cr = val
+		}
+	}
+	a, err := cr.attachment()
+	if err != nil {
+		return nil, err
+	}
+	a.cred = cr
+	return a, nil
+}
+
+// userCredential returns the user's credential h carries when it is a T.
+func userCredential[T Credential](h *handle) (T, bool) {
+	var zero T
+	if h == nil || h.creds.user == nil {
+		return zero, false
+	}
+	v, ok := h.creds.user.cred.(T)
+	return v, ok
+}
+
+// secrets lists the secrets of the set's credentials.
+func (cs *credentialSet) secrets() []string {
+	var list []string
+	for _, a := range [...]*attachment{cs.app, cs.user} {
+		if a != nil {
+			list = append(list, a.secrets...)
+		}
+	}
+	return list
 }
 
 func joinQuery(q, extra string) string {
@@ -369,4 +325,57 @@ func jsonEscape(s string) string {
 		return s
 	}
 	return string(b[1 : len(b)-1])
+}
+
+// MoviesTokenSource supplies the Movies API access token a client sends.
+// A client that carries [RenewingMoviesToken] asks it before each call that
+// needs a token. Implementations must be safe for concurrent use.
+// golang.org/x/oauth2's TokenSource is the model.
+type MoviesTokenSource interface {
+	Token(ctx context.Context) (*Token, error)
+}
+
+// MoviesTokenSourceFunc adapts a function to [MoviesTokenSource]: for
+// example one that logs in again with stored credentials.
+type MoviesTokenSourceFunc func(ctx context.Context) (*Token, error)
+
+// Token calls f.
+func (f MoviesTokenSourceFunc) Token(ctx context.Context) (*Token, error) { return f(ctx) }
+
+// invalidator is implemented by sources that cache: told that a token was
+// refused as expired, they renew on the next Token call.
+type invalidator interface {
+	invalidate(ctx context.Context, accessToken string)
+}
+
+// RenewingMoviesToken is the Movies credential of a token that is renewed:
+// the engine asks src for the bearer before each request, through every
+// door (the typed calls, Do and HTTPClient). Use it with [Client.With],
+// [Movies.With] or [WithCredentials]:
+//
+//	src := mediaauth.ReuseMoviesTokenSource(tok, client.Movies.LoginTokenSource(user, readPassword))
+//	me := client.Movies.With(mediaauth.RenewingMoviesToken(src))
+//
+// When the Movies API answers [ErrTokenExpired], the engine tells src (if it
+// caches, like [ReuseMoviesTokenSource]) and asks it for a new token once. A
+// request that is safe to repeat (GET, PUT, DELETE) is then sent again with
+// the new token; any other returns ErrTokenExpired, and the next request
+// carries the new token.
+func RenewingMoviesToken(src MoviesTokenSource) Credential { return renewingMoviesToken{src: src} }
+
+type renewingMoviesToken struct{ src MoviesTokenSource }
+
+// CredentialAPI returns [APIMovies].
+func (renewingMoviesToken) CredentialAPI() API { return APIMovies }
+
+func (r renewingMoviesToken) attachment() (*attachment, error) {
+	if r.src == nil {
+		return nil, fmt.Errorf("%w: nil Movies token source", ErrInvalidArgument)
+	}
+	return &attachment{api: APIMovies, name: "movies-token", source: r.src}, nil
+}
+
+// String describes the credential without a token.
+func (r renewingMoviesToken) String() string {
+	return "mediaauth.RenewingMoviesToken(" + redacted + ")"
 }

@@ -1,3 +1,5 @@
+// TVmaze: the device-style user authentication (seed 003).
+
 package mediaauth
 
 import (
@@ -10,6 +12,64 @@ import (
 	"strconv"
 	"time"
 )
+
+// TVmaze is the TVmaze user API handle of a [Client]: the device-style login whose confirmation hands out the user's API key, and its validation. Get it from
+// [Client.TVmaze]; derive one that carries other credentials with
+// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *TVmaze return an error wrapping [ErrInvalidArgument].
+type TVmaze struct {
+	h    handle
+	poll pollConfig
+}
+
+// hp returns the handle, nil for a nil *TVmaze.
+func (t *TVmaze) hp() *handle {
+	if t == nil {
+		return nil
+	}
+	return &t.h
+}
+
+// With returns a handle that carries creds in place of the TVmaze user API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares t's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (t *TVmaze) With(creds ...Credential) *TVmaze {
+	if t == nil || t.h.e == nil {
+		return t
+	}
+	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
+}
+
+// HTTPClient returns the handle's engine for the rest of the TVmaze user API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the username and API key, as HTTP Basic, when it has them), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APITVmaze] to turn its error answers into the typed calls' errors.
+func (t *TVmaze) HTTPClient() *http.Client { return t.hp().httpClient() }
+
+// BaseURL returns the TVmaze user API's base URL ("" when none is configured),
+// for building the URLs given to [TVmaze.HTTPClient].
+func (t *TVmaze) BaseURL() string { return t.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/user/follows/shows"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the username and API key, as HTTP Basic, when it has them), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (t *TVmaze) Do(ctx context.Context, method, path string, in, out any) error {
+	return t.hp().do(ctx, method, path, in, out)
+}
 
 // TVmaze's user-auth flow works like a device login: StartAuth sends the
 // user an email (or returns a URL) to confirm the request, PollAuth asks
@@ -136,7 +196,7 @@ func (r *startAuthResponse) validate() error {
 // confirmed with TVmaze is ErrEmailNotConfirmed, and starting requests too
 // quickly is ErrRateLimited. The client's TVmaze credentials are sent only
 // when it has some.
-func (c *Client) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
+func (t *TVmaze) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
 	if err := requireArgs("StartAuth", "email address", email); err != nil {
 		return nil, err
 	}
@@ -147,7 +207,7 @@ func (c *Client) StartAuth(ctx context.Context, email string, opts ...StartAuthO
 		}
 	}
 	var out startAuthResponse
-	err := c.do(ctx, &call{ep: epTVmazeStart, body: body, out: &out})
+	err := t.hp().send(ctx, &call{ep: epTVmazeStart, body: body, out: &out})
 	if err != nil {
 		return nil, err
 	}
@@ -171,23 +231,25 @@ type pollAuthRequest struct {
 // one whose key was already handed out, is ErrAuthRequestNotFound (start a
 // new one); polling more often than every 10 seconds is ErrRateLimited. The
 // transport never sends a poll twice. Most callers want PollUntilConfirmed.
-func (c *Client) PollAuth(ctx context.Context, token string) (*TVmazeCredentials, error) {
-	creds, _, err := c.pollAuth(ctx, token)
+func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
+	creds, _, err := t.pollAuth(ctx, req.Token)
 	return creds, err
 }
 
 // pollAuth is PollAuth that also returns the HTTP status of the answer
 // (0 when there was none).
-func (c *Client) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
+func (t *TVmaze) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
 	if err := requireArgs("PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
 	var out pollAuthResponse
 	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
-	if c != nil && c.s != nil {
-		cl.grace = c.s.pollGrace
+	if h := t.hp(); ctx != nil && h != nil && h.e != nil {
+		var guard *answerGuard
+		cl.attempt, guard = keepAnswer(ctx, h.e.s.pollGrace, h.e.s.timeout)
+		defer guard.release()
 	}
-	if err := c.do(ctx, cl); err != nil {
+	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, cl.status, err
 	}
 	return &TVmazeCredentials{Username: out.Username, APIKey: out.APIKey}, cl.status, nil
@@ -230,9 +292,9 @@ type validateResponse struct {
 // (GET /auth/validate, HTTP Basic) and returns the user's premium level.
 // Invalid credentials are ErrUnauthorized; a client without credentials
 // gets ErrMissingCredentials before anything is sent.
-func (c *Client) ValidateTVmazeCredentials(ctx context.Context) (PremiumLevel, error) {
+func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 	var out validateResponse
-	err := c.do(ctx, &call{ep: epTVmazeValidate, out: &out})
+	err := t.hp().send(ctx, &call{ep: epTVmazeValidate, out: &out})
 	if err != nil {
 		return PremiumNone, err
 	}
@@ -261,18 +323,19 @@ func (c *Client) ValidateTVmazeCredentials(ctx context.Context) (PremiumLevel, e
 // that long after ctx ended. A key that was received is always returned,
 // even if ctx ends at the same moment. WithPollObserver
 // reports every attempt. No goroutine or timer outlives the call.
-func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeCredentials, error) {
+func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
 	}
-	if err := c.usable(); err != nil {
+	if err := t.hp().usable(); err != nil {
 		return nil, err
 	}
+	token := req.Token
 	if err := requireArgs("PollUntilConfirmed", "token", token); err != nil {
 		return nil, err
 	}
-	s := c.s
-	interval := s.pollInterval
+	s := t.poll
+	interval := s.interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
@@ -290,9 +353,9 @@ func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeC
 		if ctx.Err() != nil {
 			return nil, pollStopped(ctx, attempt-1)
 		}
-		creds, status, err := c.pollAuth(ctx, token)
+		creds, status, err := t.pollAuth(ctx, token)
 		if err == nil {
-			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
+			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
 			return creds, nil
 		}
 
@@ -301,7 +364,7 @@ func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeC
 		switch {
 		case ctx.Err() != nil:
 			// ctx ended while the poll was in flight.
-			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
 			if errors.Is(err, ctx.Err()) {
 				return nil, err
 			}
@@ -311,27 +374,27 @@ func (c *Client) PollUntilConfirmed(ctx context.Context, token string) (*TVmazeC
 			wait = interval
 		case status == http.StatusTooManyRequests:
 			failures = 0
-			wait = nextPollWait(wait, interval, s.pollMaxWait, true, retryAfterOf(apiErr, isAPIErr))
+			wait = nextPollWait(wait, interval, s.maxWait, true, retryAfterOf(apiErr, isAPIErr))
 		case errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer):
 			failures++
-			if failures >= max(s.pollMaxErrs, 1) {
-				c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+			if failures >= max(s.maxErrs, 1) {
+				t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
 				return nil, fmt.Errorf("mediaauth: PollUntilConfirmed: giving up after %d failed polls in a row: %w", failures, err)
 			}
-			wait = nextPollWait(wait, interval, s.pollMaxWait, false, retryAfterOf(apiErr, isAPIErr))
+			wait = nextPollWait(wait, interval, s.maxWait, false, retryAfterOf(apiErr, isAPIErr))
 		default:
 			// ErrAuthRequestNotFound and every other error end polling.
-			c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
 			return nil, err
 		}
-		c.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: wait})
+		t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: wait})
 		timer.Reset(wait)
 	}
 }
 
 // observePoll reports an attempt to the client's poll observer, if any.
-func (c *Client) observePoll(ev PollEvent) {
-	if fn := c.s.pollObserver; fn != nil {
+func (t *TVmaze) observePoll(ev PollEvent) {
+	if fn := t.poll.observer; fn != nil {
 		fn(ev)
 	}
 }

@@ -30,12 +30,12 @@ func tvmazeFake(t *testing.T, serverMin, interval time.Duration, srvOpts []media
 }
 
 // tvmazeStart starts an auth request for the fake's demo account.
-func tvmazeStart(t *testing.T, c *mediaauth.Client) string {
+func tvmazeStart(t *testing.T, c *mediaauth.Client) mediaauth.AuthRequest {
 	t.Helper()
-	ar, err := c.StartAuth(context.Background(), mediaauthtest.DemoTVmazeEmail)
+	ar, err := c.TVmaze.StartAuth(context.Background(), mediaauthtest.DemoTVmazeEmail)
 	require.NoError(t, err)
 	require.NotEmpty(t, ar.Token)
-	return ar.Token
+	return *ar
 }
 
 // pollTimes returns when the server received each poll.
@@ -74,7 +74,7 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	srv, c := tvmazeFake(t, 10*time.Millisecond, 10*time.Millisecond, nil)
 	ctx := context.Background()
 
-	ar, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
+	ar, err := c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
 	require.NoError(t, err)
 	require.NotEmpty(t, ar.ConfirmURL)
 	resp, err := srv.HTTPClient().Get(ar.ConfirmURL) // the user confirms
@@ -82,18 +82,18 @@ func TestTVmazeLoginFlow(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	creds, err := c.PollUntilConfirmed(ctx, ar.Token)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *ar)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
 
-	level, err := c.With(creds).ValidateTVmazeCredentials(ctx)
+	level, err := c.With(creds).TVmaze.Validate(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
 	withOption, err := srv.Client(mediaauth.WithCredentials(creds))
 	require.NoError(t, err)
-	level, err = withOption.ValidateTVmazeCredentials(ctx)
+	level, err = withOption.TVmaze.Validate(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauth.PremiumBronze, level)
 	last := srv.Requests()[len(srv.Requests())-1]
@@ -113,10 +113,10 @@ func TestTVmazeLoginFlow(t *testing.T) {
 		}
 	}
 
-	_, err = c.PollAuth(ctx, ar.Token)
+	_, err = c.TVmaze.PollAuth(ctx, *ar)
 	require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
 
-	_, err = c.With(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).ValidateTVmazeCredentials(ctx)
+	_, err = c.With(&mediaauth.TVmazeCredentials{Username: creds.Username, APIKey: "wrong"}).TVmaze.Validate(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 }
 
@@ -124,9 +124,9 @@ func TestTVmazeStartErrors(t *testing.T) {
 	t.Parallel()
 	_, c := tvmazeFake(t, 10*time.Millisecond, 10*time.Millisecond, nil)
 	ctx := context.Background()
-	_, err := c.StartAuth(ctx, "nobody@example.com")
+	_, err := c.TVmaze.StartAuth(ctx, "nobody@example.com")
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotFound)
-	_, err = c.StartAuth(ctx, mediaauthtest.UnconfirmedTVmazeEmail)
+	_, err = c.TVmaze.StartAuth(ctx, mediaauthtest.UnconfirmedTVmazeEmail)
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotConfirmed)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -153,12 +153,12 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 		log.add(ev)
 		if ev.Attempt == k {
 			confirmedAt = time.Now()
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
 		}
 	}))
 
 	start := time.Now()
-	creds, err := c.PollUntilConfirmed(context.Background(), tok)
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 	end := time.Now()
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
@@ -187,7 +187,7 @@ func TestPollUntilConfirmedAutoConfirm(t *testing.T) {
 	t.Parallel()
 	const interval = 30 * time.Millisecond
 	srv, c := tvmazeFake(t, interval, interval, []mediaauthtest.Option{mediaauthtest.WithTVmazeAutoConfirm(interval * 7 / 2)})
-	creds, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
 	n := srv.RequestCount(http.MethodPost, tvPollPath)
@@ -207,11 +207,11 @@ func TestPollUntilConfirmedRateLimited(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 4 {
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
 		}
 	}))
 
-	_, err := c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 
 	at := pollTimes(srv)
@@ -246,11 +246,11 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 1 {
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
 		}
 	}))
 
-	_, err := c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 	at := pollTimes(srv)
 	require.Len(t, at, 2)
@@ -293,7 +293,7 @@ func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
 				clock.Advance(serverMin)
 			}
 		}))
-	creds, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	var statuses []int
@@ -323,7 +323,7 @@ func TestPollUntilConfirmedNotFound(t *testing.T) {
 	t.Run("unknown token", func(t *testing.T) {
 		t.Parallel()
 		srv, c := tvmazeFake(t, time.Millisecond, 10*time.Millisecond, nil)
-		_, err := c.PollUntilConfirmed(context.Background(), "no-such-token")
+		_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: "no-such-token"})
 		require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
 		assert.Contains(t, err.Error(), "start a new one")
 		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
@@ -332,12 +332,12 @@ func TestPollUntilConfirmedNotFound(t *testing.T) {
 		t.Parallel()
 		srv, c := tvmazeFake(t, time.Millisecond, 40*time.Millisecond,
 			[]mediaauthtest.Option{mediaauthtest.WithTVmazeRequestTTL(20 * time.Millisecond)})
-		_, err := c.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
+		_, err := c.TVmaze.PollUntilConfirmed(context.Background(), tvmazeStart(t, c))
 		require.ErrorIs(t, err, mediaauth.ErrAuthRequestNotFound)
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, http.StatusNotFound, apiErr.StatusCode)
-		assert.Equal(t, "/auth/poll", apiErr.Path)
+		assert.Equal(t, "/v1/auth/poll", apiErr.Path)
 		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, tvPollPath))
 	})
 }
@@ -355,7 +355,7 @@ func TestPollUntilConfirmedTransientFaults(t *testing.T) {
 	var log eventLog
 	c = fakeClient(t, srv, mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPollObserver(log.add))
 
-	creds, err := c.PollUntilConfirmed(context.Background(), tok)
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
 	assert.Equal(t, 4, srv.RequestCount(http.MethodPost, tvPollPath), "one request per attempt, no transport retries")
@@ -373,7 +373,7 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 	srv, c := tvmazeFake(t, time.Millisecond, 5*time.Millisecond, nil)
 	tok := tvmazeStart(t, c)
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Status: http.StatusInternalServerError, Times: -1})
-	_, err := c.PollUntilConfirmed(context.Background(), tok)
+	_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.ErrorIs(t, err, mediaauth.ErrServer)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -399,7 +399,7 @@ func TestPollUntilConfirmedCancel(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.PollUntilConfirmed(ctx, tok)
+		_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: tok.Token})
 		done <- err
 	}()
 	<-firstPoll
@@ -418,7 +418,7 @@ func TestPollUntilConfirmedCancelledBeforeFirstPoll(t *testing.T) {
 	srv, c := tvmazeFake(t, time.Millisecond, time.Hour, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	_, err := c.TVmaze.PollUntilConfirmed(ctx, tvmazeStart(t, c))
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, srv.RequestCount(http.MethodPost, tvPollPath))
 }
@@ -433,7 +433,7 @@ func TestPollUntilConfirmedDeadline(t *testing.T) {
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 
-	_, err := c.PollUntilConfirmed(ctx, tok)
+	_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: tok.Token})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.False(t, errors.Is(err, mediaauth.ErrAuthorizationPending))
 	assert.Less(t, time.Since(deadline), 50*time.Millisecond)
@@ -460,7 +460,7 @@ func TestPollUntilConfirmedKeyNeverLost(t *testing.T) {
 		}
 	}))
 
-	creds, err := c.PollUntilConfirmed(ctx, tok)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 	require.Error(t, ctx.Err())
 	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, creds.APIKey)
@@ -488,13 +488,13 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 
 	// Ends with the key.
 	tok := tvmazeStart(t, c)
-	require.NoError(t, srv.TVmazeConfirm(tok))
-	_, err := c.PollUntilConfirmed(context.Background(), tok)
+	require.NoError(t, srv.TVmazeConfirm(tok.Token))
+	_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 
 	// Ends with a cancel mid-wait.
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Millisecond)
-	_, err = c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	_, err = c.TVmaze.PollUntilConfirmed(ctx, tvmazeStart(t, c))
 	cancel()
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 
@@ -502,7 +502,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 	// goroutine lingers until the delay is over).
 	srv.InjectFault(tvPollPath, mediaauthtest.Fault{Delay: 100 * time.Millisecond, PassThrough: true})
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Millisecond)
-	_, err = c.PollUntilConfirmed(ctx, tvmazeStart(t, c))
+	_, err = c.TVmaze.PollUntilConfirmed(ctx, tvmazeStart(t, c))
 	cancel()
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 

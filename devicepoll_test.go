@@ -143,7 +143,7 @@ func TestStartAuthWire(t *testing.T) {
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodPost, tvStartURL, capt.responder(tvJSON(200, tt.answer)))
 
-			ar, err := c.StartAuth(context.Background(), "alice@example.com", tt.startOpts...)
+			ar, err := c.TVmaze.StartAuth(context.Background(), "alice@example.com", tt.startOpts...)
 			require.NoError(t, err)
 			assert.Equal(t, tvToken, ar.Token)
 			assert.Equal(t, tt.wantURL, ar.ConfirmURL)
@@ -175,7 +175,7 @@ func TestPollAuthWire(t *testing.T) {
 			mt.RegisterResponder(http.MethodPost, tvPollURL,
 				capt.responder(tvJSON(200, tvPollJSON)))
 
-			creds, err := c.PollAuth(context.Background(), tvToken)
+			creds, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
 			require.NoError(t, err)
 			assert.Equal(t, &TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}, creds)
 
@@ -217,7 +217,7 @@ func TestValidateCredentialsWire(t *testing.T) {
 			var capt tvCapture
 			mt.RegisterResponder(http.MethodGet, tvValidURL, capt.responder(tvJSON(200, tt.body)))
 
-			level, err := c.ValidateTVmazeCredentials(context.Background())
+			level, err := c.TVmaze.Validate(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, level)
 			assert.Equal(t, tt.name, level.String())
@@ -241,13 +241,13 @@ func TestValidateCredentialsWithoutCredentialsSendsNothing(t *testing.T) {
 
 	withCreds := c.With(&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey})
 	for _, cl := range []*Client{c, withCreds.Without(APITVmaze)} {
-		_, err := cl.ValidateTVmazeCredentials(context.Background())
+		_, err := cl.TVmaze.Validate(context.Background())
 		require.ErrorIs(t, err, ErrMissingCredentials)
 	}
 	// Credentials without an API key, or nil ones, are invalid arguments,
 	// refused before sending too.
 	for _, cl := range []*Client{c.With(&TVmazeCredentials{Username: "alice"}), c.With((*TVmazeCredentials)(nil))} {
-		_, err := cl.ValidateTVmazeCredentials(context.Background())
+		_, err := cl.TVmaze.Validate(context.Background())
 		require.ErrorIs(t, err, ErrInvalidArgument)
 		assert.NotErrorIs(t, err, ErrMissingCredentials)
 	}
@@ -262,21 +262,21 @@ func TestWithTVmazeCredentialsDerivesClient(t *testing.T) {
 	creds := &TVmazeCredentials{Username: "alice", APIKey: tvAPIKey}
 	d := c.With(creds)
 	creds.APIKey = "changed after the call"
-	assert.Same(t, c.s, d.s, "derived client shares transport and limiters")
-	assert.Empty(t, c.creds.tvmazeKey, "original client unchanged")
-	assert.Equal(t, tvAPIKey, d.creds.tvmazeKey, "credentials are copied")
+	assert.Same(t, c.TVmaze.h.e, d.TVmaze.h.e, "derived client shares the engine: transport and limiters")
+	assert.Nil(t, c.TVmaze.h.creds.app, "original client unchanged")
+	assert.Equal(t, tvAPIKey, d.TVmaze.h.creds.app.cred.(TVmazeCredentials).APIKey, "credentials are copied")
 
-	level, err := d.ValidateTVmazeCredentials(context.Background())
+	level, err := d.TVmaze.Validate(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, PremiumSilver, level)
-	assert.Nil(t, d.Without(APITVmaze).creds.tvmazeHeader)
+	assert.Nil(t, d.Without(APITVmaze).TVmaze.h.creds.app)
 
 	// Derived from a nil client, like WithToken: a client that carries the
 	// credentials but refuses every call, asking for New, and sends nothing.
-	var nilClient *Client
+	var nilClient Client
 	fromNil := nilClient.With(creds)
 	require.NotNil(t, fromNil)
-	_, err = fromNil.ValidateTVmazeCredentials(context.Background())
+	_, err = fromNil.TVmaze.Validate(context.Background())
 	require.ErrorContains(t, err, "use New")
 	assert.Equal(t, 1, mt.GetTotalCallCount(), "only d's call reached the server")
 }
@@ -285,7 +285,7 @@ func TestPollAuthNotFoundSaysStartAgain(t *testing.T) {
 	t.Parallel()
 	c, mt := tvClient(t)
 	mt.RegisterResponder(http.MethodPost, tvPollURL, tvJSON(404, tvErrorBody(404, "gone")))
-	_, err := c.PollAuth(context.Background(), tvToken)
+	_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
 	require.ErrorIs(t, err, ErrAuthRequestNotFound)
 	assert.Contains(t, err.Error(), "start a new one")
 }
@@ -303,17 +303,26 @@ func TestTVmazeRetryModes(t *testing.T) {
 		calls  int
 		want   error
 	}{
-		{"poll 500 not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
+		{"poll 500 not retried", "POST", tvPollURL, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		},
 			tvJSON(500, tvErrorBody(500, "x")), 1, ErrServer},
-		{"poll 429 not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
+		{"poll 429 not retried", "POST", tvPollURL, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		},
 			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 1, ErrRateLimited},
-		{"poll network error not retried", "POST", tvPollURL, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err },
+		{"poll network error not retried", "POST", tvPollURL, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		},
 			httpmock.NewErrorResponder(errors.New("connection reset")), 1, ErrNetwork},
-		{"start 500 not retried", "POST", tvStartURL, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err },
+		{"start 500 not retried", "POST", tvStartURL, func(c *Client) error { _, err := c.TVmaze.StartAuth(context.Background(), "a@example.com"); return err },
 			tvJSON(500, tvErrorBody(500, "x")), 1, ErrServer},
-		{"start 429 retried", "POST", tvStartURL, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err },
+		{"start 429 retried", "POST", tvStartURL, func(c *Client) error { _, err := c.TVmaze.StartAuth(context.Background(), "a@example.com"); return err },
 			tvJSON(429, tvErrorBody(429, "x"), "Retry-After", "0"), 3, ErrRateLimited},
-		{"validate 500 retried", "GET", tvValidURL, func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err },
+		{"validate 500 retried", "GET", tvValidURL, func(c *Client) error { _, err := c.TVmaze.Validate(context.Background()); return err },
 			tvJSON(500, tvErrorBody(500, "x")), 3, ErrServer},
 	}
 	for _, tt := range tests {
@@ -337,11 +346,20 @@ func TestTVmazeMalformedAnswers(t *testing.T) {
 		body string
 		fn   func(*Client) error
 	}{
-		{"start without token", tvStartURL, `{"confirm_url":"https://x"}`, func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err }},
-		{"poll without apikey", tvPollURL, `{"username":"alice"}`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
-		{"poll without username", tvPollURL, `{"apikey":"k"}`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
-		{"poll not JSON", tvPollURL, `<html>`, func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }},
-		{"validate premium not a number", tvValidURL, `{"premium":"gold"}`, func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err }},
+		{"start without token", tvStartURL, `{"confirm_url":"https://x"}`, func(c *Client) error { _, err := c.TVmaze.StartAuth(context.Background(), "a@example.com"); return err }},
+		{"poll without apikey", tvPollURL, `{"username":"alice"}`, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		}},
+		{"poll without username", tvPollURL, `{"apikey":"k"}`, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		}},
+		{"poll not JSON", tvPollURL, `<html>`, func(c *Client) error {
+			_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+			return err
+		}},
+		{"validate premium not a number", tvValidURL, `{"premium":"gold"}`, func(c *Client) error { _, err := c.TVmaze.Validate(context.Background()); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,22 +379,22 @@ func TestTVmazeMalformedAnswers(t *testing.T) {
 func TestTVmazeEmptyInputsSendNothing(t *testing.T) {
 	t.Parallel()
 	c, mt := tvClient(t)
-	_, err := c.StartAuth(context.Background(), "")
+	_, err := c.TVmaze.StartAuth(context.Background(), "")
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, err = c.PollAuth(context.Background(), "")
+	_, err = c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: ""})
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, err = c.PollUntilConfirmed(context.Background(), "")
+	_, err = c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: ""})
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	var nilCtx context.Context // refused, not a panic
-	_, err = c.PollUntilConfirmed(nilCtx, tvToken)
+	_, err = c.TVmaze.PollUntilConfirmed(nilCtx, AuthRequest{Token: tvToken})
 	assert.ErrorContains(t, err, "nil context")
-	_, err = c.PollAuth(nilCtx, tvToken)
+	_, err = c.TVmaze.PollAuth(nilCtx, AuthRequest{Token: tvToken})
 	assert.ErrorContains(t, err, "nil context")
-	var zero *Client
-	_, err = zero.PollUntilConfirmed(context.Background(), tvToken)
-	assert.ErrorContains(t, err, "use New")
-	_, err = zero.PollAuth(context.Background(), tvToken)
-	assert.ErrorContains(t, err, "use New")
+	var zero Client
+	_, err = zero.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
+	assert.ErrorIs(t, err, ErrInvalidArgument)
+	_, err = zero.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+	assert.ErrorIs(t, err, ErrInvalidArgument)
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 
@@ -437,10 +455,10 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 			c, mt := tvClient(t, WithPollInterval(2*time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
 
-			_, err := c.PollUntilConfirmed(context.Background(), tvToken)
+			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
 			require.ErrorIs(t, err, tt.want)
-			assert.Equal(t, c.s.pollMaxErrs, mt.GetTotalCallCount())
-			require.Len(t, events, c.s.pollMaxErrs)
+			assert.Equal(t, c.TVmaze.poll.maxErrs, mt.GetTotalCallCount())
+			require.Len(t, events, c.TVmaze.poll.maxErrs)
 			for i, ev := range events {
 				assert.Equal(t, i+1, ev.Attempt)
 				assert.Equal(t, tt.status, ev.StatusCode)
@@ -474,7 +492,7 @@ func TestPollUntilConfirmedTransientResets(t *testing.T) {
 		return answers[min(n, len(answers))-1](r)
 	})
 
-	creds, err := c.PollUntilConfirmed(context.Background(), tvToken)
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
 	require.NoError(t, err)
 	assert.Equal(t, tvAPIKey, creds.APIKey)
 	assert.Equal(t, 10, mt.GetTotalCallCount())
@@ -499,7 +517,7 @@ func TestPollUntilConfirmedStopsOnOtherErrors(t *testing.T) {
 			t.Parallel()
 			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling())
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
-			_, err := c.PollUntilConfirmed(context.Background(), tvToken)
+			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
 			require.ErrorIs(t, err, tt.want)
 			assert.Equal(t, 1, mt.GetTotalCallCount())
 		})

@@ -1,6 +1,9 @@
 package mediaauth
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // endpoint describes one operation of an API for the pipeline: where it
 // is, which credentials it sends, when it may be resent, and which
@@ -12,70 +15,73 @@ type endpoint struct {
 	api      API
 	method   string
 	path     string // relative to the API's base URL, no query
-	auth     authMode
+	role     role
 	resend   retryMode
 	statuses statusTable
+	// appBearer: the application's credential must be sent as a Bearer
+	// token (TMDb v4 authentication needs the read access token).
+	appBearer bool
 }
 
 // The endpoints of the Movies API (its contract: movies-auth.openapi.yaml).
 var (
 	epMoviesRegister = &endpoint{name: "Register", api: APIMovies, method: http.MethodPost, path: "/register",
-		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
 	// The verification token is single-use: resent only when the server
 	// certainly did not receive it.
 	epMoviesVerifyEmail = &endpoint{name: "VerifyMoviesEmail", api: APIMovies, method: http.MethodPost, path: "/verify-email",
-		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
 	epMoviesLogin = &endpoint{name: "Login", api: APIMovies, method: http.MethodPost, path: "/login",
-		auth: authNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
 	epMoviesFormLogin = &endpoint{name: "FormLogin", api: APIMovies, method: http.MethodPost, path: "/auth/login",
-		auth: authNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
 	epMoviesProfile = &endpoint{name: "Profile", api: APIMovies, method: http.MethodGet, path: "/user/profile",
-		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
 	// PUT of the same fields twice leaves the same profile.
 	epMoviesUpdateProfile = &endpoint{name: "UpdateProfile", api: APIMovies, method: http.MethodPut, path: "/user/profile",
-		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
 	epMoviesResetRequest = &endpoint{name: "RequestPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset",
-		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
 	epMoviesResetConfirm = &endpoint{name: "ConfirmPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
-		auth: authNone, resend: retryUnsafe, statuses: moviesStatuses}
+		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
 	epMoviesGetAPIKey = &endpoint{name: "FetchMoviesAPIKey", api: APIMovies, method: http.MethodGet, path: "/user/api-key",
-		auth: authRequired, resend: retryIdempotent, statuses: moviesStatuses}
+		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
 	// Each POST makes a new key and revokes the last one.
 	epMoviesNewAPIKey = &endpoint{name: "GenerateMoviesAPIKey", api: APIMovies, method: http.MethodPost, path: "/user/api-key",
-		auth: authRequired, resend: retryUnsafe, statuses: moviesStatuses}
+		role: roleRequired, resend: retryUnsafe, statuses: moviesStatuses}
 )
 
 // The endpoints of TVmaze's user API (tvmaze-user-v1.openapi.yaml).
 var (
 	epTVmazeStart = &endpoint{name: "StartAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/start",
-		auth: authIfAny, resend: retryUnsafe, statuses: tvmazeStartStatuses}
+		role: roleIfAny, resend: retryUnsafe, statuses: tvmazeStartStatuses}
 	// The key is handed out once: a poll is never resent by the transport.
 	epTVmazePoll = &endpoint{name: "PollAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
-		auth: authIfAny, resend: retryNever, statuses: tvmazePollStatuses}
+		role: roleIfAny, resend: retryNever, statuses: tvmazePollStatuses}
 	epTVmazeValidate = &endpoint{name: "ValidateTVmazeCredentials", api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
-		auth: authRequired, resend: retryIdempotent}
+		role: roleRequired, resend: retryIdempotent}
 )
 
 // The endpoints of TMDb's authentication (tmdb-auth-v3.openapi.yaml and
 // tmdb-auth-v4.openapi.yaml), relative to the API's root.
 var (
 	epTMDbValidateKey = &endpoint{name: "ValidateTMDbCredentials", api: APITMDb, method: http.MethodGet, path: "/3/authentication",
-		auth: authRequired, resend: retryIdempotent}
+		role: roleRequired, resend: retryIdempotent}
 	// A new unused request token is harmless: it expires on its own.
 	epTMDbRequestToken = &endpoint{name: "CreateRequestToken", api: APITMDb, method: http.MethodGet, path: "/3/authentication/token/new",
-		auth: authRequired, resend: retryIdempotent}
+		role: roleRequired, resend: retryIdempotent}
 	epTMDbValidateWithLogin = &endpoint{name: "ValidateRequestTokenWithLogin", api: APITMDb, method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
-		auth: authRequired, resend: retryUnsafe}
+		role: roleRequired, resend: retryUnsafe}
 	// A request token makes one session only.
 	epTMDbSession = &endpoint{name: "CreateSession", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/new",
-		auth: authRequired, resend: retryUnsafe}
+		role: roleRequired, resend: retryUnsafe}
 	epTMDbSessionFromV4 = &endpoint{name: "CreateSessionFromV4Token", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/convert/4",
-		auth: authRequired, resend: retryUnsafe}
+		role: roleRequired, resend: retryUnsafe}
 	epTMDbGuestSession = &endpoint{name: "CreateGuestSession", api: APITMDb, method: http.MethodGet, path: "/3/authentication/guest_session/new",
-		auth: authRequired, resend: retryIdempotent}
+		role: roleRequired, resend: retryIdempotent}
 	// Deleting a session twice leaves it deleted.
 	epTMDbDeleteSession = &endpoint{name: "DeleteSession", api: APITMDb, method: http.MethodDelete, path: "/3/authentication/session",
-		auth: authRequired, resend: retryIdempotent}
+		role: roleRequired, resend: retryIdempotent}
 
 	// The v4 calls authenticate with the application's read access token
 	// only. Creating a v4 request token is a POST, but sending it twice
@@ -83,14 +89,14 @@ var (
 	// on its own after 15 minutes, like the v3 token/new above (a GET that
 	// also makes a token). So it is resent like an idempotent call.
 	epTMDbV4RequestToken = &endpoint{name: "CreateV4RequestToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/request_token",
-		auth: authTMDbAppBearer, resend: retryIdempotent}
+		role: roleRequired, appBearer: true, resend: retryIdempotent}
 	// An approved request token makes one access token only.
 	epTMDbV4AccessToken = &endpoint{name: "CreateV4AccessToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/access_token",
-		auth: authTMDbAppBearer, resend: retryUnsafe}
+		role: roleRequired, appBearer: true, resend: retryUnsafe}
 	// Logging a token out twice leaves it logged out (the second answer is
 	// code 35, ErrInvalidAccessToken).
 	epTMDbV4DeleteAccessToken = &endpoint{name: "DeleteV4AccessToken", api: APITMDb, method: http.MethodDelete, path: "/4/auth/access_token",
-		auth: authTMDbAppBearer, resend: retryIdempotent}
+		role: roleRequired, appBearer: true, resend: retryIdempotent}
 )
 
 // endpoints lists every endpoint the SDK wraps, for the resend audit and
@@ -103,4 +109,18 @@ var endpoints = []*endpoint{
 	epTMDbValidateKey, epTMDbRequestToken, epTMDbValidateWithLogin, epTMDbSession,
 	epTMDbSessionFromV4, epTMDbGuestSession, epTMDbDeleteSession,
 	epTMDbV4RequestToken, epTMDbV4AccessToken, epTMDbV4DeleteAccessToken,
+}
+
+// endpointFor returns the endpoint of api whose method is method and whose
+// path ends path (a request's URL path: the base URL's path and the
+// endpoint's), or a description of an endpoint the SDK does not wrap, with
+// no status table of its own. CheckResponse and Do use it, so that every
+// door maps an endpoint's statuses alike.
+func endpointFor(api API, method, path string) *endpoint {
+	for _, ep := range endpoints {
+		if ep.api == api && ep.method == method && strings.HasSuffix(path, ep.path) {
+			return ep
+		}
+	}
+	return &endpoint{name: "Do", api: api, method: method, path: path, role: openRole(api), resend: methodMode(method)}
 }

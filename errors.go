@@ -309,6 +309,13 @@ var (
 	}
 )
 
+// moviesCodes maps the Movies API's error codes to a sentinel, whatever
+// the endpoint.
+var moviesCodes = map[string]error{
+	"email_not_verified":  ErrEmailNotVerified,
+	"invalid_credentials": ErrInvalidCredentials,
+}
+
 // Status tables of the TVmaze endpoints (seed 003, specs/tvmaze).
 var (
 	tvmazeStartStatuses = statusTable{
@@ -401,6 +408,9 @@ func newAPIError(api API, method, path string, statuses statusTable, resp *http.
 	if e.kind == nil && resp.StatusCode == http.StatusUnauthorized && tokenExpired(resp.Header.Get("WWW-Authenticate"), e.Code) {
 		e.kind = ErrTokenExpired
 	}
+	if e.kind == nil && api == APIMovies {
+		e.kind = moviesCodes[e.Code]
+	}
 	if e.kind == nil {
 		e.kind = statuses[resp.StatusCode]
 	}
@@ -461,6 +471,19 @@ func lowerASCII(b byte) byte {
 		return b + ('a' - 'A')
 	}
 	return b
+}
+
+// movieErrorCode returns the error code of a Movies API error body
+// ({"error": "token_expired", ...}), or "".
+func movieErrorCode(data []byte) string {
+	var body struct {
+		Error json.RawMessage `json:"error"`
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &body) != nil {
+		return ""
+	}
+	return rawString(body.Error)
 }
 
 // tokenExpired reads an RFC 6750 challenge (and the Movies API's error

@@ -50,7 +50,7 @@ func FuzzAPIError(f *testing.F) {
 			status = 100 + int(uint(status)%900)
 		}
 		ep := &endpoint{name: "Fuzz", api: apis[which%3], method: http.MethodPost, path: "/fuzz", statuses: tables[which%3]}
-		cl := &call{c: c, ep: ep, out: &tokenResponse{}}
+		cl := &call{h: c.Movies.hp(), ep: ep, out: &tokenResponse{}}
 
 		// Straight to the error mapping, whatever the status.
 		checkAPIError(t, newAPIError(ep.api, ep.method, ep.path, ep.statuses, fuzzResponse(status, body, contentType, retryAfter, wwwAuth, requestID), body, time.Now()), status)

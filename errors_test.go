@@ -34,41 +34,41 @@ type unitOp struct {
 
 var unitOps = map[string]unitOp{
 	"register": {http.MethodPost, "/register", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@example.com"})
+		_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@example.com"})
 		return err
 	}},
 	"verifyEmail": {http.MethodPost, "/verify-email", "", func(ctx context.Context, c *mediaauth.Client) error {
-		return c.VerifyMoviesEmail(ctx, "verify-token")
+		return c.Movies.VerifyEmail(ctx, "verify-token")
 	}},
 	"login": {http.MethodPost, "/login", unitTokenJSON, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.Login(ctx, "u", "p")
+		_, err := c.Movies.Login(ctx, "u", "p")
 		return err
 	}},
 	"formLogin": {http.MethodPost, "/auth/login", unitTokenJSON, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.FormLogin(ctx, "u", "p")
+		_, err := c.Movies.FormLogin(ctx, "u", "p")
 		return err
 	}},
 	"getProfile": {http.MethodGet, "/user/profile", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.Profile(ctx)
+		_, err := c.Movies.Profile(ctx)
 		return err
 	}},
 	"updateProfile": {http.MethodPut, "/user/profile", unitUserJSON, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("new@example.com")})
+		_, err := c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String("new@example.com")})
 		return err
 	}},
 	"getAPIKey": {http.MethodGet, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.FetchMoviesAPIKey(ctx)
+		_, err := c.Movies.FetchAPIKey(ctx)
 		return err
 	}},
 	"generateAPIKey": {http.MethodPost, "/user/api-key", `{"api_key":"k"}`, func(ctx context.Context, c *mediaauth.Client) error {
-		_, err := c.GenerateMoviesAPIKey(ctx)
+		_, err := c.Movies.GenerateAPIKey(ctx)
 		return err
 	}},
 	"requestPasswordReset": {http.MethodPost, "/password/reset", "", func(ctx context.Context, c *mediaauth.Client) error {
-		return c.RequestPasswordReset(ctx, "e@example.com")
+		return c.Movies.RequestPasswordReset(ctx, "e@example.com")
 	}},
 	"confirmPasswordReset": {http.MethodPost, "/password/reset/confirm", "", func(ctx context.Context, c *mediaauth.Client) error {
-		return c.ConfirmPasswordReset(ctx, "reset-token", "new-password")
+		return c.Movies.ConfirmPasswordReset(ctx, "reset-token", "new-password")
 	}},
 }
 
@@ -316,7 +316,7 @@ func TestAPIErrorBodies(t *testing.T) {
 				}
 				return resp, nil
 			})
-			_, err := c.FetchMoviesAPIKey(t.Context())
+			_, err := c.Movies.FetchAPIKey(t.Context())
 			var apiErr *mediaauth.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.ErrorIs(t, err, mediaauth.ErrNotFound)
@@ -350,7 +350,7 @@ func TestAPIErrorRetryAfterDate(t *testing.T) {
 	var rec recorder
 	date := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusTooManyRequests, `{"error":"rate_limited","message":"slow down"}`, "Retry-After", date))
-	_, err := c.Login(t.Context(), "u", "p")
+	_, err := c.Movies.Login(t.Context(), "u", "p")
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.ErrorIs(t, err, mediaauth.ErrRateLimited)
@@ -377,7 +377,7 @@ func TestErrorBodyTooLarge(t *testing.T) {
 	c, mt := unitClient(t)
 	var rec recorder
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusInternalServerError, `{"message":"`+strings.Repeat("x", 100<<10)+`"}`))
-	_, err := c.Login(t.Context(), "u", "p")
+	_, err := c.Movies.Login(t.Context(), "u", "p")
 	assert.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
 	assert.ErrorIs(t, err, mediaauth.ErrServer)
 	var apiErr *mediaauth.APIError
@@ -412,14 +412,14 @@ func everyDoor() []sdkCall {
 		path := map[mediaauth.API]string{mediaauth.APIMovies: "/user/profile", mediaauth.APITVmaze: "/v1/user/follows/shows", mediaauth.APITMDb: "/3/account"}[api]
 		calls = append(calls,
 			sdkCall{"Do " + string(api), func(ctx context.Context, c *mediaauth.Client) error {
-				return c.Do(ctx, api, http.MethodGet, path, nil, &struct{}{})
+				return handleOf(c, api).Do(ctx, http.MethodGet, path, nil, &struct{}{})
 			}},
 			sdkCall{"HTTPClient " + string(api), func(ctx context.Context, c *mediaauth.Client) error {
-				req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL(api)+path, nil)
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, handleOf(c, api).BaseURL()+path, nil)
 				if err != nil {
 					return err
 				}
-				resp, err := c.HTTPClient(api).Do(req)
+				resp, err := handleOf(c, api).HTTPClient().Do(req)
 				if err != nil {
 					return err
 				}
@@ -429,29 +429,29 @@ func everyDoor() []sdkCall {
 	}
 	return append(calls,
 		sdkCall{"LoginSession", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.LoginSession(ctx, "u", bPassword)
+			_, err := c.TMDb.LoginSession(ctx, "u", bPassword)
 			return err
 		}},
 		sdkCall{"CreateV4RequestToken", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.CreateV4RequestToken(ctx, "")
+			_, err := c.TMDb.CreateV4RequestToken(ctx, "")
 			return err
 		}},
 		sdkCall{"CreateV4AccessToken", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.CreateV4AccessToken(ctx, bToken)
+			_, err := c.TMDb.CreateV4AccessToken(ctx, mediaauth.TMDbV4RequestToken{Token: bToken})
 			return err
 		}},
 		sdkCall{"DeleteV4AccessToken", func(ctx context.Context, c *mediaauth.Client) error {
-			return c.DeleteV4AccessToken(ctx, bToken)
+			return c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: bToken}).DeleteV4AccessToken(ctx)
 		}},
 		sdkCall{"LoginV4", func(ctx context.Context, c *mediaauth.Client) error {
-			_, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{
+			_, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 				ShowApprovalURL: func(context.Context, string) error { return nil },
 				PollInterval:    time.Millisecond,
 			})
 			return err
 		}},
 		sdkCall{"PollUntilConfirmed", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.PollUntilConfirmed(ctx, bToken)
+			_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken})
 			return err
 		}},
 	)

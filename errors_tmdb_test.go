@@ -131,7 +131,7 @@ func TestTMDbCodeTable(t *testing.T) {
 			var log recorder
 			mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(row.status, body))
 
-			err := c.ValidateTMDbCredentials(t.Context())
+			err := c.TMDb.Validate(t.Context())
 			require.Len(t, log.requests(), 1, "retries are off")
 			if success {
 				require.NoError(t, err, "a 2xx answer is not an error")
@@ -174,7 +174,7 @@ func TestTMDbErrorWithoutBody(t *testing.T) {
 	c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbAPIKey(tmdbUnitKey)))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
 		httpmock.NewStringResponder(http.StatusUnauthorized, "<html><title>Denied</title></html>"))
-	_, err := c.CreateSession(t.Context(), tmdbUnitToken)
+	_, err := c.TMDb.CreateSession(t.Context(), mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)

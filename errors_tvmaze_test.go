@@ -17,9 +17,12 @@ import (
 func TestTVmazeStatuses(t *testing.T) {
 	t.Parallel()
 	type callFn func(*Client) error
-	start := func(c *Client) error { _, err := c.StartAuth(context.Background(), "a@example.com"); return err }
-	poll := func(c *Client) error { _, err := c.PollAuth(context.Background(), tvToken); return err }
-	validate := func(c *Client) error { _, err := c.ValidateTVmazeCredentials(context.Background()); return err }
+	start := func(c *Client) error { _, err := c.TVmaze.StartAuth(context.Background(), "a@example.com"); return err }
+	poll := func(c *Client) error {
+		_, err := c.TVmaze.PollAuth(context.Background(), AuthRequest{Token: tvToken})
+		return err
+	}
+	validate := func(c *Client) error { _, err := c.TVmaze.Validate(context.Background()); return err }
 	tests := []struct {
 		name    string
 		method  string

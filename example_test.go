@@ -24,7 +24,7 @@ func Example() {
 	}
 	ctx := context.Background()
 
-	user, err := client.Register(ctx, mediaauth.RegisterRequest{
+	user, err := client.Movies.Register(ctx, mediaauth.RegisterRequest{
 		Username: "john_doe", Password: "secure_password123", Email: "john@example.com",
 	})
 	if err != nil {
@@ -32,31 +32,31 @@ func Example() {
 	}
 	fmt.Println("registered:", user.Username, "verified:", user.EmailVerified)
 
-	_, err = client.Login(ctx, "john_doe", "secure_password123")
+	_, err = client.Movies.Login(ctx, "john_doe", "secure_password123")
 	fmt.Println("login before verifying:", errors.Is(err, mediaauth.ErrEmailNotVerified))
 
 	verification, _ := srv.MoviesVerificationToken("john@example.com") // from the email's link
-	if err := client.VerifyMoviesEmail(ctx, verification); err != nil {
+	if err := client.Movies.VerifyEmail(ctx, verification); err != nil {
 		log.Fatal(err)
 	}
-	tok, err := client.Login(ctx, "john_doe", "secure_password123")
+	tok, err := client.Movies.Login(ctx, "john_doe", "secure_password123")
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("token type:", tok.TokenType, "expires in:", time.Until(tok.ExpiresAt).Round(time.Hour))
 
 	me := client.With(mediaauth.Token{AccessToken: tok.AccessToken})
-	profile, err := me.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("Developer and tech enthusiast.")})
+	profile, err := me.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("Developer and tech enthusiast.")})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("bio:", profile.Bio)
 
-	key, err := me.GenerateMoviesAPIKey(ctx)
+	key, err := me.Movies.GenerateAPIKey(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	withKey, err := client.With(mediaauth.Token{AccessToken: key.Key}).Profile(ctx)
+	withKey, err := client.With(mediaauth.Token{AccessToken: key.Key}).Movies.Profile(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func ExampleAPIError() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = client.Login(context.Background(), "nobody", "wrong-password")
+	_, err = client.Movies.Login(context.Background(), "nobody", "wrong-password")
 
 	fmt.Println(errors.Is(err, mediaauth.ErrInvalidCredentials), errors.Is(err, mediaauth.ErrUnauthorized))
 	var apiErr *mediaauth.APIError
@@ -103,7 +103,7 @@ func ExampleAPIError() {
 
 // TVmaze's device-style login: start a request, let the user confirm it,
 // and poll until TVmaze hands out the user's API key.
-func ExampleClient_PollUntilConfirmed() {
+func ExampleTVmaze_PollUntilConfirmed() {
 	// The fake confirms every request 30ms after it starts; polling at the
 	// real 10-second interval is the default outside tests.
 	srv := mediaauthtest.NewServer(
@@ -118,17 +118,17 @@ func ExampleClient_PollUntilConfirmed() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	req, err := client.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
+	req, err := client.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
 	if err != nil {
 		log.Fatal(err)
 	}
-	creds, err := client.PollUntilConfirmed(ctx, req.Token)
+	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("confirmed:", creds)
 
-	level, err := client.With(creds).ValidateTVmazeCredentials(ctx)
+	level, err := client.With(creds).TVmaze.Validate(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func ExampleClient_PollUntilConfirmed() {
 
 // TMDb's browser approval flow: a request token, the user approves it on
 // TMDb's site, then a session.
-func ExampleClient_CreateSession() {
+func ExampleTMDb_CreateSession() {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
 	// TMDb's own approval page rather than the fake's; WithTMDbAPIKey or
@@ -151,24 +151,24 @@ func ExampleClient_CreateSession() {
 	}
 	ctx := context.Background()
 
-	rt, err := client.CreateRequestToken(ctx)
+	rt, err := client.TMDb.CreateRequestToken(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("send the user to:", client.AuthenticateURL("TOKEN", "https://app.example.com/done"))
+	fmt.Println("send the user to:", client.TMDb.AuthenticateURL(mediaauth.RequestToken{Token: "TOKEN"}, "https://app.example.com/done"))
 
-	_, err = client.CreateSession(ctx, rt.Token)
+	_, err = client.TMDb.CreateSession(ctx, *rt)
 	fmt.Println("before approval:", errors.Is(err, mediaauth.ErrRequestTokenNotApproved))
 
 	if err := srv.TMDbApprove(rt.Token); err != nil { // the user clicks Approve
 		log.Fatal(err)
 	}
-	session, err := client.CreateSession(ctx, rt.Token)
+	session, err := client.TMDb.CreateSession(ctx, *rt)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("session:", session.ID != "")
-	fmt.Println("logged out:", client.DeleteSession(ctx, session.ID) == nil)
+	fmt.Println("logged out:", client.TMDb.With(*session).DeleteSession(ctx) == nil)
 	// Output:
 	// send the user to: https://www.themoviedb.org/authenticate/TOKEN?redirect_to=https%3A%2F%2Fapp.example.com%2Fdone
 	// before approval: true
@@ -179,20 +179,20 @@ func ExampleClient_CreateSession() {
 // After a TMDb login, the session reads the user's account through the
 // client's HTTP client: the api_key and session_id are added, the TMDb rate
 // limit is shared with the SDK's own calls, and CheckResponse maps errors.
-func ExampleClient_HTTPClient() {
+func ExampleTMDb_HTTPClient() {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
 	client, err := srv.Client()
 	if err != nil {
 		log.Fatal(err)
 	}
-	session, err := client.LoginSession(context.Background(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := client.TMDb.LoginSession(context.Background(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	if err != nil {
 		log.Fatal(err)
 	}
 	user := client.With(session)
 
-	resp, err := user.HTTPClient(mediaauth.APITMDb).Get(user.BaseURL(mediaauth.APITMDb) + "/3/account")
+	resp, err := user.TMDb.HTTPClient().Get(user.TMDb.BaseURL() + "/3/account")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func ExampleClient_HTTPClient() {
 	fmt.Println(acct.ID, acct.Username)
 
 	// Another origin never gets the credentials.
-	_, err = user.HTTPClient(mediaauth.APITMDb).Get("https://elsewhere.example/3/account")
+	_, err = user.TMDb.HTTPClient().Get("https://elsewhere.example/3/account")
 	fmt.Println(errors.Is(err, mediaauth.ErrOriginMismatch))
 	// Output:
 	// 548 demo
@@ -220,7 +220,7 @@ func ExampleClient_HTTPClient() {
 // Do sends one call to the rest of an API and decodes its JSON answer: here
 // the shows a TVmaze user follows, with the credentials the device login
 // handed out.
-func ExampleClient_Do() {
+func ExampleTVmaze_Do() {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
 	client, err := srv.Client()
@@ -237,7 +237,7 @@ func ExampleClient_Do() {
 		ShowID int `json:"show_id"`
 	}
 	tv := client.With(mediaauth.TVmazeCredentials{Username: "alice", APIKey: apiKey})
-	if err := tv.Do(context.Background(), mediaauth.APITVmaze, http.MethodGet, "/user/follows/shows", nil, &shows); err != nil {
+	if err := tv.TVmaze.Do(context.Background(), http.MethodGet, "/user/follows/shows", nil, &shows); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(len(shows), shows[0].ShowID, shows[1].ShowID)

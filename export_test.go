@@ -27,7 +27,7 @@ func ClosedAddr(t testing.TB) string {
 // not wait ten seconds to see the client slow down.
 func WithPollMaxWait(d time.Duration) Option {
 	return func(c *config) error {
-		c.pollMaxWait = d
+		c.tvmaze.poll.maxWait = d
 		return nil
 	}
 }
@@ -35,4 +35,4 @@ func WithPollMaxWait(d time.Duration) Option {
 // SetClock makes c, and the clients derived from it, read the time from
 // now: a Retry-After date then asks for a wait of a length the test picks
 // to the millisecond, where the real clock would round it to seconds.
-func SetClock(c *Client, now func() time.Time) { c.s.now = now }
+func SetClock(c *Client, now func() time.Time) { c.Movies.h.e.s.now = now }

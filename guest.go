@@ -61,9 +61,9 @@ func (r *guestSessionResponse) validate() error {
 
 // CreateGuestSession starts a TMDb guest session
 // (GET /authentication/guest_session/new).
-func (c *Client) CreateGuestSession(ctx context.Context) (*GuestSession, error) {
+func (t *TMDb) CreateGuestSession(ctx context.Context) (*GuestSession, error) {
 	var r guestSessionResponse
-	err := c.do(ctx, &call{ep: epTMDbGuestSession, out: &r})
+	err := t.hp().send(ctx, &call{ep: epTMDbGuestSession, out: &r})
 	if err != nil {
 		return nil, err
 	}

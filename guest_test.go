@@ -22,7 +22,7 @@ func TestCreateGuestSession(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 		log.respondTMDb(http.StatusOK, tmdbUnitGuestJSON))
 
-	g, err := c.CreateGuestSession(t.Context())
+	g, err := c.TMDb.CreateGuestSession(t.Context())
 	require.NoError(t, err)
 	want := time.Date(2016, 8, 27, 16, 26, 40, 0, time.UTC)
 	assert.Equal(t, &mediaauth.GuestSession{ID: "1ce82ec1223641636ad4a60b07de3581", ExpiresAt: want}, g)
@@ -60,7 +60,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 			log.respondTMDb(http.StatusUnauthorized, `{"success":false,"status_code":7,"status_message":"Invalid API key: You must be granted a valid key."}`))
-		g, err := c.CreateGuestSession(t.Context())
+		g, err := c.TMDb.CreateGuestSession(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 		require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 		assert.Nil(t, g)
@@ -73,7 +73,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 			log.respondTMDb(http.StatusServiceUnavailable, `{"success":false,"status_code":9,"status_message":"Service offline: This service is temporarily offline, try again later."}`).
 				Then(log.respondTMDb(http.StatusOK, tmdbUnitGuestJSON)))
-		g, err := c.CreateGuestSession(t.Context())
+		g, err := c.TMDb.CreateGuestSession(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "1ce82ec1223641636ad4a60b07de3581", g.ID)
 		assert.Len(t, log.requests(), 2)
@@ -83,7 +83,7 @@ func TestCreateGuestSessionErrors(t *testing.T) {
 		c, mt := tmdbUnitClient(t, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(tmdbUnitAccess)))
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/guest_session/new",
 			(&recorder{}).respondTMDb(http.StatusServiceUnavailable, `{"success":false,"status_code":46,"status_message":"The API is undergoing maintenance. Try again later."}`))
-		_, err := c.CreateGuestSession(t.Context())
+		_, err := c.TMDb.CreateGuestSession(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrServer)
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)

@@ -1,6 +1,7 @@
 package mediaauth_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -207,4 +208,24 @@ func benchHTTPClient(b *testing.B) *http.Client {
 	tr.MaxIdleConnsPerHost = 16
 	b.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: mediaauth.DefaultTimeout}
+}
+
+// door is what the three API handles have in common: the open doors.
+type door interface {
+	Do(ctx context.Context, method, path string, in, out any) error
+	HTTPClient() *http.Client
+	BaseURL() string
+}
+
+// handleOf returns c's handle of api, or nil for an unknown API.
+func handleOf(c *mediaauth.Client, api mediaauth.API) door {
+	switch api {
+	case mediaauth.APIMovies:
+		return c.Movies
+	case mediaauth.APITVmaze:
+		return c.TVmaze
+	case mediaauth.APITMDb:
+		return c.TMDb
+	}
+	return nil
 }

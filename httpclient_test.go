@@ -37,7 +37,7 @@ func getJSON(t *testing.T, hc *http.Client, api mediaauth.API, url string, out a
 }
 
 // TestHTTPClientProtectedCalls makes the first protected call of each API
-// through c.HTTPClient(api) against the fake, with the credentials the SDK
+// through handleOf(c, api).HTTPClient() against the fake, with the credentials the SDK
 // obtained, and checks that another origin gets no credential.
 func TestHTTPClientProtectedCalls(t *testing.T) {
 	t.Parallel()
@@ -48,56 +48,56 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	ctx := t.Context()
 
 	// TMDb: a session reads /3/account.
-	session, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
 	tmdb := c.With(session)
 	var acct struct {
 		ID       int    `json:"id"`
 		Username string `json:"username"`
 	}
-	require.NoError(t, getJSON(t, tmdb.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, tmdb.BaseURL(mediaauth.APITMDb)+"/3/account", &acct))
+	require.NoError(t, getJSON(t, tmdb.TMDb.HTTPClient(), mediaauth.APITMDb, tmdb.TMDb.BaseURL()+"/3/account", &acct))
 	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
 	assert.Equal(t, mediaauthtest.DefaultTMDbAccountID, acct.ID)
 	// The same through Do, and the account by id.
 	acct.Username = ""
-	require.NoError(t, tmdb.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account/548", nil, &acct))
+	require.NoError(t, tmdb.TMDb.Do(ctx, http.MethodGet, "/3/account/548", nil, &acct))
 	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
 	// Without the session the account is refused, as an *APIError.
-	err = getJSON(t, c.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, c.BaseURL(mediaauth.APITMDb)+"/3/account", &acct)
+	err = getJSON(t, c.TMDb.HTTPClient(), mediaauth.APITMDb, c.TMDb.BaseURL()+"/3/account", &acct)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
 	_, err = srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
 	require.NoError(t, err)
 	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
-	req, err := c.StartAuth(ctx, "alice@example.com")
+	req, err := c.TVmaze.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
 	require.NoError(t, srv.TVmazeConfirm(req.Token))
-	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
 	require.NoError(t, err)
 	tv := c.With(creds)
 	var follows []struct {
 		ShowID int `json:"show_id"`
 	}
-	require.NoError(t, getJSON(t, tv.HTTPClient(mediaauth.APITVmaze), mediaauth.APITVmaze, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", &follows))
+	require.NoError(t, getJSON(t, tv.TVmaze.HTTPClient(), mediaauth.APITVmaze, tv.TVmaze.BaseURL()+"/user/follows/shows", &follows))
 	require.Len(t, follows, 2)
 	assert.Equal(t, 82, follows[1].ShowID)
 
 	// Movies: the profile with the access token from Login.
 	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
 	require.NoError(t, err)
-	tok, err := c.Login(ctx, "john", "pw-john-1")
+	tok, err := c.Movies.Login(ctx, "john", "pw-john-1")
 	require.NoError(t, err)
 	movies := c.With(tok)
 	var profile mediaauth.User
-	require.NoError(t, getJSON(t, movies.HTTPClient(mediaauth.APIMovies), mediaauth.APIMovies, movies.BaseURL(mediaauth.APIMovies)+"/user/profile", &profile))
+	require.NoError(t, getJSON(t, movies.Movies.HTTPClient(), mediaauth.APIMovies, movies.Movies.BaseURL()+"/user/profile", &profile))
 	assert.Equal(t, "john", profile.Username)
 
 	// Another origin: refused, and that server sees nothing.
 	other := newSink(t)
 	all := movies.With(creds, session)
 	for _, api := range []mediaauth.API{mediaauth.APIMovies, mediaauth.APITVmaze, mediaauth.APITMDb} {
-		err := getJSON(t, all.HTTPClient(api), api, other.URL+"/3/account", &acct)
+		err := getJSON(t, handleOf(all, api).HTTPClient(), api, other.URL+"/3/account", &acct)
 		require.ErrorIs(t, err, mediaauth.ErrOriginMismatch, api)
 	}
 	assert.Zero(t, other.count())
@@ -128,21 +128,21 @@ func TestHTTPClientSharesTheLimiter(t *testing.T) {
 	require.NoError(t, err)
 	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
 
-	_, err = tv.ValidateTVmazeCredentials(t.Context())
+	_, err = tv.TVmaze.Validate(t.Context())
 	require.NoError(t, err)
 	var follows []any
-	require.NoError(t, getJSON(t, tv.HTTPClient(mediaauth.APITVmaze), mediaauth.APITVmaze, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", &follows))
-	_, err = tv.ValidateTVmazeCredentials(t.Context())
+	require.NoError(t, getJSON(t, tv.TVmaze.HTTPClient(), mediaauth.APITVmaze, tv.TVmaze.BaseURL()+"/user/follows/shows", &follows))
+	_, err = tv.TVmaze.Validate(t.Context())
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tv.BaseURL(mediaauth.APITVmaze)+"/user/follows/shows", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tv.TVmaze.BaseURL()+"/user/follows/shows", nil)
 	require.NoError(t, err)
 	// rate.Limiter refuses at once a wait that would pass the deadline.
-	_, err = tv.HTTPClient(mediaauth.APITVmaze).Do(req)
+	_, err = tv.TVmaze.HTTPClient().Do(req)
 	require.ErrorContains(t, err, "would exceed context deadline")
-	_, err = tv.ValidateTVmazeCredentials(ctx)
+	_, err = tv.TVmaze.Validate(ctx)
 	require.ErrorContains(t, err, "would exceed context deadline")
 	assert.Equal(t, int32(5), lim.waits.Load())
 	assert.Equal(t, 2, srv.RequestCount(http.MethodGet, "/v1/auth/validate"))
@@ -203,11 +203,10 @@ func TestHTTPClientInvalidUse(t *testing.T) {
 	t.Parallel()
 	other := newSink(t)
 	c := boundaryClient(t, other.URL)
-	var nilClient *mediaauth.Client
+	var nilClient mediaauth.Client
 	for name, hc := range map[string]*http.Client{
-		"unknown API":        c.HTTPClient("imdb"),
-		"nil client":         nilClient.HTTPClient(mediaauth.APITMDb),
-		"invalid credential": c.With(mediaauth.TMDbAPIKey("")).HTTPClient(mediaauth.APITMDb),
+		"nil client":         nilClient.TMDb.HTTPClient(),
+		"invalid credential": c.With(mediaauth.TMDbAPIKey("")).TMDb.HTTPClient(),
 	} {
 		_, err := hc.Get(other.URL + "/3/account")
 		require.Error(t, err, name)
@@ -228,7 +227,7 @@ func TestCheckResponseScrubsEcho(t *testing.T) {
 		boundaryClient(t, srv.URL),
 		boundaryClient(t, srv.URL).With(mediaauth.TMDbReadAccessToken(bTMDbRead)),
 	} {
-		resp, err := c.HTTPClient(mediaauth.APITMDb).Get(c.BaseURL(mediaauth.APITMDb) + "/3/account")
+		resp, err := c.TMDb.HTTPClient().Get(c.TMDb.BaseURL() + "/3/account")
 		require.NoError(t, err)
 		err = mediaauth.CheckResponse(mediaauth.APITMDb, resp)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
@@ -268,7 +267,7 @@ func TestHTTPClientRetriesAndRedirects(t *testing.T) {
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), fastRetry,
 		mediaauth.WithCredentials(mediaauth.Token{AccessToken: "open-token"}))
 	require.NoError(t, err)
-	hc := c.HTTPClient(mediaauth.APIMovies)
+	hc := c.Movies.HTTPClient()
 	send := func(method, path string, body io.Reader) int {
 		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, body)
 		require.NoError(t, err)

@@ -53,69 +53,140 @@ const (
 type config struct {
 	httpClient   *http.Client
 	timeout      time.Duration
-	bases        [numAPIs]*url.URL
 	tmdbSite     string
-	creds        credentials
 	maxRetries   int
 	retryMin     time.Duration
 	retryMax     time.Duration
-	limits       [numAPIs]limitSpec
-	limiters     [numAPIs]RateLimiter
 	logger       *slog.Logger
 	userAgent    string
 	insecureHTTP bool
-	pollInterval time.Duration
-	fastPolling  bool
-	pollMaxWait  time.Duration
-	pollMaxErrs  int
-	pollGrace    time.Duration
-	pollObserver func(PollEvent)
+	movies       apiConfig
+	tvmaze       apiConfig
+	tmdb         apiConfig
+	// given lists the secrets of every credential the options gave,
+	// those replaced by a later one too.
+	given []string
 }
 
-type limitSpec struct {
-	limit rate.Limit
-	burst int
+// apiConfig is what the options say of one API.
+type apiConfig struct {
+	base    *url.URL
+	creds   credentialSet
+	limit   rate.Limit
+	burst   int
+	custom  RateLimiter // WithRateLimiter, in place of limit and burst
+	poll    pollConfig  // TVmaze only
+	pollSet bool        // WithPollInterval was given
+	// pollGrace is the TVmaze poll answer grace.
+	pollGrace time.Duration
+}
+
+// api returns the configuration of api, or nil for an unknown API.
+func (c *config) api(api API) *apiConfig {
+	switch api {
+	case APIMovies:
+		return &c.movies
+	case APITVmaze:
+		return &c.tvmaze
+	case APITMDb:
+		return &c.tmdb
+	}
+	return nil
+}
+
+// limiter returns the API's rate limiter.
+func (a *apiConfig) limiter() RateLimiter {
+	if a.custom != nil {
+		return a.custom
+	}
+	return rate.NewLimiter(a.limit, a.burst)
+}
+
+// secrets lists the secrets of every credential the options gave, those
+// replaced by a later one too.
+func (c *config) secrets() []string {
+	return c.given
 }
 
 func defaultConfig() config {
 	cfg := config{
-		timeout:      DefaultTimeout,
-		maxRetries:   DefaultMaxRetries,
-		retryMin:     DefaultRetryMinWait,
-		retryMax:     DefaultRetryMaxWait,
-		userAgent:    DefaultUserAgent,
-		tmdbSite:     DefaultTMDbSiteURL,
-		pollInterval: DefaultPollInterval,
-		pollMaxWait:  5 * time.Minute,
-		pollMaxErrs:  5,
-		pollGrace:    DefaultPollAnswerGrace,
+		timeout:    DefaultTimeout,
+		maxRetries: DefaultMaxRetries,
+		retryMin:   DefaultRetryMinWait,
+		retryMax:   DefaultRetryMaxWait,
+		userAgent:  DefaultUserAgent,
+		tmdbSite:   DefaultTMDbSiteURL,
 	}
-	cfg.bases[APITVmaze.index()], _ = url.Parse(DefaultTVmazeBaseURL)
-	cfg.bases[APITMDb.index()], _ = url.Parse(DefaultTMDbBaseURL)
-	cfg.limits[APIMovies.index()] = limitSpec{limit: rate.Inf}
+	cfg.tvmaze.base, _ = url.Parse(DefaultTVmazeBaseURL)
+	cfg.tmdb.base, _ = url.Parse(DefaultTMDbBaseURL)
+	cfg.movies.limit = rate.Inf
 	// TVmaze documents at least 20 calls every 10 seconds: a burst of 5
 	// and 1.5 per second allow at most 5+15 = 20 in any 10-second window.
-	cfg.limits[APITVmaze.index()] = limitSpec{limit: 1.5, burst: 5}
+	cfg.tvmaze.limit, cfg.tvmaze.burst = 1.5, 5
 	// TMDb's limit sits "somewhere in the 40 requests per second range": a
 	// burst of 4 and 35 per second allow at most 39 in any one second.
-	cfg.limits[APITMDb.index()] = limitSpec{limit: 35, burst: 4}
+	cfg.tmdb.limit, cfg.tmdb.burst = 35, 4
+	cfg.tvmaze.poll = defaultPollConfig()
+	cfg.tvmaze.pollGrace = DefaultPollAnswerGrace
 	return cfg
+}
+
+// pollConfig is the TVmaze handle's PollUntilConfirmed schedule.
+type pollConfig struct {
+	interval time.Duration
+	fast     bool // WithFastPolling
+	maxWait  time.Duration
+	maxErrs  int
+	observer func(PollEvent)
+}
+
+func defaultPollConfig() pollConfig {
+	return pollConfig{interval: DefaultPollInterval, maxWait: 5 * time.Minute, maxErrs: 5}
 }
 
 // check validates what only the options together can tell.
 func (c *config) check() error {
-	for i, u := range c.bases {
+	if u, p := c.tvmaze.base, c.tvmaze.poll; u != nil && p.interval < DefaultPollInterval && !p.fast && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("mediaauth: WithPollInterval: %s is under TVmaze's 10 s minimum for %s (loopback test servers excepted; WithFastPolling opts in): %w",
+			p.interval, urlForError(u), ErrInvalidArgument)
+	}
+	for _, api := range [...]API{APIMovies, APITVmaze, APITMDb} {
+		u := c.api(api).base
 		if u == nil {
 			continue
 		}
 		if err := checkTransportSecurity(u, c.insecureHTTP); err != nil {
-			return fmt.Errorf("mediaauth: %s base URL: %w", apiByIndex(i).name(), err)
+			return fmt.Errorf("mediaauth: %s base URL: %w", api.name(), err)
 		}
 	}
-	if u := c.bases[APITVmaze.index()]; u != nil && c.pollInterval < DefaultPollInterval &&
-		!c.fastPolling && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("mediaauth: WithPollInterval: %s is under TVmaze's 10 s minimum for %s (loopback test servers excepted; WithFastPolling opts in): %w",
-			c.pollInterval, urlForError(u), ErrInvalidArgument)
+	return nil
+}
+
+// transportClient returns the http.Client whose transport, timeout, jar
+// and redirect policy the engines use: the caller's, or one built with
+// the response header section capped at 64 KiB.
+func (c *config) transportClient() *http.Client {
+	if c.httpClient != nil {
+		return c.httpClient
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	tr.MaxResponseHeaderBytes = maxResponseHeaderBytes
+	return &http.Client{Transport: tr, Timeout: c.timeout}
+}
+
+// addCredentials gives each credential to the API it belongs to.
+func (c *config) addCredentials(creds []Credential) error {
+	for _, cr := range creds {
+		a, err := attach(cr)
+		if err != nil {
+			return err
+		}
+		c.given = append(c.given, a.secrets...)
+		ac := c.api(a.api)
+		if ac.creds, err = ac.creds.with(a.api, []Credential{cr}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -139,7 +210,7 @@ func WithTMDbBaseURL(rawURL string) Option {
 		if err := c.setBase(APITMDb, rawURL); err != nil {
 			return err
 		}
-		u := c.bases[APITMDb.index()]
+		u := c.tmdb.base
 		u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/3")
 		u.RawPath = ""
 		return nil
@@ -165,7 +236,7 @@ func (c *config) setBase(api API, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	c.bases[api.index()] = u
+	c.api(api).base = u
 	return nil
 }
 
@@ -223,7 +294,7 @@ func WithTimeout(d time.Duration) Option {
 // character) are an error.
 func WithCredentials(creds ...Credential) Option {
 	return func(c *config) error {
-		if err := c.creds.add(creds); err != nil {
+		if err := c.addCredentials(creds); err != nil {
 			return fmt.Errorf("mediaauth: WithCredentials: %w", err)
 		}
 		return nil
@@ -263,8 +334,8 @@ func WithRateLimit(api API, limit rate.Limit, burst int) Option {
 		if limit != rate.Inf && (math.IsNaN(f) || math.IsInf(f, 0) || limit <= 0 || burst <= 0) {
 			return fmt.Errorf("mediaauth: WithRateLimit: invalid limit %v burst %d: %w", limit, burst, ErrInvalidArgument)
 		}
-		c.limits[api.index()] = limitSpec{limit: limit, burst: burst}
-		c.limiters[api.index()] = nil
+		a := c.api(api)
+		a.limit, a.burst, a.custom = limit, burst, nil
 		return nil
 	}
 }
@@ -308,7 +379,7 @@ func WithPollInterval(d time.Duration) Option {
 		if d <= 0 {
 			return fmt.Errorf("mediaauth: WithPollInterval: interval must be positive, got %s: %w", d, ErrInvalidArgument)
 		}
-		c.pollInterval = d
+		c.tvmaze.poll.interval, c.tvmaze.pollSet = d, true
 		return nil
 	}
 }
@@ -318,7 +389,7 @@ func WithPollInterval(d time.Duration) Option {
 // TVmaze itself answers faster polls with 429.
 func WithFastPolling() Option {
 	return func(c *config) error {
-		c.fastPolling = true
+		c.tvmaze.poll.fast = true
 		return nil
 	}
 }
@@ -333,7 +404,7 @@ func WithPollAnswerGrace(d time.Duration) Option {
 		if d < 0 || d > MaxPollAnswerGrace {
 			return fmt.Errorf("mediaauth: WithPollAnswerGrace: %s outside 0..%s: %w", d, MaxPollAnswerGrace, ErrInvalidArgument)
 		}
-		c.pollGrace = d
+		c.tvmaze.pollGrace = d
 		return nil
 	}
 }
@@ -342,7 +413,7 @@ func WithPollAnswerGrace(d time.Duration) Option {
 // progress output. fn runs on the polling goroutine and must not block long.
 func WithPollObserver(fn func(PollEvent)) Option {
 	return func(c *config) error {
-		c.pollObserver = fn
+		c.tvmaze.poll.observer = fn
 		return nil
 	}
 }
@@ -367,7 +438,7 @@ func WithRateLimiter(api API, l RateLimiter) Option {
 		if l == nil {
 			return fmt.Errorf("mediaauth: WithRateLimiter: nil limiter: %w", ErrInvalidArgument)
 		}
-		c.limiters[api.index()] = l
+		c.api(api).custom = l
 		return nil
 	}
 }

@@ -14,7 +14,7 @@ import (
 func TestDefaultRateLimits(t *testing.T) {
 	cfg := defaultConfig()
 	within := func(api API, window time.Duration) float64 {
-		l := cfg.limits[api.index()]
+		l := cfg.api(api)
 		return float64(l.burst) + float64(l.limit)*window.Seconds()
 	}
 	if n := within(APITVmaze, 10*time.Second); n > 20 {
@@ -23,7 +23,7 @@ func TestDefaultRateLimits(t *testing.T) {
 	if n := within(APITMDb, time.Second); n >= 40 {
 		t.Errorf("TMDb: %v requests fit in 1 s, want under 40", n)
 	}
-	if l := cfg.limits[APIMovies.index()].limit; l != rate.Inf {
+	if l := cfg.movies.limit; l != rate.Inf {
 		t.Errorf("Movies API: default limit %v, want none", l)
 	}
 }

@@ -160,11 +160,11 @@ func TestMissingToken(t *testing.T) {
 		assert.NotErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 	}
 	// A derived client whose token was taken away is the same.
-	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Without(mediaauth.APIMovies).Profile(t.Context())
+	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Without(mediaauth.APIMovies).Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	// An empty token is not "no token" but an invalid argument, refused
 	// before sending too.
-	_, err = c.With(mediaauth.Token{AccessToken: "x"}).With(mediaauth.Token{AccessToken: ""}).Profile(t.Context())
+	_, err = c.With(mediaauth.Token{AccessToken: "x"}).With(mediaauth.Token{AccessToken: ""}).Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 	assert.NotErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	assert.Zero(t, mt.GetTotalCallCount(), "no request may be sent")
@@ -182,7 +182,7 @@ func TestWithTokenDerivesClient(t *testing.T) {
 	grandchild := child.With(mediaauth.Token{AccessToken: "grandchild-token"})
 	require.NotSame(t, parent, child)
 	for _, c := range []*mediaauth.Client{parent, child, grandchild, parent} {
-		_, err := c.Profile(t.Context())
+		_, err := c.Movies.Profile(t.Context())
 		require.NoError(t, err)
 	}
 	var got []string
@@ -195,9 +195,9 @@ func TestWithTokenDerivesClient(t *testing.T) {
 	bare, mt2 := unitClient(t)
 	var rec2 recorder
 	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec2.respond(http.StatusOK, unitUserJSON))
-	_, err := bare.With(mediaauth.Token{AccessToken: "late"}).Profile(t.Context())
+	_, err := bare.With(mediaauth.Token{AccessToken: "late"}).Movies.Profile(t.Context())
 	require.NoError(t, err)
-	_, err = bare.Profile(t.Context())
+	_, err = bare.Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	require.Len(t, rec2.requests(), 1)
 	assert.Equal(t, "Bearer late", rec2.requests()[0].Header.Get("Authorization"))
@@ -209,7 +209,7 @@ func TestOptionsApplyInOrder(t *testing.T) {
 	c, mt := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: "first"}), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "second"}), mediaauth.WithUserAgent("app/9"))
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
-	_, err := c.Profile(t.Context())
+	_, err := c.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	require.Len(t, rec.requests(), 1)
 	assert.Equal(t, "Bearer second", rec.requests()[0].Header.Get("Authorization"))
@@ -223,7 +223,7 @@ func TestBaseURLWithPath(t *testing.T) {
 	mt := newCountingTransport()
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL("https://api.example.com/movies/v1/"), mediaauth.WithHTTPClient(&http.Client{Transport: mt}))
 	require.NoError(t, err)
-	_, err = c.Login(t.Context(), "u", "p")
+	_, err = c.Movies.Login(t.Context(), "u", "p")
 	require.ErrorIs(t, err, mediaauth.ErrNotFound, "the transport answers 404")
 	require.Equal(t, 1, mt.count())
 	assert.Equal(t, "https://api.example.com/movies/v1/login", mt.last().URL.String())
@@ -237,7 +237,7 @@ func TestWithRateLimit(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, unitTokenJSON))
 	start := time.Now()
 	for range 4 {
-		_, err := c.Login(t.Context(), "u", "p")
+		_, err := c.Movies.Login(t.Context(), "u", "p")
 		require.NoError(t, err)
 	}
 	assert.GreaterOrEqual(t, time.Since(start), 110*time.Millisecond, "4 calls at 1 per 40ms take at least 120ms")
@@ -245,8 +245,8 @@ func TestWithRateLimit(t *testing.T) {
 	// A derived client shares the limiter; a cancelled wait is the context's error.
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
 	defer cancel()
-	_, _ = c.With(mediaauth.Token{AccessToken: "x"}).Login(ctx, "u", "p")
-	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Login(ctx, "u", "p")
+	_, _ = c.With(mediaauth.Token{AccessToken: "x"}).Movies.Login(ctx, "u", "p")
+	_, err := c.With(mediaauth.Token{AccessToken: "x"}).Movies.Login(ctx, "u", "p")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -261,9 +261,9 @@ func TestWithLogger(t *testing.T) {
 	var rec recorder
 	mt.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusUnauthorized, `{"error":"invalid_token","message":"bad token"}`))
 	mt.RegisterResponder(http.MethodPost, unitBase+"/login", rec.respond(http.StatusOK, `{"access_token":"`+secret+`","token_type":"bearer"}`))
-	_, err := c.Profile(t.Context())
+	_, err := c.Movies.Profile(t.Context())
 	require.Error(t, err)
-	_, err = c.Login(t.Context(), "user", "password-"+secret)
+	_, err = c.Movies.Login(t.Context(), "user", "password-"+secret)
 	require.NoError(t, err)
 
 	out := buf.String()
@@ -278,7 +278,7 @@ func TestWithLogger(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	c2, mt2 := unitClient(t, mediaauth.WithCredentials(mediaauth.Token{AccessToken: secret}), mediaauth.WithLogger(quiet))
 	mt2.RegisterResponder(http.MethodGet, unitBase+"/user/profile", rec.respond(http.StatusOK, unitUserJSON))
-	_, err = c2.Profile(t.Context())
+	_, err = c2.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Empty(t, buf.String())
 }
@@ -328,7 +328,7 @@ func TestEmptyUserAgent(t *testing.T) {
 	} {
 		c, err := mediaauth.New(append([]mediaauth.Option{mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"})}, tc.opts...)...)
 		require.NoError(t, err)
-		_, err = c.Profile(t.Context())
+		_, err = c.Movies.Profile(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, <-seen, tc.name)
 	}
@@ -357,7 +357,7 @@ func TestRedirectDowngradeRefusedWithOwnHTTPClient(t *testing.T) {
 	}
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(secure.URL), mediaauth.WithHTTPClient(hc), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "secret-token"}))
 	require.NoError(t, err)
-	u, err := c.Profile(t.Context())
+	u, err := c.Movies.Profile(t.Context())
 	assert.Nil(t, u)
 	require.ErrorIs(t, err, mediaauth.ErrRedirect)
 	assert.NotErrorIs(t, err, mediaauth.ErrInsecureTransport, "refused as another origin, before any transport check")
@@ -382,7 +382,7 @@ func TestServerMessageControlCharacters(t *testing.T) {
 	defer srv.Close()
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL))
 	require.NoError(t, err)
-	err = c.RequestPasswordReset(t.Context(), "j@example.com")
+	err = c.Movies.RequestPasswordReset(t.Context(), "j@example.com")
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "line one  level=ERROR forged", apiErr.Message)

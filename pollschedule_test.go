@@ -93,7 +93,7 @@ func TestPollAuthKeepsAnswerAfterCancel(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		creds, err := c.PollAuth(ctx, tvToken)
+		creds, err := c.TVmaze.PollAuth(ctx, AuthRequest{Token: tvToken})
 		done <- result{creds, err}
 	}()
 	<-sent
@@ -131,7 +131,7 @@ func TestPollAuthCancelBeforeAnswer(t *testing.T) {
 			}
 			defer cancel()
 			start := time.Now()
-			_, err := c.PollAuth(ctx, tvToken)
+			_, err := c.TVmaze.PollAuth(ctx, AuthRequest{Token: tvToken})
 			require.ErrorIs(t, err, want)
 			assert.Less(t, time.Since(start), time.Second)
 			assert.False(t, strings.Contains(err.Error(), tvToken))
@@ -206,7 +206,7 @@ func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
 				cancel()
 				return tvJSON(status, tvErrorBody(status, "x"))(r)
 			})
-			_, err := c.PollUntilConfirmed(ctx, tvToken)
+			_, err := c.TVmaze.PollUntilConfirmed(ctx, AuthRequest{Token: tvToken})
 			require.ErrorIs(t, err, context.Canceled)
 			assert.Equal(t, 1, mt.GetTotalCallCount())
 			require.Len(t, events, 1)

@@ -40,7 +40,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		c, err := New(WithTMDbBaseURL("http://"+ClosedAddr(t)), WithCredentials(TMDbAPIKey(key)), WithLogger(logger),
 			WithRetry(1, time.Millisecond, time.Millisecond))
 		require.NoError(t, err)
-		err = c.do(t.Context(), tmdbCall())
+		err = c.TMDb.hp().send(t.Context(), tmdbCall())
 		require.ErrorIs(t, err, ErrNetwork)
 		assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "the cause stays inspectable: %v", err)
 		for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
@@ -62,7 +62,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		defer srv.Close()
 		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithLogger(logger), WithTimeout(50*time.Millisecond), WithRetry(0, 0, 0))
 		require.NoError(t, err)
-		err = c.do(t.Context(), tmdbCall())
+		err = c.TMDb.hp().send(t.Context(), tmdbCall())
 		require.Error(t, err)
 		assert.NotContains(t, err.Error(), key)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -78,7 +78,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		defer srv.Close()
 		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithLogger(logger))
 		require.NoError(t, err)
-		err = c.do(t.Context(), tmdbCall())
+		err = c.TMDb.hp().send(t.Context(), tmdbCall())
 		require.ErrorIs(t, err, ErrInvalidAPIKey)
 		assert.Equal(t, key, gotKey.Load(), "the key is sent in the query")
 		assert.NotContains(t, err.Error(), key)
@@ -97,7 +97,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		defer srv.Close()
 		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithRetry(0, 0, 0))
 		require.NoError(t, err)
-		err = c.do(t.Context(), tmdbCall())
+		err = c.TMDb.hp().send(t.Context(), tmdbCall())
 		// Same-origin redirects are followed up to the limit; the last one
 		// comes back as the answer, not as a transport error.
 		require.ErrorIs(t, err, ErrRedirect)
@@ -125,7 +125,7 @@ func TestTMDbAPIKeyNeverInErrors(t *testing.T) {
 		defer srv.Close()
 		c, err := New(WithTMDbBaseURL(srv.URL), WithCredentials(TMDbAPIKey(key)), WithCredentials(TMDbReadAccessToken("read-token")))
 		require.NoError(t, err)
-		require.NoError(t, c.do(t.Context(), tmdbCall()))
+		require.NoError(t, c.TMDb.hp().send(t.Context(), tmdbCall()))
 		assert.Empty(t, query.Load())
 		assert.Equal(t, "Bearer read-token", auth.Load())
 	})

@@ -195,7 +195,7 @@ func TestScrubServerEcho(t *testing.T) {
 func TestScrubbedErrorsStillClassify(t *testing.T) {
 	t.Parallel()
 	c := boundaryClient(t, "http://"+mediaauth.ClosedAddr(t), mediaauth.WithRetry(0, 0, 0))
-	err := c.ValidateTMDbCredentials(t.Context())
+	err := c.TMDb.Validate(t.Context())
 	var netErr *mediaauth.NetworkError
 	require.ErrorAs(t, err, &netErr)
 	var opErr interface{ Timeout() bool }

@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
-
-	"github.com/google/go-querystring/query"
-	"github.com/hashicorp/go-retryablehttp"
+	"unicode/utf8"
 )
 
 // Body size caps: a success body above maxSuccessBody or an error body
@@ -32,11 +30,10 @@ const (
 // call is one invocation of an endpoint: the endpoint's description and
 // the values of this call.
 type call struct {
-	c     *Client
-	ep    *endpoint
-	query any // struct encoded with go-querystring, or nil
-	body  any // JSON request body, or nil
-	form  any // form request body encoded with go-querystring, or nil
+	h    *handle
+	ep   *endpoint
+	body any         // JSON request body, or nil
+	form formEncoder // form request body, or nil
 	// out receives the decoded success body; nil means none is needed.
 	out any
 	// secrets are the call's secret inputs (passwords, tokens), scrubbed
@@ -44,18 +41,18 @@ type call struct {
 	secrets [2]string
 	// forms is secrets with their escaped forms, worked out on first use.
 	forms []string
-	// rawQuery is a query string given as it is (Do), before query's.
+	// rawQuery is a query string given as it is (Do).
 	rawQuery string
-	// status is set by the pipeline to the HTTP status of the answer.
+	// attempt, when set, is the context the request is sent with instead
+	// of the caller's: the TVmaze poll's answer grace (see keepAnswer).
+	attempt context.Context
+	// path is the request's URL path: the base URL's path and the
+	// endpoint's, as errors show it.
+	path string
+	// status is set to the HTTP status of the answer.
 	status int
 	// cancel ends the call's context; set when the answer body is not needed.
 	cancel context.CancelFunc
-	// sentToken is the Movies bearer a token source gave for this call.
-	sentToken string
-	// grace, above zero, keeps an answer that has begun to arrive when the
-	// caller's context ends, for that long (the TVmaze poll; see keepAnswer).
-	// Only for endpoints that are never resent.
-	grace time.Duration
 }
 
 // validator is implemented by response types that can tell whether the
@@ -64,16 +61,26 @@ type validator interface {
 	validate() error
 }
 
+// formEncoder is a form body that encodes itself, byte for byte as
+// go-querystring and url.Values.Encode would (FuzzLoginForm checks it),
+// without their reflection and map.
+type formEncoder interface {
+	appendForm(b []byte) []byte
+}
+
 // secretForms returns the call's secrets with the forms they take when
-// escaped (see appendSecret). They are worked out when first needed: only a
-// call that fails or logs has text to scrub.
+// escaped (see appendSecret), and the handle's credentials. They are
+// worked out when first needed: only a call that fails has text to scrub.
 func (cl *call) secretForms() []string {
 	if cl.forms == nil {
 		forms := make([]string, 0, 8)
 		for _, s := range cl.secrets {
 			forms = appendSecret(forms, s)
 		}
-		forms = appendSecret(forms, cl.sentToken)
+		if cl.h != nil {
+			forms = append(forms, cl.h.creds.secrets()...)
+			forms = append(forms, cl.h.e.s.secrets...)
+		}
 		cl.forms = forms
 	}
 	return cl.forms
@@ -82,199 +89,158 @@ func (cl *call) secretForms() []string {
 // errorf builds an error of the call: "mediaauth: api METHOD path: ...",
 // with every secret the call knows scrubbed from the text.
 func (cl *call) errorf(format string, args ...any) error {
-	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.ep.path}, args...)...)
-	return scrubError(err, cl.c.creds.secrets, cl.secretForms())
+	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.path}, args...)...)
+	return scrubError(err, cl.secretForms())
 }
 
-// do runs one call through the pipeline: encode, authorize, limit, send,
-// read the capped body, decode or map to a typed error. No endpoint does
-// HTTP itself. A Movies token from a token source that the API refuses as
-// expired is renewed once; the call is then sent again only if that is
-// safe.
-func (c *Client) do(ctx context.Context, cl *call) error {
-	err := c.doOnce(ctx, cl)
-	if !c.renewable(cl, err) {
-		return err
-	}
-	if rerr := c.renew(ctx, cl); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	if cl.ep.resend != retryIdempotent {
-		return err
-	}
-	cl.sentToken, cl.status, cl.forms = "", 0, nil
-	return c.doOnce(ctx, cl)
-}
-
-// doOnce is one pass through the pipeline.
-func (c *Client) doOnce(ctx context.Context, cl *call) error {
+// send runs one call: build the request, send it through the handle's
+// engine (the door of the endpoint's role), then check the answer with the
+// endpoint's status table and decode it. No endpoint does HTTP itself.
+func (h *handle) send(ctx context.Context, cl *call) error {
 	if ctx == nil {
 		return fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
 	}
-	if err := c.usable(); err != nil {
+	if err := h.usable(); err != nil {
 		return err
 	}
-	cl.c = c
-	s := c.s
-	ep := cl.ep
-	idx := ep.api.index()
-	base := s.bases[idx]
-	if base == "" {
-		return cl.errorf("no base URL configured (use %s)", baseOption[idx])
-	}
-	if cl.out == nil {
-		// The answer body is not needed: drain it briefly, then stop.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
-		cl.cancel = cancel
-	}
-
-	body, contentType, err := cl.encode()
+	cl.h = h
+	cl.path = h.e.basePath + cl.ep.path
+	req, cancel, err := cl.request(ctx)
 	if err != nil {
 		return err
 	}
-	rawQuery := cl.rawQuery
-	if cl.query != nil {
-		vals, qerr := query.Values(cl.query)
-		if qerr != nil {
-			return cl.errorf("encoding query: %w", qerr)
-		}
-		rawQuery = joinQuery(rawQuery, vals.Encode())
+	defer cancel()
+	resp, err := h.doors[cl.ep.role].Do(req)
+	if err != nil {
+		return cl.transportError(req.Context(), ctx, err)
 	}
-	// The body is a *bytes.Reader, so net/http sets ContentLength and
-	// GetBody, and the sender's PrepareRetry rewinds it with GetBody.
+	cl.status = resp.StatusCode
+	return cl.handleResponse(ctx, resp)
+}
+
+// request builds the call's HTTP request, with the context it is sent
+// with: the resend mode of an endpoint whose mode is not its method's;
+// for a call sent once, the per-attempt timeout on the request itself (so
+// that the base stage adds no timer), or the poll's answer grace; and, when
+// the answer body is not needed, a cancel that stops reading it. cancel
+// must be called when the call is done.
+func (cl *call) request(ctx context.Context) (*http.Request, func(), error) {
+	h, ep := cl.h, cl.ep
+	body, contentType, err := cl.encode()
+	if err != nil {
+		return nil, nil, err
+	}
+	if cl.attempt != nil {
+		ctx = cl.attempt
+	}
+	if cl.out == nil {
+		ctx, cl.cancel = context.WithCancel(ctx)
+	}
+	if ep.resend != methodMode(ep.method) {
+		ctx = withResend(ctx, ep.resend)
+	}
+	if cl.secrets[0] != "" {
+		// The stages below scrub the call's secret inputs too.
+		ctx = context.WithValue(ctx, secretsKey{}, secretLister(cl))
+	}
+	sendCtx, release := ctx, context.CancelFunc(nil)
+	if ep.resend == retryNever {
+		sendCtx, release = attemptContext(ctx, h.e.s.timeout)
+	}
+	done := func() {
+		if release != nil {
+			release()
+		}
+		if cl.cancel != nil {
+			cl.cancel()
+		}
+	}
 	var bodyReader io.Reader
 	if body != nil {
 		bodyReader = bytes.NewReader(body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, ep.method, base+ep.path, bodyReader)
+	req, err := http.NewRequestWithContext(sendCtx, ep.method, h.e.base+ep.path, bodyReader)
 	if err != nil {
-		return cl.errorf("building request: %w", stripURL(err))
+		done()
+		return nil, nil, cl.errorf("building request: %w: %w", stripURL(err), ErrInvalidArgument)
 	}
-	h := hreq.Header
-	rawQuery, err = c.attach(ctx, ep.api, ep.auth, h, rawQuery)
-	if err != nil {
-		return cl.errorf("%w", err)
-	}
-	hreq.URL.RawQuery = rawQuery
-	if ep.api == APIMovies && c.creds.moviesSource != nil {
-		if v := h["Authorization"]; len(v) == 1 {
-			cl.sentToken = strings.TrimPrefix(v[0], "Bearer ")
-			cl.forms = nil // worked out again with the token
-		}
-	}
-	h["Accept"] = s.hdrAccept
+	req.URL.RawQuery = cl.rawQuery
+	hd := req.Header
+	hd["Accept"] = h.e.s.hdrAccept
 	if contentType != nil {
-		h["Content-Type"] = contentType
+		hd["Content-Type"] = contentType
 	}
-	h["User-Agent"] = s.hdrUserAgent
-
-	if err := waitLimit(ctx, s.limiters[idx]); err != nil {
-		if ctx.Err() != nil {
-			return cl.errorf("%w", ctx.Err())
-		}
-		return cl.errorf("%w", err)
-	}
-	sender := s.senders[idx][ep.resend]
-	if sender.RetryMax == 0 {
-		// Sent once: the attempt's timeout goes on the request itself (see
-		// attemptContext). The request is not shared yet, and the copy that
-		// sets its context stays on the stack.
-		sendCtx, cancel, guard := s.attemptContext(ctx, cl.grace)
-		if sendCtx != ctx {
-			*hreq = *hreq.WithContext(sendCtx)
-		}
-		if cancel != nil {
-			defer cancel()
-		}
-		defer guard.release()
-	}
-	var start time.Time
-	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
-	if logging {
-		start = time.Now()
-	}
-	resp, err := sender.Do(&retryablehttp.Request{Request: hreq})
-	if err != nil {
-		if resp != nil {
-			drainClose(resp.Body)
-		}
-		err = cl.transportError(ctx, err)
-		if logging {
-			s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request failed",
-				slog.String("api", string(ep.api)), slog.String("method", ep.method),
-				slog.String("path", ep.path), slog.String("error", err.Error()))
-		}
-		return err
-	}
-	cl.status = resp.StatusCode
-	err = cl.handleResponse(ctx, resp)
-	if logging {
-		attrs := []slog.Attr{
-			slog.String("api", string(ep.api)), slog.String("method", ep.method),
-			slog.String("path", ep.path), slog.Int("status", resp.StatusCode),
-			slog.Duration("duration", time.Since(start)),
-		}
-		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-		s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request", attrs...)
-	}
-	return err
+	hd["User-Agent"] = h.e.s.hdrUserAgent
+	return req, done, nil
 }
 
-// formEncoder is a form body that encodes itself, byte for byte as
-// go-querystring and url.Values.Encode would, without their reflection and
-// map.
-type formEncoder interface {
-	appendForm(b []byte) []byte
+// attemptContext bounds the one attempt of a call that is never resent by
+// the per-attempt timeout, on the request itself, so that the base stage
+// sees the deadline and adds nothing: neither a copy of the request nor a
+// wrapper around its body. A context whose own deadline comes first is
+// used as it is (release is then nil).
+func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 || deadlineWithin(ctx, timeout) {
+		return ctx, nil
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// methodMode is the resend mode of a method.
+func methodMode(method string) retryMode {
+	if idempotentMethod(method) {
+		return retryIdempotent
+	}
+	return retryUnsafe
 }
 
 // encode returns the request body and its content type.
 func (cl *call) encode() ([]byte, []string, error) {
 	switch {
 	case cl.form != nil:
-		if f, ok := cl.form.(formEncoder); ok {
-			return f.appendForm(nil), cl.c.s.hdrForm, nil
-		}
-		vals, err := query.Values(cl.form)
-		if err != nil {
-			return nil, nil, cl.errorf("encoding form: %w", err)
-		}
-		return []byte(vals.Encode()), cl.c.s.hdrForm, nil
+		return cl.form.appendForm(nil), cl.h.e.s.hdrForm, nil
 	case cl.body != nil:
 		body, err := json.Marshal(cl.body)
 		if err != nil {
-			return nil, nil, cl.errorf("encoding body: %w", err)
+			return nil, nil, cl.errorf("encoding body: %w: %w", err, ErrInvalidArgument)
 		}
-		return body, cl.c.s.hdrJSON, nil
+		return body, cl.h.e.s.hdrJSON, nil
 	}
 	return nil, nil, nil
 }
 
-// transportError wraps a failure of the transport. A cancelled or expired
-// context is returned as such, so that errors.Is(err, context.Canceled) works.
-func (cl *call) transportError(ctx context.Context, err error) error {
+// transportError wraps a failure of the engine. A cancelled or expired
+// context is returned as such, so that errors.Is(err, context.Canceled)
+// works; a check that failed before sending keeps its sentinel; anything
+// else is a *NetworkError.
+func (cl *call) transportError(sendCtx, ctx context.Context, err error) error {
+	err = stripURL(err)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return cl.errorf("%w", ctxErr)
 	}
-	return &NetworkError{
-		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path,
-		Err: scrubError(stripURL(err), cl.c.creds.secrets, cl.secretForms()),
+	var netErr *NetworkError
+	if errors.As(err, &netErr) {
+		return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.path, Err: scrubError(netErr.Err, cl.secretForms())}
 	}
+	if notSentByEngine(err) {
+		return scrubError(err, cl.secretForms())
+	}
+	return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.path, Err: scrubError(err, cl.secretForms())}
+}
+
+// notSentByEngine reports whether err is a check of the engine's that
+// failed before anything was sent.
+func notSentByEngine(err error) bool {
+	return errors.Is(err, ErrMissingCredentials) || errors.Is(err, ErrInvalidArgument) || errors.Is(err, ErrOriginMismatch)
 }
 
 // handleResponse reads the capped body and decodes it, or maps the error.
 func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
-	s := cl.c.s
 	ep := cl.ep
-	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		drainClose(resp.Body)
-		return redirectError(cl, resp)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return checkResponse(ep, resp, cl.secretForms())
 	}
-	success := resp.StatusCode >= 200 && resp.StatusCode <= 299
-	if success && cl.out == nil {
+	if cl.out == nil {
 		// Read what arrives within drainWait to keep the connection, then
 		// stop: the result does not depend on the body.
 		t := time.AfterFunc(drainWait, cl.cancel)
@@ -282,29 +248,25 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 		t.Stop()
 		return nil
 	}
-	limit := int64(maxErrorBody)
-	if success {
-		limit = maxSuccessBody
-	}
-	buf, tooLarge, readErr := s.readBody(resp, limit)
+	s := cl.h.e.s
+	buf, tooLarge, readErr := s.readBody(resp, maxSuccessBody)
 	defer s.putBuf(buf)
 	if readErr != nil {
 		if ctx.Err() != nil {
 			return cl.errorf("reading response: %w", ctx.Err())
 		}
-		return &NetworkError{API: ep.api, Method: ep.method, Path: ep.path,
-			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.c.creds.secrets, cl.secretForms())}
+		return &NetworkError{API: ep.api, Method: ep.method, Path: cl.path,
+			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.secretForms())}
 	}
 	if tooLarge {
-		return &APIError{
-			API: ep.api, Method: ep.method, Path: ep.path, StatusCode: resp.StatusCode,
-			kind: ErrResponseTooLarge, cause: fmt.Errorf("body over %d bytes", limit),
-		}
+		return &APIError{API: ep.api, Method: ep.method, Path: cl.path, StatusCode: resp.StatusCode,
+			kind: ErrResponseTooLarge, cause: fmt.Errorf("body over %d bytes", maxSuccessBody)}
 	}
-	data := buf.b
-	if !success {
-		return newAPIError(ep.api, ep.method, ep.path, ep.statuses, resp, data, s.now(), cl.c.creds.secrets, cl.secretForms())
-	}
+	return cl.decode(resp, buf.b)
+}
+
+// decode checks a success answer's content type and decodes it into out.
+func (cl *call) decode(resp *http.Response, data []byte) error {
 	if ct := resp.Header.Get("Content-Type"); ct != "" && !isJSONContentType(ct) {
 		return cl.malformed(resp.StatusCode, "content type %q, want application/json", truncate(ct, 64))
 	}
@@ -325,9 +287,9 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 // malformed builds the error for a body the client cannot accept.
 func (cl *call) malformed(status int, format string, args ...any) *APIError {
 	return &APIError{
-		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: status,
+		API: cl.ep.api, Method: cl.ep.method, Path: cl.path, StatusCode: status,
 		kind:  ErrMalformedResponse,
-		cause: scrubError(fmt.Errorf(format, args...), cl.c.creds.secrets, cl.secretForms()),
+		cause: scrubError(fmt.Errorf(format, args...), cl.secretForms()),
 	}
 }
 
@@ -405,112 +367,124 @@ func (s *shared) putBuf(buf *readBuf) {
 	}
 }
 
-// Do sends one request to an API through the full pipeline, the one the
-// SDK's own calls use, and decodes the JSON answer into out. path is
-// relative to the API's base URL and may carry a query string, e.g.
-// "/3/account" for TMDb or "/user/follows/shows" for TVmaze. in, when not
-// nil, is sent as the JSON body; out, when not nil, must be a pointer.
-//
-// The request carries the client's credentials for api (for TMDb the
-// user's session or v4 token as well), waits on the API's rate limiter,
-// and is resent only when that is safe: GET, HEAD, PUT and DELETE on
-// network errors and 5xx, other methods only when the server certainly did
-// not act. Error answers are *APIError, as from every other call, and a
-// missing answer is *NetworkError.
-func (c *Client) Do(ctx context.Context, api API, method, path string, in, out any) error {
-	if !api.valid() {
-		return fmt.Errorf("mediaauth: Do: unknown API %q: %w", string(api), ErrInvalidArgument)
+// checkResponse turns an error answer of ep (a 3xx, 4xx or 5xx) into its
+// *APIError, with the secrets of the lists and those the request carried
+// scrubbed from the server's text. It reads at most maxErrorBody+1 bytes
+// of the body, leaves what it read in resp.Body and closes the rest.
+func checkResponse(ep *endpoint, resp *http.Response, secrets ...[]string) error {
+	secrets = append(secrets, requestSecrets(resp.Request))
+	method, path := requestLine(resp, ep)
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		drainClose(resp.Body)
+		resp.Body = http.NoBody
+		return redirectError(ep.api, method, path, resp, secrets)
 	}
-	if method == "" || strings.ContainsAny(method, " \t\r\n") {
-		return fmt.Errorf("mediaauth: Do: invalid method %q: %w", truncate(method, 16), ErrInvalidArgument)
+	var data []byte
+	var readErr error
+	if resp.Body != nil {
+		data, readErr = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+		_ = resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(data))
 	}
-	rawPath, rawQuery, _ := strings.Cut(path, "?")
-	if !strings.HasPrefix(rawPath, "/") || strings.Contains(rawPath, "//") || strings.ContainsAny(path, "#\r\n") {
-		return fmt.Errorf("mediaauth: Do: path %q must start with one / and hold no fragment: %w", truncate(rawPath, 64), ErrInvalidArgument)
+	if len(data) > maxErrorBody {
+		return &APIError{API: ep.api, Method: method, Path: path, StatusCode: resp.StatusCode,
+			kind: ErrResponseTooLarge, cause: fmt.Errorf("body over %d bytes", maxErrorBody)}
 	}
-	ep := &endpoint{
-		name: "Do", api: api, method: method, path: rawPath,
-		auth: openAuthMode(api), resend: retryUnsafe,
+	if readErr != nil && resp.ContentLength > int64(len(data)) {
+		return &NetworkError{API: ep.api, Method: method, Path: path,
+			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), secrets...)}
 	}
-	if idempotentMethod(method) {
-		ep.resend = retryIdempotent
-	}
-	return c.do(ctx, &call{ep: ep, body: in, out: out, rawQuery: rawQuery})
+	return newAPIError(ep.api, method, path, ep.statuses, resp, data, time.Now(), secrets...)
 }
 
-// openAuthMode is the credential mode of requests users send through Do
-// and HTTPClient.
-func openAuthMode(api API) authMode {
-	if api == APITMDb {
-		return authTMDbUser
+// requestLine returns the method and URL path of the request an answer
+// is to (the first of a chain of redirects), or those of ep when the
+// answer has no request.
+func requestLine(resp *http.Response, ep *endpoint) (string, string) {
+	req := resp.Request
+	for i := 0; req != nil && req.Response != nil && req.Response.Request != nil && i < maxRedirects+1; i++ {
+		req = req.Response.Request
 	}
-	return authIfAny
+	if req != nil && req.URL != nil {
+		return req.Method, strings.ToValidUTF8(req.URL.Path, "\uFFFD")
+	}
+	return ep.method, ep.path
+}
+
+// redirectError is the *APIError of a redirect that was not followed. The
+// target is shown without its query, scrubbed of the secrets.
+func redirectError(api API, method, path string, resp *http.Response, secrets [][]string) *APIError {
+	msg := "redirect not followed"
+	switch {
+	case resp.Header.Get(badLocationHeader) != "":
+		msg = "redirect with an invalid Location not followed"
+	case resp.Header.Get("Location") != "":
+		target := redactedLocation(resp.Request, resp.Header.Get("Location"))
+		msg = "redirect to " + truncate(target, 256) + " not followed (another origin, a request with a body, a target holding a credential, or over the limit of 10)"
+	}
+	return &APIError{API: api, Method: method, Path: path, StatusCode: resp.StatusCode,
+		Message: scrub(msg, secrets...), kind: ErrRedirect}
 }
 
 // CheckResponse turns an answer of api into the error the SDK's own calls
 // return for it: nil for a 2xx status, else an *APIError that unwraps to
-// the class of the status and to the API's own sentinel (ErrTokenExpired,
-// ErrInvalidAPIKey for TMDb code 7, ...). It reads at most 64 KiB of the
-// body of an error answer and leaves what it read in resp.Body for the
-// caller. The credentials the request carried are scrubbed from the
-// server's text. Use it with the answers of [Client.HTTPClient].
+// the class of the status and to the sentinel of the endpoint or API
+// ([ErrEmailNotVerified], [ErrTokenExpired], [ErrInvalidAPIKey] for TMDb
+// code 7, ...), with the same fields. It reads at most 64 KiB of the body
+// of an error answer and leaves what it read in resp.Body for the caller.
+// The credentials the request carried are scrubbed from the server's text.
+// Use it with the answers of a handle's HTTPClient ([Movies.HTTPClient],
+// [TVmaze.HTTPClient], [TMDb.HTTPClient]). An unknown api or a nil resp is
+// [ErrInvalidArgument].
 func CheckResponse(api API, resp *http.Response) error {
+	if !api.valid() {
+		return fmt.Errorf("mediaauth: CheckResponse: unknown API %q: %w", truncate(string(api), 32), ErrInvalidArgument)
+	}
 	if resp == nil {
 		return fmt.Errorf("mediaauth: CheckResponse: nil response: %w", ErrInvalidArgument)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	method, path := "", ""
-	if resp.Request != nil {
-		method = resp.Request.Method
-		if resp.Request.URL != nil {
-			path = resp.Request.URL.Path
-		}
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		return &APIError{API: api, Method: method, Path: path, StatusCode: resp.StatusCode, kind: ErrRedirect,
-			Message: "redirect to " + truncate(redactedLocation(resp.Request, resp.Header.Get("Location")), 256) + " not followed"}
-	}
-	// The body is read best-effort: the status decides the error, and a
-	// body the caller already closed only loses the server's message.
-	var data []byte
-	if resp.Body != nil {
-		data, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		_ = resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(data))
-	}
-	return newAPIError(api, method, path, nil, resp, data, time.Now(), requestSecrets(resp.Request))
+	method, path := requestLine(resp, &endpoint{api: api})
+	return checkResponse(endpointFor(api, method, path), resp)
 }
 
-// requestSecrets lists the credentials a request carried (its
-// Authorization header and the TMDb query parameters), so that an answer
-// that echoes them can be scrubbed.
-func requestSecrets(req *http.Request) []string {
-	if req == nil {
-		return nil
+// do is the Do door of a handle: the caller's path and body, the open
+// role, and the status table of the endpoint the path names, if any.
+func (h *handle) do(ctx context.Context, method, path string, in, out any) error {
+	if err := h.usable(); err != nil {
+		return err
 	}
-	var list []string
-	if auth := req.Header.Get("Authorization"); auth != "" {
-		_, cred, _ := strings.Cut(auth, " ")
-		list = appendSecret(list, cred)
-		if _, key, ok := req.BasicAuth(); ok {
-			list = appendSecret(list, key)
+	api := h.e.api
+	if err := checkMethod(method); err != nil {
+		return fmt.Errorf("mediaauth: %s Do: %w", api, err)
+	}
+	rawPath, rawQuery, _ := strings.Cut(path, "?")
+	if !strings.HasPrefix(rawPath, "/") || strings.Contains(rawPath, "//") || strings.ContainsAny(path, "#") ||
+		!utf8.ValidString(path) || strings.IndexFunc(path, isControl) >= 0 || strings.ContainsRune(path, ' ') {
+		return fmt.Errorf("mediaauth: %s Do: path %q must start with one / and hold no fragment, space or control character: %w", api, truncate(rawPath, 64), ErrInvalidArgument)
+	}
+	if out != nil {
+		if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+			return fmt.Errorf("mediaauth: %s Do: out must be a non-nil pointer, got %T: %w", api, out, ErrInvalidArgument)
 		}
 	}
-	if req.URL != nil {
-		q := req.URL.Query()
-		for _, name := range []string{"api_key", "session_id", "guest_session_id"} {
-			list = appendSecret(list, q.Get(name))
-		}
-	}
-	return list
+	ep := *endpointFor(api, method, h.e.basePath+rawPath)
+	ep.name, ep.path, ep.role = "Do", rawPath, openRole(api)
+	ep.resend = methodMode(method)
+	return h.send(ctx, &call{ep: &ep, body: in, out: out, rawQuery: rawQuery})
 }
 
-// usable reports why c cannot send, if it cannot.
-func (c *Client) usable() error {
-	if c == nil || c.s == nil {
-		return errors.New("mediaauth: nil or zero Client: use New")
+// checkMethod refuses a method that is not an HTTP token.
+func checkMethod(method string) error {
+	if method == "" {
+		return fmt.Errorf("empty method: %w", ErrInvalidArgument)
 	}
-	return c.creds.err
+	for i := 0; i < len(method); i++ {
+		if c := method[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return fmt.Errorf("invalid method %q: %w", truncate(method, 16), ErrInvalidArgument)
+		}
+	}
+	return nil
 }

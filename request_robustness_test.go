@@ -74,7 +74,7 @@ func TestBadSuccessBodies(t *testing.T) {
 			})
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
-			tok, err := c.Login(ctx, "u", "p")
+			tok, err := c.Movies.Login(ctx, "u", "p")
 			if tt.want == nil {
 				require.NoError(t, err)
 				assert.Equal(t, "tok-abc", tok.AccessToken)
@@ -106,8 +106,8 @@ func TestHTMLErrorPage(t *testing.T) {
 		_, _ = w.Write([]byte(page))
 	})
 	for name, call := range map[string]func(context.Context) error{
-		"Login":   func(ctx context.Context) error { _, err := c.Login(ctx, "u", "p"); return err },
-		"Profile": func(ctx context.Context) error { _, err := c.Profile(ctx); return err },
+		"Login":   func(ctx context.Context) error { _, err := c.Movies.Login(ctx, "u", "p"); return err },
+		"Profile": func(ctx context.Context) error { _, err := c.Movies.Profile(ctx); return err },
 	} {
 		err := call(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrServer, name)
@@ -127,7 +127,7 @@ func TestUnexpectedStatuses(t *testing.T) {
 	c := robustServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 	})
-	_, err := c.Profile(t.Context())
+	_, err := c.Movies.Profile(t.Context())
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusNotModified, apiErr.StatusCode)
@@ -153,7 +153,7 @@ func TestConnectionDropped(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			start := time.Now()
-			tok, err := c.Login(ctx, "u", "p")
+			tok, err := c.Movies.Login(ctx, "u", "p")
 			assert.Less(t, time.Since(start), 2*time.Second)
 			require.Error(t, err)
 			assert.Nil(t, tok)
@@ -201,7 +201,7 @@ func TestSlowServer(t *testing.T) {
 			t.Parallel()
 			c := robustServer(t, handler, mediaauth.WithTimeout(100*time.Millisecond))
 			start := time.Now()
-			_, err := c.Login(t.Context(), "u", "p")
+			_, err := c.Movies.Login(t.Context(), "u", "p")
 			assert.Less(t, time.Since(start), time.Second)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -217,7 +217,7 @@ func TestSlowServer(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 			defer cancel()
 			start := time.Now()
-			_, err := c.Login(ctx, "u", "p")
+			_, err := c.Movies.Login(ctx, "u", "p")
 			assert.Less(t, time.Since(start), time.Second)
 			require.Error(t, err)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -229,7 +229,7 @@ func TestSlowServer(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(50*time.Millisecond, cancel)
 			start := time.Now()
-			_, err := c.Profile(ctx)
+			_, err := c.Movies.Profile(ctx)
 			assert.Less(t, time.Since(start), time.Second)
 			assert.ErrorIs(t, err, context.Canceled)
 		})
@@ -276,23 +276,23 @@ func TestAttemptTimeoutEveryPath(t *testing.T) {
 			call     func(context.Context, *mediaauth.Client) error
 		}{
 			"Login retries off": {0, t.Context(), 1, func(ctx context.Context, c *mediaauth.Client) error {
-				_, err := c.Login(ctx, "u", "p")
+				_, err := c.Movies.Login(ctx, "u", "p")
 				return err
 			}},
 			"Login retries on": {2, t.Context(), 1, func(ctx context.Context, c *mediaauth.Client) error {
-				_, err := c.Login(ctx, "u", "p")
+				_, err := c.Movies.Login(ctx, "u", "p")
 				return err
 			}},
 			"Profile retries on": {2, t.Context(), 3, func(ctx context.Context, c *mediaauth.Client) error {
-				_, err := c.Profile(ctx)
+				_, err := c.Movies.Profile(ctx)
 				return err
 			}},
 			"PollAuth background": {2, context.Background(), 1, func(ctx context.Context, c *mediaauth.Client) error {
-				_, err := c.PollAuth(ctx, "poll-token")
+				_, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: "poll-token"})
 				return err
 			}},
 			"PollAuth cancellable": {2, cancellable, 1, func(ctx context.Context, c *mediaauth.Client) error {
-				_, err := c.PollAuth(ctx, "poll-token")
+				_, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: "poll-token"})
 				return err
 			}},
 		} {
@@ -334,7 +334,7 @@ func TestCancelledBeforeSend(t *testing.T) {
 	c := robustServer(t, func(w http.ResponseWriter, _ *http.Request) { hits <- struct{}{} })
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := c.Login(ctx, "u", "p")
+	_, err := c.Movies.Login(ctx, "u", "p")
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, hits)
 }
@@ -349,7 +349,7 @@ func TestServerSpeaksTLS(t *testing.T) {
 	defer srv.Close()
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(strings.Replace(srv.URL, "https://", "http://", 1)), mediaauth.WithRetry(0, 0, 0))
 	require.NoError(t, err)
-	tok, err := c.Login(t.Context(), "u", "p")
+	tok, err := c.Movies.Login(t.Context(), "u", "p")
 	require.Error(t, err)
 	assert.Nil(t, tok)
 	require.ErrorIs(t, err, mediaauth.ErrBadRequest)
@@ -377,7 +377,7 @@ func TestUntrustedCertificate(t *testing.T) {
 	defer srv.Close()
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}), mediaauth.WithRetry(3, time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
-	_, err = c.Profile(t.Context())
+	_, err = c.Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
 	assert.Contains(t, err.Error(), "certificate")
 	srv.Close()

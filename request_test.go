@@ -60,38 +60,37 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 	c := boundaryClient(t, srv.URL)
 	bad := "\xff\xfe"
 	calls := map[string]func() error{
-		"login non-UTF-8 password":  func() error { _, err := c.Login(t.Context(), "u", "p"+bad); return err },
-		"form login non-UTF-8 user": func() error { _, err := c.FormLogin(t.Context(), "u"+bad, "p"); return err },
+		"login non-UTF-8 password":  func() error { _, err := c.Movies.Login(t.Context(), "u", "p"+bad); return err },
+		"form login non-UTF-8 user": func() error { _, err := c.Movies.FormLogin(t.Context(), "u"+bad, "p"); return err },
 		"register non-UTF-8 name": func() error {
-			_, err := c.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x", Name: bad})
+			_, err := c.Movies.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x", Name: bad})
 			return err
 		},
 		"profile update non-UTF-8": func() error {
-			_, err := c.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Bio: mediaauth.String(bad)})
+			_, err := c.Movies.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Bio: mediaauth.String(bad)})
 			return err
 		},
-		"empty verification token": func() error { return c.VerifyMoviesEmail(t.Context(), "") },
-		"empty poll token":         func() error { _, err := c.PollAuth(t.Context(), ""); return err },
+		"empty verification token": func() error { return c.Movies.VerifyEmail(t.Context(), "") },
+		"empty poll token":         func() error { _, err := c.TVmaze.PollAuth(t.Context(), mediaauth.AuthRequest{Token: ""}); return err },
 		"TMDb login non-UTF-8": func() error {
-			_, err := c.ValidateRequestTokenWithLogin(t.Context(), "u", bad, "t")
+			_, err := c.TMDb.ValidateRequestTokenWithLogin(t.Context(), "u", bad, mediaauth.RequestToken{Token: "t"})
 			return err
 		},
 		"movies token with CR LF": func() error {
-			_, err := c.With(mediaauth.Token{AccessToken: "tok\r\nX-Evil: 1"}).Profile(t.Context())
+			_, err := c.With(mediaauth.Token{AccessToken: "tok\r\nX-Evil: 1"}).Movies.Profile(t.Context())
 			return err
 		},
 		"TMDb read token with NUL": func() error {
-			return c.With(mediaauth.TMDbReadAccessToken("tok\x00")).ValidateTMDbCredentials(t.Context())
+			return c.With(mediaauth.TMDbReadAccessToken("tok\x00")).TMDb.Validate(t.Context())
 		},
 		"TVmaze key with control byte": func() error {
-			_, err := c.With(mediaauth.TVmazeCredentials{Username: "u", APIKey: "k\x7f"}).ValidateTVmazeCredentials(t.Context())
+			_, err := c.With(mediaauth.TVmazeCredentials{Username: "u", APIKey: "k\x7f"}).TVmaze.Validate(t.Context())
 			return err
 		},
-		"nil credential": func() error { _, err := c.With((*mediaauth.Token)(nil)).Profile(t.Context()); return err },
+		"nil credential": func() error { _, err := c.With((*mediaauth.Token)(nil)).Movies.Profile(t.Context()); return err },
 		"Do with a bad path": func() error {
-			return c.Do(t.Context(), mediaauth.APITMDb, http.MethodGet, "3/account", nil, nil)
+			return c.TMDb.Do(t.Context(), http.MethodGet, "3/account", nil, nil)
 		},
-		"Do with an unknown API": func() error { return c.Do(t.Context(), "imdb", http.MethodGet, "/x", nil, nil) },
 	}
 	for name, call := range calls {
 		err := call()
@@ -154,7 +153,7 @@ func TestHugeBodyMemory(t *testing.T) {
 		c := boundaryClient(t, srv.URL)
 		// Warm up the connection pool. The GC runs first so that the body
 		// buffer pool starts empty: the figure is that of a cold call.
-		_, err := c.CreateRequestToken(t.Context())
+		_, err := c.TMDb.CreateRequestToken(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
 		var before, after runtime.MemStats
 		runtime.GC()
@@ -163,7 +162,7 @@ func TestHugeBodyMemory(t *testing.T) {
 		const calls = 4
 		for range calls {
 			runtime.GC() // empties the buffer pool: every call is cold
-			_, err = c.CreateRequestToken(t.Context())
+			_, err = c.TMDb.CreateRequestToken(t.Context())
 			require.ErrorIs(t, err, mediaauth.ErrResponseTooLarge)
 		}
 		runtime.ReadMemStats(&after)
@@ -184,11 +183,11 @@ func BenchmarkHugeBody(b *testing.B) {
 	c, err := mediaauth.New(mediaauth.WithTMDbBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.TMDbAPIKey("k")),
 		mediaauth.WithRetry(0, 0, 0), mediaauth.WithRateLimit(mediaauth.APITMDb, 1e9, 1))
 	require.NoError(b, err)
-	_, err = c.CreateRequestToken(context.Background())
+	_, err = c.TMDb.CreateRequestToken(context.Background())
 	require.ErrorIs(b, err, mediaauth.ErrResponseTooLarge)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.CreateRequestToken(context.Background()); err == nil {
+		if _, err := c.TMDb.CreateRequestToken(context.Background()); err == nil {
 			b.Fatal("a 1 GiB body was accepted")
 		}
 	}
@@ -222,9 +221,9 @@ func TestNoBodyNeededReturnsPromptly(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c := boundaryClient(t, srv.URL)
 	for name, call := range map[string]func(ctx context.Context) error{
-		"VerifyMoviesEmail":    func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, bToken) },
-		"RequestPasswordReset": func(ctx context.Context) error { return c.RequestPasswordReset(ctx, "u@example.com") },
-		"ConfirmPasswordReset": func(ctx context.Context) error { return c.ConfirmPasswordReset(ctx, bToken, bPassword) },
+		"VerifyMoviesEmail":    func(ctx context.Context) error { return c.Movies.VerifyEmail(ctx, bToken) },
+		"RequestPasswordReset": func(ctx context.Context) error { return c.Movies.RequestPasswordReset(ctx, "u@example.com") },
+		"ConfirmPasswordReset": func(ctx context.Context) error { return c.Movies.ConfirmPasswordReset(ctx, bToken, bPassword) },
 	} {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		start := time.Now()
@@ -248,8 +247,14 @@ func TestPollGraceBound(t *testing.T) {
 		}
 		c := boundaryClient(t, srv.URL, opts...)
 		for name, poll := range map[string]func(ctx context.Context) error{
-			"PollAuth":           func(ctx context.Context) error { _, err := c.PollAuth(ctx, bToken); return err },
-			"PollUntilConfirmed": func(ctx context.Context) error { _, err := c.PollUntilConfirmed(ctx, bToken); return err },
+			"PollAuth": func(ctx context.Context) error {
+				_, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: bToken})
+				return err
+			},
+			"PollUntilConfirmed": func(ctx context.Context) error {
+				_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken})
+				return err
+			},
 		} {
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 			deadline, _ := ctx.Deadline()

@@ -1,10 +1,12 @@
 package mediaauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -15,10 +17,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// retryMode says when the transport may send a call again after the
-// server may have received it. Every endpoint has one (see endpoints.go);
-// a test audits them against the rule: resent only when repeating the call
-// is harmless, and single-use tokens never.
+// retryMode says when the engine may send a request again after the
+// server may have received it. A request's mode is its method's (see
+// modeOf), unless its endpoint says otherwise (see endpoints.go); a test
+// audits every endpoint against the rule: resent only when repeating the
+// call is harmless, and single-use tokens never.
 type retryMode int
 
 const (
@@ -30,7 +33,7 @@ const (
 	// Retry-After. For every call that creates something or spends a
 	// single-use token.
 	retryUnsafe
-	// retryNever: never by the transport; the caller runs its own schedule
+	// retryNever: never by the engine; the caller runs its own schedule
 	// (the TVmaze poll, whose answer is handed out once).
 	retryNever
 	numRetryModes
@@ -49,53 +52,119 @@ func (m retryMode) String() string {
 	return "unknown"
 }
 
-// Bounds of WithRetry.
-const (
-	// MaxRetries is the most retries WithRetry accepts.
-	MaxRetries = 10
-)
+// MaxRetries is the most retries WithRetry accepts.
+const MaxRetries = 10
 
-// newSender builds the go-retryablehttp client for one API and retry mode.
-// Its own logger is off; requests are logged through the slog logger.
-func (s *shared) newSender(api API, mode retryMode, cfg *config) *retryablehttp.Client {
-	retries := cfg.maxRetries
-	if mode == retryNever {
-		retries = 0
+// resendKey is the context key of a request's resend mode, set only for
+// an endpoint whose mode is not its method's.
+type resendKey struct{}
+
+// withResend returns ctx carrying mode for the retry stage.
+func withResend(ctx context.Context, mode retryMode) context.Context {
+	return context.WithValue(ctx, resendKey{}, mode)
+}
+
+// modeOf is the resend mode of req: its endpoint's when the context
+// carries one, else its method's.
+func modeOf(req *http.Request) retryMode {
+	if m, ok := req.Context().Value(resendKey{}).(retryMode); ok {
+		return m
 	}
-	limiter := &s.limiters[api.index()]
-	rc := &retryablehttp.Client{
-		HTTPClient:   s.sendClient,
-		Logger:       nil,
-		RetryWaitMin: cfg.retryMin,
-		RetryWaitMax: cfg.retryMax,
-		RetryMax:     retries,
-		CheckRetry:   checkRetry(mode),
-		Backoff:      s.backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		// Every retry sends a fresh copy of the body (net/http's GetBody)
-		// and waits on the API's rate limiter like a first attempt.
-		PrepareRetry: func(req *http.Request) error {
-			if req.GetBody != nil {
-				body, err := req.GetBody()
-				if err != nil {
-					return err
-				}
-				req.Body = body
-			}
-			return waitLimit(req.Context(), *limiter)
-		},
+	if idempotentMethod(req.Method) {
+		return retryIdempotent
 	}
-	if s.logger != nil {
-		logger := s.logger
-		rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-			if attempt > 0 {
-				logger.LogAttrs(req.Context(), slog.LevelDebug, "mediaauth: retrying",
-					slog.String("api", string(api)), slog.String("method", req.Method),
-					slog.String("path", req.URL.Path), slog.Int("attempt", attempt+1))
-			}
+	return retryUnsafe
+}
+
+// retry is the stage that resends: go-retryablehttp, one client per
+// resend mode, sending through the stages below it. Each retry waits on
+// the API's rate limiter like a first attempt and sends a fresh copy of
+// the body (net/http's GetBody).
+type retry struct {
+	clients [numRetryModes]*retryablehttp.Client
+}
+
+// RoundTrip sends req with the retries its mode allows. As with
+// go-retryablehttp's PassthroughErrorHandler, the last answer or error is
+// returned as it is.
+func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
+	rc := s.clients[modeOf(req)]
+	if rc.RetryMax > 0 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		var err error
+		if req, err = bufferBody(req); err != nil {
+			return nil, fmt.Errorf("reading the request body: %w", err)
 		}
 	}
-	return rc
+	resp, err := rc.Do(&retryablehttp.Request{Request: req})
+	if err != nil {
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		return nil, stripURL(err)
+	}
+	return resp, nil
+}
+
+// bufferBody returns a copy of req whose body, read into memory, can be
+// sent again (a caller's request through HTTPClient, say).
+func bufferBody(req *http.Request) (*http.Request, error) {
+	data, err := io.ReadAll(req.Body)
+	closeBody(req)
+	if err != nil {
+		return nil, err
+	}
+	out := *req
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	out.Body, _ = out.GetBody()
+	return &out, nil
+}
+
+// newRetry builds the retry stage of one API over next: its clients send
+// through an http.Client that never follows redirects (the engine's own
+// http.Client does, under the origin lock).
+func newRetry(api API, cfg *config, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
+	hc := &http.Client{
+		Transport:     next,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	stage := &retry{}
+	for mode := range numRetryModes {
+		retries := cfg.maxRetries
+		if mode == retryNever {
+			retries = 0
+		}
+		rc := &retryablehttp.Client{
+			HTTPClient:   hc,
+			RetryWaitMin: cfg.retryMin,
+			RetryWaitMax: cfg.retryMax,
+			RetryMax:     retries,
+			CheckRetry:   checkRetry(mode),
+			Backoff:      s.backoff,
+			ErrorHandler: retryablehttp.PassthroughErrorHandler,
+			PrepareRetry: func(req *http.Request) error {
+				if !rewind(req) {
+					return errors.New("the request body cannot be read again")
+				}
+				return waitLimit(req.Context(), limiter)
+			},
+		}
+		if s.logger != nil {
+			rc.RequestLogHook = retryLog(api, s.logger)
+		}
+		stage.clients[mode] = rc
+	}
+	return stage
+}
+
+// retryLog logs each retry at debug level.
+func retryLog(api API, logger *slog.Logger) retryablehttp.RequestLogHook {
+	return func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+		if attempt > 0 {
+			logger.LogAttrs(req.Context(), slog.LevelDebug, "mediaauth: retrying",
+				slog.String("api", string(api)), slog.String("method", req.Method),
+				slog.String("path", req.URL.Path), slog.Int("attempt", attempt+1))
+		}
+	}
 }
 
 // checkRetry is the idempotency-aware retry policy.
@@ -108,19 +177,7 @@ func checkRetry(mode retryMode) retryablehttp.CheckRetry {
 			return false, nil
 		}
 		if err != nil {
-			if notSent(err) {
-				return true, nil
-			}
-			if mode == retryUnsafe {
-				// The server may have received and acted on the request.
-				return false, nil
-			}
-			// Errors that will not go away with a retry.
-			var certErr *tls.CertificateVerificationError
-			if errors.As(err, &certErr) || errors.Is(err, ErrInsecureTransport) {
-				return false, nil
-			}
-			return true, nil
+			return retryError(mode, err), nil
 		}
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -132,6 +189,20 @@ func checkRetry(mode retryMode) retryablehttp.CheckRetry {
 		}
 		return false, nil
 	}
+}
+
+// retryError reports whether a failed attempt may be sent again.
+func retryError(mode retryMode, err error) bool {
+	if notSent(err) {
+		return true
+	}
+	if mode == retryUnsafe {
+		// The server may have received and acted on the request.
+		return false
+	}
+	// Errors that will not go away with a retry.
+	var certErr *tls.CertificateVerificationError
+	return !errors.As(err, &certErr) && !errors.Is(err, ErrInsecureTransport) && !errors.Is(err, ErrInvalidArgument)
 }
 
 // notSent reports whether err certainly happened before the request left:
@@ -146,7 +217,7 @@ func notSent(err error) bool {
 }
 
 // backoff is exponential with full jitter between the client's bounds, and
-// honours Retry-After (seconds or HTTP date) on 429 and 503 up to retryMax.
+// honours Retry-After (seconds or HTTP date) on 429 and 503 up to maxWait.
 func (s *shared) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), s.now()); ok {
@@ -188,48 +259,4 @@ func waitLimit(ctx context.Context, lim RateLimiter) error {
 		return fmt.Errorf("client-side rate limit: the wait would pass the deadline: %w", context.DeadlineExceeded)
 	}
 	return err
-}
-
-// sendOpen sends a request of the open pipeline (Client.HTTPClient) to the
-// transport, by the same rules as rc, the sender of the SDK's own calls of
-// that API and retry mode: rc's CheckRetry, Backoff, RetryMax and
-// PrepareRetry (which rewinds the body and waits on the limiter), and the
-// per-attempt timeout of keepIdle. It goes to keepIdle directly, not
-// through go-retryablehttp's http.Client: the caller's http.Client
-// (HTTPClient's) already follows redirects under the origin lock, and a
-// second one would copy the request's headers and URL again at each call.
-// As with go-retryablehttp's PassthroughErrorHandler, the last answer or
-// error is returned as it is.
-func (s *shared) sendOpen(ctx context.Context, req *http.Request, rc *retryablehttp.Client) (*http.Response, error) {
-	rt := keepIdle{s.httpClient}
-	for attempt := 0; ; attempt++ {
-		if rc.RequestLogHook != nil {
-			rc.RequestLogHook(nil, req, attempt)
-		}
-		resp, err := rt.RoundTrip(req)
-		retry, checkErr := rc.CheckRetry(ctx, resp, err)
-		if checkErr != nil {
-			err = checkErr
-		}
-		if !retry || attempt >= rc.RetryMax {
-			return resp, err
-		}
-		if resp != nil {
-			drainClose(resp.Body)
-		}
-		wait := time.NewTimer(rc.Backoff(rc.RetryWaitMin, rc.RetryWaitMax, attempt, resp))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return nil, ctx.Err()
-		case <-wait.C:
-		}
-		// A copy for the next attempt: the transport may still hold the
-		// last one, whose body it closes.
-		next := *req
-		req = &next
-		if err := rc.PrepareRetry(req); err != nil {
-			return nil, err
-		}
-	}
 }

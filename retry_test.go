@@ -70,13 +70,13 @@ const errBody = `{"error":"server_error","message":"try later"}`
 func TestIdempotentCallsRetried(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
-		"Profile": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Profile(ctx); return err },
+		"Profile": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Movies.Profile(ctx); return err },
 		"APIKey": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.FetchMoviesAPIKey(ctx)
+			_, err := c.Movies.FetchAPIKey(ctx)
 			return err
 		},
 		"UpdateProfile": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
+			_, err := c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
 			return err
 		},
 	}
@@ -112,7 +112,7 @@ func TestNotImplementedNotRetried(t *testing.T) {
 	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		answer(w, http.StatusNotImplemented, errBody)
 	})
-	_, err := srv.client(t, fastRetry).Profile(t.Context())
+	_, err := srv.client(t, fastRetry).Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrServer)
 	assert.Equal(t, 1, srv.count())
 }
@@ -124,22 +124,28 @@ func TestUnsafeCallsNotResent(t *testing.T) {
 	t.Parallel()
 	calls := map[string]func(context.Context, *mediaauth.Client) error{
 		"Register": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
+			_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
 			return err
 		},
-		"Login":     func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Login(ctx, "u", "p"); return err },
-		"FormLogin": func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FormLogin(ctx, "u", "p"); return err },
+		"Login": func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.Movies.Login(ctx, "u", "p")
+			return err
+		},
+		"FormLogin": func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.Movies.FormLogin(ctx, "u", "p")
+			return err
+		},
 		"GenerateAPIKey": func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.GenerateMoviesAPIKey(ctx)
+			_, err := c.Movies.GenerateAPIKey(ctx)
 			return err
 		},
 		"RequestPasswordReset": func(ctx context.Context, c *mediaauth.Client) error {
-			return c.RequestPasswordReset(ctx, "e@x")
+			return c.Movies.RequestPasswordReset(ctx, "e@x")
 		},
 		"ConfirmPasswordReset": func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ConfirmPasswordReset(ctx, "t", "p")
+			return c.Movies.ConfirmPasswordReset(ctx, "t", "p")
 		},
-		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.VerifyMoviesEmail(ctx, "v") },
+		"VerifyEmail": func(ctx context.Context, c *mediaauth.Client) error { return c.Movies.VerifyEmail(ctx, "v") },
 	}
 	for name, call := range calls {
 		t.Run(name+"/dropped", func(t *testing.T) {
@@ -178,7 +184,7 @@ func TestUnsafeCallsRetriedWhenRefused(t *testing.T) {
 				}
 				answer(w, http.StatusCreated, unitUserJSON)
 			})
-			u, err := srv.client(t, fastRetry).Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
+			u, err := srv.client(t, fastRetry).Movies.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
 			require.NoError(t, err)
 			assert.Equal(t, "john_doe", u.Username)
 			assert.Equal(t, 2, srv.count())
@@ -193,7 +199,7 @@ func TestUnsafeCallsRetriedWhenRefused(t *testing.T) {
 				}
 				answer(w, http.StatusOK, `{"message":"verified"}`)
 			})
-			require.NoError(t, srv.client(t, fastRetry).VerifyMoviesEmail(t.Context(), "v"))
+			require.NoError(t, srv.client(t, fastRetry).Movies.VerifyEmail(t.Context(), "v"))
 			assert.Equal(t, 2, srv.count())
 		})
 	}
@@ -219,7 +225,7 @@ func TestRetryAfterSeconds(t *testing.T) {
 		answer(w, http.StatusOK, unitTokenJSON)
 	})
 	start := time.Now()
-	tok, err := srv.client(t).Login(t.Context(), "u", "p")
+	tok, err := srv.client(t).Movies.Login(t.Context(), "u", "p")
 	elapsed := time.Since(start)
 	require.NoError(t, err)
 	assert.Equal(t, "tok-abc", tok.AccessToken)
@@ -245,7 +251,7 @@ func TestRetryAfterCapped(t *testing.T) {
 				answer(w, http.StatusOK, unitTokenJSON)
 			})
 			start := time.Now()
-			_, err := srv.client(t, mediaauth.WithRetry(3, time.Millisecond, 50*time.Millisecond)).Login(t.Context(), "u", "p")
+			_, err := srv.client(t, mediaauth.WithRetry(3, time.Millisecond, 50*time.Millisecond)).Movies.Login(t.Context(), "u", "p")
 			require.NoError(t, err)
 			assert.Equal(t, 3, srv.count())
 			assert.Less(t, time.Since(start), 500*time.Millisecond, "two waits of at most 50ms")
@@ -272,7 +278,7 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 		c := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 10*time.Second))
 		mediaauth.SetClock(c, func() time.Time { return date.Add(-wait) })
 		start := time.Now()
-		u, err := c.Profile(t.Context())
+		u, err := c.Movies.Profile(t.Context())
 		elapsed := time.Since(start)
 		require.NoError(t, err)
 		assert.Equal(t, "john_doe", u.Username)
@@ -290,7 +296,7 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 			answer(w, http.StatusOK, unitUserJSON)
 		})
 		start := time.Now()
-		_, err := srv.client(t).Profile(t.Context())
+		_, err := srv.client(t).Movies.Profile(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, 2, srv.count())
 		assert.Less(t, time.Since(start), 200*time.Millisecond, "no wait, not even the default 250ms minimum")
@@ -306,7 +312,7 @@ func TestRetriesExhausted(t *testing.T) {
 		srv := newScriptServer(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 			answer(w, http.StatusServiceUnavailable, `{"error":"unavailable","message":"attempt `+strconv.Itoa(n)+`"}`, "X-Request-Id", "rid-"+strconv.Itoa(n))
 		})
-		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Profile(t.Context())
+		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Movies.Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrServer)
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)
@@ -321,7 +327,7 @@ func TestRetriesExhausted(t *testing.T) {
 		srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 			answer(w, http.StatusTooManyRequests, errBody, "Retry-After", "0")
 		})
-		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Login(t.Context(), "u", "p")
+		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Movies.Login(t.Context(), "u", "p")
 		require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)
@@ -332,7 +338,7 @@ func TestRetriesExhausted(t *testing.T) {
 	t.Run("dropped connections on GET", func(t *testing.T) {
 		t.Parallel()
 		srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { drop(t, w) })
-		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Profile(t.Context())
+		_, err := srv.client(t, mediaauth.WithRetry(2, time.Millisecond, 5*time.Millisecond)).Movies.Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrNetwork)
 		assert.NotContains(t, err.Error(), "giving up")
 		assert.Equal(t, 3, srv.count())
@@ -342,7 +348,7 @@ func TestRetriesExhausted(t *testing.T) {
 		srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 			answer(w, http.StatusServiceUnavailable, errBody)
 		})
-		_, err := srv.client(t, mediaauth.WithRetry(0, 0, 0)).Profile(t.Context())
+		_, err := srv.client(t, mediaauth.WithRetry(0, 0, 0)).Movies.Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrServer)
 		assert.Equal(t, 1, srv.count())
 	})
@@ -370,7 +376,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 			ctx, cancel := mk(t.Context())
 			defer cancel()
 			start := time.Now()
-			_, err := srv.client(t).Profile(ctx)
+			_, err := srv.client(t).Movies.Profile(ctx)
 			elapsed := time.Since(start)
 			require.Error(t, err)
 			if name == "cancel" {
@@ -404,7 +410,7 @@ func TestPOSTRetriedWhenConnectionRefused(t *testing.T) {
 	var logs bytes.Buffer
 	c := srv.client(t, fastRetry, mediaauth.WithHTTPClient(&http.Client{Transport: tr}),
 		mediaauth.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	tok, err := c.Login(t.Context(), "u", "p")
+	tok, err := c.Movies.Login(t.Context(), "u", "p")
 	require.NoError(t, err)
 	assert.Equal(t, "tok-abc", tok.AccessToken)
 	assert.Equal(t, int32(2), dials.Load())
@@ -416,7 +422,7 @@ func TestPOSTRetriedWhenConnectionRefused(t *testing.T) {
 	c2, err := mediaauth.New(mediaauth.WithMoviesBaseURL("http://"+refused), fastRetry)
 	require.NoError(t, err)
 	start := time.Now()
-	_, err = c2.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
+	_, err = c2.Movies.Register(t.Context(), mediaauth.RegisterRequest{Username: "u", Password: "p", Email: "e@x"})
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Less(t, time.Since(start), time.Second)
@@ -444,7 +450,7 @@ func TestRetryBodyResent(t *testing.T) {
 	defer srv.Close()
 	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.Token{AccessToken: "t"}), fastRetry)
 	require.NoError(t, err)
-	_, err = c.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Name: mediaauth.String("Ann")})
+	_, err = c.Movies.UpdateProfile(t.Context(), mediaauth.ProfileUpdate{Name: mediaauth.String("Ann")})
 	require.NoError(t, err)
 	mu.Lock()
 	defer mu.Unlock()

@@ -1,3 +1,5 @@
+// TMDb: v3 sessions (seed 004).
+
 package mediaauth
 
 import (
@@ -5,7 +7,63 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 )
+
+// TMDb is the TMDb API handle of a [Client]: request tokens, sessions, guest sessions and v4 access tokens. Get it from
+// [Client.TMDb]; derive one that carries other credentials with
+// [TMDb.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *TMDb return an error wrapping [ErrInvalidArgument].
+type TMDb struct{ h handle }
+
+// hp returns the handle, nil for a nil *TMDb.
+func (t *TMDb) hp() *handle {
+	if t == nil {
+		return nil
+	}
+	return &t.h
+}
+
+// With returns a handle that carries creds in place of the TMDb API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares t's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (t *TMDb) With(creds ...Credential) *TMDb {
+	if t == nil || t.h.e == nil {
+		return t
+	}
+	return &TMDb{h: t.h.with(APITMDb, creds)}
+}
+
+// HTTPClient returns the handle's engine for the rest of the TMDb API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APITMDb] to turn its error answers into the typed calls' errors.
+func (t *TMDb) HTTPClient() *http.Client { return t.hp().httpClient() }
+
+// BaseURL returns the TMDb API's base URL ("" when none is configured),
+// for building the URLs given to [TMDb.HTTPClient].
+func (t *TMDb) BaseURL() string { return t.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/3/account"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (t *TMDb) Do(ctx context.Context, method, path string, in, out any) error {
+	return t.hp().do(ctx, method, path, in, out)
+}
 
 // Session is a TMDb user session, the session_id that TMDb's account
 // methods take. End it with DeleteSession. Printing or logging a Session
@@ -73,9 +131,9 @@ func (r *sessionResponse) validate() error {
 
 // ValidateTMDbCredentials checks the client's TMDb API key or read access token
 // (GET /authentication). A refused credential is ErrInvalidAPIKey.
-func (c *Client) ValidateTMDbCredentials(ctx context.Context) error {
+func (t *TMDb) Validate(ctx context.Context) error {
 	var st tmdbStatus
-	return c.do(ctx, &call{ep: epTMDbValidateKey, out: &st})
+	return t.hp().send(ctx, &call{ep: epTMDbValidateKey, out: &st})
 }
 
 // CreateSession turns an approved request token into a session
@@ -83,11 +141,12 @@ func (c *Client) ValidateTMDbCredentials(ctx context.Context) error {
 // is ErrRequestTokenNotApproved (keep waiting); a token the user denied is
 // ErrSessionDenied; an unknown, expired or already used token is
 // ErrInvalidRequestToken.
-func (c *Client) CreateSession(ctx context.Context, requestToken string) (*Session, error) {
+func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, error) {
+	requestToken := tok.Token
 	if err := requireArgs("CreateSession", "request token", requestToken); err != nil {
 		return nil, err
 	}
-	return c.session(ctx, &call{
+	return t.session(ctx, &call{
 		ep: epTMDbSession,
 		body: struct {
 			RequestToken string `json:"request_token"`
@@ -98,11 +157,12 @@ func (c *Client) CreateSession(ctx context.Context, requestToken string) (*Sessi
 
 // CreateSessionFromV4Token turns a user-approved TMDb v4 access token into
 // a v3 session (POST /authentication/session/convert/4).
-func (c *Client) CreateSessionFromV4Token(ctx context.Context, accessToken string) (*Session, error) {
+func (t *TMDb) CreateSessionFromV4Token(ctx context.Context, tok TMDbAccessToken) (*Session, error) {
+	accessToken := tok.AccessToken
 	if err := requireArgs("CreateSessionFromV4Token", "access token", accessToken); err != nil {
 		return nil, err
 	}
-	return c.session(ctx, &call{
+	return t.session(ctx, &call{
 		ep: epTMDbSessionFromV4,
 		body: struct {
 			AccessToken string `json:"access_token"`
@@ -111,10 +171,10 @@ func (c *Client) CreateSessionFromV4Token(ctx context.Context, accessToken strin
 	})
 }
 
-func (c *Client) session(ctx context.Context, cl *call) (*Session, error) {
+func (t *TMDb) session(ctx context.Context, cl *call) (*Session, error) {
 	var r sessionResponse
 	cl.out = &r
-	if err := c.do(ctx, cl); err != nil {
+	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, err
 	}
 	return &Session{ID: r.SessionID}, nil
@@ -125,33 +185,39 @@ func (c *Client) session(ctx context.Context, cl *call) (*Session, error) {
 // ValidateRequestTokenWithLogin, then CreateSession. TMDb prefers that users
 // approve request tokens in their browser on the page AuthenticateURL names,
 // so that the program never sees the password; use that flow when you can.
-func (c *Client) LoginSession(ctx context.Context, username, password string) (*Session, error) {
+func (t *TMDb) LoginSession(ctx context.Context, username, password string) (*Session, error) {
 	if err := requireArgs("LoginSession", "username", username, "password", password); err != nil {
 		return nil, err
 	}
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := t.CreateRequestToken(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tok, err = c.ValidateRequestTokenWithLogin(ctx, username, password, tok.Token)
+	tok, err = t.ValidateRequestTokenWithLogin(ctx, username, password, *tok)
 	if err != nil {
 		return nil, err
 	}
-	return c.CreateSession(ctx, tok.Token)
+	return t.CreateSession(ctx, *tok)
 }
 
-// DeleteSession logs a session out (DELETE /authentication/session). An
-// unknown or already deleted session is ErrNotFound.
-func (c *Client) DeleteSession(ctx context.Context, sessionID string) error {
-	if err := requireArgs("DeleteSession", "session id", sessionID); err != nil {
+// DeleteSession logs the handle's session out
+// (DELETE /authentication/session). The handle must carry it:
+// tmdb.With(session).DeleteSession(ctx). An unknown or already deleted
+// session is ErrNotFound.
+func (t *TMDb) DeleteSession(ctx context.Context) error {
+	if err := t.hp().usable(); err != nil {
 		return err
 	}
+	sess, ok := userCredential[Session](t.hp())
+	if !ok {
+		return fmt.Errorf("mediaauth: DeleteSession: the handle carries no Session (use With): %w", ErrMissingCredentials)
+	}
 	var st tmdbDeleted
-	return c.do(ctx, &call{
+	return t.hp().send(ctx, &call{
 		ep: epTMDbDeleteSession,
 		body: struct {
 			SessionID string `json:"session_id"`
-		}{sessionID},
-		out: &st, secrets: [2]string{sessionID},
+		}{sess.ID},
+		out: &st, secrets: [2]string{sess.ID},
 	})
 }

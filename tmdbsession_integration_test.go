@@ -37,36 +37,36 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	srv, c := startFake(t)
 	ctx := t.Context()
 
-	require.NoError(t, c.ValidateTMDbCredentials(ctx))
+	require.NoError(t, c.TMDb.Validate(ctx))
 
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Token)
 	assert.Equal(t, srv.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
-		c.AuthenticateURL(tok.Token, "http://localhost/done"))
+		c.TMDb.AuthenticateURL(*tok, "http://localhost/done"))
 
 	// Not approved yet: keep waiting.
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
 	require.NoError(t, srv.TMDbApprove(tok.Token))
-	sess, err := c.CreateSession(ctx, tok.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *tok)
 	require.NoError(t, err)
 	require.NotEmpty(t, sess.ID)
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
 	// The approval was used up: the token is no good any more.
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
 	require.Error(t, srv.TMDbApprove(tok.Token), "a used token cannot be approved again")
 
 	// Delete, then delete again.
-	require.NoError(t, c.DeleteSession(ctx, sess.ID))
+	require.NoError(t, c.TMDb.With(*sess).DeleteSession(ctx))
 	assert.False(t, srv.TMDbSessionValid(sess.ID))
-	err = c.DeleteSession(ctx, sess.ID)
+	err = c.TMDb.With(*sess).DeleteSession(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrNotFound)
 	assert.Equal(t, 37, tmdbCode(t, err))
 
@@ -80,9 +80,9 @@ func TestTMDbApprovalFlow(t *testing.T) {
 func TestTMDbAutoApprove(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
-	tok, err := c.CreateRequestToken(t.Context())
+	tok, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	sess, err := c.CreateSession(t.Context(), tok.Token)
+	sess, err := c.TMDb.CreateSession(t.Context(), *tok)
 	require.NoError(t, err)
 	assert.NotEmpty(t, sess.ID)
 	assert.True(t, srv.TMDbSessionValid(sess.ID), "the server holds the session")
@@ -93,10 +93,10 @@ func TestTMDbAutoApprove(t *testing.T) {
 func TestTMDbDeniedToken(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t)
-	tok, err := c.CreateRequestToken(t.Context())
+	tok, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, srv.TMDbDeny(tok.Token))
-	_, err = c.CreateSession(t.Context(), tok.Token)
+	_, err = c.TMDb.CreateSession(t.Context(), *tok)
 	require.ErrorIs(t, err, mediaauth.ErrSessionDenied)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	assert.Equal(t, 17, tmdbCode(t, err))
@@ -111,11 +111,11 @@ func TestTMDbLoginFlow(t *testing.T) {
 	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
 	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
 
-	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
-	sess2, err := c.LoginSession(ctx, "alice", "alice-pw")
+	sess2, err := c.TMDb.LoginSession(ctx, "alice", "alice-pw")
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, sess2.ID)
 
@@ -129,7 +129,7 @@ func TestTMDbLoginFlow(t *testing.T) {
 		{"unverified email", "unverified", "secret-pw", mediaauth.ErrEmailNotVerified, 32},
 	}
 	for _, tt := range tests {
-		_, err := c.LoginSession(ctx, tt.user, tt.pass)
+		_, err := c.TMDb.LoginSession(ctx, tt.user, tt.pass)
 		require.ErrorIs(t, err, tt.want, tt.name)
 		require.ErrorIs(t, err, mediaauth.ErrUnauthorized, tt.name)
 		assert.Equal(t, tt.code, tmdbCode(t, err), tt.name)
@@ -137,14 +137,14 @@ func TestTMDbLoginFlow(t *testing.T) {
 	}
 
 	// validate_with_login returns the same token, approved.
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	approved, err := c.ValidateRequestTokenWithLogin(ctx, "alice", "alice-pw", tok.Token)
+	approved, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "alice", "alice-pw", *tok)
 	require.NoError(t, err)
 	assert.Equal(t, tok, approved)
 
 	// An unknown token is refused before the password is looked at.
-	_, err = c.ValidateRequestTokenWithLogin(ctx, "alice", "alice-pw", "not-a-token")
+	_, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, "alice", "alice-pw", mediaauth.RequestToken{Token: "not-a-token"})
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 }
 
@@ -156,21 +156,21 @@ func TestTMDbExpiredToken(t *testing.T) {
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now))
 	ctx := t.Context()
 
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, clock.Now().Add(60*time.Minute), tok.ExpiresAt)
 	assert.False(t, tok.Expired(clock.Now()))
 
-	approved, err := c.CreateRequestToken(ctx)
+	approved, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NoError(t, srv.TMDbApprove(approved.Token))
 
 	clock.Advance(60 * time.Minute)
 	assert.True(t, tok.Expired(clock.Now()))
 
-	_, err = c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, tok.Token)
+	_, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
-	_, err = c.CreateSession(ctx, approved.Token)
+	_, err = c.TMDb.CreateSession(ctx, *approved)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "approved but expired")
 	assert.Equal(t, 33, tmdbCode(t, err))
 	require.Error(t, srv.TMDbApprove(tok.Token))
@@ -182,7 +182,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 func TestTMDbShortTokenTTL(t *testing.T) {
 	t.Parallel()
 	_, c := startFake(t, mediaauthtest.WithTMDbTokenTTL(time.Second), mediaauthtest.WithTMDbAutoApprove())
-	tok, err := c.CreateRequestToken(t.Context())
+	tok, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(time.Second), tok.ExpiresAt, 2*time.Second)
 
@@ -190,20 +190,20 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbTokenTTL(ttl), mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
-	early, err := c.CreateRequestToken(ctx)
+	early, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	late, err := c.CreateRequestToken(ctx)
+	late, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, clock.Now().Add(ttl), early.ExpiresAt)
 
 	clock.Advance(ttl - time.Second)
-	sess, err := c.CreateSession(ctx, early.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *early)
 	require.NoError(t, err, "a second before its expiry the token still works")
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
 	clock.Advance(time.Second)
 	assert.True(t, late.Expired(clock.Now()))
-	_, err = c.CreateSession(ctx, late.Token)
+	_, err = c.TMDb.CreateSession(ctx, *late)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
 }
@@ -215,14 +215,14 @@ func TestTMDbGuestSessionExpiry(t *testing.T) {
 	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbGuestTTL(2*time.Hour))
 
-	g, err := c.CreateGuestSession(t.Context())
+	g, err := c.TMDb.CreateGuestSession(t.Context())
 	require.NoError(t, err)
 	require.NotEmpty(t, g.ID)
 	assert.Equal(t, clock.Now().Add(2*time.Hour), g.ExpiresAt)
 	assert.True(t, srv.TMDbGuestSessionValid(g.ID))
 	assert.False(t, g.Expired(clock.Now()))
 
-	other, err := c.CreateGuestSession(t.Context())
+	other, err := c.TMDb.CreateGuestSession(t.Context())
 	require.NoError(t, err)
 	assert.NotEqual(t, g.ID, other.ID)
 
@@ -246,13 +246,13 @@ func TestTMDbCredentials(t *testing.T) {
 	// Bearer wins: the wrong key is not even sent.
 	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
-		require.NoError(t, cl.ValidateTMDbCredentials(ctx), name)
-		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		require.NoError(t, cl.TMDb.Validate(ctx), name)
+		sess, err := cl.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 		require.NoError(t, err, name)
 		assert.True(t, srv.TMDbSessionValid(sess.ID), name)
-		require.NoError(t, cl.DeleteSession(ctx, sess.ID), name)
+		require.NoError(t, cl.TMDb.With(*sess).DeleteSession(ctx), name)
 		assert.False(t, srv.TMDbSessionValid(sess.ID), "%s: deleted", name)
-		g, err := cl.CreateGuestSession(ctx)
+		g, err := cl.TMDb.CreateGuestSession(ctx)
 		require.NoError(t, err, name)
 		assert.True(t, srv.TMDbGuestSessionValid(g.ID), name)
 	}
@@ -273,35 +273,35 @@ func TestTMDbCredentials(t *testing.T) {
 
 	srv.TMDbAddAPIKey("second-key")
 	srv.TMDbAddReadAccessToken("second-token")
-	require.NoError(t, c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx))
-	require.NoError(t, c.With(mediaauth.TMDbReadAccessToken("second-token")).ValidateTMDbCredentials(ctx))
+	require.NoError(t, c.With(mediaauth.TMDbAPIKey("second-key")).TMDb.Validate(ctx))
+	require.NoError(t, c.With(mediaauth.TMDbReadAccessToken("second-token")).TMDb.Validate(ctx))
 
 	bad := map[string]*mediaauth.Client{
 		"wrong key":   c.With(mediaauth.TMDbAPIKey("wrong-key")),
 		"wrong token": c.With(mediaauth.TMDbReadAccessToken("wrong-token")),
 	}
 	for name, cl := range bad {
-		err := cl.ValidateTMDbCredentials(ctx)
+		err := cl.TMDb.Validate(ctx)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 		require.ErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 		assert.Equal(t, 7, tmdbCode(t, err), name)
-		_, err = cl.CreateRequestToken(ctx)
+		_, err = cl.TMDb.CreateRequestToken(ctx)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
-		_, err = cl.CreateSession(ctx, "any")
+		_, err = cl.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: "any"})
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 	}
 
 	require.True(t, srv.TMDbSuspendAPIKey("second-key"))
-	err := c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx)
+	err := c.With(mediaauth.TMDbAPIKey("second-key")).TMDb.Validate(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 	assert.Equal(t, 10, tmdbCode(t, err))
 	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
 
 	before := len(srv.Requests())
-	_, err = c.Without(mediaauth.APITMDb).CreateRequestToken(ctx)
+	_, err = c.Without(mediaauth.APITMDb).TMDb.CreateRequestToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 	// An empty key does not drop the key: it is an invalid argument.
-	_, err = c.With(mediaauth.TMDbAPIKey("")).CreateRequestToken(ctx)
+	_, err = c.With(mediaauth.TMDbAPIKey("")).TMDb.CreateRequestToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 	assert.Len(t, srv.Requests(), before, "nothing sent without valid credentials")
 }
@@ -312,20 +312,20 @@ func TestTMDbConvertV4(t *testing.T) {
 	srv, c := startFake(t)
 	ctx := t.Context()
 
-	sess, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
 	require.NoError(t, err)
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 
 	srv.TMDbAddV4AccessToken("v4-for-alice", "alice")
-	sess2, err := c.CreateSessionFromV4Token(ctx, "v4-for-alice")
+	sess2, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "v4-for-alice"})
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, sess2.ID)
 	assert.True(t, srv.TMDbSessionValid(sess2.ID))
-	require.NoError(t, c.DeleteSession(ctx, sess2.ID))
+	require.NoError(t, c.TMDb.With(*sess2).DeleteSession(ctx))
 	assert.False(t, srv.TMDbSessionValid(sess2.ID))
 	assert.True(t, srv.TMDbSessionValid(sess.ID), "only that session is deleted")
 
-	_, err = c.CreateSessionFromV4Token(ctx, "unknown-v4")
+	_, err = c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "unknown-v4"})
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	assert.Equal(t, 35, tmdbCode(t, err))
 }
@@ -338,22 +338,22 @@ func TestTMDbRateLimitedByServer(t *testing.T) {
 	ctx := t.Context()
 
 	srv.InjectFault("/3/authentication/token/new", tmdbRateLimited(1))
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.RequestCount(http.MethodGet, "/3/authentication/token/new"))
 
 	srv.InjectFault("/3/authentication/session/new", tmdbRateLimited(2))
-	sess, err := c.CreateSession(ctx, tok.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *tok)
 	require.NoError(t, err)
 	assert.Equal(t, 3, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"))
 
 	srv.InjectFault("/3/authentication/session", tmdbRateLimited(-1))
-	err = c.DeleteSession(ctx, sess.ID)
+	err = c.TMDb.With(*sess).DeleteSession(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 	assert.Equal(t, 25, tmdbCode(t, err))
 	assert.Equal(t, 1+mediaauth.DefaultMaxRetries, srv.RequestCount(http.MethodDelete, "/3/authentication/session"))
 	srv.ClearFaults()
-	require.NoError(t, c.DeleteSession(ctx, sess.ID), "the rate-limited deletes did not act")
+	require.NoError(t, c.TMDb.With(*sess).DeleteSession(ctx), "the rate-limited deletes did not act")
 }
 
 // TestTMDbUnsafePOSTNotRetried checks that a POST whose answer was lost
@@ -362,16 +362,16 @@ func TestTMDbUnsafePOSTNotRetried(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t, mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 
 	srv.InjectFault("/3/authentication/session/new", mediaauthtest.Fault{Drop: true, PassThrough: true})
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	// A retry would have met the used token and answered 33 instead.
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
 	assert.NotContains(t, err.Error(), mediaauthtest.DefaultTMDbAPIKey)
 	// The server acted: the token is used up.
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	// The server records a dropped request once its handler has returned.
 	assert.Eventually(t, func() bool {
@@ -390,7 +390,7 @@ func TestTMDbConcurrentLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sess, err := c.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+			sess, err := c.TMDb.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 			if assert.NoError(t, err) {
 				ids <- sess.ID
 			}

@@ -66,45 +66,45 @@ func tmdbMethods() []tmdbMethod {
 		{
 			name: "ValidateKey", method: http.MethodGet, path: "/3/authentication", answer: tmdbUnitStatusJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.ValidateTMDbCredentials(ctx)
+				return nil, c.TMDb.Validate(ctx)
 			},
 		},
 		{
 			name: "CreateRequestToken", method: http.MethodGet, path: "/3/authentication/token/new", answer: tmdbUnitTokenJSON,
-			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.CreateRequestToken(ctx) },
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.TMDb.CreateRequestToken(ctx) },
 		},
 		{
 			name: "ValidateRequestTokenWithLogin", method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
 			body:   `{"username":"johnny","password":"pa55-5ecret","request_token":"` + tmdbUnitToken + `"}`,
 			answer: tmdbUnitTokenJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", tmdbUnitToken)
+				return c.TMDb.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", mediaauth.RequestToken{Token: tmdbUnitToken})
 			},
 		},
 		{
 			name: "CreateSession", method: http.MethodPost, path: "/3/authentication/session/new",
 			body: `{"request_token":"` + tmdbUnitToken + `"}`, answer: tmdbUnitSessionObj,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.CreateSession(ctx, tmdbUnitToken)
+				return c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: tmdbUnitToken})
 			},
 		},
 		{
 			name: "CreateSessionFromV4Token", method: http.MethodPost, path: "/3/authentication/session/convert/4",
 			body: `{"access_token":"v4-token-5ecret"}`, answer: tmdbUnitSessionObj,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.CreateSessionFromV4Token(ctx, "v4-token-5ecret")
+				return c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "v4-token-5ecret"})
 			},
 		},
 		{
 			name: "DeleteSession", method: http.MethodDelete, path: "/3/authentication/session",
 			body: `{"session_id":"` + tmdbUnitSession + `"}`, answer: tmdbUnitDeletedJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.DeleteSession(ctx, tmdbUnitSession)
+				return nil, c.TMDb.With(mediaauth.Session{ID: tmdbUnitSession}).DeleteSession(ctx)
 			},
 		},
 		{
 			name: "CreateGuestSession", method: http.MethodGet, path: "/3/authentication/guest_session/new", answer: tmdbUnitGuestJSON,
-			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.CreateGuestSession(ctx) },
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.TMDb.CreateGuestSession(ctx) },
 		},
 	}
 }
@@ -170,7 +170,7 @@ func TestTMDbDecoding(t *testing.T) {
 	}
 	ctx := t.Context()
 
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, tmdbUnitToken, tok.Token)
 	assert.Equal(t, tmdbUnitExpiry, tok.ExpiresAt)
@@ -178,20 +178,20 @@ func TestTMDbDecoding(t *testing.T) {
 	assert.False(t, tok.Expired(tmdbUnitExpiry.Add(-time.Second)))
 	assert.True(t, tok.Expired(tmdbUnitExpiry))
 
-	tok, err = c.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", tmdbUnitToken)
+	tok, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.NoError(t, err)
 	assert.Equal(t, &mediaauth.RequestToken{Token: tmdbUnitToken, ExpiresAt: tmdbUnitExpiry}, tok)
 
-	sess, err := c.CreateSession(ctx, tmdbUnitToken)
+	sess, err := c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.NoError(t, err)
 	assert.Equal(t, &mediaauth.Session{ID: tmdbUnitSession}, sess)
 
-	sess, err = c.CreateSessionFromV4Token(ctx, "v4-token-5ecret")
+	sess, err = c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "v4-token-5ecret"})
 	require.NoError(t, err)
 	assert.Equal(t, tmdbUnitSession, sess.ID)
 
-	require.NoError(t, c.ValidateTMDbCredentials(ctx))
-	require.NoError(t, c.DeleteSession(ctx, tmdbUnitSession))
+	require.NoError(t, c.TMDb.Validate(ctx))
+	require.NoError(t, c.TMDb.With(mediaauth.Session{ID: tmdbUnitSession}).DeleteSession(ctx))
 
 	// Each call sent its one request, in order.
 	var got []string
@@ -247,35 +247,35 @@ func TestTMDbInputValidation(t *testing.T) {
 	ctx := t.Context()
 	calls := map[string]func() error{
 		"login no username": func() error {
-			_, err := c.ValidateRequestTokenWithLogin(ctx, "", "pw", tmdbUnitToken)
+			_, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "", "pw", mediaauth.RequestToken{Token: tmdbUnitToken})
 			return err
 		},
 		"login no password": func() error {
-			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", "", tmdbUnitToken)
+			_, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "u", "", mediaauth.RequestToken{Token: tmdbUnitToken})
 			return err
 		},
 		"login no token": func() error {
-			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", "pw", "")
+			_, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "u", "pw", mediaauth.RequestToken{Token: ""})
 			return err
 		},
 		"session no token": func() error {
-			_, err := c.CreateSession(ctx, "")
+			_, err := c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: ""})
 			return err
 		},
 		"convert no token": func() error {
-			_, err := c.CreateSessionFromV4Token(ctx, "")
+			_, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: ""})
 			return err
 		},
-		"delete no id":         func() error { return c.DeleteSession(ctx, "") },
-		"LoginSession no user": func() error { _, err := c.LoginSession(ctx, "", "pw"); return err },
-		"LoginSession no pass": func() error { _, err := c.LoginSession(ctx, "u", ""); return err },
-		"nil client":           func() error { return (*mediaauth.Client)(nil).ValidateTMDbCredentials(ctx) },
+		"delete no id":         func() error { return c.TMDb.With(mediaauth.Session{ID: ""}).DeleteSession(ctx) },
+		"LoginSession no user": func() error { _, err := c.TMDb.LoginSession(ctx, "", "pw"); return err },
+		"LoginSession no pass": func() error { _, err := c.TMDb.LoginSession(ctx, "u", ""); return err },
+		"nil client":           func() error { return (&mediaauth.Client{}).TMDb.Validate(ctx) },
 		"nil client, derived by key": func() error {
-			return (*mediaauth.Client)(nil).With(mediaauth.TMDbAPIKey("k")).ValidateTMDbCredentials(ctx)
+			return (&mediaauth.Client{}).With(mediaauth.TMDbAPIKey("k")).TMDb.Validate(ctx)
 		},
-		"zero client": func() error { _, err := (&mediaauth.Client{}).CreateRequestToken(ctx); return err },
+		"zero client": func() error { _, err := (&mediaauth.Client{}).TMDb.CreateRequestToken(ctx); return err },
 		"nil client, derived by access": func() error {
-			return (*mediaauth.Client)(nil).With(mediaauth.TMDbReadAccessToken("k")).ValidateTMDbCredentials(ctx)
+			return (&mediaauth.Client{}).With(mediaauth.TMDbReadAccessToken("k")).TMDb.Validate(ctx)
 		},
 	}
 	for name, call := range calls {
@@ -303,20 +303,20 @@ func TestTMDbDerivedClients(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication", log.respondTMDb(http.StatusOK, tmdbUnitStatusJSON))
 	ctx := t.Context()
 
-	require.ErrorIs(t, c.ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials)
+	require.ErrorIs(t, c.TMDb.Validate(ctx), mediaauth.ErrMissingCredentials)
 
 	withKey := c.With(mediaauth.TMDbAPIKey(tmdbUnitKey))
 	withBoth := withKey.With(mediaauth.TMDbReadAccessToken(tmdbUnitAccess))
 	backToKey := withBoth.Without(mediaauth.APITMDb).With(mediaauth.TMDbAPIKey(tmdbUnitKey))
 	emptyToken := withBoth.With(mediaauth.TMDbReadAccessToken(""))
-	require.ErrorIs(t, emptyToken.ValidateTMDbCredentials(ctx), mediaauth.ErrInvalidArgument)
-	require.ErrorIs(t, withBoth.Without(mediaauth.APITMDb).ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials,
+	require.ErrorIs(t, emptyToken.TMDb.Validate(ctx), mediaauth.ErrInvalidArgument)
+	require.ErrorIs(t, withBoth.Without(mediaauth.APITMDb).TMDb.Validate(ctx), mediaauth.ErrMissingCredentials,
 		"Without drops the key and the token together")
 
 	start := time.Now()
-	require.NoError(t, withKey.ValidateTMDbCredentials(ctx))
-	require.NoError(t, withBoth.ValidateTMDbCredentials(ctx))
-	require.NoError(t, backToKey.ValidateTMDbCredentials(ctx))
+	require.NoError(t, withKey.TMDb.Validate(ctx))
+	require.NoError(t, withBoth.TMDb.Validate(ctx))
+	require.NoError(t, backToKey.TMDb.Validate(ctx))
 	elapsed := time.Since(start)
 
 	reqs := log.requests()
@@ -330,7 +330,7 @@ func TestTMDbDerivedClients(t *testing.T) {
 
 	// Three requests through one shared 10/s limiter with burst 1.
 	assert.GreaterOrEqual(t, elapsed, 180*time.Millisecond, "derived clients share the limiter")
-	require.ErrorIs(t, c.ValidateTMDbCredentials(ctx), mediaauth.ErrMissingCredentials, "c is unchanged")
+	require.ErrorIs(t, c.TMDb.Validate(ctx), mediaauth.ErrMissingCredentials, "c is unchanged")
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitKey)
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", withBoth, withBoth, withBoth), tmdbUnitAccess)
 }
@@ -365,7 +365,7 @@ func TestTMDbDefaultRateLimit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range n / 3 {
-				assert.NoError(t, c.ValidateTMDbCredentials(t.Context()))
+				assert.NoError(t, c.TMDb.Validate(t.Context()))
 			}
 		}()
 	}
@@ -455,7 +455,7 @@ func TestTMDbLoginSession(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
 		log.respondTMDb(http.StatusOK, tmdbUnitSessionObj))
 
-	sess, err := c.LoginSession(t.Context(), "johnny", "pa55-5ecret")
+	sess, err := c.TMDb.LoginSession(t.Context(), "johnny", "pa55-5ecret")
 	require.NoError(t, err)
 	assert.Equal(t, tmdbUnitSession, sess.ID)
 
@@ -482,7 +482,7 @@ func TestTMDbLoginSessionStops(t *testing.T) {
 		log.respondTMDb(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new", log.respondTMDb(http.StatusOK, tmdbUnitSessionObj))
 
-	sess, err := c.LoginSession(t.Context(), "johnny", "wrong-5ecret")
+	sess, err := c.TMDb.LoginSession(t.Context(), "johnny", "wrong-5ecret")
 	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
 	assert.Nil(t, sess)
 	assert.Len(t, log.requests(), 2, "no session/new after a refused login")

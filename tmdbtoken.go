@@ -89,8 +89,8 @@ func (r *requestTokenResponse) validate() error {
 // CreateRequestToken asks TMDb for a new request token
 // (GET /authentication/token/new). The user then approves it on the page
 // AuthenticateURL names, and CreateSession turns it into a session.
-func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
-	return c.requestToken(ctx, &call{ep: epTMDbRequestToken})
+func (t *TMDb) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
+	return t.requestToken(ctx, &call{ep: epTMDbRequestToken})
 }
 
 // ValidateRequestTokenWithLogin approves requestToken with the user's TMDb
@@ -100,11 +100,12 @@ func (c *Client) CreateRequestToken(ctx context.Context) (*RequestToken, error) 
 // user's password anyway. A wrong password is ErrInvalidCredentials, an
 // unverified account ErrEmailNotVerified, and an unknown, expired or used
 // token ErrInvalidRequestToken.
-func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, password, requestToken string) (*RequestToken, error) {
+func (t *TMDb) ValidateRequestTokenWithLogin(ctx context.Context, username, password string, tok RequestToken) (*RequestToken, error) {
+	requestToken := tok.Token
 	if err := requireArgs("ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
 		return nil, err
 	}
-	return c.requestToken(ctx, &call{
+	return t.requestToken(ctx, &call{
 		ep: epTMDbValidateWithLogin,
 		body: struct {
 			Username     string `json:"username"`
@@ -115,10 +116,10 @@ func (c *Client) ValidateRequestTokenWithLogin(ctx context.Context, username, pa
 	})
 }
 
-func (c *Client) requestToken(ctx context.Context, cl *call) (*RequestToken, error) {
+func (t *TMDb) requestToken(ctx context.Context, cl *call) (*RequestToken, error) {
 	var r requestTokenResponse
 	cl.out = &r
-	if err := c.do(ctx, cl); err != nil {
+	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, err
 	}
 	return &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}, nil
@@ -128,11 +129,8 @@ func (c *Client) requestToken(ctx context.Context, cl *call) (*RequestToken, err
 // requestToken. TMDb sends the browser on to redirectTo afterwards; an empty
 // redirectTo is left out. It makes no request. The URL holds the request
 // token: show it to the user, do not log it.
-func (c *Client) AuthenticateURL(requestToken, redirectTo string) string {
-	site := DefaultTMDbSiteURL
-	if c != nil && c.s != nil {
-		site = c.s.tmdbSite
-	}
+func (t *TMDb) AuthenticateURL(tok RequestToken, redirectTo string) string {
+	site, requestToken := t.site(), tok.Token
 	var b strings.Builder
 	b.Grow(len(site) + len(requestToken) + len(redirectTo) + 32)
 	b.WriteString(site)

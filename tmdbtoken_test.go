@@ -95,13 +95,13 @@ func TestTMDbAuthenticateURL(t *testing.T) {
 		{"a/b?c", "", "https://www.themoviedb.org/authenticate/a%2Fb%3Fc"},
 	}
 	for _, tt := range tests {
-		got := c.AuthenticateURL(tt.token, tt.redirect)
+		got := c.TMDb.AuthenticateURL(mediaauth.RequestToken{Token: tt.token}, tt.redirect)
 		assert.Equal(t, tt.want, got)
 		u, err := url.Parse(got)
 		require.NoError(t, err)
 		assert.Equal(t, tt.redirect, u.Query().Get("redirect_to"))
 	}
-	assert.Equal(t, "https://www.themoviedb.org/authenticate/x", (*mediaauth.Client)(nil).AuthenticateURL("x", ""))
+	assert.Equal(t, "https://www.themoviedb.org/authenticate/x", (&mediaauth.Client{}).TMDb.AuthenticateURL(mediaauth.RequestToken{Token: "x"}, ""))
 	assert.Zero(t, mt.GetTotalCallCount())
 }
 
@@ -120,7 +120,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
 			log.respondTMDb(429, rateLimited, "Retry-After", "30").Then(log.respondTMDb(http.StatusOK, tmdbUnitTokenJSON)))
 		start := time.Now()
-		tok, err := c.CreateRequestToken(t.Context())
+		tok, err := c.TMDb.CreateRequestToken(t.Context())
 		elapsed := time.Since(start)
 		require.NoError(t, err)
 		assert.Equal(t, tmdbUnitToken, tok.Token)
@@ -142,7 +142,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/session/new",
 			log.respondTMDb(429, rateLimited, "Retry-After", date.Format(http.TimeFormat)).Then(log.respondTMDb(http.StatusOK, tmdbUnitSessionObj)))
 		start := time.Now()
-		sess, err := c.CreateSession(t.Context(), tmdbUnitToken)
+		sess, err := c.TMDb.CreateSession(t.Context(), mediaauth.RequestToken{Token: tmdbUnitToken})
 		elapsed := time.Since(start)
 		require.NoError(t, err)
 		assert.Equal(t, tmdbUnitSession, sess.ID)
@@ -160,7 +160,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		var log recorder
 		mt.RegisterResponder(http.MethodGet, "https://tmdb.test/3/authentication/token/new",
 			log.respondTMDb(429, rateLimited, "Retry-After", "7"))
-		_, err := c.CreateRequestToken(t.Context())
+		_, err := c.TMDb.CreateRequestToken(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 		var apiErr *mediaauth.APIError
 		require.ErrorAs(t, err, &apiErr)
@@ -179,7 +179,7 @@ func TestTMDbRetryAfterBounds(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := c.CreateRequestToken(ctx)
+		_, err := c.TMDb.CreateRequestToken(ctx)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Less(t, time.Since(start), 5*time.Second)
@@ -199,12 +199,12 @@ func TestTMDbErrorsHideCredentials(t *testing.T) {
 	mt.RegisterResponder(http.MethodPost, "https://tmdb.test/3/authentication/token/validate_with_login",
 		httpmock.NewStringResponder(http.StatusUnauthorized, `{"success":false,"status_code":30,"status_message":"Invalid username and/or password: You did not provide a valid login."}`))
 
-	_, err := c.CreateRequestToken(t.Context())
+	_, err := c.TMDb.CreateRequestToken(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
 	assert.NotContains(t, err.Error(), tmdbUnitKey)
 	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), tmdbUnitKey)
 
-	_, err = c.ValidateRequestTokenWithLogin(t.Context(), "johnny", "pa55-5ecret", tmdbUnitToken)
+	_, err = c.TMDb.ValidateRequestTokenWithLogin(t.Context(), "johnny", "pa55-5ecret", mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.ErrorIs(t, err, mediaauth.ErrInvalidCredentials)
 	for _, secret := range []string{tmdbUnitKey, "pa55-5ecret", tmdbUnitToken} {
 		assert.NotContains(t, err.Error(), secret)

@@ -16,27 +16,27 @@ import (
 // ([TMDbReadAccessToken]); a client with only a [TMDbAPIKey] gets
 // [ErrMissingCredentials] before anything is sent. The flow:
 //
-//  1. [Client.CreateV4RequestToken] makes a request token;
-//  2. the user approves it on the page [Client.TMDbV4ApprovalURL] names;
-//  3. [Client.CreateV4AccessToken] turns it into the user's
+//  1. [TMDb.CreateV4RequestToken] makes a request token;
+//  2. the user approves it on the page [TMDb.V4ApprovalURL] names;
+//  3. [TMDb.CreateV4AccessToken] turns it into the user's
 //     [TMDbAccessToken], a credential for the user's requests
-//     ([Client.With]), which [Client.CreateSessionFromV4Token] turns into a
+//     ([TMDb.With]), which [TMDb.CreateSessionFromV4Token] turns into a
 //     v3 [Session];
-//  4. [Client.DeleteV4AccessToken] logs the access token out.
+//  4. [TMDb.DeleteV4AccessToken] logs the access token out.
 //
-// [Client.LoginV4] runs steps 1 to 3 in one call.
+// [TMDb.LoginV4] runs steps 1 to 3 in one call.
 
 // TMDbV4RequestTokenLifetime is how long TMDb keeps an unused v4 request
-// token: 15 minutes. [Client.CreateV4RequestToken] sets
+// token: 15 minutes. [TMDb.CreateV4RequestToken] sets
 // [TMDbV4RequestToken.ExpiresAt] with it.
 const TMDbV4RequestTokenLifetime = 15 * time.Minute
 
 // TMDbAccessToken is a TMDb user's v4 access token with the account it
 // belongs to: what TMDb's v4 user authentication hands out once the user
-// approved a v4 request token ([Client.CreateV4AccessToken]). It is a
-// [Credential]: a client derived with [Client.With] sends it as the Bearer
+// approved a v4 request token ([TMDb.CreateV4AccessToken]). It is a
+// [Credential]: a client derived with [TMDb.With] sends it as the Bearer
 // token of the user's requests. It never expires on its own; log it out
-// with [Client.DeleteV4AccessToken] to end it. Printing or logging a
+// with [TMDb.DeleteV4AccessToken] to end it. Printing or logging a
 // TMDbAccessToken never shows AccessToken.
 type TMDbAccessToken struct {
 	// AccessToken is the user's v4 bearer token.
@@ -57,8 +57,8 @@ func (t TMDbAccessToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String())
 func (t TMDbAccessToken) LogValue() slog.Value { return logSafe(t.String()) }
 
 // TMDbV4RequestToken is a TMDb v4 request token, from
-// [Client.CreateV4RequestToken]. The user approves it on the page
-// [Client.TMDbV4ApprovalURL] names, then [Client.CreateV4AccessToken] turns
+// [TMDb.CreateV4RequestToken]. The user approves it on the page
+// [TMDb.V4ApprovalURL] names, then [TMDb.CreateV4AccessToken] turns
 // it into the user's [TMDbAccessToken], once. TMDb drops it when it stays
 // unused for 15 minutes. Printing or logging it never shows Token.
 type TMDbV4RequestToken struct {
@@ -134,16 +134,19 @@ func (r *tmdbV4Deleted) validate() error { return checkSuccess(r.Success, true) 
 
 // CreateV4RequestToken asks TMDb for a v4 request token
 // (POST /4/auth/request_token). The user approves it on the page
-// [Client.TMDbV4ApprovalURL] names; TMDb then sends the browser to
-// redirectTo, when it is not empty. [Client.CreateV4AccessToken] turns the
+// [TMDb.V4ApprovalURL] names; TMDb then sends the browser to
+// redirectTo, when it is not empty. [TMDb.CreateV4AccessToken] turns the
 // approved token into the user's access token. It needs the client's
 // [TMDbReadAccessToken]; a refused one is [ErrInvalidAPIKey].
-func (c *Client) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TMDbV4RequestToken, error) {
+func (t *TMDb) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TMDbV4RequestToken, error) {
+	if err := t.needsReadAccessToken(); err != nil {
+		return nil, err
+	}
 	if err := optionalArgs("CreateV4RequestToken", "redirect URL", redirectTo); err != nil {
 		return nil, err
 	}
 	var r tmdbV4RequestTokenResponse
-	err := c.do(ctx, &call{
+	err := t.hp().send(ctx, &call{
 		ep: epTMDbV4RequestToken,
 		body: struct {
 			RedirectTo string `json:"redirect_to,omitempty"`
@@ -153,7 +156,7 @@ func (c *Client) CreateV4RequestToken(ctx context.Context, redirectTo string) (*
 	if err != nil {
 		return nil, err
 	}
-	now := c.s.now().UTC()
+	now := t.h.e.s.now().UTC()
 	return &TMDbV4RequestToken{Token: r.RequestToken, CreatedAt: now, ExpiresAt: now.Add(TMDbV4RequestTokenLifetime)}, nil
 }
 
@@ -161,11 +164,8 @@ func (c *Client) CreateV4RequestToken(ctx context.Context, redirectTo string) (*
 // request token: https://www.themoviedb.org/auth/access?request_token=...,
 // on the site [WithTMDbSiteURL] sets. It makes no request. The URL holds
 // the request token: show it to the user, do not log it.
-func (c *Client) TMDbV4ApprovalURL(requestToken string) string {
-	site := DefaultTMDbSiteURL
-	if c != nil && c.s != nil {
-		site = c.s.tmdbSite
-	}
+func (t *TMDb) V4ApprovalURL(tok TMDbV4RequestToken) string {
+	site, requestToken := t.site(), tok.Token
 	var b strings.Builder
 	b.Grow(len(site) + len(requestToken) + 32)
 	b.WriteString(site)
@@ -180,12 +180,16 @@ func (c *Client) TMDbV4ApprovalURL(requestToken string) string {
 // waiting); an unknown, expired, denied or already exchanged token is
 // [ErrInvalidRequestToken]. The call is never resent once TMDb may have
 // received it: the token is good for one exchange only.
-func (c *Client) CreateV4AccessToken(ctx context.Context, requestToken string) (*TMDbAccessToken, error) {
+func (t *TMDb) CreateV4AccessToken(ctx context.Context, tok TMDbV4RequestToken) (*TMDbAccessToken, error) {
+	if err := t.needsReadAccessToken(); err != nil {
+		return nil, err
+	}
+	requestToken := tok.Token
 	if err := requireArgs("CreateV4AccessToken", "request token", requestToken); err != nil {
 		return nil, err
 	}
 	var r tmdbV4AccessTokenResponse
-	err := c.do(ctx, &call{
+	err := t.hp().send(ctx, &call{
 		ep: epTMDbV4AccessToken,
 		body: struct {
 			RequestToken string `json:"request_token"`
@@ -199,23 +203,50 @@ func (c *Client) CreateV4AccessToken(ctx context.Context, requestToken string) (
 	return &TMDbAccessToken{AccessToken: r.AccessToken, AccountID: r.AccountID}, nil
 }
 
-// DeleteV4AccessToken logs a user's v4 access token out
+// DeleteV4AccessToken logs the handle's v4 access token out
 // (DELETE /4/auth/access_token): TMDb accepts it no more, neither as a
-// credential nor for [Client.CreateSessionFromV4Token]. End a v3 session
-// made from it with [Client.DeleteSession]. An unknown or already logged
-// out token is [ErrInvalidAccessToken]; so is the answer to a logout that
-// is resent after its first answer was lost, so treat it as logged out.
-func (c *Client) DeleteV4AccessToken(ctx context.Context, accessToken string) error {
-	if err := requireArgs("DeleteV4AccessToken", "access token", accessToken); err != nil {
+// credential nor for [TMDb.CreateSessionFromV4Token]. The handle must
+// carry it: tmdb.With(accessToken).DeleteV4AccessToken(ctx). End a v3
+// session made from it with [TMDb.DeleteSession]. An unknown or already
+// logged out token is [ErrInvalidAccessToken]; so is the answer to a
+// logout that is resent after its first answer was lost, so treat it as
+// logged out.
+func (t *TMDb) DeleteV4AccessToken(ctx context.Context) error {
+	if err := t.needsReadAccessToken(); err != nil {
 		return err
 	}
+	at, ok := userCredential[TMDbAccessToken](t.hp())
+	if !ok {
+		return fmt.Errorf("mediaauth: DeleteV4AccessToken: the handle carries no TMDbAccessToken (use With): %w", ErrMissingCredentials)
+	}
 	var r tmdbV4Deleted
-	return c.do(ctx, &call{
+	return t.hp().send(ctx, &call{
 		ep: epTMDbV4DeleteAccessToken,
 		body: struct {
 			AccessToken string `json:"access_token"`
-		}{accessToken},
+		}{at.AccessToken},
 		out:     &r,
-		secrets: [2]string{accessToken},
+		secrets: [2]string{at.AccessToken},
 	})
+}
+
+// needsReadAccessToken refuses a v4 authentication call of a handle whose
+// application credential is not a read access token.
+func (t *TMDb) needsReadAccessToken() error {
+	h := t.hp()
+	if err := h.usable(); err != nil {
+		return err
+	}
+	if a := h.creds.app; a == nil || a.header == nil {
+		return fmt.Errorf("mediaauth: TMDb v4 authentication needs the read access token (TMDbReadAccessToken); an API key is not enough: %w", ErrMissingCredentials)
+	}
+	return nil
+}
+
+// site is the TMDb site whose pages users approve tokens on.
+func (t *TMDb) site() string {
+	if h := t.hp(); h != nil && h.e != nil {
+		return h.e.s.tmdbSite
+	}
+	return DefaultTMDbSiteURL
 }

@@ -32,7 +32,7 @@ type v4Account struct {
 // v4ReadAccount reads /3/account with c's credentials.
 func v4ReadAccount(ctx context.Context, c *mediaauth.Client) (v4Account, error) {
 	var acct v4Account
-	err := c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	err := c.TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct)
 	return acct, err
 }
 
@@ -54,27 +54,27 @@ func TestTMDbV4Flow(t *testing.T) {
 	srv, c := v4Fake(t)
 	ctx := t.Context()
 
-	rt, err := c.CreateV4RequestToken(ctx, "http://localhost:8080/done")
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, "http://localhost:8080/done")
 	require.NoError(t, err)
 	require.NotEmpty(t, rt.Token)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), rt.ExpiresAt, time.Minute)
-	assert.Equal(t, srv.SiteURL()+"/auth/access?request_token="+rt.Token, c.TMDbV4ApprovalURL(rt.Token))
+	assert.Equal(t, srv.SiteURL()+"/auth/access?request_token="+rt.Token, c.TMDb.V4ApprovalURL(*rt))
 
 	// Not approved yet: keep waiting.
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
 	require.NoError(t, srv.TMDbApprove(rt.Token))
-	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+	tok, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.AccessToken)
 	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
 	assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
 
 	// The request token was used up.
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
 
@@ -90,27 +90,27 @@ func TestTMDbV4Flow(t *testing.T) {
 	assert.Equal(t, "Bearer "+tok.AccessToken, last.Header.Get("Authorization"), "the user's token, not the read token")
 
 	// A v3 session from it.
-	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	require.NoError(t, err)
 	acct, err = v4ReadAccount(ctx, c.With(sess))
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
 
 	// Logout: the token is refused everywhere afterwards.
-	require.NoError(t, c.DeleteV4AccessToken(ctx, tok.AccessToken))
+	require.NoError(t, c.TMDb.With(*tok).DeleteV4AccessToken(ctx))
 	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
-	err = c.DeleteV4AccessToken(ctx, tok.AccessToken)
+	err = c.TMDb.With(*tok).DeleteV4AccessToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	assert.Equal(t, 35, tmdbCode(t, err))
-	_, err = c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	_, err = c.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	_, err = v4ReadAccount(ctx, user)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	resp = v4Get(t, user, srv.TMDbURL()+"/3/account")
 	require.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp), mediaauth.ErrUnauthorized)
 	assert.True(t, srv.TMDbSessionValid(sess.ID), "the session is ended with DeleteSession")
-	require.NoError(t, c.DeleteSession(ctx, sess.ID))
+	require.NoError(t, c.TMDb.With(*sess).DeleteSession(ctx))
 }
 
 // v4Get sends GET target through c's HTTPClient for TMDb and reads the
@@ -119,7 +119,7 @@ func v4Get(t *testing.T, c *mediaauth.Client, target string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, target, nil)
 	require.NoError(t, err)
-	resp, err := c.HTTPClient(mediaauth.APITMDb).Do(req)
+	resp, err := c.TMDb.HTTPClient().Do(req)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = resp.Body.Close() })
 	return resp
@@ -135,7 +135,7 @@ func TestTMDbLoginV4(t *testing.T) {
 		require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		var approval *time.Timer
 		var pending int
-		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(_ context.Context, approvalURL string) error {
 				rt := v4TokenOf(t, approvalURL)
 				approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDbApproveAs(rt, "alice")) })
@@ -161,7 +161,7 @@ func TestTMDbLoginV4(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
 		var rt string
-		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			RedirectTo:      "http://localhost:8080/done",
 			ShowApprovalURL: func(_ context.Context, u string) error { rt = v4TokenOf(t, u); return nil },
 			WaitForApproval: func(context.Context) error { return srv.TMDbApprove(rt) },
@@ -174,7 +174,7 @@ func TestTMDbLoginV4(t *testing.T) {
 	t.Run("auto-approve", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
-		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(context.Context, string) error { return nil },
 			PollInterval:    time.Millisecond,
 		})
@@ -193,7 +193,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 	t.Run("denied", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
-		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(_ context.Context, u string) error { return srv.TMDbDeny(v4TokenOf(t, u)) },
 			PollInterval:    time.Millisecond,
 		})
@@ -206,7 +206,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: noShow, PollInterval: 10 * time.Millisecond, MaxPollInterval: 10 * time.Millisecond})
+		_, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: noShow, PollInterval: 10 * time.Millisecond, MaxPollInterval: 10 * time.Millisecond})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 		assert.Less(t, time.Since(start), 3*time.Second)
@@ -216,15 +216,15 @@ func TestTMDbV4Refusals(t *testing.T) {
 		t.Parallel()
 		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now))
-		rt, err := c.CreateV4RequestToken(t.Context(), "")
+		rt, err := c.TMDb.CreateV4RequestToken(t.Context(), "")
 		require.NoError(t, err)
 		clock.Advance(15 * time.Minute)
 		require.Error(t, srv.TMDbApprove(rt.Token), "too late to approve")
-		_, err = c.CreateV4AccessToken(t.Context(), rt.Token)
+		_, err = c.TMDb.CreateV4AccessToken(t.Context(), *rt)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 
 		// LoginV4 meets the same answer when the user takes too long.
-		_, _, err = c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		_, _, err = c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(context.Context, string) error { clock.Advance(16 * time.Minute); return nil },
 			PollInterval:    time.Millisecond,
 		})
@@ -236,7 +236,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 		// The server keeps the token longer, so the client's bound ends it.
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbV4TokenTTL(time.Hour))
 		mediaauth.SetClock(c, clock.Now)
-		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: noShow,
 			PollInterval:    time.Millisecond,
 			OnPending:       func(int, time.Duration) { clock.Advance(4 * time.Minute) },
@@ -248,29 +248,29 @@ func TestTMDbV4Refusals(t *testing.T) {
 	t.Run("custom TTL", func(t *testing.T) {
 		t.Parallel()
 		_, c := v4Fake(t, mediaauthtest.WithTMDbV4TokenTTL(30*time.Millisecond))
-		rt, err := c.CreateV4RequestToken(t.Context(), "")
+		rt, err := c.TMDb.CreateV4RequestToken(t.Context(), "")
 		require.NoError(t, err)
 		time.Sleep(40 * time.Millisecond)
-		_, err = c.CreateV4AccessToken(t.Context(), rt.Token)
+		_, err = c.TMDb.CreateV4AccessToken(t.Context(), *rt)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	})
 	t.Run("read access token", func(t *testing.T) {
 		t.Parallel()
 		srv, c := startFake(t) // the fake's API key only
-		_, err := c.CreateV4RequestToken(t.Context(), "")
+		_, err := c.TMDb.CreateV4RequestToken(t.Context(), "")
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
-		_, _, err = c.LoginV4(t.Context(), mediaauth.TMDbV4Login{ShowApprovalURL: noShow})
+		_, _, err = c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{ShowApprovalURL: noShow})
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 		assert.Zero(t, srv.RequestCount("", "/4/auth/request_token"), "nothing sent")
 
-		_, err = c.With(mediaauth.TMDbReadAccessToken("not-the-read-token")).CreateV4RequestToken(t.Context(), "")
+		_, err = c.With(mediaauth.TMDbReadAccessToken("not-the-read-token")).TMDb.CreateV4RequestToken(t.Context(), "")
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 		assert.Equal(t, 7, tmdbCode(t, err))
 		assert.NotContains(t, err.Error(), "not-the-read-token")
 
 		srv.TMDbAddReadAccessToken("suspended-read-token")
 		require.True(t, srv.TMDbSuspendAPIKey("suspended-read-token"))
-		err = c.With(mediaauth.TMDbReadAccessToken("suspended-read-token")).DeleteV4AccessToken(t.Context(), "any-token")
+		err = c.With(mediaauth.TMDbReadAccessToken("suspended-read-token")).TMDb.With(mediaauth.TMDbAccessToken{AccessToken: "any-token"}).DeleteV4AccessToken(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 		assert.Equal(t, 10, tmdbCode(t, err))
 	})
@@ -285,12 +285,12 @@ func TestTMDbV4Resending(t *testing.T) {
 	ctx := t.Context()
 
 	srv.InjectFault("/4/auth/request_token", tmdbRateLimited(1))
-	rt, err := c.CreateV4RequestToken(ctx, "")
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, 2, srv.RequestCount(http.MethodPost, "/4/auth/request_token"))
 
 	srv.InjectFault("/4/auth/access_token", tmdbRateLimited(-1))
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.ErrorIs(t, err, mediaauth.ErrRateLimited)
 	assert.Equal(t, 25, tmdbCode(t, err))
 	assert.Equal(t, 1+mediaauth.DefaultMaxRetries, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
@@ -298,10 +298,10 @@ func TestTMDbV4Resending(t *testing.T) {
 
 	// The answer is lost after the server acted: not sent again.
 	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Drop: true, PassThrough: true})
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
 	assert.NotContains(t, err.Error(), rt.Token)
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "the token was used by the lost exchange")
 	assert.Eventually(t, func() bool {
 		return srv.RequestCount(http.MethodPost, "/4/auth/access_token") == 1+mediaauth.DefaultMaxRetries+2
@@ -309,10 +309,10 @@ func TestTMDbV4Resending(t *testing.T) {
 
 	// A logout whose answer is lost is sent again; the second answer says
 	// the token is gone.
-	tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: func(context.Context, string) error { return nil }, PollInterval: time.Millisecond})
+	tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: func(context.Context, string) error { return nil }, PollInterval: time.Millisecond})
 	require.NoError(t, err)
 	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Drop: true, PassThrough: true})
-	err = c.DeleteV4AccessToken(ctx, tok.AccessToken)
+	err = c.TMDb.With(*tok).DeleteV4AccessToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
 }
@@ -329,7 +329,7 @@ func TestTMDbV4ConcurrentLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+			tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 				ShowApprovalURL: func(context.Context, string) error { return nil },
 				PollInterval:    time.Millisecond,
 			})

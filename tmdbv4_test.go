@@ -116,27 +116,29 @@ func v4Methods() []v4Method {
 		{
 			name: "CreateV4RequestToken", method: http.MethodPost, path: "/4/auth/request_token",
 			body: `{}`, answer: v4UnitRequestJSON,
-			call: func(ctx context.Context, c *mediaauth.Client) (any, error) { return c.CreateV4RequestToken(ctx, "") },
+			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
+				return c.TMDb.CreateV4RequestToken(ctx, "")
+			},
 		},
 		{
 			name: "CreateV4RequestToken redirect", method: http.MethodPost, path: "/4/auth/request_token",
 			body: `{"redirect_to":"http://localhost:8080/done?a=1\u0026b=2"}`, answer: v4UnitRequestJSON,
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.CreateV4RequestToken(ctx, "http://localhost:8080/done?a=1&b=2")
+				return c.TMDb.CreateV4RequestToken(ctx, "http://localhost:8080/done?a=1&b=2")
 			},
 		},
 		{
 			name: "CreateV4AccessToken", method: http.MethodPost, path: "/4/auth/access_token",
 			body: `{"request_token":"` + v4UnitRequest + `"}`, answer: v4UnitAccessJSON, secrets: []string{v4UnitRequest},
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return c.CreateV4AccessToken(ctx, v4UnitRequest)
+				return c.TMDb.CreateV4AccessToken(ctx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest})
 			},
 		},
 		{
 			name: "DeleteV4AccessToken", method: http.MethodDelete, path: "/4/auth/access_token",
 			body: `{"access_token":"` + v4UnitAccess + `"}`, answer: v4UnitDeletedJSON, secrets: []string{v4UnitAccess},
 			call: func(ctx context.Context, c *mediaauth.Client) (any, error) {
-				return nil, c.DeleteV4AccessToken(ctx, v4UnitAccess)
+				return nil, c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: v4UnitAccess}).DeleteV4AccessToken(ctx)
 			},
 		},
 	}
@@ -195,7 +197,7 @@ func TestTMDbV4Decoding(t *testing.T) {
 	}
 	ctx := t.Context()
 
-	rt, err := c.CreateV4RequestToken(ctx, "")
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, v4UnitRequest, rt.Token)
 	assert.Equal(t, now.UTC(), rt.CreatedAt)
@@ -206,10 +208,10 @@ func TestTMDbV4Decoding(t *testing.T) {
 	assert.True(t, rt.Expired(now.Add(15*time.Minute)))
 	assert.False(t, mediaauth.TMDbV4RequestToken{}.Expired(now), "an unknown expiry is not expired")
 
-	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+	tok, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.NoError(t, err)
 	assert.Equal(t, &mediaauth.TMDbAccessToken{AccessToken: v4UnitAccess, AccountID: v4UnitAccount}, tok)
-	require.NoError(t, c.DeleteV4AccessToken(ctx, tok.AccessToken))
+	require.NoError(t, c.TMDb.With(*tok).DeleteV4AccessToken(ctx))
 
 	// The stable JSON forms.
 	data, err := json.Marshal(rt)
@@ -370,7 +372,7 @@ func TestTMDbV4NeedsReadAccessToken(t *testing.T) {
 		t.Parallel()
 		c, mt := mockClient(t, mediaauth.WithTMDbBaseURL(v4UnitBase), mediaauth.WithCredentials(mediaauth.TMDbAPIKey(v4UnitKey)))
 		shown := false
-		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(context.Context, string) error { shown = true; return nil },
 		})
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
@@ -388,39 +390,39 @@ func TestTMDbV4InputValidation(t *testing.T) {
 	show := func(context.Context, string) error { return nil }
 	calls := map[string]func(ctx context.Context, c *mediaauth.Client) (any, error){
 		"request token: redirect not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			return c.CreateV4RequestToken(ctx, "http://x/\xff")
+			return c.TMDb.CreateV4RequestToken(ctx, "http://x/\xff")
 		},
 		"access token: empty": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			return c.CreateV4AccessToken(ctx, "")
+			return c.TMDb.CreateV4AccessToken(ctx, mediaauth.TMDbV4RequestToken{Token: ""})
 		},
 		"access token: not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			return c.CreateV4AccessToken(ctx, "tok\xfe")
+			return c.TMDb.CreateV4AccessToken(ctx, mediaauth.TMDbV4RequestToken{Token: "tok\xfe"})
 		},
 		"delete: empty": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			return nil, c.DeleteV4AccessToken(ctx, "")
+			return nil, c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: ""}).DeleteV4AccessToken(ctx)
 		},
 		"delete: not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			return nil, c.DeleteV4AccessToken(ctx, "\xc3\x28")
+			return nil, c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: "\xc3\x28"}).DeleteV4AccessToken(ctx)
 		},
 		"login: no ShowApprovalURL": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{})
+			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{})
 			return tok, err
 		},
 		"login: negative interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, PollInterval: -time.Second})
+			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, PollInterval: -time.Second})
 			return tok, err
 		},
 		"login: negative max interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, MaxPollInterval: -1})
+			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, MaxPollInterval: -1})
 			return tok, err
 		},
 		"login: redirect not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, RedirectTo: "\xff"})
+			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, RedirectTo: "\xff"})
 			return tok, err
 		},
 		"nil context": func(_ context.Context, c *mediaauth.Client) (any, error) {
 			var nilCtx context.Context // refused, not a panic
-			return c.CreateV4AccessToken(nilCtx, v4UnitRequest)
+			return c.TMDb.CreateV4AccessToken(nilCtx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest})
 		},
 	}
 	for name, call := range calls {
@@ -478,17 +480,17 @@ func TestTMDbV4Resend(t *testing.T) {
 func TestTMDbV4ApprovalURL(t *testing.T) {
 	t.Parallel()
 	c, mt := v4Client(t)
-	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token="+v4UnitRequest, c.TMDbV4ApprovalURL(v4UnitRequest))
-	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token=a%2Bb%2Fc%3D+%26x%3D1", c.TMDbV4ApprovalURL("a+b/c= &x=1"))
+	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token="+v4UnitRequest, c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: v4UnitRequest}))
+	assert.Equal(t, "https://www.themoviedb.org/auth/access?request_token=a%2Bb%2Fc%3D+%26x%3D1", c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: "a+b/c= &x=1"}))
 	assert.Zero(t, mt.GetTotalCallCount(), "no request")
 
 	site, _ := v4Client(t, mediaauth.WithTMDbSiteURL("http://127.0.0.1:8080/tmdb/"))
-	assert.Equal(t, "http://127.0.0.1:8080/tmdb/auth/access?request_token=tok", site.TMDbV4ApprovalURL("tok"))
+	assert.Equal(t, "http://127.0.0.1:8080/tmdb/auth/access?request_token=tok", site.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: "tok"}))
 	assert.Equal(t, "http://127.0.0.1:8080/tmdb/auth/access?request_token=tok",
-		site.With(mediaauth.Session{ID: "s-5ecret"}).TMDbV4ApprovalURL("tok"), "derived clients keep the site")
+		site.With(mediaauth.Session{ID: "s-5ecret"}).TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: "tok"}), "derived clients keep the site")
 
-	var nilClient *mediaauth.Client
-	assert.Equal(t, mediaauth.DefaultTMDbSiteURL+"/auth/access?request_token=tok", nilClient.TMDbV4ApprovalURL("tok"))
+	var nilClient mediaauth.Client
+	assert.Equal(t, mediaauth.DefaultTMDbSiteURL+"/auth/access?request_token=tok", nilClient.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: "tok"}))
 }
 
 // TestTMDbV4SecretsNeverPrinted checks the printed and logged forms of the

@@ -12,7 +12,7 @@ import (
 
 // Defaults of [TMDbV4Login].
 const (
-	// DefaultTMDbV4PollInterval is the first wait of [Client.LoginV4]
+	// DefaultTMDbV4PollInterval is the first wait of [TMDb.LoginV4]
 	// between two attempts to exchange a request token that is not
 	// approved yet.
 	DefaultTMDbV4PollInterval = 2 * time.Second
@@ -20,14 +20,14 @@ const (
 	DefaultTMDbV4MaxPollInterval = 15 * time.Second
 )
 
-// TMDbV4Login says how [Client.LoginV4] shows the approval page and waits
+// TMDbV4Login says how [TMDb.LoginV4] shows the approval page and waits
 // for the user. Only ShowApprovalURL is required.
 type TMDbV4Login struct {
 	// RedirectTo is where TMDb sends the browser after the approval ("" for
-	// TMDb's own page); see [Client.CreateV4RequestToken].
+	// TMDb's own page); see [TMDb.CreateV4RequestToken].
 	RedirectTo string
 	// ShowApprovalURL is called once with the page where the user approves
-	// the request token ([Client.TMDbV4ApprovalURL]): print it, or open a
+	// the request token ([TMDb.V4ApprovalURL]): print it, or open a
 	// browser. The URL holds the request token: do not log it. An error
 	// ends the login with that error.
 	ShowApprovalURL func(ctx context.Context, approvalURL string) error
@@ -53,13 +53,13 @@ type TMDbV4Login struct {
 }
 
 // LoginV4 runs TMDb's v4 user authentication to a v3 session in one call:
-// [Client.CreateV4RequestToken], then login.ShowApprovalURL with the page
+// [TMDb.CreateV4RequestToken], then login.ShowApprovalURL with the page
 // where the user approves it, then it waits for the approval (with
-// login.WaitForApproval, or by polling [Client.CreateV4AccessToken] while
+// login.WaitForApproval, or by polling [TMDb.CreateV4AccessToken] while
 // it answers [ErrRequestTokenNotApproved], with the back-off of
-// [TMDbV4Login]), then [Client.CreateSessionFromV4Token]. It returns the
+// [TMDbV4Login]), then [TMDb.CreateSessionFromV4Token]. It returns the
 // user's access token (a [Credential] for their v4 and v3 calls, to log
-// out with [Client.DeleteV4AccessToken] when done) and the session.
+// out with [TMDb.DeleteV4AccessToken] when done) and the session.
 //
 // The wait ends when ctx ends (the error wraps ctx.Err() and, once TMDb
 // has answered "not approved yet", [ErrRequestTokenNotApproved]), or when
@@ -72,7 +72,7 @@ type TMDbV4Login struct {
 // access token with the error, so that the caller can retry
 // CreateSessionFromV4Token or log the token out. No timer outlives the
 // call.
-func (c *Client) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken, *Session, error) {
+func (t *TMDb) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken, *Session, error) {
 	const method = "LoginV4"
 	switch {
 	case login.ShowApprovalURL == nil:
@@ -80,22 +80,22 @@ func (c *Client) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessTok
 	case login.PollInterval < 0 || login.MaxPollInterval < 0:
 		return nil, nil, argError(method, "negative poll interval")
 	}
-	if err := c.usable(); err != nil {
+	if err := t.hp().usable(); err != nil {
 		return nil, nil, err
 	}
-	rt, err := c.CreateV4RequestToken(ctx, login.RedirectTo)
+	rt, err := t.CreateV4RequestToken(ctx, login.RedirectTo)
 	if err != nil {
 		return nil, nil, err
 	}
 	secrets := appendSecret(nil, rt.Token)
-	if err := login.ShowApprovalURL(ctx, c.TMDbV4ApprovalURL(rt.Token)); err != nil {
-		return nil, nil, scrubError(fmt.Errorf("mediaauth: LoginV4: showing the approval page: %w", err), c.creds.secrets, secrets)
+	if err := login.ShowApprovalURL(ctx, t.V4ApprovalURL(*rt)); err != nil {
+		return nil, nil, scrubError(fmt.Errorf("mediaauth: LoginV4: showing the approval page: %w", err), t.h.creds.secrets(), secrets)
 	}
-	tok, err := c.awaitV4Approval(ctx, rt, &login)
+	tok, err := t.awaitV4Approval(ctx, rt, &login)
 	if err != nil {
-		return nil, nil, scrubError(err, c.creds.secrets, secrets)
+		return nil, nil, scrubError(err, t.h.creds.secrets(), secrets)
 	}
-	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	sess, err := t.CreateSessionFromV4Token(ctx, *tok)
 	if err != nil {
 		return tok, nil, err
 	}
@@ -103,7 +103,7 @@ func (c *Client) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessTok
 }
 
 // awaitV4Approval waits for the user and exchanges rt, as LoginV4 says.
-func (c *Client) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, login *TMDbV4Login) (*TMDbAccessToken, error) {
+func (t *TMDb) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, login *TMDbV4Login) (*TMDbAccessToken, error) {
 	interval := login.PollInterval
 	if interval == 0 {
 		interval = DefaultTMDbV4PollInterval
@@ -114,7 +114,7 @@ func (c *Client) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, lo
 	}
 	maxInterval = max(maxInterval, interval)
 	polling := login.WaitForApproval == nil
-	wait := min(interval, max(rt.ExpiresAt.Sub(c.s.now()), 0))
+	wait := min(interval, max(rt.ExpiresAt.Sub(t.h.e.s.now()), 0))
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -140,7 +140,7 @@ func (c *Client) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, lo
 		if ctx.Err() != nil {
 			return nil, v4WaitStopped(ctx.Err(), lastErr)
 		}
-		tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+		tok, err := t.CreateV4AccessToken(ctx, *rt)
 		if err == nil {
 			return tok, nil
 		}
@@ -157,7 +157,7 @@ func (c *Client) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, lo
 		default:
 			return nil, err
 		}
-		left := rt.ExpiresAt.Sub(c.s.now())
+		left := rt.ExpiresAt.Sub(t.h.e.s.now())
 		if left <= 0 {
 			if lastErr == nil {
 				lastErr = err

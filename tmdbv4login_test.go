@@ -51,7 +51,7 @@ func TestTMDbLoginV4Polling(t *testing.T) {
 	var shown string
 	var pending []time.Duration
 	start := time.Now()
-	tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+	tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 		RedirectTo:      "https://app.example/cb",
 		ShowApprovalURL: func(_ context.Context, u string) error { shown = u; return nil },
 		PollInterval:    time.Millisecond,
@@ -106,7 +106,7 @@ func TestTMDbLoginV4Wait(t *testing.T) {
 		v4LoginMock(mt, &log, 1)
 		waits := 0
 		var nexts []time.Duration
-		tok, sess, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(context.Context, string) error { return nil },
 			WaitForApproval: func(context.Context) error { waits++; return nil },
 			PollInterval:    time.Hour, // not used when waiting
@@ -125,7 +125,7 @@ func TestTMDbLoginV4Wait(t *testing.T) {
 		v4LoginMock(mt, &log, 100)
 		errGaveUp := errors.New("user typed no for " + v4UnitRequest)
 		waits := 0
-		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(context.Context, string) error { return nil },
 			WaitForApproval: func(context.Context) error {
 				waits++
@@ -145,7 +145,7 @@ func TestTMDbLoginV4Wait(t *testing.T) {
 		c, mt := v4Client(t)
 		var log recorder
 		v4LoginMock(mt, &log, 0)
-		_, _, err := c.LoginV4(t.Context(), mediaauth.TMDbV4Login{
+		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(_ context.Context, u string) error { return fmt.Errorf("no browser for %s", u) },
 		})
 		require.ErrorContains(t, err, "no browser for")
@@ -174,7 +174,7 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 		})
 		var log recorder
 		v4LoginMock(mt, &log, 1000)
-		_, _, err := c.LoginV4(t.Context(), login)
+		_, _, err := c.TMDb.LoginV4(t.Context(), login)
 		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 		assert.Contains(t, err.Error(), "expired before the user approved it")
 		n := len(log.requests())
@@ -189,7 +189,7 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, _, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{
+		_, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 			ShowApprovalURL: login.ShowApprovalURL, PollInterval: 5 * time.Millisecond, MaxPollInterval: 5 * time.Millisecond,
 		})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -208,7 +208,7 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 		v4LoginMock(mt, &log, 0)
 		mt.RegisterResponder(http.MethodPost, v4UnitBase+"/4/auth/access_token", log.respondTMDb(http.StatusUnauthorized,
 			`{"success":false,"status_code":33,"status_message":"Invalid request token: The request token is either expired or invalid."}`))
-		_, _, err := c.LoginV4(t.Context(), login)
+		_, _, err := c.TMDb.LoginV4(t.Context(), login)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 		assert.Len(t, log.requests(), 2, "no second try")
 	})
@@ -219,7 +219,7 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 		v4LoginMock(mt, &log, 0)
 		mt.RegisterResponder(http.MethodPost, v4UnitBase+"/3/authentication/session/convert/4", log.respondTMDb(http.StatusUnauthorized,
 			`{"success":false,"status_code":35,"status_message":"Invalid token."}`))
-		tok, sess, err := c.LoginV4(t.Context(), login)
+		tok, sess, err := c.TMDb.LoginV4(t.Context(), login)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 		assert.Nil(t, sess)
 		require.NotNil(t, tok, "the access token is handed back to log it out")
@@ -229,7 +229,7 @@ func TestTMDbLoginV4Ends(t *testing.T) {
 
 // A login through TMDb's v4 user authentication, to a v3 session, against
 // the fake. The fake approves the request token for the user here.
-func ExampleClient_LoginV4() {
+func ExampleTMDb_LoginV4() {
 	srv := mediaauthtest.NewServer(mediaauthtest.WithTMDbAutoApprove())
 	defer srv.Close()
 	client, err := srv.Client()
@@ -240,7 +240,7 @@ func ExampleClient_LoginV4() {
 	client = client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	ctx := context.Background()
 
-	tok, session, err := client.LoginV4(ctx, mediaauth.TMDbV4Login{
+	tok, session, err := client.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
 			fmt.Println("approve at:", strings.HasPrefix(approvalURL, srv.SiteURL()+"/auth/access?request_token="))
 			return nil
@@ -257,13 +257,13 @@ func ExampleClient_LoginV4() {
 	var acct struct {
 		Username string `json:"username"`
 	}
-	if err := client.With(tok).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+	if err := client.With(tok).TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("user:", acct.Username)
 
-	fmt.Println("logged out:", client.DeleteV4AccessToken(ctx, tok.AccessToken) == nil)
-	_, err = client.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	fmt.Println("logged out:", client.TMDb.With(*tok).DeleteV4AccessToken(ctx) == nil)
+	_, err = client.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	fmt.Println("then:", errors.Is(err, mediaauth.ErrInvalidAccessToken))
 	// Output:
 	// approve at: true

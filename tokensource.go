@@ -7,36 +7,21 @@ import (
 	"time"
 )
 
-// MoviesTokenSource supplies the Movies API access token a client sends.
-// A client that carries [RenewingMoviesToken] asks it before each call that
-// needs a token. Implementations must be safe for concurrent use.
-// golang.org/x/oauth2's TokenSource is the model.
-type MoviesTokenSource interface {
-	Token(ctx context.Context) (*Token, error)
-}
-
-// MoviesTokenSourceFunc adapts a function to [MoviesTokenSource]: for
-// example one that logs in again with stored credentials.
-type MoviesTokenSourceFunc func(ctx context.Context) (*Token, error)
-
-// Token calls f.
-func (f MoviesTokenSourceFunc) Token(ctx context.Context) (*Token, error) { return f(ctx) }
-
-// MoviesLoginTokenSource returns a source that logs in with username and
+// LoginTokenSource returns a source that logs in with username and
 // the password that password returns, each time it is asked for a token.
 // Wrap it in [ReuseMoviesTokenSource] so that it is asked only when the
 // token expires. password is called at each login, so that the password
 // need not be kept in memory longer than the caller wants.
-func (c *Client) MoviesLoginTokenSource(username string, password func(ctx context.Context) (string, error)) MoviesTokenSource {
+func (m *Movies) LoginTokenSource(username string, password func(ctx context.Context) (string, error)) MoviesTokenSource {
 	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
 		if password == nil {
-			return nil, argError("MoviesLoginTokenSource", "nil password function")
+			return nil, argError("LoginTokenSource", "nil password function")
 		}
 		pw, err := password(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("mediaauth: MoviesLoginTokenSource: password: %w", err)
+			return nil, fmt.Errorf("mediaauth: LoginTokenSource: password: %w", err)
 		}
-		return c.Login(ctx, username, pw)
+		return m.Login(ctx, username, pw)
 	})
 }
 
@@ -107,64 +92,6 @@ func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken str
 		s.tok = nil
 	}
 	<-s.sem
-}
-
-// invalidator is implemented by sources that cache: told that a token was
-// refused as expired, they renew on the next Token call.
-type invalidator interface {
-	invalidate(ctx context.Context, accessToken string)
-}
-
-// RenewingMoviesToken is the Movies credential of a token that is renewed:
-// the client asks src for the bearer before each call. Use it with
-// [Client.With] or [WithCredentials]:
-//
-//	src := mediaauth.ReuseMoviesTokenSource(tok, client.MoviesLoginTokenSource(user, readPassword))
-//	me := client.With(mediaauth.RenewingMoviesToken(src))
-//
-// When the Movies API answers [ErrTokenExpired], the client tells src (if it
-// caches, like [ReuseMoviesTokenSource]) and asks it for a new token once. A
-// call that is safe to repeat (GET, PUT) is then sent again with the new
-// token; any other call returns ErrTokenExpired, and the next call uses the
-// new token.
-func RenewingMoviesToken(src MoviesTokenSource) Credential { return renewingMoviesToken{src: src} }
-
-type renewingMoviesToken struct{ src MoviesTokenSource }
-
-// CredentialAPI returns [APIMovies].
-func (renewingMoviesToken) CredentialAPI() API { return APIMovies }
-
-func (r renewingMoviesToken) apply(cs *credentials) error {
-	if r.src == nil {
-		return fmt.Errorf("%w: nil Movies token source", ErrInvalidArgument)
-	}
-	cs.movies, cs.moviesSource = "", r.src
-	return nil
-}
-
-// String describes the credential without a token.
-func (r renewingMoviesToken) String() string {
-	return "mediaauth.RenewingMoviesToken(" + redacted + ")"
-}
-
-// renewable is the first half of a token renewal: whether err is the
-// Movies API refusing the token a source gave, which the source should
-// then renew.
-func (c *Client) renewable(cl *call, err error) bool {
-	return err != nil && c != nil && c.creds != nil && cl.ep.api == APIMovies && cl.ep.auth != authNone &&
-		c.creds.moviesSource != nil && cl.sentToken != "" && errors.Is(err, ErrTokenExpired)
-}
-
-// renew tells the source that the token cl sent was refused as expired,
-// and asks it for a new one, so that the next call has it.
-func (c *Client) renew(ctx context.Context, cl *call) error {
-	if inv, ok := c.creds.moviesSource.(invalidator); ok {
-		inv.invalidate(ctx, cl.sentToken)
-	}
-	if _, err := c.creds.moviesSource.Token(ctx); err != nil {
-		return cl.errorf("renewing the Movies token: %w", err)
-	}
-	return nil
 }
 
 // StoredMoviesTokenSource returns a source that keeps the Movies token of

@@ -33,9 +33,9 @@ func newRenewalFixture(t *testing.T, opts ...mediaauthtest.Option) *renewalFixtu
 	require.NoError(t, err)
 	_, err = f.srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
 	require.NoError(t, err)
-	first, err := f.client.Login(t.Context(), "rita", "pw-rita-123")
+	first, err := f.client.Movies.Login(t.Context(), "rita", "pw-rita-123")
 	require.NoError(t, err)
-	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+	login := f.client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
 		f.logins.Add(1)
 		return "pw-rita-123", nil
 	})
@@ -49,7 +49,7 @@ func newRenewalFixture(t *testing.T, opts ...mediaauthtest.Option) *renewalFixtu
 func TestRenewalConcurrentCallsRenewOnce(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
-	_, err := f.user.Profile(t.Context())
+	_, err := f.user.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	require.Zero(t, f.logins.Load(), "the first token is reused")
 
@@ -60,7 +60,7 @@ func TestRenewalConcurrentCallsRenewOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u, err := f.user.Profile(t.Context())
+			u, err := f.user.Movies.Profile(t.Context())
 			if err == nil && u.Username != "rita" {
 				err = assert.AnError
 			}
@@ -80,7 +80,7 @@ func TestRenewalConcurrentCallsRenewOnce(t *testing.T) {
 func TestRenewalBeforeExpiry(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
-	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+	login := f.client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
 		f.logins.Add(1)
 		return "pw-rita-123", nil
 	})
@@ -92,7 +92,7 @@ func TestRenewalBeforeExpiry(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := user.Profile(t.Context()); err != nil {
+			if _, err := user.Movies.Profile(t.Context()); err != nil {
 				failed.Add(1)
 			}
 		}()
@@ -110,12 +110,12 @@ func TestRenewalUnsafeCallNotResent(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
 	f.srv.MoviesExpireTokens()
-	_, err := f.user.GenerateMoviesAPIKey(t.Context())
+	_, err := f.user.Movies.GenerateAPIKey(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 	assert.Equal(t, 1, f.srv.RequestCount(http.MethodPost, "/user/api-key"), "the POST is not resent")
 	assert.Equal(t, int32(1), f.logins.Load(), "renewed at once")
 
-	key, err := f.user.GenerateMoviesAPIKey(t.Context())
+	key, err := f.user.Movies.GenerateAPIKey(t.Context())
 	require.NoError(t, err)
 	assert.NotEmpty(t, key.Key)
 	assert.Equal(t, int32(1), f.logins.Load(), "the renewed token serves the next call")
@@ -127,19 +127,19 @@ func TestRenewalSourceErrors(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
 	broken := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil, nil)))
-	_, err := broken.Profile(t.Context())
+	_, err := broken.Movies.Profile(t.Context())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nothing to renew it with")
 	assert.Zero(t, f.srv.RequestCount(http.MethodGet, "/user/profile"), "nothing sent without a token")
 
-	_, err = f.client.With(mediaauth.RenewingMoviesToken(nil)).Profile(t.Context())
+	_, err = f.client.With(mediaauth.RenewingMoviesToken(nil)).Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 
 	f.srv.MoviesExpireTokens()
 	failing := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(
 		&mediaauth.Token{AccessToken: "stale-token-value"},
 		mediaauth.MoviesTokenSourceFunc(func(context.Context) (*mediaauth.Token, error) { return nil, assert.AnError }))))
-	_, err = failing.Profile(t.Context())
+	_, err = failing.Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "stale-token-value")
 }
@@ -152,7 +152,7 @@ func TestRenewalThroughTheStore(t *testing.T) {
 	f := newRenewalFixture(t)
 	store, err := mediaauth.NewFileStore(t.TempDir() + "/config/credentials.json")
 	require.NoError(t, err)
-	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+	login := f.client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
 		f.logins.Add(1)
 		return "pw-rita-123", nil
 	})
@@ -163,7 +163,7 @@ func TestRenewalThroughTheStore(t *testing.T) {
 
 	src := mediaauth.StoredMoviesTokenSource(store, "work", login)
 	user := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil, src)))
-	me, err := user.Profile(t.Context())
+	me, err := user.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "rita", me.Username)
 	assert.Equal(t, int32(1), f.logins.Load())
@@ -176,7 +176,7 @@ func TestRenewalThroughTheStore(t *testing.T) {
 
 	other := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil,
 		mediaauth.StoredMoviesTokenSource(store, "work", login))))
-	_, err = other.Profile(t.Context())
+	_, err = other.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), f.logins.Load(), "the second client used the stored token")
 }

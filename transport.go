@@ -1,10 +1,12 @@
 package mediaauth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,45 +14,307 @@ import (
 	"time"
 )
 
-// The transport every request goes through. The http.Client that
-// go-retryablehttp sends with (shared.sendClient) wraps the caller's (or
-// the default) http.Client:
-//   - keepIdle applies the per-attempt timeout and hides
-//     CloseIdleConnections from go-retryablehttp;
-//   - lockedRedirect is the redirect policy: the origin lock;
-//   - a redirect whose Location cannot be parsed is not followed, and its
-//     Location (which may echo the request's query) never reaches an error.
+// The stages of the engine, from the top (see engine.go, which assembles
+// them, and retry.go for the retry stage):
+//
+//	origin lock → authorize → rate limit → retry → observe and scrub → base
+//
+// Each stage is an http.RoundTripper of about a screen. A stage never
+// changes the request it is given: one that adds to it works on a copy.
 
 // maxRedirects bounds the same-origin redirects one request follows.
 const maxRedirects = 10
 
-// keepIdle is the transport go-retryablehttp sends through: that of hc,
-// read at each request, without CloseIdleConnections. go-retryablehttp
-// closes idle connections after every call that ends in an error, which on a
-// shared transport would close the pooled connections of every other call,
-// cancel their dials, and stop the failed call's own connection from being
-// reused. It also bounds each request by hc.Timeout, from sending to the
-// end of reading the body, through the request's context; a context whose
-// deadline comes first needs no timer of its own.
-type keepIdle struct{ hc *http.Client }
+// maxResponseHeaderBytes caps the header section of an answer, 1xx answers
+// included, on the transport the client builds (net/http's default is 10
+// MiB).
+const maxResponseHeaderBytes = 64 << 10
 
-// RoundTrip sends req through hc's transport.
-func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
-	rt := k.hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+// originLock is the first stage: a request for another origin than the
+// API's is refused before anything is sent, with no credential.
+type originLock struct {
+	api    API
+	origin origin
+	text   string // the origin as text, for errors
+	next   http.RoundTripper
+}
+
+// RoundTrip refuses a request for another origin and passes the rest on.
+func (s *originLock) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || originKey(req.URL) != s.origin {
+		closeBody(req)
+		return nil, fmt.Errorf("mediaauth: %s: %w: %s is not %s", s.api.name(), ErrOriginMismatch, urlForError(req.URL), s.text)
 	}
-	timeout := k.hc.Timeout
-	if timeout <= 0 || deadlineWithin(req.Context(), timeout) {
-		resp, err := rt.RoundTrip(req)
+	return s.next.RoundTrip(req)
+}
+
+// authorize is the stage that puts a handle's credentials on a request:
+// the application's and then the user's, as the door's role asks. A
+// credential renewed by a source is renewed here when the server refuses
+// it as expired (see renewal).
+type authorize struct {
+	api   API
+	role  role
+	creds *credentialSet
+	next  http.RoundTripper
+}
+
+// RoundTrip sends a copy of req that carries the credentials.
+func (s *authorize) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s.creds.err != nil {
+		closeBody(req)
+		return nil, s.creds.err
+	}
+	out, sent, err := s.authorized(req)
+	if err != nil {
+		closeBody(req)
+		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", s.api, req.Method, req.URL.Path, scrubError(err, s.creds.secrets()))
+	}
+	resp, err := s.next.RoundTrip(out)
+	if err != nil || sent == "" {
+		return resp, err
+	}
+	return s.renewal(req, resp, sent)
+}
+
+// authorized returns a copy of req with the credentials of the stage's
+// role, and the bearer a token source gave, if any. The copy has headers
+// of its own; the caller's header values, which net/http only reads, are
+// shared.
+func (s *authorize) authorized(req *http.Request) (*http.Request, string, error) {
+	app, user := s.creds.app, s.creds.user
+	switch s.role {
+	case roleNone:
+		return req, "", nil
+	case roleRequired:
+		if app == nil {
+			return nil, "", fmt.Errorf("%w: %s", ErrMissingCredentials, missingHint(s.api))
+		}
+	case roleUser:
+		if app == nil && user == nil {
+			return nil, "", fmt.Errorf("%w: %s", ErrMissingCredentials, missingHint(s.api))
+		}
+	}
+	if app == nil && (user == nil || s.role != roleUser) {
+		return req, "", nil
+	}
+	out := new(http.Request)
+	*out = *req
+	out.Header = make(http.Header, len(req.Header)+1)
+	for k, v := range req.Header {
+		out.Header[k] = v
+	}
+	u := *req.URL
+	out.URL = &u
+	var sent string
+	for _, a := range [...]*attachment{app, user} {
+		if a == nil || (a.user && s.role != roleUser) {
+			continue
+		}
+		got, err := a.authorize(out)
+		if err != nil {
+			return nil, "", err
+		}
+		if got != "" {
+			sent = got
+		}
+	}
+	return out, sent, nil
+}
+
+// renewal handles the answer to a request whose bearer a token source
+// gave (sent): when the server refuses it as expired, the source is told
+// (if it caches) and asked for a new token once; a request that is safe to
+// repeat (GET, PUT, ...) is then sent again with it, and any other request
+// returns the refusal, the next one carrying the new token.
+func (s *authorize) renewal(req *http.Request, resp *http.Response, sent string) (*http.Response, error) {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return resp, nil
+	}
+	data := peekBody(resp, maxErrorBody)
+	if !tokenExpired(resp.Header.Get("WWW-Authenticate"), movieErrorCode(data)) {
+		return resp, nil
+	}
+	src := s.creds.app.source
+	ctx := req.Context()
+	if inv, ok := src.(invalidator); ok {
+		inv.invalidate(ctx, sent)
+	}
+	if _, err := src.Token(ctx); err != nil {
+		drainClose(resp.Body)
+		return nil, fmt.Errorf("mediaauth: %s %s %s: renewing the Movies token: %w", s.api, req.Method, req.URL.Path, scrubError(err, appendSecret(nil, sent)))
+	}
+	again := *req
+	if !idempotentMethod(req.Method) || !rewind(&again) {
+		return resp, nil
+	}
+	drainClose(resp.Body)
+	out, _, err := s.authorized(&again)
+	if err != nil {
+		closeBody(req)
+		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", s.api, req.Method, req.URL.Path, scrubError(err, s.creds.secrets()))
+	}
+	return s.next.RoundTrip(out)
+}
+
+// peekBody reads up to limit bytes of resp's body and puts them back in
+// front of the rest, so that whoever reads the body next sees all of it.
+func peekBody(resp *http.Response, limit int64) []byte {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	resp.Body = &prefixedBody{Reader: io.MultiReader(bytes.NewReader(data), errReader{err}, resp.Body), closer: resp.Body}
+	return data
+}
+
+// prefixedBody is a body whose first bytes were read ahead.
+type prefixedBody struct {
+	io.Reader
+	closer io.Closer
+}
+
+// Close closes the original body.
+func (b *prefixedBody) Close() error { return b.closer.Close() }
+
+// errReader returns err (io.EOF when nil) from Read.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	return 0, io.EOF
+}
+
+// rewind gives req (a copy of the request sent) a fresh body for a
+// second sending, if it has one.
+func rewind(req *http.Request) bool {
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	if req.GetBody == nil {
+		return false
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return false
+	}
+	req.Body = body
+	return true
+}
+
+// idempotentMethod reports whether repeating a request with this method is
+// harmless by HTTP's definition (RFC 9110, 9.2.2).
+func idempotentMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// missingHint says which credential an API needs.
+func missingHint(api API) string {
+	switch api {
+	case APIMovies:
+		return "no Movies access token or API key (use Client.With, Movies.With or WithCredentials)"
+	case APITVmaze:
+		return "no TVmaze username and API key (use Client.With, TVmaze.With or WithCredentials)"
+	}
+	return "no TMDb API key or read access token (use TMDbAPIKey or TMDbReadAccessToken)"
+}
+
+// limit is the stage that waits on the API's rate limiter, which every
+// client derived from the same New shares.
+type limit struct {
+	limiter RateLimiter
+	next    http.RoundTripper
+}
+
+// RoundTrip waits for the limiter, then passes req on.
+func (s *limit) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := waitLimit(req.Context(), s.limiter); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	return s.next.RoundTrip(req)
+}
+
+// observe is the stage below the retries: each attempt is logged at debug
+// level and a failure's text is scrubbed of the credentials the request
+// carried (its Authorization header and TMDb query parameters), whoever
+// wrote the text. Paths are logged without their query.
+type observe struct {
+	api    API
+	logger *slog.Logger
+	// secrets are those of the credentials given to New.
+	secrets []string
+	next    http.RoundTripper
+}
+
+// secretsKey is the context key of the secret inputs of the call a request
+// belongs to (a password, a single-use token), which the stages scrub too.
+type secretsKey struct{}
+
+// secretLister lists a call's secrets, in every form they may take.
+type secretLister interface{ secretForms() []string }
+
+// contextSecrets returns the secrets of the call ctx belongs to, if any.
+func contextSecrets(ctx context.Context) []string {
+	if l, ok := ctx.Value(secretsKey{}).(secretLister); ok {
+		return l.secretForms()
+	}
+	return nil
+}
+
+// RoundTrip sends one attempt and reports it.
+func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
+	var start time.Time
+	if logging {
+		start = time.Now()
+	}
+	resp, err := s.next.RoundTrip(req)
+	if err != nil {
+		err = scrubError(stripURL(err), requestSecrets(req), contextSecrets(ctx), s.secrets)
+		if logging {
+			s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request failed",
+				slog.String("api", string(s.api)), slog.String("method", req.Method),
+				slog.String("path", req.URL.Path), slog.String("error", err.Error()))
+		}
+		return nil, err
+	}
+	if logging {
+		s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request",
+			slog.String("api", string(s.api)), slog.String("method", req.Method),
+			slog.String("path", req.URL.Path), slog.Int("status", resp.StatusCode),
+			slog.Duration("duration", time.Since(start)))
+	}
+	return resp, nil
+}
+
+// base is the last stage: the caller's (or the client's own) transport,
+// with the per-attempt timeout applied through the request's context. It
+// has no CloseIdleConnections: go-retryablehttp closes idle connections
+// after every call that fails, which on a shared transport would close the
+// pooled connections of every other call.
+type base struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
+
+// RoundTrip sends req within the per-attempt timeout; a context whose
+// deadline comes first needs no timer of its own.
+func (s *base) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s.timeout <= 0 || deadlineWithin(req.Context(), s.timeout) {
+		resp, err := s.rt.RoundTrip(req)
 		if err != nil {
 			return nil, err
 		}
 		dropBadLocation(req, resp)
 		return resp, nil
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), timeout)
-	resp, err := rt.RoundTrip(req.WithContext(ctx))
+	ctx, cancel := context.WithTimeout(req.Context(), s.timeout)
+	resp, err := s.rt.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		return nil, err
@@ -58,28 +322,6 @@ func (k keepIdle) RoundTrip(req *http.Request) (*http.Response, error) {
 	dropBadLocation(req, resp)
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
-}
-
-// attemptContext returns the context of the one attempt of a call that is
-// never resent: ctx bounded by the per-attempt timeout (hc.Timeout, as in
-// keepIdle; nothing when ctx's own deadline comes first) or, for a poll
-// (grace above zero), the context keepAnswer makes, which the timeout
-// bounds too. keepIdle then sees the deadline and adds nothing: neither a
-// copy of the request nor a wrapper around its body. The expiry is the
-// transport's context.DeadlineExceeded, which the pipeline reports as a
-// *NetworkError since the caller's ctx has not ended. cancel, when not
-// nil, must be called once the answer is read, and so must the guard's
-// release.
-func (s *shared) attemptContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc, *answerGuard) {
-	timeout := s.httpClient.Timeout
-	if sendCtx, g := keepAnswer(ctx, grace, timeout); g != nil {
-		return sendCtx, nil, g
-	}
-	if timeout <= 0 || deadlineWithin(ctx, timeout) {
-		return ctx, nil, nil
-	}
-	sendCtx, cancel := context.WithTimeout(ctx, timeout)
-	return sendCtx, cancel, nil
 }
 
 // deadlineWithin reports whether ctx has a deadline at most d from now.
@@ -152,14 +394,16 @@ func originOf(u *url.URL) string {
 }
 
 // lockedRedirect is the origin lock for redirects: a redirect is followed
-// only when it stays on the origin of the first request and that request
-// had no body; then next (the caller's policy, if any) decides. A refused
-// redirect is returned as the answer (http.ErrUseLastResponse), which the
-// pipeline reports as ErrRedirect, so that neither the body nor a
-// credential ever reaches another origin. net/http copies the
-// Authorization header to any host of the same domain, whatever the port:
-// the lock stops that too.
-func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// only when it stays on the origin of the first request, that request had
+// no body, and the target carries none of the credentials (which the
+// engine adds again below this point): the credential query parameters of
+// a Location that echoes them are dropped, and a target that still holds
+// a secret is not followed. Then next (the caller's policy, if any)
+// decides. A refused redirect is returned as the answer
+// (http.ErrUseLastResponse), which is ErrRedirect, so that neither the
+// body nor a credential ever reaches another origin, and no URL holding a
+// secret reaches net/http's error text.
+func lockedRedirect(secrets func() []string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0]
 		switch {
@@ -170,6 +414,16 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse
 		}
+		if req.URL.RawQuery != "" {
+			q := req.URL.Query()
+			for _, name := range credentialParams {
+				q.Del(name)
+			}
+			req.URL.RawQuery = q.Encode()
+		}
+		if target := req.URL.String(); scrub(target, secrets()) != target {
+			return http.ErrUseLastResponse
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -177,23 +431,8 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 	}
 }
 
-// redirectError is the *APIError of a redirect that was not followed. The
-// target is shown without its query.
-func redirectError(cl *call, resp *http.Response) *APIError {
-	msg := "redirect not followed"
-	switch {
-	case resp.Header.Get(badLocationHeader) != "":
-		msg = "redirect with an invalid Location not followed"
-	case resp.Header.Get("Location") != "":
-		target := resp.Header.Get("Location")
-		target = redactedLocation(resp.Request, target)
-		msg = "redirect to " + truncate(target, 256) + " not followed (another origin, a request with a body, or over the limit of 10)"
-	}
-	return &APIError{
-		API: cl.ep.api, Method: cl.ep.method, Path: cl.ep.path, StatusCode: resp.StatusCode,
-		Message: scrub(msg, cl.c.creds.secrets, cl.secretForms()), kind: ErrRedirect,
-	}
-}
+// credentialParams are the query parameters that carry TMDb credentials.
+var credentialParams = [...]string{"api_key", "session_id", "guest_session_id"}
 
 // redactedLocation resolves a Location against the request's URL and
 // drops its query, fragment and user info; one that does not parse is not
@@ -226,16 +465,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// idempotentMethod reports whether repeating a request with this method is
-// harmless by HTTP's definition (RFC 9110, 9.2.2).
-func idempotentMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
-}
-
 // stripURL removes the *url.Error layer, whose text holds the full URL and
 // so the TMDb api_key query parameter.
 func stripURL(err error) error {
@@ -244,6 +473,38 @@ func stripURL(err error) error {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
+}
+
+// requestSecrets lists the credentials a request carried (its
+// Authorization header and the TMDb query parameters), so that text that
+// echoes them can be scrubbed.
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var list []string
+	if auth := req.Header.Get("Authorization"); auth != "" {
+		_, cred, _ := strings.Cut(auth, " ")
+		list = appendSecret(list, cred)
+		if user, key, ok := req.BasicAuth(); ok {
+			list = appendSecret(appendSecret(list, key), user+":"+key)
+		}
+	}
+	if req.URL != nil && req.URL.RawQuery != "" {
+		q := req.URL.Query()
+		for _, name := range credentialParams {
+			list = appendSecret(list, q.Get(name))
+		}
+	}
+	return list
+}
+
+// closeBody closes the body of a request that is not sent, as a
+// RoundTripper must.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
 }
 
 // drainClose reads what is left of a body, up to maxDrain, so that the

@@ -75,20 +75,20 @@ func TestOneConnectionForManyCalls(t *testing.T) {
 				switch i % 5 {
 				case 0, 1:
 					cl = "login"
-					_, err = c.Login(ctx, "u", "p")
+					_, err = c.Movies.Login(ctx, "u", "p")
 				case 2:
 					cl = "profile"
-					_, err = c.Profile(ctx)
+					_, err = c.Movies.Profile(ctx)
 				case 3:
 					cl = "update"
-					_, err = c.UpdateProfile(ctx, ProfileUpdate{Email: String("e@x")})
+					_, err = c.Movies.UpdateProfile(ctx, ProfileUpdate{Email: String("e@x")})
 				case 4:
 					if i%2 == 0 {
 						cl = "api-key"
-						_, err = c.FetchMoviesAPIKey(ctx)
+						_, err = c.Movies.FetchAPIKey(ctx)
 					} else {
 						cl = "reset"
-						err = c.RequestPasswordReset(ctx, "e@x")
+						err = c.Movies.RequestPasswordReset(ctx, "e@x")
 					}
 				}
 				var apiErr *APIError
@@ -129,13 +129,14 @@ func TestRedirectDowngradeRefused(t *testing.T) {
 	secure.StartTLS()
 	defer secure.Close()
 
-	c, err := New(WithMoviesBaseURL(secure.URL), WithCredentials(Token{AccessToken: "tok"}), WithRetry(3, time.Millisecond, time.Millisecond))
-	require.NoError(t, err)
 	// Trust the test server's certificate.
-	tr := c.s.httpClient.Transport.(*http.Transport)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: secure.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, MinVersion: tls.VersionTLS12}
+	c, err := New(WithMoviesBaseURL(secure.URL), WithCredentials(Token{AccessToken: "tok"}), WithRetry(3, time.Millisecond, time.Millisecond),
+		WithHTTPClient(&http.Client{Transport: tr}))
+	require.NoError(t, err)
 
-	u, err := c.Profile(t.Context())
+	u, err := c.Movies.Profile(t.Context())
 	assert.Nil(t, u)
 	require.ErrorIs(t, err, ErrRedirect)
 	var apiErr *APIError

@@ -41,61 +41,72 @@ func everyCall() []sdkCall {
 	e := func(err error) error { return err }
 	return []sdkCall{
 		{"Register", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: bPassword, Email: "u@example.com"})
+			_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "u", Password: bPassword, Email: "u@example.com"})
 			return err
 		}},
-		{"VerifyMoviesEmail", func(ctx context.Context, c *mediaauth.Client) error { return e(c.VerifyMoviesEmail(ctx, bToken)) }},
+		{"VerifyMoviesEmail", func(ctx context.Context, c *mediaauth.Client) error { return e(c.Movies.VerifyEmail(ctx, bToken)) }},
 		{"Login", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.Login(ctx, "u", bPassword)
+			_, err := c.Movies.Login(ctx, "u", bPassword)
 			return err
 		}},
 		{"FormLogin", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.FormLogin(ctx, "u", bPassword)
+			_, err := c.Movies.FormLogin(ctx, "u", bPassword)
 			return err
 		}},
-		{"Profile", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Profile(ctx); return err }},
+		{"Profile", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Movies.Profile(ctx); return err }},
 		{"UpdateProfile", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
+			_, err := c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("b")})
 			return err
 		}},
 		{"RequestPasswordReset", func(ctx context.Context, c *mediaauth.Client) error {
-			return c.RequestPasswordReset(ctx, "u@example.com")
+			return c.Movies.RequestPasswordReset(ctx, "u@example.com")
 		}},
 		{"ConfirmPasswordReset", func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ConfirmPasswordReset(ctx, bToken, bPassword)
+			return c.Movies.ConfirmPasswordReset(ctx, bToken, bPassword)
 		}},
-		{"FetchMoviesAPIKey", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.FetchMoviesAPIKey(ctx); return err }},
+		{"FetchMoviesAPIKey", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.Movies.FetchAPIKey(ctx); return err }},
 		{"GenerateMoviesAPIKey", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.GenerateMoviesAPIKey(ctx)
+			_, err := c.Movies.GenerateAPIKey(ctx)
 			return err
 		}},
 		{"StartAuth", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.StartAuth(ctx, "u@example.com")
+			_, err := c.TVmaze.StartAuth(ctx, "u@example.com")
 			return err
 		}},
-		{"PollAuth", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.PollAuth(ctx, bToken); return err }},
+		{"PollAuth", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: bToken})
+			return err
+		}},
 		{"ValidateTVmazeCredentials", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.ValidateTVmazeCredentials(ctx)
+			_, err := c.TVmaze.Validate(ctx)
 			return err
 		}},
-		{"ValidateTMDbCredentials", func(ctx context.Context, c *mediaauth.Client) error { return c.ValidateTMDbCredentials(ctx) }},
-		{"CreateRequestToken", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateRequestToken(ctx); return err }},
+		{"ValidateTMDbCredentials", func(ctx context.Context, c *mediaauth.Client) error { return c.TMDb.Validate(ctx) }},
+		{"CreateRequestToken", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.TMDb.CreateRequestToken(ctx)
+			return err
+		}},
 		{"ValidateRequestTokenWithLogin", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.ValidateRequestTokenWithLogin(ctx, "u", bPassword, bToken)
+			_, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "u", bPassword, mediaauth.RequestToken{Token: bToken})
 			return err
 		}},
 		{"CreateSession", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.CreateSession(ctx, bToken)
+			_, err := c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: bToken})
 			return err
 		}},
 		{"CreateSessionFromV4Token", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.CreateSessionFromV4Token(ctx, bToken)
+			_, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: bToken})
 			return err
 		}},
-		{"CreateGuestSession", func(ctx context.Context, c *mediaauth.Client) error { _, err := c.CreateGuestSession(ctx); return err }},
-		{"DeleteSession", func(ctx context.Context, c *mediaauth.Client) error { return c.DeleteSession(ctx, bSession) }},
+		{"CreateGuestSession", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.TMDb.CreateGuestSession(ctx)
+			return err
+		}},
+		{"DeleteSession", func(ctx context.Context, c *mediaauth.Client) error {
+			return c.TMDb.With(mediaauth.Session{ID: bSession}).DeleteSession(ctx)
+		}},
 		{"Do TMDb account", func(ctx context.Context, c *mediaauth.Client) error {
-			return c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &struct{}{})
+			return c.TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &struct{}{})
 		}},
 	}
 }
@@ -204,10 +215,10 @@ func TestOriginLockFollowsSameOriginGET(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	c := boundaryClient(t, srv.URL)
-	u, err := c.Profile(t.Context())
+	u, err := c.Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "u", u.Username)
-	_, err = c.Login(t.Context(), "u", bPassword)
+	_, err = c.Movies.Login(t.Context(), "u", bPassword)
 	require.ErrorIs(t, err, mediaauth.ErrRedirect)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -233,14 +244,14 @@ func TestHTTPClientOriginLock(t *testing.T) {
 	t.Cleanup(api.Close)
 	c := boundaryClient(t, api.URL)
 	for _, a := range []mediaauth.API{mediaauth.APIMovies, mediaauth.APITVmaze, mediaauth.APITMDb} {
-		hc := c.HTTPClient(a)
+		hc := handleOf(c, a).HTTPClient()
 		_, err := hc.Get(other.URL + "/3/account")
 		require.ErrorIs(t, err, mediaauth.ErrOriginMismatch, a)
 		for _, secret := range boundarySecrets {
 			assert.NotContains(t, err.Error(), secret)
 		}
 
-		resp, err := hc.Get(c.BaseURL(a) + "/x")
+		resp, err := hc.Get(handleOf(c, a).BaseURL() + "/x")
 		require.NoError(t, err, a)
 		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)

@@ -33,29 +33,29 @@ func moviesCases() []sdkCase {
 	}
 	return []sdkCase{
 		{op: "register", call: func(ctx context.Context, c *mediaauth.Client) error {
-			u, err := c.Register(ctx, mediaauth.RegisterRequest{
+			u, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{
 				Username: "contract_user", Password: "contract-password-1",
 				Email: "contract@example.com", Name: "Contract Test",
 			})
 			return errorIfEmpty(err, u != nil && u.ID != "" && u.Username != "")
 		}},
 		{op: "verifyEmail", call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.VerifyMoviesEmail(ctx, "verification-token")
+			return c.Movies.VerifyEmail(ctx, "verification-token")
 		}},
 		{op: "login", kinds: loginKinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := c.Login(ctx, "contract_user", "contract-password-1")
+			tok, err := c.Movies.Login(ctx, "contract_user", "contract-password-1")
 			return errorIfEmpty(err, tok != nil && tok.AccessToken != "")
 		}},
 		{op: "formLogin", kinds: loginKinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := c.FormLogin(ctx, "contract@example.com", "contract-password-1")
+			tok, err := c.Movies.FormLogin(ctx, "contract@example.com", "contract-password-1")
 			return errorIfEmpty(err, tok != nil && tok.AccessToken != "")
 		}},
 		{op: "getProfile", call: func(ctx context.Context, c *mediaauth.Client) error {
-			u, err := c.Profile(ctx)
+			u, err := c.Movies.Profile(ctx)
 			return errorIfEmpty(err, u != nil && u.ID != "")
 		}},
 		{op: "updateProfile", call: func(ctx context.Context, c *mediaauth.Client) error {
-			u, err := c.UpdateProfile(ctx, mediaauth.ProfileUpdate{
+			u, err := c.Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{
 				Name:  mediaauth.String("Contract Tester"),
 				Email: mediaauth.String("contract.new@example.com"),
 				Bio:   mediaauth.String("Checks requests against the contract."),
@@ -63,18 +63,18 @@ func moviesCases() []sdkCase {
 			return errorIfEmpty(err, u != nil && u.ID != "")
 		}},
 		{op: "getAPIKey", call: func(ctx context.Context, c *mediaauth.Client) error {
-			k, err := c.FetchMoviesAPIKey(ctx)
+			k, err := c.Movies.FetchAPIKey(ctx)
 			return errorIfEmpty(err, k != nil && k.Key != "")
 		}},
 		{op: "generateAPIKey", call: func(ctx context.Context, c *mediaauth.Client) error {
-			k, err := c.GenerateMoviesAPIKey(ctx)
+			k, err := c.Movies.GenerateAPIKey(ctx)
 			return errorIfEmpty(err, k != nil && k.Key != "")
 		}},
 		{op: "requestPasswordReset", call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.RequestPasswordReset(ctx, "contract@example.com")
+			return c.Movies.RequestPasswordReset(ctx, "contract@example.com")
 		}},
 		{op: "confirmPasswordReset", call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ConfirmPasswordReset(ctx, "reset-token", "contract-password-2")
+			return c.Movies.ConfirmPasswordReset(ctx, "reset-token", "contract-password-2")
 		}},
 	}
 }
@@ -87,18 +87,18 @@ func tvmazeCases() []sdkCase {
 			401: mediaauth.ErrEmailNotConfirmed,
 			404: mediaauth.ErrEmailNotFound,
 		}, call: func(ctx context.Context, c *mediaauth.Client) error {
-			req, err := c.StartAuth(ctx, "contract@example.com")
+			req, err := c.TVmaze.StartAuth(ctx, "contract@example.com")
 			return errorIfEmpty(err, req != nil && req.Token != "")
 		}},
 		{op: "POST /auth/poll", kinds: map[int]error{
 			403: mediaauth.ErrAuthorizationPending,
 			404: mediaauth.ErrAuthRequestNotFound,
 		}, call: func(ctx context.Context, c *mediaauth.Client) error {
-			creds, err := c.PollAuth(ctx, "poll-token")
+			creds, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: "poll-token"})
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		}},
 		{op: "GET /auth/validate", call: func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.ValidateTVmazeCredentials(ctx)
+			_, err := c.TVmaze.Validate(ctx)
 			return err
 		}},
 		{op: "GET /user/follows/shows", call: func(ctx context.Context, c *mediaauth.Client) error {
@@ -116,7 +116,7 @@ type tvmazeShowFollow struct {
 // followedShows reads the shows the user of c follows, through Client.Do.
 func followedShows(ctx context.Context, c *mediaauth.Client) ([]tvmazeShowFollow, error) {
 	var follows []tvmazeShowFollow
-	err := c.Do(ctx, mediaauth.APITVmaze, http.MethodGet, "/user/follows/shows", nil, &follows)
+	err := c.TVmaze.Do(ctx, http.MethodGet, "/user/follows/shows", nil, &follows)
 	return follows, err
 }
 
@@ -132,29 +132,29 @@ func tmdbCases() []sdkCase {
 	}
 	return []sdkCase{
 		{op: "validateKey", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.ValidateTMDbCredentials(ctx)
+			return c.TMDb.Validate(ctx)
 		}},
 		{op: "createRequestToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := c.CreateRequestToken(ctx)
+			tok, err := c.TMDb.CreateRequestToken(ctx)
 			return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
 		}},
 		{op: "validateRequestTokenWithLogin", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := c.ValidateRequestTokenWithLogin(ctx, "contract_user", "contract-password-1", "request-token")
+			tok, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "contract_user", "contract-password-1", mediaauth.RequestToken{Token: "request-token"})
 			return errorIfEmpty(err, tok != nil && tok.Token != "")
 		}},
 		{op: "createSession", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			s, err := c.CreateSession(ctx, "request-token")
+			s, err := c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: "request-token"})
 			return errorIfEmpty(err, s != nil && s.ID != "")
 		}},
 		{op: "createSessionFromV4Token", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			s, err := c.CreateSessionFromV4Token(ctx, "v4-access-token")
+			s, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "v4-access-token"})
 			return errorIfEmpty(err, s != nil && s.ID != "")
 		}},
 		{op: "deleteSession", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			return c.DeleteSession(ctx, "session-id")
+			return c.TMDb.With(mediaauth.Session{ID: "session-id"}).DeleteSession(ctx)
 		}},
 		{op: "createGuestSession", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			g, err := c.CreateGuestSession(ctx)
+			g, err := c.TMDb.CreateGuestSession(ctx)
 			return errorIfEmpty(err, g != nil && g.ID != "" && !g.ExpiresAt.IsZero())
 		}},
 	}
@@ -179,15 +179,15 @@ func tmdbV4Cases() []sdkCase {
 	}
 	return []sdkCase{
 		{op: "createV4RequestToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := app(c).CreateV4RequestToken(ctx, "https://app.example.com/tmdb/approved")
+			tok, err := app(c).TMDb.CreateV4RequestToken(ctx, "https://app.example.com/tmdb/approved")
 			return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
 		}},
 		{op: "createV4AccessToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			tok, err := app(c).CreateV4AccessToken(ctx, "v4-request-token")
+			tok, err := app(c).TMDb.CreateV4AccessToken(ctx, mediaauth.TMDbV4RequestToken{Token: "v4-request-token"})
 			return errorIfEmpty(err, tok != nil && tok.AccessToken != "" && tok.AccountID != "")
 		}},
 		{op: "deleteV4AccessToken", kinds: kinds, call: func(ctx context.Context, c *mediaauth.Client) error {
-			return app(c).DeleteV4AccessToken(ctx, "v4-access-token")
+			return app(c).TMDb.With(mediaauth.TMDbAccessToken{AccessToken: "v4-access-token"}).DeleteV4AccessToken(ctx)
 		}},
 	}
 }
@@ -225,7 +225,7 @@ type tmdbAccount struct {
 // Client.Do.
 func accountOfSession(ctx context.Context, c *mediaauth.Client) (*tmdbAccount, error) {
 	var acct tmdbAccount
-	if err := c.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+	if err := c.TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct); err != nil {
 		return nil, err
 	}
 	return &acct, nil
@@ -234,13 +234,13 @@ func accountOfSession(ctx context.Context, c *mediaauth.Client) (*tmdbAccount, e
 // accountDetails reads account id with the client's session, through
 // Client.HTTPClient and CheckResponse.
 func accountDetails(ctx context.Context, c *mediaauth.Client, id int) (*tmdbAccount, error) {
-	target := c.BaseURL(mediaauth.APITMDb) + "/3/account/" + strconv.Itoa(id)
+	target := c.TMDb.BaseURL() + "/3/account/" + strconv.Itoa(id)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.HTTPClient(mediaauth.APITMDb).Do(req)
+	resp, err := c.TMDb.HTTPClient().Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 	t.Run("tvmaze-confirm-url", func(t *testing.T) {
 		t.Parallel()
 		_, err := contractCall(t, index.op(t, "POST /auth/start"), 0, func(ctx context.Context) error {
-			req, err := tv.StartAuth(ctx, "contract@example.com", mediaauth.WithoutEmailConfirmation())
+			req, err := tv.TVmaze.StartAuth(ctx, "contract@example.com", mediaauth.WithoutEmailConfirmation())
 			return errorIfEmpty(err, req != nil && req.Token != "" && req.ConfirmURL != "")
 		})
 		assert.NoError(t, err)
@@ -325,7 +325,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 	t.Run("tvmaze-poll-until-confirmed", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
-			creds, err := tv.PollUntilConfirmed(ctx, "poll-token")
+			creds, err := tv.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: "poll-token"})
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		})
 		assert.NoError(t, err)
@@ -335,7 +335,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 	t.Run("tmdb-login-session", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-			s, err := tmdb.LoginSession(ctx, "contract_user", "contract-password-1")
+			s, err := tmdb.TMDb.LoginSession(ctx, "contract_user", "contract-password-1")
 			return errorIfEmpty(err, s != nil && s.ID != "")
 		})
 		assert.NoError(t, err)
@@ -346,7 +346,7 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 	t.Run("tmdb-login-v4", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-			tok, s, err := tmdbAll.LoginV4(ctx, mediaauth.TMDbV4Login{
+			tok, s, err := tmdbAll.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 				ShowApprovalURL: func(context.Context, string) error { return nil },
 				PollInterval:    time.Millisecond,
 			})

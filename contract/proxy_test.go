@@ -76,7 +76,7 @@ func moviesFlow(f flow) {
 	)
 	register := func(username, address string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			u, err := c.Register(ctx, mediaauth.RegisterRequest{Username: username, Password: pass, Email: address, Name: "Proxy User"})
+			u, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: username, Password: pass, Email: address, Name: "Proxy User"})
 			return errorIfEmpty(err, u != nil && u.ID != "")
 		}
 	}
@@ -85,16 +85,16 @@ func moviesFlow(f flow) {
 		return func(ctx context.Context) error {
 			var err error
 			if form {
-				tok, err = c.FormLogin(ctx, name, password)
+				tok, err = c.Movies.FormLogin(ctx, name, password)
 			} else {
-				tok, err = c.Login(ctx, name, password)
+				tok, err = c.Movies.Login(ctx, name, password)
 			}
 			return errorIfEmpty(err, tok != nil && tok.AccessToken != "")
 		}
 	}
 	profile := func(cl func() *mediaauth.Client) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			u, err := cl().Profile(ctx)
+			u, err := cl().Movies.Profile(ctx)
 			return errorIfEmpty(err, u != nil && u.Username == user)
 		}
 	}
@@ -104,10 +104,10 @@ func moviesFlow(f flow) {
 	f.step("register", 409, nil, register(user, "proxy.again@example.com"))
 	f.step("register", 201, nil, register(other, otherEmail))
 	f.step("login", 403, mediaauth.ErrEmailNotVerified, login(false, user, pass))
-	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, "vrf_unknown") })
+	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.Movies.VerifyEmail(ctx, "vrf_unknown") })
 	verify, ok := srv.MoviesVerificationToken(email)
 	require.True(t, ok, "no verification email")
-	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, verify) })
+	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.Movies.VerifyEmail(ctx, verify) })
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, "wrong-password"))
 	f.step("formLogin", 401, mediaauth.ErrInvalidCredentials, login(true, email, "wrong-password"))
 	f.step("formLogin", 200, nil, login(true, email, pass))
@@ -116,55 +116,55 @@ func moviesFlow(f flow) {
 	f.step("getProfile", 401, mediaauth.ErrUnauthorized, profile(func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: "not-a-token"}) }))
 	f.step("getProfile", 200, nil, profile(withAccess))
 	f.step("updateProfile", 200, nil, func(ctx context.Context) error {
-		u, err := withAccess().UpdateProfile(ctx, mediaauth.ProfileUpdate{
+		u, err := withAccess().Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{
 			Name: mediaauth.String("Proxy User Renamed"), Bio: mediaauth.String("Checked by Prism."),
 		})
 		return errorIfEmpty(err, u != nil && u.Name == "Proxy User Renamed")
 	})
 	f.step("updateProfile", 409, mediaauth.ErrConflict, func(ctx context.Context) error {
-		_, err := withAccess().UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String(otherEmail)})
+		_, err := withAccess().Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Email: mediaauth.String(otherEmail)})
 		return err
 	})
 	f.step("updateProfile", 401, nil, func(ctx context.Context) error {
-		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("x")})
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).Movies.UpdateProfile(ctx, mediaauth.ProfileUpdate{Bio: mediaauth.String("x")})
 		return err
 	})
 
 	var key *mediaauth.APIKey
 	f.step("getAPIKey", 404, nil, func(ctx context.Context) error {
-		_, err := withAccess().FetchMoviesAPIKey(ctx)
+		_, err := withAccess().Movies.FetchAPIKey(ctx)
 		return err
 	})
 	f.step("generateAPIKey", 201, nil, func(ctx context.Context) error {
 		var err error
-		key, err = withAccess().GenerateMoviesAPIKey(ctx)
+		key, err = withAccess().Movies.GenerateAPIKey(ctx)
 		return errorIfEmpty(err, key != nil && key.Key != "")
 	})
 	f.step("getAPIKey", 200, nil, func(ctx context.Context) error {
-		k, err := withAccess().FetchMoviesAPIKey(ctx)
+		k, err := withAccess().Movies.FetchAPIKey(ctx)
 		return errorIfEmpty(err, k != nil && k.Key == key.Key)
 	})
 	f.step("getProfile", 200, nil, profile(func() *mediaauth.Client { return c.With(mediaauth.Token{AccessToken: key.Key}) }))
 	f.step("generateAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).GenerateMoviesAPIKey(ctx)
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).Movies.GenerateAPIKey(ctx)
 		return err
 	})
 	f.step("getAPIKey", 401, nil, func(ctx context.Context) error {
-		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).FetchMoviesAPIKey(ctx)
+		_, err := c.With(mediaauth.Token{AccessToken: "not-a-token"}).Movies.FetchAPIKey(ctx)
 		return err
 	})
 
-	f.step("requestPasswordReset", 202, nil, func(ctx context.Context) error { return c.RequestPasswordReset(ctx, email) })
+	f.step("requestPasswordReset", 202, nil, func(ctx context.Context) error { return c.Movies.RequestPasswordReset(ctx, email) })
 	f.step("requestPasswordReset", 202, nil, func(ctx context.Context) error {
-		return c.RequestPasswordReset(ctx, "nobody@example.com")
+		return c.Movies.RequestPasswordReset(ctx, "nobody@example.com")
 	})
 	f.step("confirmPasswordReset", 404, nil, func(ctx context.Context) error {
-		return c.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
+		return c.Movies.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
 	})
 	reset, ok := srv.MoviesResetToken(email)
 	require.True(t, ok, "no reset email")
 	f.step("confirmPasswordReset", 204, nil, func(ctx context.Context) error {
-		return c.ConfirmPasswordReset(ctx, reset, newPass)
+		return c.Movies.ConfirmPasswordReset(ctx, reset, newPass)
 	})
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, pass))
 	f.step("login", 200, nil, login(false, user, newPass))
@@ -187,7 +187,7 @@ func tvmazeFlow(f flow) {
 	start := func(email string, opts ...mediaauth.StartAuthOption) (*mediaauth.AuthRequest, func(ctx context.Context) error) {
 		req := new(mediaauth.AuthRequest)
 		return req, func(ctx context.Context) error {
-			r, err := tv.StartAuth(ctx, email, opts...)
+			r, err := tv.TVmaze.StartAuth(ctx, email, opts...)
 			if r != nil {
 				*req = *r
 			}
@@ -198,7 +198,7 @@ func tvmazeFlow(f flow) {
 	poll := func(token string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			var err error
-			creds, err = tv.PollAuth(ctx, token)
+			creds, err = tv.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: token})
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		}
 	}
@@ -226,14 +226,14 @@ func tvmazeFlow(f flow) {
 	f.step("POST /auth/poll", 404, mediaauth.ErrAuthRequestNotFound, poll(req.Token))
 
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
-		level, err := c.With(got).ValidateTVmazeCredentials(ctx)
+		level, err := c.With(got).TVmaze.Validate(ctx)
 		if err == nil {
 			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
 		}
 		return err
 	})
 	f.step("GET /auth/validate", 401, mediaauth.ErrUnauthorized, func(ctx context.Context) error {
-		_, err := tv.ValidateTVmazeCredentials(ctx)
+		_, err := tv.TVmaze.Validate(ctx)
 		return err
 	})
 
@@ -259,7 +259,7 @@ func tvmazeFlow(f flow) {
 	var confirmed *mediaauth.TVmazeCredentials
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
 		var err error
-		confirmed, err = tv.PollUntilConfirmed(ctx, req.Token)
+		confirmed, err = tv.TVmaze.PollUntilConfirmed(ctx, *req)
 		return errorIfEmpty(err, confirmed != nil && confirmed.Username == "proxy_tv")
 	})
 	require.NoError(t, err)

@@ -21,19 +21,19 @@ func tmdbFlow(f flow) {
 	wrongKey := c.With(mediaauth.TMDbAPIKey("wrong-tmdb-key"))
 	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 
-	f.step("validateKey", 200, nil, c.ValidateTMDbCredentials)
-	f.step("validateKey", 200, nil, bearer.ValidateTMDbCredentials)
-	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.ValidateTMDbCredentials)
+	f.step("validateKey", 200, nil, c.TMDb.Validate)
+	f.step("validateKey", 200, nil, bearer.TMDb.Validate)
+	f.step("validateKey", 401, mediaauth.ErrInvalidAPIKey, wrongKey.TMDb.Validate)
 
 	var tok *mediaauth.RequestToken
 	newToken := func(ctx context.Context) error {
 		var err error
-		tok, err = c.CreateRequestToken(ctx)
+		tok, err = c.TMDb.CreateRequestToken(ctx)
 		return errorIfEmpty(err, tok != nil && tok.Token != "" && !tok.ExpiresAt.IsZero())
 	}
 	var session *mediaauth.Session
 	newSession := func(ctx context.Context) error {
-		s, err := c.CreateSession(ctx, tok.Token)
+		s, err := c.TMDb.CreateSession(ctx, *tok)
 		if s != nil {
 			session = s
 		}
@@ -41,13 +41,13 @@ func tmdbFlow(f flow) {
 	}
 	login := func(password string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			approved, err := c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, tok.Token)
+			approved, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, *tok)
 			return errorIfEmpty(err, approved != nil && approved.Token == tok.Token)
 		}
 	}
 
 	f.step("createRequestToken", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		_, err := wrongKey.CreateRequestToken(ctx)
+		_, err := wrongKey.TMDb.CreateRequestToken(ctx)
 		return err
 	})
 	f.step("createRequestToken", 200, nil, newToken)
@@ -57,10 +57,10 @@ func tmdbFlow(f flow) {
 	f.step("createSession", 200, nil, newSession)
 	f.step("createSession", 401, mediaauth.ErrInvalidRequestToken, newSession)
 	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DefaultTMDbPassword))
-	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
-	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
+	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.TMDb.With(*session).DeleteSession(ctx) })
+	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.TMDb.With(*session).DeleteSession(ctx) })
 	f.step("deleteSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		return wrongKey.DeleteSession(ctx, "any-session")
+		return wrongKey.TMDb.With(mediaauth.Session{ID: "any-session"}).DeleteSession(ctx)
 	})
 
 	// A token the user denied.
@@ -69,25 +69,25 @@ func tmdbFlow(f flow) {
 	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
 
 	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
-		s, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
+		s, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	f.step("createSessionFromV4Token", 401, nil, func(ctx context.Context) error {
-		_, err := c.CreateSessionFromV4Token(ctx, "unknown-v4-token")
+		_, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "unknown-v4-token"})
 		return err
 	})
 
 	f.step("createGuestSession", 200, nil, func(ctx context.Context) error {
-		g, err := bearer.CreateGuestSession(ctx)
+		g, err := bearer.TMDb.CreateGuestSession(ctx)
 		return errorIfEmpty(err, g != nil && g.ID != "" && !g.ExpiresAt.IsZero())
 	})
 	f.step("createGuestSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
-		_, err := wrongKey.CreateGuestSession(ctx)
+		_, err := wrongKey.TMDb.CreateGuestSession(ctx)
 		return err
 	})
 
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-		s, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		s, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	assert.NoError(t, err)
@@ -103,7 +103,7 @@ func tmdbAccountFlow(f flow) {
 	// account calls.
 	direct, err := srv.Client()
 	require.NoError(t, err)
-	session, err := direct.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := direct.TMDb.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
 	user := c.With(*session)
 	unknown := c.With(mediaauth.Session{ID: "unknown-session-id"})
@@ -152,7 +152,7 @@ func tmdbAccountFlow(f flow) {
 	}
 
 	// A deleted session is unknown.
-	require.NoError(t, direct.DeleteSession(t.Context(), session.ID))
+	require.NoError(t, direct.TMDb.With(*session).DeleteSession(t.Context()))
 	f.step("accountOfSession", 401, mediaauth.ErrUnauthorized, ofSession(user))
 }
 
@@ -174,7 +174,7 @@ func tmdbV4Flow(f flow) {
 	var rt *mediaauth.TMDbV4RequestToken
 	newToken := func(cl *mediaauth.Client, redirectTo string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			r, err := cl.CreateV4RequestToken(ctx, redirectTo)
+			r, err := cl.TMDb.CreateV4RequestToken(ctx, redirectTo)
 			if r != nil {
 				rt = r
 			}
@@ -184,7 +184,7 @@ func tmdbV4Flow(f flow) {
 	var user *mediaauth.TMDbAccessToken
 	exchange := func(cl *mediaauth.Client) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			a, err := cl.CreateV4AccessToken(ctx, rt.Token)
+			a, err := cl.TMDb.CreateV4AccessToken(ctx, *rt)
 			if a != nil {
 				user = a
 			}
@@ -192,11 +192,11 @@ func tmdbV4Flow(f flow) {
 		}
 	}
 	logout := func(cl *mediaauth.Client) func(ctx context.Context) error {
-		return func(ctx context.Context) error { return cl.DeleteV4AccessToken(ctx, user.AccessToken) }
+		return func(ctx context.Context) error { return cl.TMDb.With(*user).DeleteV4AccessToken(ctx) }
 	}
 	var session *mediaauth.Session
 	convert := func(ctx context.Context) error {
-		s, err := v3.CreateSessionFromV4Token(ctx, user.AccessToken)
+		s, err := v3.TMDb.CreateSessionFromV4Token(ctx, *user)
 		if s != nil {
 			session = s
 		}
@@ -267,7 +267,7 @@ func tmdbV4Flow(f flow) {
 	}
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
 		var err error
-		user, session, err = v3.With(read).LoginV4(ctx, login)
+		user, session, err = v3.With(read).TMDb.LoginV4(ctx, login)
 		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DefaultTMDbV4AccountID && session != nil && session.ID != "")
 	})
 	require.NoError(t, err)

@@ -104,9 +104,9 @@ func TestTMDbApprovalPageApproveRedirects(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t)
 	ctx := t.Context()
-	rt, err := c.CreateRequestToken(ctx)
+	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	pageURL := c.AuthenticateURL(rt.Token, "http://127.0.0.1:9/callback/st?x=1")
+	pageURL := c.TMDb.AuthenticateURL(*rt, "http://127.0.0.1:9/callback/st?x=1")
 	require.True(t, strings.HasPrefix(pageURL, srv.SiteURL()+"/authenticate/"), pageURL)
 
 	b := newBrowser(t, srv)
@@ -125,7 +125,7 @@ func TestTMDbApprovalPageApproveRedirects(t *testing.T) {
 	assert.Equal(t, url.Values{"x": {"1"}, "request_token": {rt.Token}, "approved": {"true"}}, loc.Query())
 	assert.True(t, strings.HasPrefix(loc.RawQuery, "x=1&"), "the redirect keeps its own query first: %s", loc.RawQuery)
 
-	sess, err := c.CreateSession(ctx, rt.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *rt)
 	require.NoError(t, err)
 	assert.True(t, srv.TMDbSessionValid(sess.ID))
 	// A used token has no page any more.
@@ -136,9 +136,9 @@ func TestTMDbApprovalPageDenyRedirects(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t)
 	ctx := t.Context()
-	rt, err := c.CreateRequestToken(ctx)
+	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	pageURL := c.AuthenticateURL(rt.Token, "https://app.example/done")
+	pageURL := c.TMDb.AuthenticateURL(*rt, "https://app.example/done")
 	b := newBrowser(t, srv)
 	p := b.press(pageURL, b.get(pageURL), "deny")
 	require.Equal(t, http.StatusFound, p.status, p.body)
@@ -147,21 +147,21 @@ func TestTMDbApprovalPageDenyRedirects(t *testing.T) {
 	assert.Equal(t, "https://app.example/done", loc.Scheme+"://"+loc.Host+loc.Path)
 	assert.Equal(t, url.Values{"request_token": {rt.Token}, "denied": {"true"}}, loc.Query())
 
-	_, err = c.CreateSession(ctx, rt.Token)
+	_, err = c.TMDb.CreateSession(ctx, *rt)
 	assert.ErrorIs(t, err, mediaauth.ErrSessionDenied)
 }
 
 func TestTMDbApprovalPageWithoutRedirect(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t)
-	rt, err := c.CreateRequestToken(t.Context())
+	rt, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	pageURL := c.AuthenticateURL(rt.Token, "")
+	pageURL := c.TMDb.AuthenticateURL(*rt, "")
 	b := newBrowser(t, srv)
 	p := b.press(pageURL, b.get(pageURL), "approve")
 	require.Equal(t, http.StatusOK, p.status)
 	assert.Contains(t, p.body, "<h1>Approved</h1>")
-	_, err = c.CreateSession(t.Context(), rt.Token)
+	_, err = c.TMDb.CreateSession(t.Context(), *rt)
 	require.NoError(t, err)
 }
 
@@ -169,24 +169,24 @@ func TestTMDbApprovalPageRefusals(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t)
 	ctx := t.Context()
-	rt, err := c.CreateRequestToken(ctx)
+	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	v4, err := c.CreateV4RequestToken(ctx, "")
+	v4, err := c.TMDb.CreateV4RequestToken(ctx, "")
 	require.NoError(t, err)
 	b := newBrowser(t, srv)
 
 	assert.Equal(t, http.StatusNotFound, b.get(srv.SiteURL()+"/authenticate/not-a-token").status)
-	assert.Equal(t, http.StatusNotFound, b.get(c.AuthenticateURL(v4.Token, "")).status, "a v4 token has no v3 page")
-	assert.Equal(t, http.StatusNotFound, b.get(c.TMDbV4ApprovalURL(rt.Token)).status, "a v3 token has no v4 page")
+	assert.Equal(t, http.StatusNotFound, b.get(c.TMDb.AuthenticateURL(mediaauth.RequestToken{Token: v4.Token}, "")).status, "a v4 token has no v3 page")
+	assert.Equal(t, http.StatusNotFound, b.get(c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: rt.Token})).status, "a v3 token has no v4 page")
 	assert.Equal(t, http.StatusNotFound, b.get(srv.SiteURL()+"/auth/access").status)
-	assert.Equal(t, http.StatusBadRequest, b.get(c.AuthenticateURL(rt.Token, "javascript:alert(1)")).status)
+	assert.Equal(t, http.StatusBadRequest, b.get(c.TMDb.AuthenticateURL(*rt, "javascript:alert(1)")).status)
 
-	pageURL := c.AuthenticateURL(rt.Token, "")
+	pageURL := c.TMDb.AuthenticateURL(*rt, "")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, pageURL, strings.NewReader("action=steal"))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	assert.Equal(t, http.StatusBadRequest, b.do(req).status)
-	_, err = c.CreateSession(ctx, rt.Token)
+	_, err = c.TMDb.CreateSession(ctx, *rt)
 	assert.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved, "nothing was approved")
 }
 
@@ -204,9 +204,9 @@ func TestTMDbV4ApprovalPage(t *testing.T) {
 			t.Parallel()
 			srv, c := pagesFake(t)
 			ctx := t.Context()
-			rt, err := c.CreateV4RequestToken(ctx, tt.redirect)
+			rt, err := c.TMDb.CreateV4RequestToken(ctx, tt.redirect)
 			require.NoError(t, err)
-			pageURL := c.TMDbV4ApprovalURL(rt.Token)
+			pageURL := c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: rt.Token})
 			require.True(t, strings.HasPrefix(pageURL, srv.SiteURL()+"/auth/access?request_token="), pageURL)
 			b := newBrowser(t, srv)
 			p := b.get(pageURL)
@@ -218,7 +218,7 @@ func TestTMDbV4ApprovalPage(t *testing.T) {
 			} else {
 				require.Equal(t, http.StatusOK, p.status)
 			}
-			tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+			tok, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 			if tt.action == "deny" {
 				assert.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 				return
@@ -233,7 +233,7 @@ func TestTVmazeConfirmPage(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t, mediaauthtest.WithTVmazeMinPollInterval(time.Nanosecond))
 	ctx := t.Context()
-	ar, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
+	ar, err := c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
 	require.NoError(t, err)
 	b := newBrowser(t, srv)
 
@@ -241,13 +241,13 @@ func TestTVmazeConfirmPage(t *testing.T) {
 	p := b.get(ar.ConfirmURL)
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	assert.Contains(t, p.body, ">Confirm<")
-	_, err = c.PollAuth(ctx, ar.Token)
+	_, err = c.TVmaze.PollAuth(ctx, *ar)
 	require.ErrorIs(t, err, mediaauth.ErrAuthorizationPending)
 
 	p = b.press(ar.ConfirmURL, p, "confirm")
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	assert.Contains(t, p.body, "<h1>Confirmed</h1>")
-	creds, err := c.PollAuth(ctx, ar.Token)
+	creds, err := c.TVmaze.PollAuth(ctx, *ar)
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
 
@@ -259,9 +259,9 @@ func TestMoviesOutbox(t *testing.T) {
 	t.Parallel()
 	srv, c := pagesFake(t)
 	ctx := t.Context()
-	_, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "fan", Email: "Fan@Example.com", Password: "pw-123456789"})
+	_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "fan", Email: "Fan@Example.com", Password: "pw-123456789"})
 	require.NoError(t, err)
-	require.NoError(t, c.RequestPasswordReset(ctx, "fan@example.com"))
+	require.NoError(t, c.Movies.RequestPasswordReset(ctx, "fan@example.com"))
 
 	get := func(query string) (int, []map[string]string) {
 		resp, err := srv.HTTPClient().Get(srv.URL + mediaauthtest.FakeEmailsPath + query)
@@ -294,22 +294,22 @@ func handedOut(t *testing.T, opts ...mediaauthtest.Option) []string {
 	t.Helper()
 	srv, c := pagesFake(t, opts...)
 	ctx := t.Context()
-	rt, err := c.CreateRequestToken(ctx)
+	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NoError(t, srv.TMDbApprove(rt.Token))
-	sess, err := c.CreateSession(ctx, rt.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *rt)
 	require.NoError(t, err)
-	v4, err := c.CreateV4RequestToken(ctx, "")
+	v4, err := c.TMDb.CreateV4RequestToken(ctx, "")
 	require.NoError(t, err)
-	ar, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
+	ar, err := c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
 	require.NoError(t, err)
-	u, err := c.Register(ctx, mediaauth.RegisterRequest{Username: "seeded", Email: "seeded@example.com", Password: "pw-123456789"})
+	u, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "seeded", Email: "seeded@example.com", Password: "pw-123456789"})
 	require.NoError(t, err)
 	verify, _ := srv.MoviesVerificationToken("seeded@example.com")
-	require.NoError(t, c.VerifyMoviesEmail(ctx, verify))
-	tok, err := c.Login(ctx, "seeded", "pw-123456789")
+	require.NoError(t, c.Movies.VerifyEmail(ctx, verify))
+	tok, err := c.Movies.Login(ctx, "seeded", "pw-123456789")
 	require.NoError(t, err)
-	key, err := c.With(tok).GenerateMoviesAPIKey(ctx)
+	key, err := c.With(tok).Movies.GenerateAPIKey(ctx)
 	require.NoError(t, err)
 	return []string{rt.Token, sess.ID, v4.Token, ar.Token, u.ID, verify, key.Key}
 }
@@ -337,13 +337,13 @@ func TestWithListener(t *testing.T) {
 	assert.Equal(t, srv.URL, srv.SiteURL())
 	c, err := srv.Client()
 	require.NoError(t, err)
-	require.NoError(t, c.ValidateTMDbCredentials(t.Context()))
+	require.NoError(t, c.TMDb.Validate(t.Context()))
 	srv.Close()
 
 	// Close closed the listener: the port takes no connection now.
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
-	err = c.ValidateTMDbCredentials(ctx)
+	err = c.TMDb.Validate(ctx)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, mediaauth.ErrNetwork), "%v", err)
 }

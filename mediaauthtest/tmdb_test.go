@@ -385,11 +385,11 @@ func TestTMDbFakeConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := c.CreateRequestToken(t.Context())
+			tok, err := c.TMDb.CreateRequestToken(t.Context())
 			if !assert.NoError(t, err) {
 				return
 			}
-			sess, err := c.CreateSession(t.Context(), tok.Token)
+			sess, err := c.TMDb.CreateSession(t.Context(), *tok)
 			if assert.NoError(t, err) {
 				ids <- sess.ID
 			}

@@ -93,7 +93,7 @@ func TestFakeInProcess(t *testing.T) {
 	var follows []struct {
 		ShowID int `json:"show_id"`
 	}
-	require.NoError(t, c.Do(t.Context(), mediaauth.APITVmaze, "GET", "/user/follows/shows", nil, &follows))
+	require.NoError(t, c.TVmaze.Do(t.Context(), "GET", "/user/follows/shows", nil, &follows))
 	assert.Len(t, follows, len(demoFollowedShows))
 
 	cancel()

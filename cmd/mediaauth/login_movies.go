@@ -61,9 +61,9 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	login := c.Login // POST /login takes a username
+	login := c.Movies.Login // POST /login takes a username
 	if strings.Contains(*username, "@") {
-		login = c.FormLogin // POST /auth/login takes an email address too
+		login = c.Movies.FormLogin // POST /auth/login takes an email address too
 	}
 	tok, err := login(ctx, *username, pw)
 	if err != nil {
@@ -72,9 +72,9 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	creds := &mediaauth.StoredCredentials{API: mediaauth.APIMovies, MoviesToken: tok}
 	me := c.With(tok)
 	if *withKey {
-		key, err := me.FetchMoviesAPIKey(ctx)
+		key, err := me.Movies.FetchAPIKey(ctx)
 		if errors.Is(err, mediaauth.ErrNotFound) {
-			key, err = me.GenerateMoviesAPIKey(ctx)
+			key, err = me.Movies.GenerateAPIKey(ctx)
 		}
 		if err != nil {
 			return fmt.Errorf("getting your Movies API key: %w", err)
@@ -86,7 +86,7 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 		return err
 	}
 	who := *username
-	if u, err := me.Profile(ctx); err == nil {
+	if u, err := me.Movies.Profile(ctx); err == nil {
 		who = u.Username
 	}
 	what := "an access token"

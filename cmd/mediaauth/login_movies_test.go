@@ -41,7 +41,7 @@ func TestLoginMoviesPasswordFromPipe(t *testing.T) {
 	require.NotNil(t, saved.MoviesToken)
 	assert.Nil(t, saved.MoviesAPIKey)
 	c := fakeClient(t, srv)
-	u, err := c.With(saved.MoviesToken).Profile(t.Context())
+	u, err := c.With(saved.MoviesToken).Movies.Profile(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, fanName, u.Username)
 }
@@ -58,7 +58,7 @@ func TestLoginMoviesWithAPIKey(t *testing.T) {
 		saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APIMovies, mediaauth.DefaultProfile)
 		require.NoError(t, err)
 		require.NotNil(t, saved.MoviesAPIKey)
-		u, err := fakeClient(t, srv).With(saved.MoviesAPIKey).Profile(t.Context())
+		u, err := fakeClient(t, srv).With(saved.MoviesAPIKey).Movies.Profile(t.Context())
 		require.NoError(t, err, "run %d", i)
 		assert.Equal(t, fanName, u.Username)
 	}

@@ -96,11 +96,11 @@ func (a *app) loginTMDb(ctx context.Context, args []string) error {
 // loginTMDbV3 runs the v3 browser flow: request token, approval page,
 // callback, session.
 func (a *app) loginTMDbV3(ctx context.Context, c *mediaauth.Client, cb *callback, open bool) error {
-	rt, err := c.CreateRequestToken(ctx)
+	rt, err := c.TMDb.CreateRequestToken(ctx)
 	if err != nil {
 		return fmt.Errorf("creating a TMDb request token: %w", err)
 	}
-	a.show(ctx, "Approve the login on TMDb's page", c.AuthenticateURL(rt.Token, cb.url), open)
+	a.show(ctx, "Approve the login on TMDb's page", c.TMDb.AuthenticateURL(*rt, cb.url), open)
 	fmt.Fprintln(a.sys.stderr, "Waiting for your browser to come back (Ctrl-C to stop)...")
 
 	var sess *mediaauth.Session
@@ -115,7 +115,7 @@ func (a *app) loginTMDbV3(ctx context.Context, c *mediaauth.Client, cb *callback
 		case q.Get("approved") != "true":
 			return reply{http.StatusBadRequest, "Not approved", "TMDb did not say the request was approved. Approve it on TMDb's page."}, false, nil
 		}
-		s, err := c.CreateSession(ctx, rt.Token)
+		s, err := c.TMDb.CreateSession(ctx, *rt)
 		if err != nil {
 			return replyFailed, true, fmt.Errorf("creating the TMDb session: %w", err)
 		}
@@ -131,11 +131,11 @@ func (a *app) loginTMDbV3(ctx context.Context, c *mediaauth.Client, cb *callback
 // loginTMDbV4 runs the v4 browser flow: v4 request token, approval page,
 // callback, access token, session.
 func (a *app) loginTMDbV4(ctx context.Context, c *mediaauth.Client, cb *callback, open bool) error {
-	rt, err := c.CreateV4RequestToken(ctx, cb.url)
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, cb.url)
 	if err != nil {
 		return fmt.Errorf("creating a TMDb v4 request token: %w", err)
 	}
-	a.show(ctx, "Approve the login on TMDb's page", c.TMDbV4ApprovalURL(rt.Token), open)
+	a.show(ctx, "Approve the login on TMDb's page", c.TMDb.V4ApprovalURL(*rt), open)
 	fmt.Fprintln(a.sys.stderr, "Waiting for your browser to come back (Ctrl-C to stop)...")
 
 	var tok *mediaauth.TMDbAccessToken
@@ -149,7 +149,7 @@ func (a *app) loginTMDbV4(ctx context.Context, c *mediaauth.Client, cb *callback
 		if q.Get("denied") == "true" {
 			return replyDenied, true, errDenied
 		}
-		t, err := c.CreateV4AccessToken(ctx, rt.Token)
+		t, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 		switch {
 		case errors.Is(err, mediaauth.ErrRequestTokenNotApproved):
 			return reply{http.StatusBadRequest, "Not approved yet", "TMDb says the request is not approved yet. Approve it on TMDb's page."}, false, nil
@@ -164,10 +164,10 @@ func (a *app) loginTMDbV4(ctx context.Context, c *mediaauth.Client, cb *callback
 	if err != nil {
 		return err
 	}
-	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	if err != nil {
 		// Do not leave a live token behind that nobody holds.
-		_ = c.DeleteV4AccessToken(context.WithoutCancel(ctx), tok.AccessToken)
+		_ = c.TMDb.With(*tok).DeleteV4AccessToken(context.WithoutCancel(ctx))
 		return fmt.Errorf("creating a session from the v4 access token: %w", err)
 	}
 	creds := &mediaauth.StoredCredentials{API: mediaauth.APITMDb, TMDbSession: sess, TMDbAccessToken: tok}
@@ -192,7 +192,7 @@ func (a *app) loginTMDbPassword(ctx context.Context, c *mediaauth.Client, userna
 	if err != nil {
 		return err
 	}
-	sess, err := c.LoginSession(ctx, username, pw)
+	sess, err := c.TMDb.LoginSession(ctx, username, pw)
 	if err != nil {
 		return fmt.Errorf("logging in to TMDb: %w", err)
 	}
@@ -226,7 +226,7 @@ type tmdbAccountInfo struct {
 // tmdbAccount reads the account of the user credential user carries.
 func tmdbAccount(ctx context.Context, user *mediaauth.Client) (*tmdbAccountInfo, error) {
 	var acct tmdbAccountInfo
-	if err := user.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+	if err := user.TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct); err != nil {
 		return nil, err
 	}
 	return &acct, nil

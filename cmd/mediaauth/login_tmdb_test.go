@@ -89,7 +89,7 @@ func TestLoginTMDbRefusesCallbacksOfOtherLogins(t *testing.T) {
 	srv := startFake(t)
 	ts := newSys(t, fakeEnv(t, srv))
 	c := fakeClient(t, srv)
-	foreign, err := c.CreateRequestToken(t.Context())
+	foreign, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, srv.TMDbApprove(foreign.Token))
 

@@ -60,7 +60,7 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 	if *web {
 		opts = append(opts, mediaauth.WithoutEmailConfirmation())
 	}
-	req, err := c.StartAuth(ctx, *email, opts...)
+	req, err := c.TVmaze.StartAuth(ctx, *email, opts...)
 	if err != nil {
 		return fmt.Errorf("starting the TVmaze login: %w", err)
 	}
@@ -72,7 +72,7 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 	fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
 
 	progress.start()
-	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
 	progress.stop()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -85,7 +85,7 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 		return err
 	}
 	level := ""
-	if l, err := c.With(creds).ValidateTVmazeCredentials(ctx); err == nil {
+	if l, err := c.With(creds).TVmaze.Validate(ctx); err == nil {
 		level = fmt.Sprintf(" (premium: %s)", l)
 	}
 	fmt.Fprintf(a.sys.stdout, "Logged in to TVmaze as %s%s. Saved to %s (profile %s).\n", creds.Username, level, path, a.globals.profile)

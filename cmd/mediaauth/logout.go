@@ -83,7 +83,7 @@ func (a *app) revoke(ctx context.Context, creds *mediaauth.StoredCredentials) ([
 		if err != nil {
 			return nil, err
 		}
-		err = c.DeleteSession(ctx, s.ID)
+		err = c.TMDb.With(*s).DeleteSession(ctx)
 		switch {
 		case errors.Is(err, mediaauth.ErrNotFound):
 			notes = append(notes, "TMDb no longer knew the session.")
@@ -101,7 +101,7 @@ func (a *app) revoke(ctx context.Context, creds *mediaauth.StoredCredentials) ([
 		if err != nil {
 			return nil, err
 		}
-		err = c.DeleteV4AccessToken(ctx, t.AccessToken)
+		err = c.TMDb.With(*t).DeleteV4AccessToken(ctx)
 		switch {
 		case errors.Is(err, mediaauth.ErrInvalidAccessToken):
 			notes = append(notes, "TMDb no longer knew the v4 access token.")

@@ -16,7 +16,7 @@ func TestLogoutTMDbRevokesAndForgets(t *testing.T) {
 	env := fakeEnv(t, srv)
 	c := fakeClient(t, srv)
 	ctx := t.Context()
-	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
 	srv.TMDbAddV4AccessToken("v4-of-the-user", mediaauthtest.DefaultTMDbUsername)
 	st := storeOf(t, env)

@@ -168,7 +168,7 @@ func (a *app) check(ctx context.Context, creds *mediaauth.StoredCredentials) sta
 				if !t.ExpiresAt.IsZero() {
 					detail = "expires " + t.ExpiresAt.Local().Format(time.DateTime)
 				}
-				u, err := c.With(t).Profile(ctx)
+				u, err := c.With(t).Movies.Profile(ctx)
 				if err != nil {
 					return "", detail, err
 				}
@@ -177,7 +177,7 @@ func (a *app) check(ctx context.Context, creds *mediaauth.StoredCredentials) sta
 		}
 		if k := creds.MoviesAPIKey; k != nil {
 			add("API key", func() (string, string, error) {
-				u, err := c.With(k).Profile(ctx)
+				u, err := c.With(k).Movies.Profile(ctx)
 				if err != nil {
 					return "", "", err
 				}
@@ -187,7 +187,7 @@ func (a *app) check(ctx context.Context, creds *mediaauth.StoredCredentials) sta
 	case mediaauth.APITVmaze:
 		if t := creds.TVmaze; t != nil {
 			add("API key", func() (string, string, error) {
-				level, err := c.With(t).ValidateTVmazeCredentials(ctx)
+				level, err := c.With(t).TVmaze.Validate(ctx)
 				if err != nil {
 					return t.Username, "", err
 				}

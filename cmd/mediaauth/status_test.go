@@ -20,11 +20,11 @@ func loggedIn(t *testing.T) (*mediaauthtest.Server, map[string]string, []string)
 	env := fakeEnv(t, srv)
 	c := fakeClient(t, srv)
 	ctx := t.Context()
-	tok, err := c.Login(ctx, fanName, fanPassword)
+	tok, err := c.Movies.Login(ctx, fanName, fanPassword)
 	require.NoError(t, err)
-	key, err := c.With(tok).GenerateMoviesAPIKey(ctx)
+	key, err := c.With(tok).Movies.GenerateAPIKey(ctx)
 	require.NoError(t, err)
-	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
 	st := storeOf(t, env)
 	for _, creds := range []*mediaauth.StoredCredentials{
@@ -75,7 +75,7 @@ func TestStatusRevoked(t *testing.T) {
 	c := fakeClient(t, srv)
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, "default")
 	require.NoError(t, err)
-	require.NoError(t, c.DeleteSession(t.Context(), saved.TMDbSession.ID)) // logged out elsewhere
+	require.NoError(t, c.TMDb.With(*saved.TMDbSession).DeleteSession(t.Context())) // logged out elsewhere
 	srv.MoviesExpireTokens()
 
 	ts := newSys(t, env)

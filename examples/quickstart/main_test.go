@@ -245,7 +245,7 @@ func TestRunAgainstServerWithPrompts(t *testing.T) {
 	// The account keeps the new password.
 	c, err := srv.Client()
 	require.NoError(t, err)
-	_, err = c.Login(t.Context(), "remote", "remote-Passw0rd-2")
+	_, err = c.Movies.Login(t.Context(), "remote", "remote-Passw0rd-2")
 	require.NoError(t, err)
 }
 

@@ -52,7 +52,7 @@ func runMovies(ctx context.Context, e *env) error {
 
 	// Register; against a real server an existing account is fine.
 	req := mediaauth.RegisterRequest{Username: acct.username, Email: acct.email, Password: acct.password, Name: "New Fan"}
-	u, err := c.Register(ctx, req)
+	u, err := c.Movies.Register(ctx, req)
 	e.keep(req, u, err)
 	switch {
 	case err == nil:
@@ -69,14 +69,14 @@ func runMovies(ctx context.Context, e *env) error {
 	}
 
 	// Log in with a JSON body, then with a form body and the email address.
-	tok, err := c.Login(ctx, acct.username, acct.password)
+	tok, err := c.Movies.Login(ctx, acct.username, acct.password)
 	e.keep(tok, err)
 	if err != nil {
 		return fmt.Errorf("JSON login: %w", err)
 	}
 	e.secret(tok.AccessToken)
 	e.stepf("JSON login (POST /login)", "access token %s (%s, expires %s)", preview(tok.AccessToken), tok.TokenType, expiry(tok))
-	formTok, err := c.FormLogin(ctx, acct.email, acct.password)
+	formTok, err := c.Movies.FormLogin(ctx, acct.email, acct.password)
 	e.keep(formTok, err)
 	if err != nil {
 		return fmt.Errorf("form login: %w", err)
@@ -87,7 +87,7 @@ func runMovies(ctx context.Context, e *env) error {
 	// Read and update the profile with the access token.
 	authed := c.With(mediaauth.Token{AccessToken: tok.AccessToken})
 	e.keep(authed)
-	me, err := authed.Profile(ctx)
+	me, err := authed.Movies.Profile(ctx)
 	e.keep(me, err)
 	if err != nil {
 		return fmt.Errorf("profile: %w", err)
@@ -97,14 +97,14 @@ func runMovies(ctx context.Context, e *env) error {
 	// The same resource through the open pipeline: Do adds the bearer,
 	// sends, and decodes the JSON answer into any type.
 	var raw map[string]any
-	err = authed.Do(ctx, mediaauth.APIMovies, http.MethodGet, "/user/profile", nil, &raw)
+	err = authed.Movies.Do(ctx, http.MethodGet, "/user/profile", nil, &raw)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("profile through Do: %w", err)
 	}
 	e.stepf("profile through Do", "GET /user/profile with client.Do: %d fields, username %v", len(raw), raw["username"])
 	upd := mediaauth.ProfileUpdate{Name: mediaauth.String("Movie Fan"), Bio: mediaauth.String("Watches every film twice.")}
-	me, err = authed.UpdateProfile(ctx, upd)
+	me, err = authed.Movies.UpdateProfile(ctx, upd)
 	e.keep(upd, me, err)
 	if err != nil {
 		return fmt.Errorf("update profile: %w", err)
@@ -143,7 +143,7 @@ func (e *env) verifyEmail(ctx context.Context, address string) error {
 		}
 	}
 	e.secret(token)
-	err := e.client.VerifyMoviesEmail(ctx, token)
+	err := e.client.Movies.VerifyEmail(ctx, token)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("verify email: %w", err)
@@ -155,7 +155,7 @@ func (e *env) verifyEmail(ctx context.Context, address string) error {
 // apiKeys generates a key, calls with it, rotates it and shows that the old
 // key is refused.
 func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
-	key, err := authed.GenerateMoviesAPIKey(ctx)
+	key, err := authed.Movies.GenerateAPIKey(ctx)
 	e.keep(key, err)
 	if err != nil {
 		return fmt.Errorf("generate API key: %w", err)
@@ -165,14 +165,14 @@ func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
 
 	withKey := e.client.With(mediaauth.Token{AccessToken: key.Key})
 	e.keep(withKey)
-	me, err := withKey.Profile(ctx)
+	me, err := withKey.Movies.Profile(ctx)
 	e.keep(me, err)
 	if err != nil {
 		return fmt.Errorf("call with the API key: %w", err)
 	}
 	e.stepf("call with the API key", "GET /user/profile as %q with Authorization: Bearer <API key>", me.Username)
 
-	newKey, err := authed.GenerateMoviesAPIKey(ctx)
+	newKey, err := authed.Movies.GenerateAPIKey(ctx)
 	e.keep(newKey, err)
 	if err != nil {
 		return fmt.Errorf("rotate API key: %w", err)
@@ -180,14 +180,14 @@ func (e *env) apiKeys(ctx context.Context, authed *mediaauth.Client) error {
 	e.secret(newKey.Key)
 	e.stepf("rotate API key", "new key %s replaces %s", preview(newKey.Key), preview(key.Key))
 
-	_, err = withKey.Profile(ctx)
+	_, err = withKey.Movies.Profile(ctx)
 	e.keep(err)
 	if err := expectRefused(err, mediaauth.ErrUnauthorized, "the old API key still works after rotation"); err != nil {
 		return fmt.Errorf("old key rejected: %w", err)
 	}
 	e.stepf("old API key rejected", "%s", describe(err, "ErrUnauthorized"))
 
-	me, err = e.client.With(mediaauth.Token{AccessToken: newKey.Key}).Profile(ctx)
+	me, err = e.client.With(mediaauth.Token{AccessToken: newKey.Key}).Movies.Profile(ctx)
 	e.keep(me, err)
 	if err != nil {
 		return fmt.Errorf("call with the new API key: %w", err)
@@ -203,7 +203,7 @@ func (e *env) passwordReset(ctx context.Context, acct moviesAccount, authed *med
 		e.stepf("password reset", "skipped: give -new-password to run it against a real server")
 		return nil
 	}
-	err := e.client.RequestPasswordReset(ctx, acct.email)
+	err := e.client.Movies.RequestPasswordReset(ctx, acct.email)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("request password reset: %w", err)
@@ -231,28 +231,28 @@ func (e *env) passwordReset(ctx context.Context, acct moviesAccount, authed *med
 		}
 	}
 	e.secret(token)
-	err = e.client.ConfirmPasswordReset(ctx, token, acct.newPassword)
+	err = e.client.Movies.ConfirmPasswordReset(ctx, token, acct.newPassword)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("confirm password reset: %w", err)
 	}
 	e.stepf("confirm password reset", "token %s %s: new password set", preview(token), source)
 
-	tok, err := e.client.Login(ctx, acct.username, acct.password)
+	tok, err := e.client.Movies.Login(ctx, acct.username, acct.password)
 	e.keep(tok, err)
 	if err := expectRefused(err, mediaauth.ErrInvalidCredentials, "the old password still works after the reset"); err != nil {
 		return fmt.Errorf("old password refused: %w", err)
 	}
 	e.stepf("old password refused", "%s", describe(err, "ErrInvalidCredentials"))
 
-	_, err = authed.Profile(ctx)
+	_, err = authed.Movies.Profile(ctx)
 	e.keep(err)
 	if err := expectRefused(err, mediaauth.ErrUnauthorized, "the old access token still works after the reset"); err != nil {
 		return fmt.Errorf("old access token revoked: %w", err)
 	}
 	e.stepf("old access token revoked", "%s", describe(err, "ErrUnauthorized"))
 
-	tok, err = e.client.Login(ctx, acct.username, acct.newPassword)
+	tok, err = e.client.Movies.Login(ctx, acct.username, acct.newPassword)
 	e.keep(tok, err)
 	if err != nil {
 		return fmt.Errorf("login with the new password: %w", err)

@@ -27,7 +27,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.secret(mediaauthtest.DefaultTMDbPassword)
 
 	// The client sends the api_key query parameter.
-	err := c.ValidateTMDbCredentials(ctx)
+	err := c.TMDb.Validate(ctx)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("validate key: %w", err)
@@ -35,18 +35,18 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("validate API key", "GET /authentication with ?api_key=…: valid")
 
 	// A request token, and the page where the user approves it.
-	tok, err := c.CreateRequestToken(ctx)
+	tok, err := c.TMDb.CreateRequestToken(ctx)
 	e.keep(tok, err)
 	if err != nil {
 		return fmt.Errorf("create request token: %w", err)
 	}
 	e.secret(tok.Token)
 	e.stepf("create request token", "token %s, expires %s", preview(tok.Token), tok.ExpiresAt.Format(time.RFC3339))
-	approveURL := c.AuthenticateURL(tok.Token, "http://localhost:8080/approved")
+	approveURL := c.TMDb.AuthenticateURL(*tok, "http://localhost:8080/approved")
 	e.stepf("approval page", "%s", strings.Replace(approveURL, tok.Token, preview(tok.Token), 1))
 
 	// Until the user approves, there is no session.
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrRequestTokenNotApproved) {
 		return fmt.Errorf("session before approval: want ErrRequestTokenNotApproved, got %w", err)
@@ -58,7 +58,7 @@ func runTMDb(ctx context.Context, e *env) error {
 		return fmt.Errorf("approve: %w", err)
 	}
 	e.stepf("user approves", "the user clicked Approve on the page")
-	sess, err := c.CreateSession(ctx, tok.Token)
+	sess, err := c.TMDb.CreateSession(ctx, *tok)
 	e.keep(sess, err)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -67,7 +67,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("create session", "session %s", preview(sess.ID))
 
 	// A request token makes one session only.
-	_, err = c.CreateSession(ctx, tok.Token)
+	_, err = c.TMDb.CreateSession(ctx, *tok)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidRequestToken) {
 		return fmt.Errorf("token reuse: want ErrInvalidRequestToken, got %w", err)
@@ -75,14 +75,14 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("reuse the request token", "errors.Is(err, mediaauth.ErrInvalidRequestToken) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// For programs that hold the password: token, validate_with_login, session.
-	loginSess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	loginSess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	e.keep(loginSess, err)
 	if err != nil {
 		return fmt.Errorf("login session: %w", err)
 	}
 	e.secret(loginSess.ID)
 	e.stepf("login with password", "user %q: session %s", mediaauthtest.DefaultTMDbUsername, preview(loginSess.ID))
-	_, err = c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, "not-the-password")
+	_, err = c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, "not-the-password")
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidCredentials) {
 		return fmt.Errorf("wrong password: want ErrInvalidCredentials, got %w", err)
@@ -92,12 +92,12 @@ func runTMDb(ctx context.Context, e *env) error {
 	// The read access token travels as a Bearer header instead of the key.
 	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	e.keep(bearer)
-	if err := bearer.ValidateTMDbCredentials(ctx); err != nil {
+	if err := bearer.TMDb.Validate(ctx); err != nil {
 		e.keep(err)
 		return fmt.Errorf("validate access token: %w", err)
 	}
 	e.stepf("read access token", "Authorization: Bearer …: valid, no api_key sent")
-	err = c.With(mediaauth.TMDbAPIKey("not-a-key")).ValidateTMDbCredentials(ctx)
+	err = c.With(mediaauth.TMDbAPIKey("not-a-key")).TMDb.Validate(ctx)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 		return fmt.Errorf("wrong API key: want ErrInvalidAPIKey, got %w", err)
@@ -105,7 +105,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("wrong API key", "errors.Is(err, mediaauth.ErrInvalidAPIKey) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// A guest session needs no account.
-	guest, err := c.CreateGuestSession(ctx)
+	guest, err := c.TMDb.CreateGuestSession(ctx)
 	e.keep(guest, err)
 	if err != nil {
 		return fmt.Errorf("guest session: %w", err)
@@ -115,13 +115,13 @@ func runTMDb(ctx context.Context, e *env) error {
 
 	// Log out, twice.
 	for _, id := range []string{sess.ID, loginSess.ID} {
-		if err := c.DeleteSession(ctx, id); err != nil {
+		if err := c.TMDb.With(mediaauth.Session{ID: id}).DeleteSession(ctx); err != nil {
 			e.keep(err)
 			return fmt.Errorf("delete session: %w", err)
 		}
 	}
 	e.stepf("delete sessions", "both sessions deleted")
-	err = c.DeleteSession(ctx, sess.ID)
+	err = c.TMDb.With(*sess).DeleteSession(ctx)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrNotFound) {
 		return fmt.Errorf("delete again: want ErrNotFound, got %w", err)
@@ -139,17 +139,17 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
 	e.keep(c)
 
-	rt, err := c.CreateV4RequestToken(ctx, "http://localhost:8080/approved")
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, "http://localhost:8080/approved")
 	e.keep(rt, err)
 	if err != nil {
 		return fmt.Errorf("create v4 request token: %w", err)
 	}
 	e.secret(rt.Token)
 	e.stepf("v4 request token", "POST /4/auth/request_token: token %s, unused until %s", preview(rt.Token), rt.ExpiresAt.Format(time.RFC3339))
-	approveURL := c.TMDbV4ApprovalURL(rt.Token)
+	approveURL := c.TMDb.V4ApprovalURL(*rt)
 	e.stepf("v4 approval page", "%s", strings.Replace(approveURL, rt.Token, preview(rt.Token), 1))
 
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrRequestTokenNotApproved) {
 		return fmt.Errorf("v4 access token before approval: want ErrRequestTokenNotApproved, got %w", err)
@@ -161,7 +161,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 		return fmt.Errorf("approve v4 token: %w", err)
 	}
 	e.stepf("v4 user approves", "the user clicked Approve on the page")
-	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
+	tok, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 	e.keep(tok, err)
 	if err != nil {
 		return fmt.Errorf("create v4 access token: %w", err)
@@ -169,7 +169,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	e.secret(tok.AccessToken)
 	e.stepf("v4 access token", "POST /4/auth/access_token: token %s of account %s", preview(tok.AccessToken), tok.AccountID)
 
-	_, err = c.CreateV4AccessToken(ctx, rt.Token)
+	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidRequestToken) {
 		return fmt.Errorf("v4 token reuse: want ErrInvalidRequestToken, got %w", err)
@@ -181,7 +181,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 		ID       int    `json:"id"`
 		Username string `json:"username"`
 	}
-	err = c.With(tok).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	err = c.With(tok).TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("account with the v4 token: %w", err)
@@ -189,14 +189,14 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	e.stepf("v4 token as credential", "GET /3/account with Authorization: Bearer …: user %q", acct.Username)
 
 	// And it becomes a v3 session.
-	sess, err := c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	e.keep(sess, err)
 	if err != nil {
 		return fmt.Errorf("session from v4 token: %w", err)
 	}
 	e.secret(sess.ID)
 	acct.Username = ""
-	err = c.With(sess).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct)
+	err = c.With(sess).TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct)
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("account with the session: %w", err)
@@ -204,7 +204,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	e.stepf("v4 token to session", "session %s: GET /3/account?session_id=…: user %q, id %d", preview(sess.ID), acct.Username, acct.ID)
 
 	// The whole flow in one call: LoginV4 shows the page and polls.
-	loginTok, loginSess, err := c.LoginV4(ctx, mediaauth.TMDbV4Login{
+	loginTok, loginSess, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
 			u, err := url.Parse(approvalURL)
 			if err != nil {
@@ -226,19 +226,19 @@ func runTMDbV4(ctx context.Context, e *env) error {
 
 	// Log out: the sessions, then the access tokens.
 	for _, id := range []string{sess.ID, loginSess.ID} {
-		if err := c.DeleteSession(ctx, id); err != nil {
+		if err := c.TMDb.With(mediaauth.Session{ID: id}).DeleteSession(ctx); err != nil {
 			e.keep(err)
 			return fmt.Errorf("delete v4 session: %w", err)
 		}
 	}
 	for _, t := range []string{tok.AccessToken, loginTok.AccessToken} {
-		if err := c.DeleteV4AccessToken(ctx, t); err != nil {
+		if err := c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: t}).DeleteV4AccessToken(ctx); err != nil {
 			e.keep(err)
 			return fmt.Errorf("v4 logout: %w", err)
 		}
 	}
 	e.stepf("v4 logout", "DELETE /4/auth/access_token: both tokens revoked, both sessions deleted")
-	_, err = c.CreateSessionFromV4Token(ctx, tok.AccessToken)
+	_, err = c.TMDb.CreateSessionFromV4Token(ctx, *tok)
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidAccessToken) {
 		return fmt.Errorf("v4 token after logout: want ErrInvalidAccessToken, got %w", err)

@@ -75,7 +75,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	e.keep(c)
 
 	// Start: TVmaze would email the user; here it returns a URL to open.
-	req, err := c.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
+	req, err := c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail, mediaauth.WithoutEmailConfirmation())
 	e.keep(req, err)
 	if err != nil {
 		return fmt.Errorf("start auth: %w", err)
@@ -90,7 +90,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 
 	// Poll until confirmed; the observer prints each attempt.
 	e.stepf("poll until confirmed", "every %s (%s):", interval, how)
-	creds, err := c.PollUntilConfirmed(ctx, req.Token)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
 	e.keep(creds, err)
 	if err != nil {
 		return fmt.Errorf("poll until confirmed: %w", err)
@@ -101,7 +101,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	// Validate the credentials with HTTP Basic.
 	authed := c.With(creds)
 	e.keep(authed)
-	level, err := authed.ValidateTVmazeCredentials(ctx)
+	level, err := authed.TVmaze.Validate(ctx)
 	e.keep(level, err)
 	if err != nil {
 		return fmt.Errorf("validate credentials: %w", err)
@@ -111,7 +111,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	// The rest of the API with the same credentials: an *http.Client that
 	// adds them, shares the TVmaze rate limit and keeps them on TVmaze.
 	srv.TVmazeFollowShows(creds.Username, 1, 82)
-	resp, err := authed.HTTPClient(mediaauth.APITVmaze).Get(authed.BaseURL(mediaauth.APITVmaze) + "/user/follows/shows")
+	resp, err := authed.TVmaze.HTTPClient().Get(authed.TVmaze.BaseURL() + "/user/follows/shows")
 	e.keep(err)
 	if err != nil {
 		return fmt.Errorf("followed shows: %w", err)
@@ -135,7 +135,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	e.stepf("followed shows", "GET /user/follows/shows through HTTPClient(APITVmaze): show ids %s", strings.Join(ids, ", "))
 
 	// The key is handed out once: polling again is refused.
-	_, err = c.PollAuth(ctx, req.Token)
+	_, err = c.TVmaze.PollAuth(ctx, *req)
 	e.keep(err)
 	if err := expectRefused(err, mediaauth.ErrAuthRequestNotFound, "the key was handed out twice"); err != nil {
 		return fmt.Errorf("poll again: %w", err)

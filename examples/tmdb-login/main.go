@@ -138,7 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 	}
 
 	// 1. Check the credentials.
-	if err := client.ValidateTMDbCredentials(ctx); err != nil {
+	if err := client.TMDb.Validate(ctx); err != nil {
 		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 			return fmt.Errorf("TMDb refused the API key or read access token: %w", err)
 		}
@@ -153,12 +153,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
 
 	// 2. Create a request token and show where to approve it.
-	tok, err := client.CreateRequestToken(ctx)
+	tok, err := client.TMDb.CreateRequestToken(ctx)
 	if err != nil {
 		return fmt.Errorf("creating a request token: %w", err)
 	}
 	fmt.Fprintf(out, "2. Request token %s, valid until %s.\n", mask(tok.Token), tok.ExpiresAt.Format(time.RFC3339))
-	approveURL := client.AuthenticateURL(tok.Token, s.redirectTo)
+	approveURL := client.TMDb.AuthenticateURL(*tok, s.redirectTo)
 	if s.real {
 		// The page needs the whole token: this is the one place it is shown.
 		fmt.Fprintf(out, "\nOpen this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", approveURL)
@@ -179,19 +179,19 @@ func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 	fmt.Fprintf(out, "   Approved: session %s.\n", mask(sess.ID))
 
 	// 4. A guest session needs no account at all.
-	guest, err := client.CreateGuestSession(ctx)
+	guest, err := client.TMDb.CreateGuestSession(ctx)
 	if err != nil {
 		return fmt.Errorf("creating a guest session: %w", err)
 	}
 	fmt.Fprintf(out, "4. Guest session %s, deleted by TMDb if unused by %s.\n", mask(guest.ID), guest.ExpiresAt.Format(time.RFC3339))
 
 	// 5. Log out.
-	if err := client.DeleteSession(ctx, sess.ID); err != nil {
+	if err := client.TMDb.With(*sess).DeleteSession(ctx); err != nil {
 		return fmt.Errorf("deleting the session: %w", err)
 	}
 	fmt.Fprintln(out, "5. Logged out: the session is deleted.")
 	if !s.real {
-		err := client.DeleteSession(ctx, sess.ID)
+		err := client.TMDb.With(*sess).DeleteSession(ctx)
 		fmt.Fprintf(out, "   Deleting it again: errors.Is(err, mediaauth.ErrNotFound) = %t\n", errors.Is(err, mediaauth.ErrNotFound))
 	}
 	return nil
@@ -203,7 +203,7 @@ func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 // fake, or nil with -real.
 func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
 	// 1. The v4 calls need the read access token.
-	if err := client.ValidateTMDbCredentials(ctx); err != nil {
+	if err := client.TMDb.Validate(ctx); err != nil {
 		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
 			return fmt.Errorf("TMDb refused the read access token: %w", err)
 		}
@@ -221,7 +221,7 @@ func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 			approval.Stop()
 		}
 	}()
-	tok, sess, err := client.LoginV4(loginCtx, mediaauth.TMDbV4Login{
+	tok, sess, err := client.TMDb.LoginV4(loginCtx, mediaauth.TMDbV4Login{
 		RedirectTo: s.redirectTo,
 		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
 			if s.real {
@@ -259,21 +259,21 @@ func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 		ID       int    `json:"id"`
 		Username string `json:"username"`
 	}
-	if err := client.With(tok).Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account", nil, &acct); err != nil {
+	if err := client.With(tok).TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct); err != nil {
 		return fmt.Errorf("reading the account: %w", err)
 	}
 	fmt.Fprintf(out, "4. Signed in as %q (v3 account id %d).\n", acct.Username, acct.ID)
 
 	// 5. Log out: the session, then the access token.
-	if err := client.DeleteSession(ctx, sess.ID); err != nil {
+	if err := client.TMDb.With(*sess).DeleteSession(ctx); err != nil {
 		return fmt.Errorf("deleting the session: %w", err)
 	}
-	if err := client.DeleteV4AccessToken(ctx, tok.AccessToken); err != nil {
+	if err := client.TMDb.With(*tok).DeleteV4AccessToken(ctx); err != nil {
 		return fmt.Errorf("logging the access token out: %w", err)
 	}
 	fmt.Fprintln(out, "5. Logged out: the session is deleted and the access token revoked.")
 	if !s.real {
-		_, err := client.CreateSessionFromV4Token(ctx, tok.AccessToken)
+		_, err := client.TMDb.CreateSessionFromV4Token(ctx, *tok)
 		fmt.Fprintf(out, "   Using the token again: errors.Is(err, mediaauth.ErrInvalidAccessToken) = %t\n", errors.Is(err, mediaauth.ErrInvalidAccessToken))
 	}
 	return nil
@@ -301,7 +301,7 @@ func waitForSession(ctx context.Context, client *mediaauth.Client, tok *mediaaut
 			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
 		case <-timer.C:
 		}
-		sess, err := client.CreateSession(ctx, tok.Token)
+		sess, err := client.TMDb.CreateSession(ctx, *tok)
 		switch {
 		case err == nil:
 			return sess, nil

@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	if !s.emailConfirmation {
 		startOpts = append(startOpts, mediaauth.WithoutEmailConfirmation())
 	}
-	req, err := client.StartAuth(ctx, email, startOpts...)
+	req, err := client.TVmaze.StartAuth(ctx, email, startOpts...)
 	switch {
 	case errors.Is(err, mediaauth.ErrEmailNotFound):
 		return fmt.Errorf("TVmaze has no account with the email address %s: %w", email, err)
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 
 	// 2. Poll until the user confirms.
 	fmt.Fprintln(out, "Waiting for the confirmation (Ctrl-C to give up)...")
-	creds, err := client.PollUntilConfirmed(ctx, req.Token)
+	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req)
 	switch {
 	case errors.Is(err, mediaauth.ErrAuthRequestNotFound):
 		return fmt.Errorf("the request expired or was already used: run the login again: %w", err)
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	fmt.Fprintf(out, "\nLogged in as %s.\nAPI key: %s (TVmaze hands it out only once: store it safely)\n", creds.Username, maskKey(creds.APIKey))
 
 	// 3. Check the key and read the premium level.
-	level, err := client.With(creds).ValidateTVmazeCredentials(ctx)
+	level, err := client.With(creds).TVmaze.Validate(ctx)
 	if err != nil {
 		return fmt.Errorf("validating the credentials: %w", err)
 	}
