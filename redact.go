@@ -125,14 +125,22 @@ func (e *scrubbedError) Timeout() bool {
 	return errors.As(e.err, &t) && t.Timeout()
 }
 
-// scrubError returns err with its text scrubbed, or err itself when there
-// was nothing to scrub.
+// maxCauseLen bounds the text of an error the SDK wraps: net/http quotes
+// a malformed header line whole, so a hostile server could otherwise make
+// an error of any length.
+const maxCauseLen = 512
+
+// scrubError returns err with its text scrubbed and bounded, or err itself
+// when there was nothing to change.
 func scrubError(err error, lists ...[]string) error {
 	if err == nil {
 		return nil
 	}
 	text := err.Error()
 	clean := scrub(text, lists...)
+	if len(clean) > maxCauseLen {
+		clean = strings.ToValidUTF8(clean[:maxCauseLen], "") + "…"
+	}
 	if clean == text {
 		return err
 	}
