@@ -41,20 +41,36 @@ func (c *Client) MoviesLoginTokenSource(username string, password func(ctx conte
 }
 
 // DefaultTokenExpiryDelta is how long before its ExpiresAt a cached token
-// is renewed by [ReuseMoviesTokenSource].
+// is renewed by [ReuseMoviesTokenSource]; a token that lives less than
+// twice as long is renewed halfway through its life instead.
 const DefaultTokenExpiryDelta = 10 * time.Second
 
 // ReuseMoviesTokenSource returns a source that returns tok (which may be
-// nil) until shortly before it expires ([DefaultTokenExpiryDelta]), then
-// asks src for a new one and keeps that. Concurrent callers wait for one
-// renewal instead of renewing each. When the Movies API says a token has
-// expired before its time, the client tells the source, which renews once
-// for all the calls that saw that token fail.
+// nil) until shortly before it expires, then asks src for a new one and
+// keeps that. Shortly is [DefaultTokenExpiryDelta], or half the time the
+// token had left when the source got it if that is shorter, so that a
+// token that lives only a few seconds is still used. A token that src
+// gives already expired (expires_in 0, or a clock ahead of the server's)
+// is used until the server refuses it: asking src again at once would
+// give no better one. Concurrent callers wait for one renewal instead of
+// renewing each. When the Movies API says a token has expired, the client
+// tells the source, which renews once for all the calls that saw that
+// token fail.
 func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource) MoviesTokenSource {
-	s := &reuseMoviesTokenSource{src: src, now: time.Now, sem: make(chan struct{}, 1)}
+	return newReuseMoviesTokenSource(tok, src, time.Now)
+}
+
+// newReuseMoviesTokenSource is ReuseMoviesTokenSource reading the time from now.
+func newReuseMoviesTokenSource(tok *Token, src MoviesTokenSource, now func() time.Time) *reuseMoviesTokenSource {
+	s := &reuseMoviesTokenSource{src: src, now: now, sem: make(chan struct{}, 1)}
 	if tok != nil {
 		cp := *tok
 		s.tok = &cp
+		// A token the caller kept may have expired while it was kept:
+		// that one is renewed by the first call.
+		if s.renewAt = renewTime(cp.ExpiresAt, now()); s.renewAt.IsZero() {
+			s.renewAt = cp.ExpiresAt
+		}
 	}
 	return s
 }
@@ -66,6 +82,22 @@ type reuseMoviesTokenSource struct {
 	now func() time.Time
 	sem chan struct{}
 	tok *Token // guarded by sem
+	// renewAt is when tok is renewed before a call; zero for never (its
+	// expiry is unknown, or it had none left when the source got it), and
+	// then only a refusal from the server renews it. Guarded by sem.
+	renewAt time.Time
+}
+
+// renewTime is when a token that expires at exp, got at got, is renewed
+// before a call: DefaultTokenExpiryDelta before exp, or halfway through
+// what it had left at got if that comes later. It is zero when exp is
+// unknown or not after got.
+func renewTime(exp, got time.Time) time.Time {
+	left := exp.Sub(got)
+	if exp.IsZero() || left <= 0 {
+		return time.Time{}
+	}
+	return exp.Add(-min(DefaultTokenExpiryDelta, left/2))
 }
 
 // Token returns the cached token, or renews it.
@@ -76,7 +108,7 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.sem }()
-	if s.tok != nil && (s.tok.ExpiresAt.IsZero() || s.now().Add(DefaultTokenExpiryDelta).Before(s.tok.ExpiresAt)) {
+	if s.tok != nil && (s.renewAt.IsZero() || s.now().Before(s.renewAt)) {
 		cp := *s.tok
 		return &cp, nil
 	}
@@ -91,7 +123,7 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 		return nil, errors.New("mediaauth: the Movies token source returned no token")
 	}
 	cp := *tok
-	s.tok = &cp
+	s.tok, s.renewAt = &cp, renewTime(cp.ExpiresAt, s.now())
 	return tok, nil
 }
 
