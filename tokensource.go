@@ -2,8 +2,10 @@ package mediaauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -55,7 +57,8 @@ const DefaultTokenExpiryDelta = 10 * time.Second
 // give no better one. Concurrent callers wait for one renewal instead of
 // renewing each. When the Movies API says a token has expired, the client
 // tells the source, which renews once for all the calls that saw that
-// token fail.
+// token fail (and tells src first, when src caches tokens too, like
+// [StoredMoviesTokenSource]).
 func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource) MoviesTokenSource {
 	return newReuseMoviesTokenSource(tok, src, time.Now)
 }
@@ -128,17 +131,23 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 }
 
 // invalidate forgets the cached token if it is still accessToken, the one
-// a server refused as expired; a token renewed since then is kept.
+// a server refused as expired, and then tells src if it caches too (like
+// StoredMoviesTokenSource), so that it does not give that token back; a
+// token renewed since then is kept, and src is told once per token.
 func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken string) {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
 		return
 	}
-	if s.tok != nil && s.tok.AccessToken == accessToken {
-		s.tok = nil
+	defer func() { <-s.sem }()
+	if s.tok == nil || s.tok.AccessToken != accessToken {
+		return
 	}
-	<-s.sem
+	s.tok = nil
+	if inv, ok := s.src.(invalidator); ok {
+		inv.invalidate(ctx, accessToken)
+	}
 }
 
 // invalidator is implemented by sources that cache: told that a token was
@@ -204,34 +213,68 @@ func (c *Client) renew(ctx context.Context, cl *call) error {
 // otherwise gets a new one from renew and saves it (beside any API key
 // stored with it), so that other processes and later runs find it. Wrap it
 // in [ReuseMoviesTokenSource] so that the store is read only when the
-// cached token expires.
+// cached token expires; that source also tells it when the Movies API
+// refuses the stored token as expired before its time, and it then renews
+// the token instead of handing it out again.
 func StoredMoviesTokenSource(store CredentialStore, profile string, renew MoviesTokenSource) MoviesTokenSource {
-	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
-		if store == nil || renew == nil {
-			return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
-		}
-		stored, err := store.Load(ctx, APIMovies, profile)
-		switch {
-		case errors.Is(err, ErrCredentialNotFound):
-			stored = &StoredCredentials{API: APIMovies, Profile: profile}
-		case err != nil:
-			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
-		}
-		if t := stored.MoviesToken; t != nil && t.AccessToken != "" &&
-			(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
-			return t, nil
-		}
-		tok, err := renew.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if tok == nil || tok.AccessToken == "" {
-			return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
-		}
-		stored.MoviesToken, stored.SavedAt = tok, time.Time{}
-		if err := store.Save(ctx, stored); err != nil {
-			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
-		}
-		return tok, nil
-	})
+	return &storedMoviesTokenSource{store: store, profile: profile, renew: renew}
+}
+
+// storedMoviesTokenSource is the source of StoredMoviesTokenSource.
+type storedMoviesTokenSource struct {
+	store   CredentialStore
+	profile string
+	renew   MoviesTokenSource
+	mu      sync.Mutex
+	// refused is the SHA-256 of the last token refused as expired, kept
+	// rather than the token so that printing the source shows no secret.
+	refused [sha256.Size]byte // guarded by mu
+}
+
+// Token returns the stored token, or renews and saves it.
+func (s *storedMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
+	if s.store == nil || s.renew == nil {
+		return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
+	}
+	stored, err := s.store.Load(ctx, APIMovies, s.profile)
+	switch {
+	case errors.Is(err, ErrCredentialNotFound):
+		stored = &StoredCredentials{API: APIMovies, Profile: s.profile}
+	case err != nil:
+		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
+	}
+	if t := stored.MoviesToken; t != nil && t.AccessToken != "" && !s.wasRefused(t.AccessToken) &&
+		(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
+		return t, nil
+	}
+	tok, err := s.renew.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
+	}
+	stored.MoviesToken, stored.SavedAt = tok, time.Time{}
+	if err := s.store.Save(ctx, stored); err != nil {
+		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+	}
+	return tok, nil
+}
+
+// wasRefused reports whether accessToken is the last token refused as expired.
+func (s *storedMoviesTokenSource) wasRefused(accessToken string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused == sha256.Sum256([]byte(accessToken))
+}
+
+// invalidate remembers accessToken, refused as expired, so that Token
+// renews it even while the store holds it, and tells renew if it caches.
+func (s *storedMoviesTokenSource) invalidate(ctx context.Context, accessToken string) {
+	s.mu.Lock()
+	s.refused = sha256.Sum256([]byte(accessToken))
+	s.mu.Unlock()
+	if inv, ok := s.renew.(invalidator); ok {
+		inv.invalidate(ctx, accessToken)
+	}
 }

@@ -186,6 +186,40 @@ func TestRenewalThroughTheStore(t *testing.T) {
 	assert.Equal(t, int32(1), f.logins.Load(), "the second client used the stored token")
 }
 
+// TestRenewalThroughTheStoreRefused: a token from the store that the API
+// refuses as expired before its time is renewed once for all the calls
+// that saw it refused, not handed back by the store again, and the renewed
+// one is saved for other clients.
+func TestRenewalThroughTheStoreRefused(t *testing.T) {
+	t.Parallel()
+	f := newRenewalFixture(t)
+	store, err := mediaauth.NewFileStore(t.TempDir() + "/config/credentials.json")
+	require.NoError(t, err)
+	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+		f.logins.Add(1)
+		return "pw-rita-123", nil
+	})
+	user := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil,
+		mediaauth.StoredMoviesTokenSource(store, "work", login))))
+	profilesAtOnce(t, user, 1)
+	require.Equal(t, int32(1), f.logins.Load())
+	first, err := store.Load(t.Context(), mediaauth.APIMovies, "work")
+	require.NoError(t, err)
+
+	f.srv.MoviesExpireTokens()
+	profilesAtOnce(t, user, 50)
+	assert.Equal(t, int32(2), f.logins.Load(), "one renewal for the 50 calls refused")
+	stored, err := store.Load(t.Context(), mediaauth.APIMovies, "work")
+	require.NoError(t, err)
+	assert.NotEqual(t, first.MoviesToken.AccessToken, stored.MoviesToken.AccessToken, "the renewed token was saved")
+
+	other := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil,
+		mediaauth.StoredMoviesTokenSource(store, "work", login))))
+	profilesAtOnce(t, other, 10)
+	profilesAtOnce(t, user, 10)
+	assert.Equal(t, int32(2), f.logins.Load(), "the saved token serves both clients")
+}
+
 // shortTokenAPI mocks the Movies API for the tests of tokens that live less
 // than DefaultTokenExpiryDelta: each login issues a new token ("short-1",
 // "short-2", ...) with expires_in set, and GET /user/profile accepts every
