@@ -41,9 +41,10 @@ import (
 // Like ssh with a private key, a FileStore refuses a file or directory that
 // group or others may read or write, saying how to fix it (chmod 600 or
 // chmod 700); Windows, whose permissions are not mode bits, is not checked.
-// It also refuses a file that is not valid, or of an unknown version,
-// naming the file, and never writes over such a file: what it holds is the
-// user's to recover. A missing file is an empty store. No error it returns
+// It also refuses a file that is not valid, or of an unknown version, or
+// that holds a string that is not valid UTF-8 (which encoding/json would
+// read altered), naming the file, and never writes over such a file: what
+// it holds is the user's to recover. A missing file is an empty store. No error it returns
 // contains a secret.
 type FileStore struct {
 	path string
@@ -415,7 +416,8 @@ func (s *FileStore) corrupt(why string) error {
 }
 
 // decode reads a credentials file strictly: a known version, no unknown
-// field, every entry valid and no two for the same API and profile. Its
+// field, every string valid UTF-8 (named by its JSON path when it is not),
+// every entry valid and no two for the same API and profile. Its
 // errors describe where the file is wrong without quoting it, since the
 // text around a mistake may be a secret.
 func (s *FileStore) decode(data []byte) ([]StoredCredentials, error) {
@@ -436,6 +438,9 @@ func (s *FileStore) decode(data []byte) ([]StoredCredentials, error) {
 	var file storeFile
 	if err := dec.Decode(&file); err != nil {
 		return nil, s.corrupt(describeJSONError(err))
+	}
+	if field, ok := invalidUTF8Field(data); ok {
+		return nil, s.corrupt(field + " is not valid UTF-8")
 	}
 	for i := range file.Credentials {
 		e := &file.Credentials[i]

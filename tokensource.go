@@ -2,8 +2,10 @@ package mediaauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -26,20 +28,37 @@ func (m *Movies) LoginTokenSource(username string, password func(ctx context.Con
 }
 
 // DefaultTokenExpiryDelta is how long before its ExpiresAt a cached token
-// is renewed by [ReuseMoviesTokenSource].
+// is renewed by [ReuseMoviesTokenSource]; a token that lives less than
+// twice as long is renewed halfway through its life instead.
 const DefaultTokenExpiryDelta = 10 * time.Second
 
 // ReuseMoviesTokenSource returns a source that returns tok (which may be
-// nil) until shortly before it expires ([DefaultTokenExpiryDelta]), then
-// asks src for a new one and keeps that. Concurrent callers wait for one
-// renewal instead of renewing each. When the Movies API says a token has
-// expired before its time, the client tells the source, which renews once
-// for all the calls that saw that token fail.
+// nil) until shortly before it expires, then asks src for a new one and
+// keeps that. Shortly is [DefaultTokenExpiryDelta], or half the time the
+// token had left when the source got it if that is shorter, so that a
+// token that lives only a few seconds is still used. A token that src
+// gives already expired (expires_in 0, or a clock ahead of the server's)
+// is used until the server refuses it: asking src again at once would
+// give no better one. Concurrent callers wait for one renewal instead of
+// renewing each. When the Movies API says a token has expired, the client
+// tells the source, which renews once for all the calls that saw that
+// token fail (and tells src first, when src caches tokens too, like
+// [StoredMoviesTokenSource]).
 func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource) MoviesTokenSource {
-	s := &reuseMoviesTokenSource{src: src, now: time.Now, sem: make(chan struct{}, 1)}
+	return newReuseMoviesTokenSource(tok, src, time.Now)
+}
+
+// newReuseMoviesTokenSource is ReuseMoviesTokenSource reading the time from now.
+func newReuseMoviesTokenSource(tok *Token, src MoviesTokenSource, now func() time.Time) *reuseMoviesTokenSource {
+	s := &reuseMoviesTokenSource{src: src, now: now, sem: make(chan struct{}, 1)}
 	if tok != nil {
 		cp := *tok
 		s.tok = &cp
+		// A token the caller kept may have expired while it was kept:
+		// that one is renewed by the first call.
+		if s.renewAt = renewTime(cp.ExpiresAt, now()); s.renewAt.IsZero() {
+			s.renewAt = cp.ExpiresAt
+		}
 	}
 	return s
 }
@@ -51,6 +70,22 @@ type reuseMoviesTokenSource struct {
 	now func() time.Time
 	sem chan struct{}
 	tok *Token // guarded by sem
+	// renewAt is when tok is renewed before a call; zero for never (its
+	// expiry is unknown, or it had none left when the source got it), and
+	// then only a refusal from the server renews it. Guarded by sem.
+	renewAt time.Time
+}
+
+// renewTime is when a token that expires at exp, got at got, is renewed
+// before a call: DefaultTokenExpiryDelta before exp, or halfway through
+// what it had left at got if that comes later. It is zero when exp is
+// unknown or not after got.
+func renewTime(exp, got time.Time) time.Time {
+	left := exp.Sub(got)
+	if exp.IsZero() || left <= 0 {
+		return time.Time{}
+	}
+	return exp.Add(-min(DefaultTokenExpiryDelta, left/2))
 }
 
 // Token returns the cached token, or renews it.
@@ -61,7 +96,7 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.sem }()
-	if s.tok != nil && (s.tok.ExpiresAt.IsZero() || s.now().Add(DefaultTokenExpiryDelta).Before(s.tok.ExpiresAt)) {
+	if s.tok != nil && (s.renewAt.IsZero() || s.now().Before(s.renewAt)) {
 		cp := *s.tok
 		return &cp, nil
 	}
@@ -76,22 +111,28 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 		return nil, errors.New("mediaauth: the Movies token source returned no token")
 	}
 	cp := *tok
-	s.tok = &cp
+	s.tok, s.renewAt = &cp, renewTime(cp.ExpiresAt, s.now())
 	return tok, nil
 }
 
 // invalidate forgets the cached token if it is still accessToken, the one
-// a server refused as expired; a token renewed since then is kept.
+// a server refused as expired, and then tells src if it caches too (like
+// StoredMoviesTokenSource), so that it does not give that token back; a
+// token renewed since then is kept, and src is told once per token.
 func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken string) {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
 		return
 	}
-	if s.tok != nil && s.tok.AccessToken == accessToken {
-		s.tok = nil
+	defer func() { <-s.sem }()
+	if s.tok == nil || s.tok.AccessToken != accessToken {
+		return
 	}
-	<-s.sem
+	s.tok = nil
+	if inv, ok := s.src.(invalidator); ok {
+		inv.invalidate(ctx, accessToken)
+	}
 }
 
 // StoredMoviesTokenSource returns a source that keeps the Movies token of
@@ -99,34 +140,68 @@ func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken str
 // otherwise gets a new one from renew and saves it (beside any API key
 // stored with it), so that other processes and later runs find it. Wrap it
 // in [ReuseMoviesTokenSource] so that the store is read only when the
-// cached token expires.
+// cached token expires; that source also tells it when the Movies API
+// refuses the stored token as expired before its time, and it then renews
+// the token instead of handing it out again.
 func StoredMoviesTokenSource(store CredentialStore, profile string, renew MoviesTokenSource) MoviesTokenSource {
-	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
-		if store == nil || renew == nil {
-			return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
-		}
-		stored, err := store.Load(ctx, APIMovies, profile)
-		switch {
-		case errors.Is(err, ErrCredentialNotFound):
-			stored = &StoredCredentials{API: APIMovies, Profile: profile}
-		case err != nil:
-			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
-		}
-		if t := stored.MoviesToken; t != nil && t.AccessToken != "" &&
-			(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
-			return t, nil
-		}
-		tok, err := renew.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if tok == nil || tok.AccessToken == "" {
-			return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
-		}
-		stored.MoviesToken, stored.SavedAt = tok, time.Time{}
-		if err := store.Save(ctx, stored); err != nil {
-			return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
-		}
-		return tok, nil
-	})
+	return &storedMoviesTokenSource{store: store, profile: profile, renew: renew}
+}
+
+// storedMoviesTokenSource is the source of StoredMoviesTokenSource.
+type storedMoviesTokenSource struct {
+	store   CredentialStore
+	profile string
+	renew   MoviesTokenSource
+	mu      sync.Mutex
+	// refused is the SHA-256 of the last token refused as expired, kept
+	// rather than the token so that printing the source shows no secret.
+	refused [sha256.Size]byte // guarded by mu
+}
+
+// Token returns the stored token, or renews and saves it.
+func (s *storedMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
+	if s.store == nil || s.renew == nil {
+		return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
+	}
+	stored, err := s.store.Load(ctx, APIMovies, s.profile)
+	switch {
+	case errors.Is(err, ErrCredentialNotFound):
+		stored = &StoredCredentials{API: APIMovies, Profile: s.profile}
+	case err != nil:
+		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
+	}
+	if t := stored.MoviesToken; t != nil && t.AccessToken != "" && !s.wasRefused(t.AccessToken) &&
+		(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
+		return t, nil
+	}
+	tok, err := s.renew.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
+	}
+	stored.MoviesToken, stored.SavedAt = tok, time.Time{}
+	if err := s.store.Save(ctx, stored); err != nil {
+		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+	}
+	return tok, nil
+}
+
+// wasRefused reports whether accessToken is the last token refused as expired.
+func (s *storedMoviesTokenSource) wasRefused(accessToken string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused == sha256.Sum256([]byte(accessToken))
+}
+
+// invalidate remembers accessToken, refused as expired, so that Token
+// renews it even while the store holds it, and tells renew if it caches.
+func (s *storedMoviesTokenSource) invalidate(ctx context.Context, accessToken string) {
+	s.mu.Lock()
+	s.refused = sha256.Sum256([]byte(accessToken))
+	s.mu.Unlock()
+	if inv, ok := s.renew.(invalidator); ok {
+		inv.invalidate(ctx, accessToken)
+	}
 }

@@ -1,0 +1,14 @@
+package mediaauth
+
+import "time"
+
+// Hooks into the token sources for the tests of package mediaauth_test;
+// like export_test.go, this file is part of the package only when it is
+// tested.
+
+// ReuseMoviesTokenSourceAt is ReuseMoviesTokenSource reading the time from
+// now, so that a test moves the clock past a token's expiry instead of
+// waiting for it.
+func ReuseMoviesTokenSourceAt(tok *Token, src MoviesTokenSource, now func() time.Time) MoviesTokenSource {
+	return newReuseMoviesTokenSource(tok, src, now)
+}
