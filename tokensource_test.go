@@ -195,7 +195,7 @@ func TestRenewalThroughTheStoreRefused(t *testing.T) {
 	f := newRenewalFixture(t)
 	store, err := mediaauth.NewFileStore(t.TempDir() + "/config/credentials.json")
 	require.NoError(t, err)
-	login := f.client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+	login := f.client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
 		f.logins.Add(1)
 		return "pw-rita-123", nil
 	})
@@ -249,7 +249,7 @@ func newShortTokenAPI(t *testing.T, expiresIn int, refused ...string) *shortToke
 		}
 		return jsonResponse(http.StatusOK, unitUserJSON), nil
 	})
-	login := c.MoviesLoginTokenSource("john_doe", func(context.Context) (string, error) { return "pw-john-123", nil })
+	login := c.Movies.LoginTokenSource("john_doe", func(context.Context) (string, error) { return "pw-john-123", nil })
 	api.user = c.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(nil, login)))
 	return api
 }
@@ -271,7 +271,7 @@ func profilesAtOnce(t *testing.T, user *mediaauth.Client, n int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = user.Profile(t.Context())
+			_, errs[i] = user.Movies.Profile(t.Context())
 		}()
 	}
 	wg.Wait()
@@ -292,7 +292,7 @@ func TestRenewalShortLivedTokens(t *testing.T) {
 			profilesAtOnce(t, api.user, 50)
 			concurrent := api.logins.Load()
 			for i := range 20 {
-				_, err := api.user.Profile(t.Context())
+				_, err := api.user.Movies.Profile(t.Context())
 				require.NoError(t, err, "sequential call %d", i)
 			}
 			sequential := api.logins.Load() - concurrent
@@ -316,7 +316,7 @@ func TestRenewalShortLivedTokenRefusedOnce(t *testing.T) {
 			assert.Equal(t, int32(2), api.logins.Load(), "the first login and one renewal for the calls refused")
 			assert.Positive(t, api.refusals.Load())
 			for i := range 20 {
-				_, err := api.user.Profile(t.Context())
+				_, err := api.user.Movies.Profile(t.Context())
 				require.NoError(t, err, "sequential call %d", i)
 			}
 			assert.Equal(t, int32(2), api.logins.Load(), "the renewed token serves the calls after")
@@ -336,7 +336,7 @@ func TestRenewalShortLivedTokenHalfLife(t *testing.T) {
 	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
 	require.NoError(t, err)
 	var logins atomic.Int32
-	login := client.MoviesLoginTokenSource("rita", func(context.Context) (string, error) {
+	login := client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
 		logins.Add(1)
 		return "pw-rita-123", nil
 	})
