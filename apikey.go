@@ -3,19 +3,7 @@ package mediaauth
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
-	"time"
 )
-
-// APIKey is a Movies API key. Send it with [Movies.With] (it is a
-// [Credential]): the API takes it as a Bearer credential like an access
-// token. Printing or logging
-// an APIKey never shows Key.
-type APIKey struct {
-	Key       string    `json:"api_key"`
-	CreatedAt time.Time `json:"created_at,omitzero"`
-}
 
 func (k *APIKey) validate() error {
 	if k.Key == "" {
@@ -23,17 +11,6 @@ func (k *APIKey) validate() error {
 	}
 	return nil
 }
-
-// String describes the key without the key itself.
-func (k APIKey) String() string {
-	return safeString("APIKey", "Key", secretMark(k.Key), "CreatedAt", timeString(k.CreatedAt))
-}
-
-// Format prints the key like String for every verb.
-func (k APIKey) Format(f fmt.State, _ rune) { formatSafe(f, k.String()) }
-
-// LogValue keeps the key out of slog output.
-func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
 
 // FetchMoviesAPIKey returns the caller's current API key (GET /user/api-key, Bearer).
 // A user who never generated one gets ErrNotFound.

@@ -9,68 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// Movies is the Movies API handle of a [Client]: register, verify, log in, profile, password reset, API keys. Get it from
-// [Client.Movies]; derive one that carries other credentials with
-// [Movies.With]. It is immutable and safe for concurrent use; the methods of
-// a nil *Movies return an error wrapping [ErrInvalidArgument].
-type Movies struct{ h handle }
-
-// hp returns the handle, nil for a nil *Movies.
-func (m *Movies) hp() *handle {
-	if m == nil {
-		return nil
-	}
-	return &m.h
-}
-
-// With returns a handle that carries creds in place of the Movies API
-// credentials of the same role (credentials of other APIs are ignored)
-// and shares m's engine: transport, rate limiter and settings. An
-// invalid credential makes every call of the returned handle fail with
-// [ErrInvalidArgument] before anything is sent.
-func (m *Movies) With(creds ...Credential) *Movies {
-	if m == nil || m.h.e == nil {
-		return m
-	}
-	return &Movies{h: m.h.with(APIMovies, creds)}
-}
-
-// HTTPClient returns the handle's engine for the rest of the Movies API: an
-// *http.Client whose requests to the API's origin get the handle's
-// credentials (the access token or API key, as a Bearer token), wait on the same rate limiter as the typed calls,
-// are resent only when that is safe, are logged and scrubbed the same way,
-// and follow redirects only within the origin, without a body and without
-// a credential in the target. A request to any other origin fails with
-// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
-// [APIMovies] to turn its error answers into the typed calls' errors.
-func (m *Movies) HTTPClient() *http.Client { return m.hp().httpClient() }
-
-// BaseURL returns the Movies API's base URL ("" when none is configured),
-// for building the URLs given to [Movies.HTTPClient].
-func (m *Movies) BaseURL() string { return m.hp().baseURL() }
-
-// Do sends one request through the handle's engine, the one the typed
-// calls use, and decodes the JSON answer into out. path is relative to the
-// base URL and may carry a query string ("/user/profile"). in, when not nil, is
-// sent as the JSON body; out, when not nil, must be a non-nil pointer.
-// The request carries the handle's credentials (the access token or API key, as a Bearer token), waits on the
-// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
-// DELETE on network errors and 5xx, other methods only when the server
-// certainly did not act. Error answers are *APIError, exactly as
-// [CheckResponse] makes them, and a missing answer is *NetworkError. An
-// invalid method, path, in or out fails with [ErrInvalidArgument] before
-// anything is sent.
-func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error {
-	return m.hp().do(ctx, method, path, in, out)
-}
 
 // User is a Movies API account as the server describes it.
 type User struct {
@@ -110,35 +54,6 @@ func (r RegisterRequest) Format(f fmt.State, _ rune) { formatSafe(f, r.String())
 
 // LogValue keeps the password out of slog output.
 func (r RegisterRequest) LogValue() slog.Value { return logSafe(r.String()) }
-
-// Token is a Movies API access token from Login or FormLogin. It is a
-// [Credential]: use it with [Movies.With]. Printing or logging a Token never shows
-// AccessToken.
-type Token struct {
-	// AccessToken is the bearer credential (often a JWT).
-	AccessToken string `json:"access_token"`
-	// TokenType is what the server calls it, normally "bearer".
-	TokenType string `json:"token_type,omitempty"`
-	// ExpiresAt is when the token stops working: from expires_in when the
-	// server sent it, else from the JWT exp claim; zero when unknown.
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-}
-
-// Expired reports whether the token's expiry is known and not after now.
-func (t Token) Expired(now time.Time) bool {
-	return expired(t.ExpiresAt, now)
-}
-
-// String describes the token without the access token itself.
-func (t Token) String() string {
-	return safeString("Token", "TokenType", strconv.Quote(t.TokenType), "AccessToken", secretMark(t.AccessToken), "ExpiresAt", timeString(t.ExpiresAt))
-}
-
-// Format prints the token like String for every verb.
-func (t Token) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
-
-// LogValue keeps the access token out of slog output.
-func (t Token) LogValue() slog.Value { return logSafe(t.String()) }
 
 // tokenResponse is the Token schema of the Movies contract.
 type tokenResponse struct {

@@ -1,12 +1,12 @@
 package mediaauth
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -51,22 +51,6 @@ type Client struct {
 	// TMDb is TMDb's v3 and v4 authentication: request tokens,
 	// sessions, guest sessions, v4 access tokens.
 	TMDb *TMDb
-}
-
-// shared is what every handle derived from one New has in common.
-type shared struct {
-	logger    *slog.Logger
-	now       func() time.Time
-	pollGrace time.Duration
-	tmdbSite  string
-	timeout   time.Duration // per attempt, for calls sent once
-	// secrets are those of every credential given to New, scrubbed from
-	// every text even after a derived handle replaced them.
-	secrets []string
-	bufs    sync.Pool // of *readBuf
-	// Header values made once and shared by every request (net/http only
-	// reads them; Header.Set and Add replace or reallocate, never write in).
-	hdrAccept, hdrUserAgent, hdrJSON, hdrForm []string
 }
 
 // New builds a Client. Without options it talks to TVmaze and TMDb at their
@@ -172,6 +156,174 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 // LogValue keeps credentials out of slog output.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
+// Movies is the Movies API handle of a [Client]: register, verify, log in, profile, password reset, API keys. Get it from
+// [Client.Movies]; derive one that carries other credentials with
+// [Movies.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *Movies return an error wrapping [ErrInvalidArgument].
+type Movies struct{ h handle }
+
+// hp returns the handle, nil for a nil *Movies.
+func (m *Movies) hp() *handle {
+	if m == nil {
+		return nil
+	}
+	return &m.h
+}
+
+// With returns a handle that carries creds in place of the Movies API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares m's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (m *Movies) With(creds ...Credential) *Movies {
+	if m == nil || m.h.e == nil {
+		return m
+	}
+	return &Movies{h: m.h.with(APIMovies, creds)}
+}
+
+// HTTPClient returns the handle's engine for the rest of the Movies API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the access token or API key, as a Bearer token), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APIMovies] to turn its error answers into the typed calls' errors.
+func (m *Movies) HTTPClient() *http.Client { return m.hp().httpClient() }
+
+// BaseURL returns the Movies API's base URL ("" when none is configured),
+// for building the URLs given to [Movies.HTTPClient].
+func (m *Movies) BaseURL() string { return m.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/user/profile"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the access token or API key, as a Bearer token), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error {
+	return m.hp().do(ctx, method, path, in, out)
+}
+
+// TVmaze is the TVmaze user API handle of a [Client]: the device-style login whose confirmation hands out the user's API key, and its validation. Get it from
+// [Client.TVmaze]; derive one that carries other credentials with
+// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *TVmaze return an error wrapping [ErrInvalidArgument].
+type TVmaze struct {
+	h    handle
+	poll pollConfig
+}
+
+// hp returns the handle, nil for a nil *TVmaze.
+func (t *TVmaze) hp() *handle {
+	if t == nil {
+		return nil
+	}
+	return &t.h
+}
+
+// With returns a handle that carries creds in place of the TVmaze user API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares t's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (t *TVmaze) With(creds ...Credential) *TVmaze {
+	if t == nil || t.h.e == nil {
+		return t
+	}
+	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
+}
+
+// HTTPClient returns the handle's engine for the rest of the TVmaze user API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the username and API key, as HTTP Basic, when it has them), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APITVmaze] to turn its error answers into the typed calls' errors.
+func (t *TVmaze) HTTPClient() *http.Client { return t.hp().httpClient() }
+
+// BaseURL returns the TVmaze user API's base URL ("" when none is configured),
+// for building the URLs given to [TVmaze.HTTPClient].
+func (t *TVmaze) BaseURL() string { return t.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/user/follows/shows"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the username and API key, as HTTP Basic, when it has them), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (t *TVmaze) Do(ctx context.Context, method, path string, in, out any) error {
+	return t.hp().do(ctx, method, path, in, out)
+}
+
+// TMDb is the TMDb API handle of a [Client]: request tokens, sessions, guest sessions and v4 access tokens. Get it from
+// [Client.TMDb]; derive one that carries other credentials with
+// [TMDb.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *TMDb return an error wrapping [ErrInvalidArgument].
+type TMDb struct{ h handle }
+
+// hp returns the handle, nil for a nil *TMDb.
+func (t *TMDb) hp() *handle {
+	if t == nil {
+		return nil
+	}
+	return &t.h
+}
+
+// With returns a handle that carries creds in place of the TMDb API
+// credentials of the same role (credentials of other APIs are ignored)
+// and shares t's engine: transport, rate limiter and settings. An
+// invalid credential makes every call of the returned handle fail with
+// [ErrInvalidArgument] before anything is sent.
+func (t *TMDb) With(creds ...Credential) *TMDb {
+	if t == nil || t.h.e == nil {
+		return t
+	}
+	return &TMDb{h: t.h.with(APITMDb, creds)}
+}
+
+// HTTPClient returns the handle's engine for the rest of the TMDb API: an
+// *http.Client whose requests to the API's origin get the handle's
+// credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), wait on the same rate limiter as the typed calls,
+// are resent only when that is safe, are logged and scrubbed the same way,
+// and follow redirects only within the origin, without a body and without
+// a credential in the target. A request to any other origin fails with
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// [APITMDb] to turn its error answers into the typed calls' errors.
+func (t *TMDb) HTTPClient() *http.Client { return t.hp().httpClient() }
+
+// BaseURL returns the TMDb API's base URL ("" when none is configured),
+// for building the URLs given to [TMDb.HTTPClient].
+func (t *TMDb) BaseURL() string { return t.hp().baseURL() }
+
+// Do sends one request through the handle's engine, the one the typed
+// calls use, and decodes the JSON answer into out. path is relative to the
+// base URL and may carry a query string ("/3/account"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer.
+// The request carries the handle's credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), waits on the
+// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
+// DELETE on network errors and 5xx, other methods only when the server
+// certainly did not act. Error answers are *APIError, exactly as
+// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// invalid method, path, in or out fails with [ErrInvalidArgument] before
+// anything is sent.
+func (t *TMDb) Do(ctx context.Context, method, path string, in, out any) error {
+	return t.hp().do(ctx, method, path, in, out)
+}
+
 // engine is one API's pipeline below the credentials, shared by every
 // handle of that API derived from one New: the origin, the rate limiter,
 // the retry stage and what is below it.
@@ -202,26 +354,9 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 	}
 	limiter := ac.limiter()
 	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
-	e.lower = &limit{limiter: limiter, next: newRetry(api, cfg, s, limiter, below)}
+	e.lower = &limit{limiter: limiter, next: newRetry(api, retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}, s, limiter, below)}
 	return e
 }
-
-// role is what credentials a door of a handle sends.
-type role uint8
-
-const (
-	// roleNone: no credentials (Movies register and login, for instance).
-	roleNone role = iota
-	// roleIfAny: the application's credential when the handle has one.
-	roleIfAny
-	// roleRequired: the application's credential, or ErrMissingCredentials.
-	roleRequired
-	// roleUser: a TMDb user request: the application's credential and the
-	// user's (a session, or a v4 token, sent as the Bearer token), at least
-	// one of them.
-	roleUser
-	numRoles
-)
 
 // handle is what the three API handles share: the engine, the
 // credentials, and one *http.Client per role, whose transport is the whole
@@ -304,14 +439,6 @@ func (h *handle) httpClient() *http.Client {
 		return &http.Client{Transport: unusable{}}
 	}
 	return h.doors[openRole(h.e.api)]
-}
-
-// openRole is the role of the open doors (Do and HTTPClient).
-func openRole(api API) role {
-	if api == APITMDb {
-		return roleUser
-	}
-	return roleIfAny
 }
 
 // baseURL returns the handle's base URL, "" when none is configured.

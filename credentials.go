@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -379,3 +381,144 @@ func (r renewingMoviesToken) attachment() (*attachment, error) {
 func (r renewingMoviesToken) String() string {
 	return "mediaauth.RenewingMoviesToken(" + redacted + ")"
 }
+
+// The credential values of the three APIs and how they print: never a
+// secret, whatever the verb.
+
+// Token is a Movies API access token from Login or FormLogin. It is a
+// [Credential]: use it with [Movies.With]. Printing or logging a Token never shows
+// AccessToken.
+type Token struct {
+	// AccessToken is the bearer credential (often a JWT).
+	AccessToken string `json:"access_token"`
+	// TokenType is what the server calls it, normally "bearer".
+	TokenType string `json:"token_type,omitempty"`
+	// ExpiresAt is when the token stops working: from expires_in when the
+	// server sent it, else from the JWT exp claim; zero when unknown.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Expired reports whether the token's expiry is known and not after now.
+func (t Token) Expired(now time.Time) bool {
+	return expired(t.ExpiresAt, now)
+}
+
+// String describes the token without the access token itself.
+func (t Token) String() string {
+	return safeString("Token", "TokenType", strconv.Quote(t.TokenType), "AccessToken", secretMark(t.AccessToken), "ExpiresAt", timeString(t.ExpiresAt))
+}
+
+// Format prints the token like String for every verb.
+func (t Token) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
+
+// LogValue keeps the access token out of slog output.
+func (t Token) LogValue() slog.Value { return logSafe(t.String()) }
+
+// APIKey is a Movies API key. Send it with [Movies.With] (it is a
+// [Credential]): the API takes it as a Bearer credential like an access
+// token. Printing or logging
+// an APIKey never shows Key.
+type APIKey struct {
+	Key       string    `json:"api_key"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// String describes the key without the key itself.
+func (k APIKey) String() string {
+	return safeString("APIKey", "Key", secretMark(k.Key), "CreatedAt", timeString(k.CreatedAt))
+}
+
+// Format prints the key like String for every verb.
+func (k APIKey) Format(f fmt.State, _ rune) { formatSafe(f, k.String()) }
+
+// LogValue keeps the key out of slog output.
+func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
+
+// TVmazeCredentials are what TVmaze's HTTP Basic auth takes: the username
+// and the user's API key. Printing or logging them never shows APIKey.
+type TVmazeCredentials struct {
+	Username string `json:"username"`
+	APIKey   string `json:"api_key"`
+}
+
+// String describes the credentials without the API key.
+func (c TVmazeCredentials) String() string {
+	return safeString("TVmazeCredentials", "Username", strconv.Quote(c.Username), "APIKey", secretMark(c.APIKey))
+}
+
+// Format prints the credentials like String for every verb.
+func (c TVmazeCredentials) Format(f fmt.State, _ rune) { formatSafe(f, c.String()) }
+
+// LogValue keeps the API key out of slog output.
+func (c TVmazeCredentials) LogValue() slog.Value { return logSafe(c.String()) }
+
+// Session is a TMDb user session, the session_id that TMDb's account
+// methods take. End it with DeleteSession. Printing or logging a Session
+// never shows ID.
+type Session struct {
+	// ID is the session id.
+	ID string `json:"session_id"`
+}
+
+// String describes the session without its id.
+func (s Session) String() string {
+	return safeString("Session", "ID", secretMark(s.ID))
+}
+
+// Format prints the session like String for every verb.
+func (s Session) Format(f fmt.State, _ rune) { formatSafe(f, s.String()) }
+
+// LogValue keeps the session id out of slog output.
+func (s Session) LogValue() slog.Value { return logSafe(s.String()) }
+
+// GuestSession is a TMDb guest session: it lets someone without a TMDb
+// account rate movies and TV shows. TMDb deletes a guest session that is
+// not used within 24 hours; create one per user or device, not one per
+// call. Printing or logging a GuestSession never shows ID.
+type GuestSession struct {
+	// ID is the guest session id.
+	ID string `json:"guest_session_id"`
+	// ExpiresAt is when TMDb deletes the session if it stays unused (UTC).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// Expired reports whether the session's expiry is known and not after now.
+func (g GuestSession) Expired(now time.Time) bool {
+	return expired(g.ExpiresAt, now)
+}
+
+// String describes the guest session without its id.
+func (g GuestSession) String() string {
+	return safeString("GuestSession", "ID", secretMark(g.ID), "ExpiresAt", timeString(g.ExpiresAt))
+}
+
+// Format prints the guest session like String for every verb.
+func (g GuestSession) Format(f fmt.State, _ rune) { formatSafe(f, g.String()) }
+
+// LogValue keeps the guest session id out of slog output.
+func (g GuestSession) LogValue() slog.Value { return logSafe(g.String()) }
+
+// TMDbAccessToken is a TMDb user's v4 access token with the account it
+// belongs to: what TMDb's v4 user authentication hands out once the user
+// approved a v4 request token ([TMDb.CreateV4AccessToken]). It is a
+// [Credential]: a client derived with [TMDb.With] sends it as the Bearer
+// token of the user's requests. It never expires on its own; log it out
+// with [TMDb.DeleteV4AccessToken] to end it. Printing or logging a
+// TMDbAccessToken never shows AccessToken.
+type TMDbAccessToken struct {
+	// AccessToken is the user's v4 bearer token.
+	AccessToken string `json:"access_token"`
+	// AccountID is TMDb's v4 account id (a string, unlike v3's numeric id).
+	AccountID string `json:"account_id"`
+}
+
+// String describes the token without the token itself.
+func (t TMDbAccessToken) String() string {
+	return safeString("TMDbAccessToken", "AccountID", strconv.Quote(t.AccountID), "AccessToken", secretMark(t.AccessToken))
+}
+
+// Format prints the token like String for every verb.
+func (t TMDbAccessToken) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
+
+// LogValue keeps the token out of slog output.
+func (t TMDbAccessToken) LogValue() slog.Value { return logSafe(t.String()) }

@@ -13,86 +13,10 @@ import (
 	"time"
 )
 
-// TVmaze is the TVmaze user API handle of a [Client]: the device-style login whose confirmation hands out the user's API key, and its validation. Get it from
-// [Client.TVmaze]; derive one that carries other credentials with
-// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
-// a nil *TVmaze return an error wrapping [ErrInvalidArgument].
-type TVmaze struct {
-	h    handle
-	poll pollConfig
-}
-
-// hp returns the handle, nil for a nil *TVmaze.
-func (t *TVmaze) hp() *handle {
-	if t == nil {
-		return nil
-	}
-	return &t.h
-}
-
-// With returns a handle that carries creds in place of the TVmaze user API
-// credentials of the same role (credentials of other APIs are ignored)
-// and shares t's engine: transport, rate limiter and settings. An
-// invalid credential makes every call of the returned handle fail with
-// [ErrInvalidArgument] before anything is sent.
-func (t *TVmaze) With(creds ...Credential) *TVmaze {
-	if t == nil || t.h.e == nil {
-		return t
-	}
-	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
-}
-
-// HTTPClient returns the handle's engine for the rest of the TVmaze user API: an
-// *http.Client whose requests to the API's origin get the handle's
-// credentials (the username and API key, as HTTP Basic, when it has them), wait on the same rate limiter as the typed calls,
-// are resent only when that is safe, are logged and scrubbed the same way,
-// and follow redirects only within the origin, without a body and without
-// a credential in the target. A request to any other origin fails with
-// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
-// [APITVmaze] to turn its error answers into the typed calls' errors.
-func (t *TVmaze) HTTPClient() *http.Client { return t.hp().httpClient() }
-
-// BaseURL returns the TVmaze user API's base URL ("" when none is configured),
-// for building the URLs given to [TVmaze.HTTPClient].
-func (t *TVmaze) BaseURL() string { return t.hp().baseURL() }
-
-// Do sends one request through the handle's engine, the one the typed
-// calls use, and decodes the JSON answer into out. path is relative to the
-// base URL and may carry a query string ("/user/follows/shows"). in, when not nil, is
-// sent as the JSON body; out, when not nil, must be a non-nil pointer.
-// The request carries the handle's credentials (the username and API key, as HTTP Basic, when it has them), waits on the
-// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
-// DELETE on network errors and 5xx, other methods only when the server
-// certainly did not act. Error answers are *APIError, exactly as
-// [CheckResponse] makes them, and a missing answer is *NetworkError. An
-// invalid method, path, in or out fails with [ErrInvalidArgument] before
-// anything is sent.
-func (t *TVmaze) Do(ctx context.Context, method, path string, in, out any) error {
-	return t.hp().do(ctx, method, path, in, out)
-}
-
 // TVmaze's user-auth flow works like a device login: StartAuth sends the
 // user an email (or returns a URL) to confirm the request, PollAuth asks
 // whether they did, and the first poll after the confirmation hands out the
 // user's API key, once. PollUntilConfirmed runs the polling schedule.
-
-// TVmazeCredentials are what TVmaze's HTTP Basic auth takes: the username
-// and the user's API key. Printing or logging them never shows APIKey.
-type TVmazeCredentials struct {
-	Username string `json:"username"`
-	APIKey   string `json:"api_key"`
-}
-
-// String describes the credentials without the API key.
-func (c TVmazeCredentials) String() string {
-	return safeString("TVmazeCredentials", "Username", strconv.Quote(c.Username), "APIKey", secretMark(c.APIKey))
-}
-
-// Format prints the credentials like String for every verb.
-func (c TVmazeCredentials) Format(f fmt.State, _ rune) { formatSafe(f, c.String()) }
-
-// LogValue keeps the API key out of slog output.
-func (c TVmazeCredentials) LogValue() slog.Value { return logSafe(c.String()) }
 
 // pollAuthResponse is the 200 body of POST /auth/poll.
 type pollAuthResponse struct {
@@ -105,18 +29,6 @@ func (c *pollAuthResponse) validate() error {
 		return errors.New("answer without username or apikey")
 	}
 	return nil
-}
-
-// PollEvent reports one attempt of PollUntilConfirmed to WithPollObserver.
-type PollEvent struct {
-	// Attempt counts poll requests, from 1.
-	Attempt int
-	// StatusCode is the HTTP status of the answer, 0 on a network error.
-	StatusCode int
-	// Err is the attempt's error (ErrAuthorizationPending while waiting), nil on success.
-	Err error
-	// NextPoll is the wait before the next attempt; 0 when polling ended.
-	NextPoll time.Duration
 }
 
 // AuthRequest is a started TVmaze authentication request. Token is a secret
@@ -334,15 +246,13 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVma
 	if err := requireArgs("PollUntilConfirmed", "token", token); err != nil {
 		return nil, err
 	}
-	s := t.poll
-	interval := s.interval
+	interval := t.poll.interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	wait := interval
-	timer := time.NewTimer(wait)
+	sched := pollSchedule{poll: t.poll, interval: interval, wait: interval}
+	timer := time.NewTimer(sched.wait)
 	defer timer.Stop()
-	failures := 0
 	for attempt := 1; ; attempt++ {
 		select {
 		case <-ctx.Done():
@@ -358,38 +268,53 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVma
 			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
 			return creds, nil
 		}
-
-		var apiErr *APIError
-		isAPIErr := errors.As(err, &apiErr)
-		switch {
-		case ctx.Err() != nil:
-			// ctx ended while the poll was in flight.
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
-			if errors.Is(err, ctx.Err()) {
-				return nil, err
-			}
-			return nil, pollStopped(ctx, attempt)
-		case errors.Is(err, ErrAuthorizationPending):
-			failures = 0
-			wait = interval
-		case status == http.StatusTooManyRequests:
-			failures = 0
-			wait = nextPollWait(wait, interval, s.maxWait, true, retryAfterOf(apiErr, isAPIErr))
-		case errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer):
-			failures++
-			if failures >= max(s.maxErrs, 1) {
-				t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
-				return nil, fmt.Errorf("mediaauth: PollUntilConfirmed: giving up after %d failed polls in a row: %w", failures, err)
-			}
-			wait = nextPollWait(wait, interval, s.maxWait, false, retryAfterOf(apiErr, isAPIErr))
-		default:
-			// ErrAuthRequestNotFound and every other error end polling.
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err})
+		if err := sched.next(ctx, attempt, status, err); err != nil {
+			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: sched.last})
 			return nil, err
 		}
-		t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: wait})
-		timer.Reset(wait)
+		t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: sched.wait})
+		timer.Reset(sched.wait)
 	}
+}
+
+// pollSchedule is the state of PollUntilConfirmed between two polls.
+type pollSchedule struct {
+	poll     pollConfig
+	interval time.Duration
+	wait     time.Duration // before the next poll
+	failures int           // network errors and 5xx in a row
+	last     error         // the last poll's error
+}
+
+// next takes the error of poll attempt (status its HTTP status) and sets
+// the wait before the next poll, or returns the error that ends polling.
+func (p *pollSchedule) next(ctx context.Context, attempt, status int, err error) error {
+	p.last = err
+	var apiErr *APIError
+	isAPIErr := errors.As(err, &apiErr)
+	switch {
+	case ctx.Err() != nil:
+		// ctx ended while the poll was in flight.
+		if errors.Is(err, ctx.Err()) {
+			return err
+		}
+		return pollStopped(ctx, attempt)
+	case errors.Is(err, ErrAuthorizationPending):
+		p.failures, p.wait = 0, p.interval
+	case status == http.StatusTooManyRequests:
+		p.failures = 0
+		p.wait = nextPollWait(p.wait, p.interval, p.poll.maxWait, true, retryAfterOf(apiErr, isAPIErr))
+	case errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer):
+		p.failures++
+		if p.failures >= max(p.poll.maxErrs, 1) {
+			return fmt.Errorf("mediaauth: PollUntilConfirmed: giving up after %d failed polls in a row: %w", p.failures, err)
+		}
+		p.wait = nextPollWait(p.wait, p.interval, p.poll.maxWait, false, retryAfterOf(apiErr, isAPIErr))
+	default:
+		// ErrAuthRequestNotFound and every other error end polling.
+		return err
+	}
+	return nil
 }
 
 // observePoll reports an attempt to the client's poll observer, if any.

@@ -1,7 +1,6 @@
 package mediaauth
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"math"
@@ -129,6 +128,18 @@ func defaultConfig() config {
 	cfg.tvmaze.poll = defaultPollConfig()
 	cfg.tvmaze.pollGrace = DefaultPollAnswerGrace
 	return cfg
+}
+
+// PollEvent reports one attempt of PollUntilConfirmed to WithPollObserver.
+type PollEvent struct {
+	// Attempt counts poll requests, from 1.
+	Attempt int
+	// StatusCode is the HTTP status of the answer, 0 on a network error.
+	StatusCode int
+	// Err is the attempt's error (ErrAuthorizationPending while waiting), nil on success.
+	Err error
+	// NextPoll is the wait before the next attempt; 0 when polling ended.
+	NextPoll time.Duration
 }
 
 // pollConfig is the TVmaze handle's PollUntilConfirmed schedule.
@@ -416,14 +427,6 @@ func WithPollObserver(fn func(PollEvent)) Option {
 		c.tvmaze.poll.observer = fn
 		return nil
 	}
-}
-
-// RateLimiter is a client-side rate limit: Wait blocks until one more
-// request may be sent, or returns an error when ctx ends first (or when the
-// wait would pass ctx's deadline). *rate.Limiter satisfies it; a limiter
-// backed by a shared store lets several processes spend one budget.
-type RateLimiter interface {
-	Wait(ctx context.Context) error
 }
 
 // WithRateLimiter makes every request to api, the SDK's own and those sent

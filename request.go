@@ -15,18 +15,6 @@ import (
 	"unicode/utf8"
 )
 
-// Body size caps: a success body above maxSuccessBody or an error body
-// above maxErrorBody is ErrResponseTooLarge.
-const (
-	maxSuccessBody = 1 << 20
-	maxErrorBody   = 64 << 10
-	// maxDrain is how much of an unread body is read to keep its connection.
-	maxDrain = 64 << 10
-	// drainWait bounds how long a call whose answer body is not needed
-	// waits for that body before it returns its result.
-	drainWait = 50 * time.Millisecond
-)
-
 // call is one invocation of an endpoint: the endpoint's description and
 // the values of this call.
 type call struct {

@@ -122,21 +122,27 @@ func bufferBody(req *http.Request) (*http.Request, error) {
 // newRetry builds the retry stage of one API over next: its clients send
 // through an http.Client that never follows redirects (the engine's own
 // http.Client does, under the origin lock).
-func newRetry(api API, cfg *config, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
+// retryPolicy is how often and after how long the retry stage resends.
+type retryPolicy struct {
+	retries          int
+	minWait, maxWait time.Duration
+}
+
+func newRetry(api API, p retryPolicy, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
 	hc := &http.Client{
 		Transport:     next,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stage := &retry{}
 	for mode := range numRetryModes {
-		retries := cfg.maxRetries
+		retries := p.retries
 		if mode == retryNever {
 			retries = 0
 		}
 		rc := &retryablehttp.Client{
 			HTTPClient:   hc,
-			RetryWaitMin: cfg.retryMin,
-			RetryWaitMax: cfg.retryMax,
+			RetryWaitMin: p.minWait,
+			RetryWaitMax: p.maxWait,
 			RetryMax:     retries,
 			CheckRetry:   checkRetry(mode),
 			Backoff:      s.backoff,

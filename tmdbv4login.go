@@ -104,73 +104,99 @@ func (t *TMDb) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken
 
 // awaitV4Approval waits for the user and exchanges rt, as LoginV4 says.
 func (t *TMDb) awaitV4Approval(ctx context.Context, rt *TMDbV4RequestToken, login *TMDbV4Login) (*TMDbAccessToken, error) {
-	interval := login.PollInterval
-	if interval == 0 {
-		interval = DefaultTMDbV4PollInterval
+	w := v4Wait{login: login, polling: login.WaitForApproval == nil, interval: login.PollInterval, maxInterval: login.MaxPollInterval}
+	if w.interval == 0 {
+		w.interval = DefaultTMDbV4PollInterval
 	}
-	maxInterval := login.MaxPollInterval
-	if maxInterval == 0 {
-		maxInterval = DefaultTMDbV4MaxPollInterval
+	if w.maxInterval == 0 {
+		w.maxInterval = DefaultTMDbV4MaxPollInterval
 	}
-	maxInterval = max(maxInterval, interval)
-	polling := login.WaitForApproval == nil
-	wait := min(interval, max(rt.ExpiresAt.Sub(t.h.e.s.now()), 0))
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	var lastErr error
+	w.maxInterval = max(w.maxInterval, w.interval)
+	wait := min(w.interval, max(rt.ExpiresAt.Sub(t.h.e.s.now()), 0))
+	defer w.stop()
 	for attempt := 1; ; attempt++ {
-		if polling {
-			if timer == nil {
-				timer = time.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
-			}
-			select {
-			case <-ctx.Done():
-				return nil, v4WaitStopped(ctx.Err(), lastErr)
-			case <-timer.C:
-			}
-		} else if err := login.WaitForApproval(ctx); err != nil {
-			return nil, v4WaitStopped(err, lastErr)
-		}
-		if ctx.Err() != nil {
-			return nil, v4WaitStopped(ctx.Err(), lastErr)
+		if err := w.await(ctx, wait); err != nil {
+			return nil, err
 		}
 		tok, err := t.CreateV4AccessToken(ctx, *rt)
 		if err == nil {
 			return tok, nil
 		}
-		var apiErr *APIError
-		switch {
-		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
-			return nil, v4WaitStopped(ctx.Err(), lastErr)
-		case errors.Is(err, ErrRequestTokenNotApproved):
-			lastErr = err
-			interval = min(2*interval, maxInterval)
-		case errors.Is(err, ErrRateLimited) && errors.As(err, &apiErr):
-			// Slow down: twice the wait, or the server's Retry-After.
-			interval = min(max(2*interval, apiErr.RetryAfter), maxInterval)
-		default:
+		if err := w.answered(ctx, err); err != nil {
 			return nil, err
 		}
 		left := rt.ExpiresAt.Sub(t.h.e.s.now())
 		if left <= 0 {
-			if lastErr == nil {
-				lastErr = err
-			}
-			return nil, fmt.Errorf("mediaauth: LoginV4: the request token expired before the user approved it: %w", lastErr)
+			return nil, fmt.Errorf("mediaauth: LoginV4: the request token expired before the user approved it: %w", w.lastErr)
 		}
 		wait = 0
-		if polling {
-			wait = min(interval, left)
+		if w.polling {
+			wait = min(w.interval, left)
 		}
 		if login.OnPending != nil {
 			login.OnPending(attempt, wait)
 		}
+	}
+}
+
+// v4Wait is the state of LoginV4's wait for the approval.
+type v4Wait struct {
+	login                 *TMDbV4Login
+	polling               bool
+	interval, maxInterval time.Duration
+	timer                 *time.Timer
+	lastErr               error // the last answer of TMDb, if any
+}
+
+// await waits for the next attempt: wait (polling) or the caller's
+// WaitForApproval.
+func (w *v4Wait) await(ctx context.Context, wait time.Duration) error {
+	if w.polling {
+		if w.timer == nil {
+			w.timer = time.NewTimer(wait)
+		} else {
+			w.timer.Reset(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return v4WaitStopped(ctx.Err(), w.lastErr)
+		case <-w.timer.C:
+		}
+	} else if err := w.login.WaitForApproval(ctx); err != nil {
+		return v4WaitStopped(err, w.lastErr)
+	}
+	if ctx.Err() != nil {
+		return v4WaitStopped(ctx.Err(), w.lastErr)
+	}
+	return nil
+}
+
+// answered takes the error of an exchange: not approved yet and rate
+// limited slow the polling down, anything else ends the wait.
+func (w *v4Wait) answered(ctx context.Context, err error) error {
+	var apiErr *APIError
+	switch {
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return v4WaitStopped(ctx.Err(), w.lastErr)
+	case errors.Is(err, ErrRequestTokenNotApproved):
+		w.lastErr = err
+		w.interval = min(2*w.interval, w.maxInterval)
+	case errors.Is(err, ErrRateLimited) && errors.As(err, &apiErr):
+		// Slow down: twice the wait, or the server's Retry-After.
+		w.interval = min(max(2*w.interval, apiErr.RetryAfter), w.maxInterval)
+		if w.lastErr == nil {
+			w.lastErr = err
+		}
+	default:
+		return err
+	}
+	return nil
+}
+
+// stop releases the timer.
+func (w *v4Wait) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
 

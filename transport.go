@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,6 +21,59 @@ import (
 //
 // Each stage is an http.RoundTripper of about a screen. A stage never
 // changes the request it is given: one that adds to it works on a copy.
+
+// Body size caps: a success body above maxSuccessBody or an error body
+// above maxErrorBody is ErrResponseTooLarge.
+const (
+	maxSuccessBody = 1 << 20
+	maxErrorBody   = 64 << 10
+	// maxDrain is how much of an unread body is read to keep its connection.
+	maxDrain = 64 << 10
+	// drainWait bounds how long a call whose answer body is not needed
+	// waits for that body before it returns its result.
+	drainWait = 50 * time.Millisecond
+)
+
+// shared is what every handle derived from one New has in common.
+type shared struct {
+	logger    *slog.Logger
+	now       func() time.Time
+	pollGrace time.Duration
+	tmdbSite  string
+	timeout   time.Duration // per attempt, for calls sent once
+	// secrets are those of every credential given to New, scrubbed from
+	// every text even after a derived handle replaced them.
+	secrets []string
+	bufs    sync.Pool // of *readBuf
+	// Header values made once and shared by every request (net/http only
+	// reads them; Header.Set and Add replace or reallocate, never write in).
+	hdrAccept, hdrUserAgent, hdrJSON, hdrForm []string
+}
+
+// role is what credentials a door of a handle sends.
+type role uint8
+
+const (
+	// roleNone: no credentials (Movies register and login, for instance).
+	roleNone role = iota
+	// roleIfAny: the application's credential when the handle has one.
+	roleIfAny
+	// roleRequired: the application's credential, or ErrMissingCredentials.
+	roleRequired
+	// roleUser: a TMDb user request: the application's credential and the
+	// user's (a session, or a v4 token, sent as the Bearer token), at least
+	// one of them.
+	roleUser
+	numRoles
+)
+
+// openRole is the role of the open doors (Do and HTTPClient).
+func openRole(api API) role {
+	if api == APITMDb {
+		return roleUser
+	}
+	return roleIfAny
+}
 
 // maxRedirects bounds the same-origin redirects one request follows.
 const maxRedirects = 10
@@ -222,6 +275,14 @@ func missingHint(api API) string {
 	return "no TMDb API key or read access token (use TMDbAPIKey or TMDbReadAccessToken)"
 }
 
+// RateLimiter is a client-side rate limit: Wait blocks until one more
+// request may be sent, or returns an error when ctx ends first (or when the
+// wait would pass ctx's deadline). *rate.Limiter satisfies it; a limiter
+// backed by a shared store lets several processes spend one budget.
+type RateLimiter interface {
+	Wait(ctx context.Context) error
+}
+
 // limit is the stage that waits on the API's rate limiter, which every
 // client derived from the same New shares.
 type limit struct {
@@ -361,108 +422,6 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
-}
-
-// origin is the origin of a URL: scheme, host and port (explicit), lower
-// case. Comparing two costs no allocation.
-type origin struct{ scheme, host, port string }
-
-// originKey returns the origin of u (the zero origin for nil).
-func originKey(u *url.URL) origin {
-	if u == nil {
-		return origin{}
-	}
-	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
-	if o.port == "" {
-		switch o.scheme {
-		case "https":
-			o.port = "443"
-		case "http":
-			o.port = "80"
-		}
-	}
-	return o
-}
-
-// originOf is the origin of u as text: scheme://host:port.
-func originOf(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	o := originKey(u)
-	return o.scheme + "://" + net.JoinHostPort(o.host, o.port)
-}
-
-// lockedRedirect is the origin lock for redirects: a redirect is followed
-// only when it stays on the origin of the first request, that request had
-// no body, and the target carries none of the credentials (which the
-// engine adds again below this point): the credential query parameters of
-// a Location that echoes them are dropped, and a target that still holds
-// a secret is not followed. Then next (the caller's policy, if any)
-// decides. A refused redirect is returned as the answer
-// (http.ErrUseLastResponse), which is ErrRedirect, so that neither the
-// body nor a credential ever reaches another origin, and no URL holding a
-// secret reaches net/http's error text.
-func lockedRedirect(secrets func() []string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		first := via[0]
-		switch {
-		case len(via) >= maxRedirects:
-			return http.ErrUseLastResponse
-		case first.GetBody != nil || first.ContentLength != 0:
-			return http.ErrUseLastResponse
-		case originKey(req.URL) != originKey(first.URL):
-			return http.ErrUseLastResponse
-		}
-		if req.URL.RawQuery != "" {
-			q := req.URL.Query()
-			for _, name := range credentialParams {
-				q.Del(name)
-			}
-			req.URL.RawQuery = q.Encode()
-		}
-		if target := req.URL.String(); scrub(target, secrets()) != target {
-			return http.ErrUseLastResponse
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-}
-
-// credentialParams are the query parameters that carry TMDb credentials.
-var credentialParams = [...]string{"api_key", "session_id", "guest_session_id"}
-
-// redactedLocation resolves a Location against the request's URL and
-// drops its query, fragment and user info; one that does not parse is not
-// shown.
-func redactedLocation(req *http.Request, loc string) string {
-	base := &url.URL{}
-	if req != nil && req.URL != nil {
-		base = req.URL
-	}
-	u, err := base.Parse(loc)
-	if err != nil {
-		return "(invalid Location)"
-	}
-	return urlForError(u)
-}
-
-// checkTransportSecurity refuses plain http to a host that is not loopback.
-func checkTransportSecurity(u *url.URL, insecureOK bool) error {
-	if u.Scheme == "https" || insecureOK || isLoopback(u.Hostname()) {
-		return nil
-	}
-	return fmt.Errorf("%w to %s (use https, or WithInsecureHTTP)", ErrInsecureTransport, u.Host)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // stripURL removes the *url.Error layer, whose text holds the full URL and
