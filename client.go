@@ -354,7 +354,8 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 	}
 	limiter := ac.limiter()
 	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
-	e.lower = &limit{limiter: limiter, next: newRetry(api, retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}, s, limiter, below)}
+	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
+	e.lower = &limit{limiter: limiter, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
 	return e
 }
 
@@ -464,4 +465,19 @@ func (h *handle) engine() *engine {
 		return nil
 	}
 	return h.e
+}
+
+// resendModesOf lists the endpoints of api whose resend mode is not their
+// method's, by method and URL path under basePath.
+func resendModesOf(api API, basePath string) resendModes {
+	t := resendModes{}
+	for _, ep := range endpoints {
+		if ep.api == api && ep.resend != methodMode(ep.method) {
+			if t[ep.method] == nil {
+				t[ep.method] = map[string]retryMode{}
+			}
+			t[ep.method][basePath+ep.path] = ep.resend
+		}
+	}
+	return t
 }

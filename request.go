@@ -124,9 +124,6 @@ func (cl *call) request(ctx context.Context) (*http.Request, func(), error) {
 	if cl.out == nil {
 		ctx, cl.cancel = context.WithCancel(ctx)
 	}
-	if ep.resend != methodMode(ep.method) {
-		ctx = withResend(ctx, ep.resend)
-	}
 	if cl.secrets[0] != "" {
 		// The stages below scrub the call's secret inputs too.
 		ctx = context.WithValue(ctx, secretsKey{}, secretLister(cl))
@@ -172,14 +169,6 @@ func attemptContext(ctx context.Context, timeout time.Duration) (context.Context
 		return ctx, nil
 	}
 	return context.WithTimeout(ctx, timeout)
-}
-
-// methodMode is the resend mode of a method.
-func methodMode(method string) retryMode {
-	if idempotentMethod(method) {
-		return retryIdempotent
-	}
-	return retryUnsafe
 }
 
 // encode returns the request body and its content type.
@@ -460,7 +449,6 @@ func (h *handle) do(ctx context.Context, method, path string, in, out any) error
 	}
 	ep := *endpointFor(api, method, h.e.basePath+rawPath)
 	ep.name, ep.path, ep.role = "Do", rawPath, openRole(api)
-	ep.resend = methodMode(method)
 	return h.send(ctx, &call{ep: &ep, body: in, out: out, rawQuery: rawQuery})
 }
 

@@ -55,22 +55,24 @@ func (m retryMode) String() string {
 // MaxRetries is the most retries WithRetry accepts.
 const MaxRetries = 10
 
-// resendKey is the context key of a request's resend mode, set only for
-// an endpoint whose mode is not its method's.
-type resendKey struct{}
+// resendModes maps a method and a URL path to the resend mode of the
+// endpoint there, for the endpoints whose mode is not their method's (see
+// endpoints.go). Every door of an API shares it: a request's mode does not
+// depend on the door it came through.
+type resendModes map[string]map[string]retryMode
 
-// withResend returns ctx carrying mode for the retry stage.
-func withResend(ctx context.Context, mode retryMode) context.Context {
-	return context.WithValue(ctx, resendKey{}, mode)
-}
-
-// modeOf is the resend mode of req: its endpoint's when the context
-// carries one, else its method's.
-func modeOf(req *http.Request) retryMode {
-	if m, ok := req.Context().Value(resendKey{}).(retryMode); ok {
+// of is the resend mode of req: its endpoint's when the table has it, else
+// its method's.
+func (t resendModes) of(req *http.Request) retryMode {
+	if m, ok := t[req.Method][req.URL.Path]; ok {
 		return m
 	}
-	if idempotentMethod(req.Method) {
+	return methodMode(req.Method)
+}
+
+// methodMode is the resend mode of a method.
+func methodMode(method string) retryMode {
+	if idempotentMethod(method) {
 		return retryIdempotent
 	}
 	return retryUnsafe
@@ -82,13 +84,14 @@ func modeOf(req *http.Request) retryMode {
 // the body (net/http's GetBody).
 type retry struct {
 	clients [numRetryModes]*retryablehttp.Client
+	modes   resendModes
 }
 
 // RoundTrip sends req with the retries its mode allows. As with
 // go-retryablehttp's PassthroughErrorHandler, the last answer or error is
 // returned as it is.
 func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
-	rc := s.clients[modeOf(req)]
+	rc := s.clients[s.modes.of(req)]
 	if rc.RetryMax > 0 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		var err error
 		if req, err = bufferBody(req); err != nil {
@@ -128,12 +131,12 @@ type retryPolicy struct {
 	minWait, maxWait time.Duration
 }
 
-func newRetry(api API, p retryPolicy, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
+func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
 	hc := &http.Client{
 		Transport:     next,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	stage := &retry{}
+	stage := &retry{modes: modes}
 	for mode := range numRetryModes {
 		retries := p.retries
 		if mode == retryNever {
