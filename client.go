@@ -375,7 +375,7 @@ func (e *engine) handle(creds credentialSet) handle {
 	if creds.err != nil {
 		cs = &credentialSet{err: creds.err}
 	}
-	redirect := lockedRedirect(cs.secrets, e.redirect)
+	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
 		auth := &authorize{api: e.api, role: r, creds: cs, next: e.lower}
 		h.doors[r] = &http.Client{

@@ -43,16 +43,13 @@ func originOf(u *url.URL) string {
 }
 
 // lockedRedirect is the origin lock for redirects: a redirect is followed
-// only when it stays on the origin of the first request, that request had
-// no body, and the target carries none of the credentials (which the
-// engine adds again below this point): the credential query parameters of
-// a Location that echoes them are dropped, and a target that still holds
-// a secret is not followed. Then next (the caller's policy, if any)
-// decides. A refused redirect is returned as the answer
-// (http.ErrUseLastResponse), which is ErrRedirect, so that neither the
-// body nor a credential ever reaches another origin, and no URL holding a
-// secret reaches net/http's error text.
-func lockedRedirect(secrets func() []string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// only when it stays on the origin of the first request and that request
+// had no body; then next (the caller's policy, if any) decides. A refused
+// redirect is returned as the answer (http.ErrUseLastResponse), which is
+// ErrRedirect, so that neither the body nor a credential ever reaches
+// another origin. (The authorize stage has already taken the credentials
+// out of the Location: see cleanLocation.)
+func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0]
 		switch {
@@ -63,21 +60,45 @@ func lockedRedirect(secrets func() []string, next func(*http.Request, []*http.Re
 		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse
 		}
-		if req.URL.RawQuery != "" {
-			q := req.URL.Query()
-			for _, name := range credentialParams {
-				q.Del(name)
-			}
-			req.URL.RawQuery = q.Encode()
-		}
-		if target := req.URL.String(); scrub(target, secrets()) != target {
-			return http.ErrUseLastResponse
-		}
 		if next != nil {
 			return next(req, via)
 		}
 		return nil
 	}
+}
+
+// cleanLocation takes the credentials a request carried (secrets) out of
+// the Location of a redirect answered to it, before any http.Client above
+// the engine reads it: the credential query parameters that echo them are
+// dropped (the engine adds them again to the next request), and a Location
+// that still holds a secret anywhere (its path, its host) is removed, so
+// that the redirect is not followed. Either way no URL holding a secret
+// reaches net/http's error text, whatever the caller's redirect policy.
+func cleanLocation(req *http.Request, resp *http.Response, secrets []string) {
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode < 300 || resp.StatusCode > 399 || loc == "" || len(secrets) == 0 {
+		return
+	}
+	u, err := req.URL.Parse(loc)
+	if err != nil {
+		return // dropBadLocation's case
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for _, name := range credentialParams {
+			if v := q.Get(name); v != "" && scrub(v, secrets) != v {
+				q.Del(name)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	clean := u.String()
+	if scrub(clean, secrets) != clean || scrub(loc, secrets) != loc && clean == loc {
+		resp.Header.Del("Location")
+		resp.Header.Set(badLocationHeader, "1")
+		return
+	}
+	resp.Header.Set("Location", clean)
 }
 
 // credentialParams are the query parameters that carry TMDb credentials.

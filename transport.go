@@ -124,8 +124,14 @@ func (s *authorize) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("mediaauth: %s %s %s: %w", s.api, req.Method, req.URL.Path, scrubError(err, s.creds.secrets()))
 	}
 	resp, err := s.next.RoundTrip(out)
-	if err != nil || sent == "" {
-		return resp, err
+	if err != nil {
+		return nil, err
+	}
+	if out != req {
+		cleanLocation(out, resp, requestSecrets(out))
+	}
+	if sent == "" {
+		return resp, nil
 	}
 	return s.renewal(req, resp, sent)
 }
