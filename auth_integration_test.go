@@ -191,7 +191,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 	t.Parallel()
 	t.Run("server clock", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+		clock := mediaauthtest.NewClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
 		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(15*time.Minute))
 		moviesAccount(t, srv, c, "lee", "pw-lee")
 		tok, err := c.Login(t.Context(), "lee", "pw-lee")

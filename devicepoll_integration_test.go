@@ -271,7 +271,7 @@ func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
 		interval  = 20 * time.Millisecond
 		maxWait   = 60 * time.Millisecond
 	)
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	var (
 		log eventLog
 		mu  sync.Mutex

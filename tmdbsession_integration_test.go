@@ -152,7 +152,7 @@ func TestTMDbLoginFlow(t *testing.T) {
 // 60 minutes (server clock), whatever it is used for.
 func TestTMDbExpiredToken(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now))
 	ctx := t.Context()
 
@@ -187,7 +187,7 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(time.Second), tok.ExpiresAt, 2*time.Second)
 
 	const ttl = 90 * time.Second
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbTokenTTL(ttl), mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
 	early, err := c.CreateRequestToken(ctx)
@@ -212,7 +212,7 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 // server's clock.
 func TestTMDbGuestSessionExpiry(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbGuestTTL(2*time.Hour))
 
 	g, err := c.CreateGuestSession(t.Context())

@@ -214,7 +214,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 	})
 	t.Run("expired on the server", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now))
 		rt, err := c.CreateV4RequestToken(t.Context(), "")
 		require.NoError(t, err)
@@ -232,7 +232,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 	})
 	t.Run("expired by the client's clock", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 		// The server keeps the token longer, so the client's bound ends it.
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbV4TokenTTL(time.Hour))
 		mediaauth.SetClock(c, clock.Now)

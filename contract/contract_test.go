@@ -28,7 +28,7 @@ func TestContract(t *testing.T) {
 
 	// The fake's clock moves only when a flow advances it, so TVmaze's
 	// 10-second poll interval is kept without waiting.
-	clock := newFakeClock(time.Now())
+	clock := mediaauthtest.NewClock(time.Now())
 	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now))
 	t.Cleanup(srv.Close)
 	// An upstream that breaks the Movies contract, for the checker's own test.

@@ -40,7 +40,7 @@ type fakeTMDb struct {
 
 // newFakeTMDb starts a fake with clock and opts, checked against every
 // TMDb contract.
-func newFakeTMDb(t *testing.T, clock *fakeClock, opts ...mediaauthtest.Option) *fakeTMDb {
+func newFakeTMDb(t *testing.T, clock *mediaauthtest.Clock, opts ...mediaauthtest.Option) *fakeTMDb {
 	t.Helper()
 	f := &fakeTMDb{t: t}
 	for _, file := range []string{tmdbSpec, tmdbV4Spec, tmdbAccountSpec} {
@@ -107,7 +107,7 @@ func (f *fakeTMDb) expect(method, target string, auth tmdbAuth, body string, sta
 // TestContract; mediaauthtest's own tests check the fake's behaviour.)
 func TestContractFakeTMDb(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const ok = http.StatusOK
@@ -210,7 +210,7 @@ func TestContractFakeTMDb(t *testing.T) {
 // not JSON, a case the contract leaves out.
 func TestContractFakeTMDbV4(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const (

@@ -30,7 +30,7 @@ type flow struct {
 	tmdb *mediaauth.Client
 	// srv is the fake behind every proxy, and clock its clock.
 	srv   *mediaauthtest.Server
-	clock *fakeClock
+	clock *mediaauthtest.Clock
 }
 
 // step runs fn through the proxy, fails the test on any contract
@@ -52,7 +52,7 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // front of mediaauthtest, so that each request of the SDK and each answer
 // of the fake, success or error, is checked against the contract. The
 // flows run in parallel against the one fake.
-func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *fakeClock) {
+func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *mediaauthtest.Clock) {
 	rt := proxies.transport(t, index, log)
 	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey))
 	tmdb := proxies.tmdbClient(t, index, rt, key)

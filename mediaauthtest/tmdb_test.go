@@ -17,7 +17,7 @@ import (
 // in the contract module, check its answers against TMDb's contract.)
 type tmdbFake struct {
 	srv   *mediaauthtest.Server
-	clock *fakeClock
+	clock *mediaauthtest.Clock
 }
 
 func newTMDbFake(t *testing.T, opts ...mediaauthtest.Option) *tmdbFake {
