@@ -153,7 +153,7 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 		log.add(ev)
 		if ev.Attempt == k {
 			confirmedAt = time.Now()
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmaze.Confirm(tok))
 		}
 	}))
 
@@ -207,7 +207,7 @@ func TestPollUntilConfirmedRateLimited(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 4 {
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmaze.Confirm(tok))
 		}
 	}))
 
@@ -246,7 +246,7 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 1 {
-			assert.NoError(t, srv.TVmazeConfirm(tok))
+			assert.NoError(t, srv.TVmaze.Confirm(tok))
 		}
 	}))
 
@@ -488,7 +488,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 
 	// Ends with the key.
 	tok := tvmazeStart(t, c)
-	require.NoError(t, srv.TVmazeConfirm(tok))
+	require.NoError(t, srv.TVmaze.Confirm(tok))
 	_, err := c.PollUntilConfirmed(context.Background(), tok)
 	require.NoError(t, err)
 

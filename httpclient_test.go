@@ -67,12 +67,12 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
-	_, err = srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
+	_, err = srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
 	require.NoError(t, err)
-	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
+	require.True(t, srv.TVmaze.FollowShows("alice", 1, 82))
 	req, err := c.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	creds, err := c.PollUntilConfirmed(ctx, req.Token)
 	require.NoError(t, err)
 	tv := c.With(creds)
@@ -84,7 +84,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	assert.Equal(t, 82, follows[1].ShowID)
 
 	// Movies: the profile with the access token from Login.
-	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
+	_, err = srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
 	require.NoError(t, err)
 	tok, err := c.Login(ctx, "john", "pw-john-1")
 	require.NoError(t, err)
@@ -124,7 +124,7 @@ func TestHTTPClientSharesTheLimiter(t *testing.T) {
 	lim := &countingLimiter{lim: rate.NewLimiter(rate.Every(time.Hour), 3)}
 	c, err := srv.Client(mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim))
 	require.NoError(t, err)
-	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
+	apiKey, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
 	require.NoError(t, err)
 	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
 

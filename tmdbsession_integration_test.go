@@ -42,7 +42,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	tok, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Token)
-	assert.Equal(t, srv.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
+	assert.Equal(t, srv.TMDb.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
 		c.AuthenticateURL(tok.Token, "http://localhost/done"))
 
 	// Not approved yet: keep waiting.
@@ -51,21 +51,21 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
-	require.NoError(t, srv.TMDbApprove(tok.Token))
+	require.NoError(t, srv.TMDb.Approve(tok.Token))
 	sess, err := c.CreateSession(ctx, tok.Token)
 	require.NoError(t, err)
 	require.NotEmpty(t, sess.ID)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	// The approval was used up: the token is no good any more.
 	_, err = c.CreateSession(ctx, tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.TMDbApprove(tok.Token), "a used token cannot be approved again")
+	require.Error(t, srv.TMDb.Approve(tok.Token), "a used token cannot be approved again")
 
 	// Delete, then delete again.
 	require.NoError(t, c.DeleteSession(ctx, sess.ID))
-	assert.False(t, srv.TMDbSessionValid(sess.ID))
+	assert.False(t, srv.TMDb.SessionValid(sess.ID))
 	err = c.DeleteSession(ctx, sess.ID)
 	require.ErrorIs(t, err, mediaauth.ErrNotFound)
 	assert.Equal(t, 37, tmdbCode(t, err))
@@ -85,7 +85,7 @@ func TestTMDbAutoApprove(t *testing.T) {
 	sess, err := c.CreateSession(t.Context(), tok.Token)
 	require.NoError(t, err)
 	assert.NotEmpty(t, sess.ID)
-	assert.True(t, srv.TMDbSessionValid(sess.ID), "the server holds the session")
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "the server holds the session")
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"), "accepted at once")
 }
 
@@ -95,7 +95,7 @@ func TestTMDbDeniedToken(t *testing.T) {
 	srv, c := startFake(t)
 	tok, err := c.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbDeny(tok.Token))
+	require.NoError(t, srv.TMDb.Deny(tok.Token))
 	_, err = c.CreateSession(t.Context(), tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrSessionDenied)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -108,12 +108,12 @@ func TestTMDbLoginFlow(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t)
 	ctx := t.Context()
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
 
 	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	sess2, err := c.LoginSession(ctx, "alice", "alice-pw")
 	require.NoError(t, err)
@@ -163,7 +163,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 
 	approved, err := c.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbApprove(approved.Token))
+	require.NoError(t, srv.TMDb.Approve(approved.Token))
 
 	clock.Advance(60 * time.Minute)
 	assert.True(t, tok.Expired(clock.Now()))
@@ -173,7 +173,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 	_, err = c.CreateSession(ctx, approved.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "approved but expired")
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.TMDbApprove(tok.Token))
+	require.Error(t, srv.TMDb.Approve(tok.Token))
 }
 
 // TestTMDbShortTokenTTL checks WithTMDbTokenTTL: with the real clock a
@@ -199,7 +199,7 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 	clock.Advance(ttl - time.Second)
 	sess, err := c.CreateSession(ctx, early.Token)
 	require.NoError(t, err, "a second before its expiry the token still works")
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	clock.Advance(time.Second)
 	assert.True(t, late.Expired(clock.Now()))
@@ -219,7 +219,7 @@ func TestTMDbGuestSessionExpiry(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, g.ID)
 	assert.Equal(t, clock.Now().Add(2*time.Hour), g.ExpiresAt)
-	assert.True(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.True(t, srv.TMDb.GuestSessionValid(g.ID))
 	assert.False(t, g.Expired(clock.Now()))
 
 	other, err := c.CreateGuestSession(t.Context())
@@ -227,11 +227,11 @@ func TestTMDbGuestSessionExpiry(t *testing.T) {
 	assert.NotEqual(t, g.ID, other.ID)
 
 	clock.Advance(2*time.Hour - time.Second)
-	assert.True(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.True(t, srv.TMDb.GuestSessionValid(g.ID))
 	clock.Advance(time.Second)
-	assert.False(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.False(t, srv.TMDb.GuestSessionValid(g.ID))
 	assert.True(t, g.Expired(clock.Now()))
-	assert.False(t, srv.TMDbGuestSessionValid("unknown"))
+	assert.False(t, srv.TMDb.GuestSessionValid("unknown"))
 }
 
 // TestTMDbCredentials checks both ways to authenticate against the fake, and
@@ -249,12 +249,12 @@ func TestTMDbCredentials(t *testing.T) {
 		require.NoError(t, cl.ValidateTMDbCredentials(ctx), name)
 		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
 		require.NoError(t, err, name)
-		assert.True(t, srv.TMDbSessionValid(sess.ID), name)
+		assert.True(t, srv.TMDb.SessionValid(sess.ID), name)
 		require.NoError(t, cl.DeleteSession(ctx, sess.ID), name)
-		assert.False(t, srv.TMDbSessionValid(sess.ID), "%s: deleted", name)
+		assert.False(t, srv.TMDb.SessionValid(sess.ID), "%s: deleted", name)
 		g, err := cl.CreateGuestSession(ctx)
 		require.NoError(t, err, name)
-		assert.True(t, srv.TMDbGuestSessionValid(g.ID), name)
+		assert.True(t, srv.TMDb.GuestSessionValid(g.ID), name)
 	}
 	// Six requests per client (validate, token, login, session, delete,
 	// guest): the key's went without Authorization, the other two's with
@@ -271,8 +271,8 @@ func TestTMDbCredentials(t *testing.T) {
 	assert.Equal(t, 12, bearers)
 	assert.Equal(t, 6, bare)
 
-	srv.TMDbAddAPIKey("second-key")
-	srv.TMDbAddReadAccessToken("second-token")
+	srv.TMDb.AddAPIKey("second-key")
+	srv.TMDb.AddReadAccessToken("second-token")
 	require.NoError(t, c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx))
 	require.NoError(t, c.With(mediaauth.TMDbReadAccessToken("second-token")).ValidateTMDbCredentials(ctx))
 
@@ -291,11 +291,11 @@ func TestTMDbCredentials(t *testing.T) {
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 	}
 
-	require.True(t, srv.TMDbSuspendAPIKey("second-key"))
+	require.True(t, srv.TMDb.SuspendAPIKey("second-key"))
 	err := c.With(mediaauth.TMDbAPIKey("second-key")).ValidateTMDbCredentials(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 	assert.Equal(t, 10, tmdbCode(t, err))
-	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
+	assert.False(t, srv.TMDb.SuspendAPIKey("never-added"))
 
 	before := len(srv.Requests())
 	_, err = c.Without(mediaauth.APITMDb).CreateRequestToken(ctx)
@@ -314,16 +314,16 @@ func TestTMDbConvertV4(t *testing.T) {
 
 	sess, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
-	srv.TMDbAddV4AccessToken("v4-for-alice", "alice")
+	srv.TMDb.AddAccessToken("v4-for-alice", "alice")
 	sess2, err := c.CreateSessionFromV4Token(ctx, "v4-for-alice")
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, sess2.ID)
-	assert.True(t, srv.TMDbSessionValid(sess2.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess2.ID))
 	require.NoError(t, c.DeleteSession(ctx, sess2.ID))
-	assert.False(t, srv.TMDbSessionValid(sess2.ID))
-	assert.True(t, srv.TMDbSessionValid(sess.ID), "only that session is deleted")
+	assert.False(t, srv.TMDb.SessionValid(sess2.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "only that session is deleted")
 
 	_, err = c.CreateSessionFromV4Token(ctx, "unknown-v4")
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -402,7 +402,7 @@ func TestTMDbConcurrentLogins(t *testing.T) {
 	for id := range ids {
 		assert.False(t, seen[id], "session ids are unique")
 		seen[id] = true
-		assert.True(t, srv.TMDbSessionValid(id))
+		assert.True(t, srv.TMDb.SessionValid(id))
 	}
 	assert.Len(t, seen, n)
 }

@@ -242,7 +242,7 @@ func ExampleClient_LoginV4() {
 
 	tok, session, err := client.LoginV4(ctx, mediaauth.TMDbV4Login{
 		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			fmt.Println("approve at:", strings.HasPrefix(approvalURL, srv.SiteURL()+"/auth/access?request_token="))
+			fmt.Println("approve at:", strings.HasPrefix(approvalURL, srv.TMDb.SiteURL()+"/auth/access?request_token="))
 			return nil
 		},
 		PollInterval: 10 * time.Millisecond,

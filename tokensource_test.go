@@ -31,7 +31,7 @@ func newRenewalFixture(t *testing.T, opts ...mediaauthtest.Option) *renewalFixtu
 	var err error
 	f.client, err = f.srv.Client()
 	require.NoError(t, err)
-	_, err = f.srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
+	_, err = f.srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
 	require.NoError(t, err)
 	first, err := f.client.Login(t.Context(), "rita", "pw-rita-123")
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestRenewalConcurrentCallsRenewOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, f.logins.Load(), "the first token is reused")
 
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	var wg sync.WaitGroup
 	errs := make([]error, 50)
 	for i := range errs {
@@ -109,7 +109,7 @@ func TestRenewalBeforeExpiry(t *testing.T) {
 func TestRenewalUnsafeCallNotResent(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	_, err := f.user.GenerateMoviesAPIKey(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 	assert.Equal(t, 1, f.srv.RequestCount(http.MethodPost, "/user/api-key"), "the POST is not resent")
@@ -135,7 +135,7 @@ func TestRenewalSourceErrors(t *testing.T) {
 	_, err = f.client.With(mediaauth.RenewingMoviesToken(nil)).Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	failing := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(
 		&mediaauth.Token{AccessToken: "stale-token-value"},
 		mediaauth.MoviesTokenSourceFunc(func(context.Context) (*mediaauth.Token, error) { return nil, assert.AnError }))))

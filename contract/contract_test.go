@@ -71,11 +71,11 @@ func TestContract(t *testing.T) {
 func upstream(srv *mediaauthtest.Server, api mediaauth.API) string {
 	switch api {
 	case mediaauth.APIMovies:
-		return srv.MoviesURL()
+		return srv.Movies.URL()
 	case mediaauth.APITVmaze:
-		return srv.TVmazeURL()
+		return srv.TVmaze.URL()
 	default:
-		return srv.TMDbURL()
+		return srv.TMDb.URL()
 	}
 }
 

@@ -64,7 +64,7 @@ func (f *fakeTMDb) expect(method, target string, auth tmdbAuth, body string, sta
 	if auth.apiKey != "" {
 		q.Set("api_key", auth.apiKey)
 	}
-	u := f.srv.TMDbURL() + path
+	u := f.srv.TMDb.URL() + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -120,8 +120,8 @@ func TestContractFakeTMDb(t *testing.T) {
 	f.expect("GET", "/3/authentication", bearer, "", ok, 1)
 	f.expect("GET", "/3/authentication", tmdbAuth{}, "", 401, 7)
 	f.expect("GET", "/3/authentication", tmdbAuth{bearer: "wrong"}, "", 401, 7)
-	srv.TMDbAddAPIKey("key-2")
-	require.True(t, srv.TMDbSuspendAPIKey("key-2"))
+	srv.TMDb.AddAPIKey("key-2")
+	require.True(t, srv.TMDb.SuspendAPIKey("key-2"))
 	f.expect("GET", "/3/authentication", tmdbAuth{apiKey: "key-2"}, "", 401, 10)
 	for _, r := range []struct{ method, path, body string }{
 		{"GET", "/3/authentication/token/new", ""},
@@ -149,7 +149,7 @@ func TestContractFakeTMDb(t *testing.T) {
 	}
 	const validate = "/3/authentication/token/validate_with_login"
 	user, pass := mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
 	tok := newToken()
 	f.expect("POST", validate, key, `{"password":"x","request_token":"`+tok+`"}`, 400, 26)
 	f.expect("POST", validate, key, `{"username":`, 400, 47)
@@ -167,7 +167,7 @@ func TestContractFakeTMDb(t *testing.T) {
 	f.expect("POST", newSession, key, tokBody(tok), 401, 33)
 	f.expect("POST", newSession, key, `nope`, 422, 5)
 	denied := newToken()
-	require.NoError(t, srv.TMDbDeny(denied))
+	require.NoError(t, srv.TMDb.Deny(denied))
 	f.expect("POST", newSession, key, tokBody(denied), 401, 17)
 	const convert = "/3/authentication/session/convert/4"
 	f.expect("POST", convert, bearer, `{"access_token":"`+mediaauthtest.DefaultTMDbV4AccessToken+`"}`, ok, 0)
@@ -232,8 +232,8 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	} {
 		f.expect("POST", reqTok, auth, "", 401, 7)
 	}
-	srv.TMDbAddReadAccessToken("read-2")
-	require.True(t, srv.TMDbSuspendAPIKey("read-2"))
+	srv.TMDb.AddReadAccessToken("read-2")
+	require.True(t, srv.TMDb.SuspendAPIKey("read-2"))
 	f.expect("POST", reqTok, tmdbAuth{bearer: "read-2"}, "", 401, 10)
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", reqTok, `{"redirect_to":"https://app.example.com/tmdb/approved"}`},
@@ -242,7 +242,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	} {
 		f.expect(r.method, r.path, tmdbAuth{bearer: "wrong"}, r.body, 401, 7)
 	}
-	assert.True(t, srv.TMDbV4AccessTokenValid(mediaauthtest.DefaultTMDbV4AccessToken), "a refused logout logged out")
+	assert.True(t, srv.TMDb.AccessTokenValid(mediaauthtest.DefaultTMDbV4AccessToken), "a refused logout logged out")
 
 	newToken := func(body string) string {
 		tok, _ := f.expect("POST", reqTok, app, body, ok, 1)["request_token"].(string)
@@ -260,7 +260,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	// A request token: refused until approved, then exchanged once.
 	tok := newToken("")
 	f.expect("POST", access, app, tokBody(tok), 422, 41)
-	require.NoError(t, srv.TMDbApprove(tok))
+	require.NoError(t, srv.TMDb.Approve(tok))
 	user := exchange(tok)
 	f.expect("POST", access, app, tokBody(tok), 401, 33)
 	f.expect("POST", access, app, tokBody("unknown"), 401, 33)
@@ -269,18 +269,18 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	// A v3 request token is no v4 one, nor the other way round.
 	v3tok, _ := f.expect("GET", "/3/authentication/token/new", app, "", ok, 0)["request_token"].(string)
 	require.NotEmpty(t, v3tok)
-	require.NoError(t, srv.TMDbApprove(v3tok))
+	require.NoError(t, srv.TMDb.Approve(v3tok))
 	f.expect("POST", access, app, tokBody(v3tok), 401, 33)
 	v4tok := newToken(`{"redirect_to":"https://app.example.com/tmdb/approved"}`)
-	require.NoError(t, srv.TMDbApprove(v4tok))
+	require.NoError(t, srv.TMDb.Approve(v4tok))
 	f.expect("POST", "/3/authentication/session/new", app, tokBody(v4tok), 401, 33)
 
 	// A token the user denied, and one left unused for its 15 minutes.
 	denied := newToken("")
-	require.NoError(t, srv.TMDbDeny(denied))
+	require.NoError(t, srv.TMDb.Deny(denied))
 	f.expect("POST", access, app, tokBody(denied), 401, 33)
 	late := newToken("")
-	require.NoError(t, srv.TMDbApprove(late))
+	require.NoError(t, srv.TMDb.Approve(late))
 	clock.Advance(mediaauth.TMDbV4RequestTokenLifetime)
 	f.expect("POST", access, app, tokBody(late), 401, 33)
 

@@ -105,7 +105,7 @@ func moviesFlow(f flow) {
 	f.step("register", 201, nil, register(other, otherEmail))
 	f.step("login", 403, mediaauth.ErrEmailNotVerified, login(false, user, pass))
 	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, "vrf_unknown") })
-	verify, ok := srv.MoviesVerificationToken(email)
+	verify, ok := srv.Movies.VerificationToken(email)
 	require.True(t, ok, "no verification email")
 	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.VerifyMoviesEmail(ctx, verify) })
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, "wrong-password"))
@@ -161,7 +161,7 @@ func moviesFlow(f flow) {
 	f.step("confirmPasswordReset", 404, nil, func(ctx context.Context) error {
 		return c.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
 	})
-	reset, ok := srv.MoviesResetToken(email)
+	reset, ok := srv.Movies.ResetToken(email)
 	require.True(t, ok, "no reset email")
 	f.step("confirmPasswordReset", 204, nil, func(ctx context.Context) error {
 		return c.ConfirmPasswordReset(ctx, reset, newPass)
@@ -169,7 +169,7 @@ func moviesFlow(f flow) {
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, pass))
 	f.step("login", 200, nil, login(false, user, newPass))
 
-	srv.MoviesExpireTokens()
+	srv.Movies.ExpireTokens()
 	f.step("getProfile", 401, mediaauth.ErrTokenExpired, profile(withAccess))
 
 	// An injected server failure answers with the contract's error body too.
@@ -217,7 +217,7 @@ func tvmazeFlow(f flow) {
 	f.step("POST /auth/poll", 429, mediaauth.ErrRateLimited, poll(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 403, mediaauth.ErrAuthorizationPending, poll(req.Token))
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 200, nil, poll(req.Token))
 	got := creds
@@ -238,7 +238,7 @@ func tvmazeFlow(f flow) {
 	})
 
 	// The rest of the user API goes through Client.Do with the key.
-	require.True(t, srv.TVmazeFollowShows(got.Username, 82, 1))
+	require.True(t, srv.TVmaze.FollowShows(got.Username, 82, 1))
 	f.step("GET /user/follows/shows", 200, nil, func(ctx context.Context) error {
 		follows, err := followedShows(ctx, c.With(got))
 		if err == nil {
@@ -249,12 +249,12 @@ func tvmazeFlow(f flow) {
 
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
-	_, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", Premium: int(mediaauth.PremiumSilver)})
+	_, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", Premium: int(mediaauth.PremiumSilver)})
 	require.NoError(t, err)
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)
 	assert.NotEmpty(t, req.ConfirmURL)
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	var confirmed *mediaauth.TVmazeCredentials
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {

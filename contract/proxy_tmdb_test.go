@@ -65,7 +65,7 @@ func tmdbFlow(f flow) {
 
 	// A token the user denied.
 	f.step("createRequestToken", 200, nil, newToken)
-	require.NoError(t, srv.TMDbDeny(tok.Token))
+	require.NoError(t, srv.TMDb.Deny(tok.Token))
 	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
 
 	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
@@ -224,7 +224,7 @@ func tmdbV4Flow(f flow) {
 	f.step("createV4AccessToken", 422, mediaauth.ErrRequestTokenNotApproved, exchange(app))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidAPIKey, exchange(wrongApp))
 	f.step("createV4AccessToken", 422, mediaauth.ErrRequestTokenNotApproved, exchange(app))
-	require.NoError(t, srv.TMDbApprove(rt.Token))
+	require.NoError(t, srv.TMDb.Approve(rt.Token))
 	f.step("createV4AccessToken", 200, nil, exchange(app))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidRequestToken, exchange(app))
 	f.step("createSessionFromV4Token", 200, nil, convert)
@@ -233,7 +233,7 @@ func tmdbV4Flow(f flow) {
 
 	f.step("deleteV4AccessToken", 401, mediaauth.ErrInvalidAPIKey, logout(wrongApp))
 	f.step("deleteV4AccessToken", 200, nil, logout(app))
-	assert.False(t, srv.TMDbV4AccessTokenValid(user.AccessToken), "access token still valid after the logout")
+	assert.False(t, srv.TMDb.AccessTokenValid(user.AccessToken), "access token still valid after the logout")
 	f.step("deleteV4AccessToken", 401, mediaauth.ErrInvalidAccessToken, logout(app))
 	f.step("createSessionFromV4Token", 401, mediaauth.ErrInvalidAccessToken, convert)
 	f.step("accountDetails", 401, mediaauth.ErrUnauthorized, withToken)
@@ -241,7 +241,7 @@ func tmdbV4Flow(f flow) {
 
 	// A token the user denied, asked for with a redirect.
 	f.step("createV4RequestToken", 200, nil, newToken(app, "https://app.example.com/tmdb/approved"))
-	require.NoError(t, srv.TMDbDeny(rt.Token))
+	require.NoError(t, srv.TMDb.Deny(rt.Token))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidRequestToken, exchange(app))
 
 	// LoginV4 across the proxies: the user approves after the first
@@ -259,7 +259,7 @@ func tmdbV4Flow(f flow) {
 		},
 		WaitForApproval: func(context.Context) error {
 			if waits++; waits == 2 {
-				return srv.TMDbApprove(shown)
+				return srv.TMDb.Approve(shown)
 			}
 			return nil
 		},
@@ -273,7 +273,7 @@ func tmdbV4Flow(f flow) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{200, 422, 200, 200}, statuses)
 	assert.Equal(t, []int{1}, pending)
-	assert.True(t, srv.TMDbSessionValid(session.ID), "LoginV4's session unknown to the fake")
+	assert.True(t, srv.TMDb.SessionValid(session.ID), "LoginV4's session unknown to the fake")
 	f.step("accountOfSession", 200, nil, ofSession)
 	f.step("deleteV4AccessToken", 200, nil, logout(app))
 

@@ -55,9 +55,9 @@ func TestClockDrivesTheFake(t *testing.T) {
 	guest, err := c.CreateGuestSession(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, clock.Now().Add(time.Hour), guest.ExpiresAt)
-	assert.True(t, srv.TMDbGuestSessionValid(guest.ID))
+	assert.True(t, srv.TMDb.GuestSessionValid(guest.ID))
 	assert.False(t, guest.Expired(clock.Now()))
 	clock.Advance(time.Hour)
-	assert.False(t, srv.TMDbGuestSessionValid(guest.ID))
+	assert.False(t, srv.TMDb.GuestSessionValid(guest.ID))
 	assert.True(t, guest.Expired(clock.Now()), "the SDK's expiry checks read the same clock")
 }

@@ -56,7 +56,7 @@ const (
 	moviesRealm = "movies"
 )
 
-// MoviesUser describes an account for MoviesAddUser. Printing or logging it
+// MoviesUser describes an account for [Movies.AddUser]. Printing or logging it
 // never shows Password.
 type MoviesUser struct {
 	Username string
@@ -428,25 +428,26 @@ func (s *Server) moviesAuthed(h func(w http.ResponseWriter, r *http.Request, acc
 	}
 }
 
-// MoviesAddUser creates a Movies API account directly, verified unless
+// AddUser creates a Movies API account directly, verified unless
 // u.Unverified is set, and returns it as GET /user/profile would. A taken
 // username or email address, or a missing field, is an error.
-func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
+func (m *Movies) AddUser(u MoviesUser) (mediaauth.User, error) {
 	if u.Username == "" || u.Password == "" || u.Email == "" {
-		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: username, email and password are required")
+		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: username, email and password are required")
 	}
 	if !validEmail(u.Email) {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: invalid email address %q", u.Email)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: invalid email address %q", u.Email)
 	}
 	if utf8.RuneCountInString(u.Bio) > moviesMaxBio {
-		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: bio too long")
+		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: bio too long")
 	}
 	hash := hashPassword(u.Password)
+	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
 	if err != nil {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: %w", err)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: %w", err)
 	}
 	if u.Unverified {
 		s.movies.sendVerification(acct)
@@ -456,9 +457,10 @@ func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
 	return acct.user, nil
 }
 
-// MoviesExpireTokens makes every Movies API access token issued so far
-// expired, as if their lifetime had passed (API keys do not expire).
-func (s *Server) MoviesExpireTokens() {
+// ExpireTokens makes every Movies API access token issued so far expired,
+// as if their lifetime had passed (API keys do not expire).
+func (m *Movies) ExpireTokens() {
+	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

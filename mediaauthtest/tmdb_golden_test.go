@@ -15,7 +15,7 @@ func TestTMDbAnswersMatchGoldens(t *testing.T) {
 	t.Parallel()
 	srv, _ := startFake(t)
 	send := func(method, path, body string) answer {
-		target := srv.TMDbURL() + mediaauthtest.TMDbPrefix + path + "?api_key=" + mediaauthtest.DefaultTMDbAPIKey
+		target := srv.TMDb.URL() + mediaauthtest.TMDbPrefix + path + "?api_key=" + mediaauthtest.DefaultTMDbAPIKey
 		return roundTrip(t, srv, method, target, body, func(req *http.Request) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")

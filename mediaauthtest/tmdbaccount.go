@@ -16,7 +16,7 @@ import (
 // for both.
 
 // DefaultTMDbAccountID is the v3 account id of the demo account; accounts
-// added with TMDbAddUser get the next ids.
+// added with [TMDb.AddUser] get the next ids.
 const DefaultTMDbAccountID = 548
 
 // tmdbAccount is the Account schema.

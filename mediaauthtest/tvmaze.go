@@ -85,7 +85,7 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 	return nil
 }
 
-// TVmazeUser describes an account for [Server.TVmazeAddUser].
+// TVmazeUser describes an account for [TVmaze.AddUser].
 type TVmazeUser struct {
 	Username string
 	Email    string
@@ -96,16 +96,17 @@ type TVmazeUser struct {
 	Premium int
 }
 
-// TVmazeAddUser adds a TVmaze account, replacing any with that email or
+// AddUser adds a TVmaze account, replacing any with that email or
 // username, and returns its new API key. Username and Email are required.
-func (s *Server) TVmazeAddUser(u TVmazeUser) (apiKey string, err error) {
+func (t *TVmaze) AddUser(u TVmazeUser) (apiKey string, err error) {
 	if u.Username == "" || u.Email == "" {
-		return "", errors.New("mediaauthtest: TVmazeAddUser: username and email are required")
+		return "", errors.New("mediaauthtest: TVmaze.AddUser: username and email are required")
 	}
 	if u.Premium < 0 || u.Premium > 3 {
-		return "", fmt.Errorf("mediaauthtest: TVmazeAddUser: premium level %d outside 0..3", u.Premium)
+		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: premium level %d outside 0..3", u.Premium)
 	}
 	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.Premium
+	s := t.srv
 	apiKey = s.randomHex(16)
 	key := strings.ToLower(email)
 	s.mu.Lock()
@@ -121,10 +122,11 @@ func (s *Server) TVmazeAddUser(u TVmazeUser) (apiKey string, err error) {
 	return apiKey, nil
 }
 
-// TVmazeConfirm confirms an auth request as the user would by clicking the
+// Confirm confirms an auth request as the user would by clicking the
 // link: the next poll of token gets the API key. It fails when the request
 // is unknown, expired or its key was already handed out.
-func (s *Server) TVmazeConfirm(token string) error {
+func (t *TVmaze) Confirm(token string) error {
+	s := t.srv
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,9 +138,10 @@ func (s *Server) TVmazeConfirm(token string) error {
 	return nil
 }
 
-// TVmazeAuthToken returns the poll token of the newest auth request started
+// AuthToken returns the poll token of the newest auth request started
 // for email, as if read from the confirmation email.
-func (s *Server) TVmazeAuthToken(email string) (string, bool) {
+func (t *TVmaze) AuthToken(email string) (string, bool) {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tok, ok := s.tvmaze.latest[strings.ToLower(email)]
@@ -346,9 +349,10 @@ func (s *Server) tvmazeFollowedShows(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TVmazeFollowShows makes the TVmaze user username follow the shows, for
+// FollowShows makes the TVmaze user username follow the shows, for
 // GET /v1/user/follows/shows. It reports false for an unknown user.
-func (s *Server) TVmazeFollowShows(username string, showIDs ...int) bool {
+func (t *TVmaze) FollowShows(username string, showIDs ...int) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	user := s.tvmaze.userByName(username)

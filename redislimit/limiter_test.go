@@ -334,7 +334,7 @@ func TestWaitSharedAcrossProcesses(t *testing.T) {
 		cmd.Env = append(os.Environ(),
 			helperEnv+"=1",
 			envRedisAddr+"="+rs.addr,
-			envTVmazeURL+"="+srv.TVmazeURL(),
+			envTVmazeURL+"="+srv.TVmaze.URL(),
 			envCalls+"="+strconv.Itoa(calls),
 		)
 		go func() {

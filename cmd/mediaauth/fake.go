@@ -98,12 +98,12 @@ var fakeCommand = &command{
 		}
 		srv := mediaauthtest.NewServer(append(opts, mediaauthtest.WithListener(ln))...)
 		defer srv.Close()
-		if _, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{
+		if _, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{
 			Username: demoMoviesUsername, Email: demoMoviesEmail, Password: demoMoviesPassword, Name: "Demo User",
 		}); err != nil {
 			return fmt.Errorf("fake: adding the demo Movies API account: %w", err)
 		}
-		srv.TVmazeFollowShows(mediaauthtest.DemoTVmazeUsername, demoFollowedShows...)
+		srv.TVmaze.FollowShows(mediaauthtest.DemoTVmazeUsername, demoFollowedShows...)
 		a.printFakeBanner(srv, *autoApprove, *autoConfirm)
 		<-ctx.Done()
 		fmt.Fprintln(a.sys.stderr, "mediaauth fake: stopping")

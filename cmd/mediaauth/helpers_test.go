@@ -119,10 +119,10 @@ func (ts *testSys) stderrLines() []string {
 func fakeEnv(t *testing.T, srv *mediaauthtest.Server) map[string]string {
 	return map[string]string{
 		envConfigDir:   filepath.Join(t.TempDir(), "config"),
-		envMoviesURL:   srv.MoviesURL(),
-		envTVmazeURL:   srv.TVmazeURL(),
-		envTMDbURL:     srv.TMDbURL(),
-		envTMDbSiteURL: srv.SiteURL(),
+		envMoviesURL:   srv.Movies.URL(),
+		envTVmazeURL:   srv.TVmaze.URL(),
+		envTMDbURL:     srv.TMDb.URL(),
+		envTMDbSiteURL: srv.TMDb.SiteURL(),
 		envTMDbAPIKey:  mediaauthtest.DefaultTMDbAPIKey,
 		envTMDbRead:    mediaauthtest.DefaultTMDbAccessToken,
 	}

@@ -76,7 +76,7 @@ func TestStatusRevoked(t *testing.T) {
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, "default")
 	require.NoError(t, err)
 	require.NoError(t, c.DeleteSession(t.Context(), saved.TMDbSession.ID)) // logged out elsewhere
-	srv.MoviesExpireTokens()
+	srv.Movies.ExpireTokens()
 
 	ts := newSys(t, env)
 	assert.Equal(t, exitError, ts.run(t.Context(), "status"))

@@ -54,7 +54,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("session before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The fake plays the user who clicks Approve.
-	if err := srv.TMDbApprove(tok.Token); err != nil {
+	if err := srv.approveTMDb(tok.Token); err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
 	e.stepf("user approves", "the user clicked Approve on the page")
@@ -157,7 +157,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	e.stepf("v4 before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The fake plays the user who clicks Approve.
-	if err := srv.TMDbApprove(rt.Token); err != nil {
+	if err := srv.approveTMDb(rt.Token); err != nil {
 		return fmt.Errorf("approve v4 token: %w", err)
 	}
 	e.stepf("v4 user approves", "the user clicked Approve on the page")
@@ -212,7 +212,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 			}
 			token := u.Query().Get("request_token")
 			e.secret(token)
-			return srv.TMDbApprove(token) // the user clicks Approve at once
+			return srv.approveTMDb(token) // the user clicks Approve at once
 		},
 		PollInterval: 10 * time.Millisecond,
 	})

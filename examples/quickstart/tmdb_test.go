@@ -37,8 +37,8 @@ func TestRunTMDbAgainstFake(t *testing.T) {
 	for _, code := range []string{"41", "33", "30", "7", "37", "35"} {
 		assert.Contains(t, s, "= true (TMDb code "+code+")")
 	}
-	assert.Contains(t, s, srv.SiteURL()+"/authenticate/")
-	assert.Contains(t, s, srv.SiteURL()+"/auth/access?request_token=")
+	assert.Contains(t, s, srv.TMDb.SiteURL()+"/authenticate/")
+	assert.Contains(t, s, srv.TMDb.SiteURL()+"/auth/access?request_token=")
 	assert.Contains(t, s, "of account "+mediaauthtest.DefaultTMDbV4AccountID)
 	assert.Contains(t, s, `Authorization: Bearer …: user "demo"`)
 	assert.Contains(t, s, `user "demo", id 548`)

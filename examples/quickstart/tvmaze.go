@@ -66,7 +66,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 			mediaauthtest.WithTVmazeAutoConfirm(confirmAfter),
 		)
 		defer local.Close()
-		srv = local
+		srv = localFake{local}
 		c, err = local.Client(opts...)
 	}
 	if err != nil {
@@ -110,7 +110,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 
 	// The rest of the API with the same credentials: an *http.Client that
 	// adds them, shares the TVmaze rate limit and keeps them on TVmaze.
-	srv.TVmazeFollowShows(creds.Username, 1, 82)
+	srv.followTVmazeShows(creds.Username, 1, 82)
 	resp, err := authed.HTTPClient(mediaauth.APITVmaze).Get(authed.BaseURL(mediaauth.APITVmaze) + "/user/follows/shows")
 	e.keep(err)
 	if err != nil {
