@@ -126,7 +126,7 @@ func TestTVmazeStartErrors(t *testing.T) {
 	ctx := context.Background()
 	_, err := c.StartAuth(ctx, "nobody@example.com")
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotFound)
-	_, err = c.StartAuth(ctx, mediaauthtest.UnconfirmedTVmazeEmail)
+	_, err = c.StartAuth(ctx, mediaauthtest.DemoTVmazeUnconfirmedEmail)
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotConfirmed)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)

@@ -186,7 +186,7 @@ func ExampleClient_HTTPClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	session, err := client.LoginSession(context.Background(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := client.LoginSession(context.Background(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	ctx := t.Context()
 
 	// TMDb: a session reads /3/account.
-	session, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	tmdb := c.With(session)
 	var acct struct {
@@ -56,12 +56,12 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 		Username string `json:"username"`
 	}
 	require.NoError(t, getJSON(t, tmdb.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, tmdb.BaseURL(mediaauth.APITMDb)+"/3/account", &acct))
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
-	assert.Equal(t, mediaauthtest.DefaultTMDbAccountID, acct.ID)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbAccountID, acct.ID)
 	// The same through Do, and the account by id.
 	acct.Username = ""
 	require.NoError(t, tmdb.Do(ctx, mediaauth.APITMDb, http.MethodGet, "/3/account/548", nil, &acct))
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
 	// Without the session the account is refused, as an *APIError.
 	err = getJSON(t, c.HTTPClient(mediaauth.APITMDb), mediaauth.APITMDb, c.BaseURL(mediaauth.APITMDb)+"/3/account", &acct)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)

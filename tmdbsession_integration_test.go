@@ -111,7 +111,7 @@ func TestTMDbLoginFlow(t *testing.T) {
 	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
 	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
 
-	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
@@ -168,7 +168,7 @@ func TestTMDbExpiredToken(t *testing.T) {
 	clock.Advance(60 * time.Minute)
 	assert.True(t, tok.Expired(clock.Now()))
 
-	_, err = c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, tok.Token)
+	_, err = c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword, tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	_, err = c.CreateSession(ctx, approved.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "approved but expired")
@@ -242,12 +242,12 @@ func TestTMDbCredentials(t *testing.T) {
 	ctx := t.Context()
 
 	byKey := c
-	byToken := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	byToken := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	// Bearer wins: the wrong key is not even sent.
-	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
 		require.NoError(t, cl.ValidateTMDbCredentials(ctx), name)
-		sess, err := cl.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		sess, err := cl.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 		require.NoError(t, err, name)
 		assert.True(t, srv.TMDb.SessionValid(sess.ID), name)
 		require.NoError(t, cl.DeleteSession(ctx, sess.ID), name)
@@ -263,7 +263,7 @@ func TestTMDbCredentials(t *testing.T) {
 	for _, r := range srv.Requests() {
 		if r.Header.Get("Authorization") != "" {
 			bearers++
-			assert.Equal(t, "Bearer "+mediaauthtest.DefaultTMDbAccessToken, r.Header.Get("Authorization"))
+			assert.Equal(t, "Bearer "+mediaauthtest.DemoTMDbReadAccessToken, r.Header.Get("Authorization"))
 		} else {
 			bare++
 		}
@@ -312,7 +312,7 @@ func TestTMDbConvertV4(t *testing.T) {
 	srv, c := startFake(t)
 	ctx := t.Context()
 
-	sess, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
+	sess, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DemoTMDbAccessToken)
 	require.NoError(t, err)
 	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
@@ -369,7 +369,7 @@ func TestTMDbUnsafePOSTNotRetried(t *testing.T) {
 	_, err = c.CreateSession(ctx, tok.Token)
 	// A retry would have met the used token and answered 33 instead.
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
-	assert.NotContains(t, err.Error(), mediaauthtest.DefaultTMDbAPIKey)
+	assert.NotContains(t, err.Error(), mediaauthtest.DemoTMDbAPIKey)
 	// The server acted: the token is used up.
 	_, err = c.CreateSession(ctx, tok.Token)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
@@ -390,7 +390,7 @@ func TestTMDbConcurrentLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sess, err := c.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+			sess, err := c.LoginSession(t.Context(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 			if assert.NoError(t, err) {
 				ids <- sess.ID
 			}

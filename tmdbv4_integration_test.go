@@ -20,7 +20,7 @@ import (
 func v4Fake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
 	t.Helper()
 	srv, c := startFake(t, opts...)
-	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 }
 
 // v4Account is the part of TMDb's Account the tests read.
@@ -70,7 +70,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	tok, err := c.CreateV4AccessToken(ctx, rt.Token)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.AccessToken)
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	assert.True(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 
 	// The request token was used up.
@@ -82,7 +82,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	user := c.With(tok)
 	acct, err := v4ReadAccount(ctx, user)
 	require.NoError(t, err)
-	assert.Equal(t, v4Account{ID: mediaauthtest.DefaultTMDbAccountID, Username: mediaauthtest.DefaultTMDbUsername}, acct)
+	assert.Equal(t, v4Account{ID: mediaauthtest.DemoTMDbAccountID, Username: mediaauthtest.DemoTMDbUsername}, acct)
 	resp := v4Get(t, user, srv.TMDb.URL()+"/3/account")
 	require.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
 	reqs := srv.Requests()
@@ -94,7 +94,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.NoError(t, err)
 	acct, err = v4ReadAccount(ctx, c.With(sess))
 	require.NoError(t, err)
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
 
 	// Logout: the token is refused everywhere afterwards.
 	require.NoError(t, c.DeleteV4AccessToken(ctx, tok.AccessToken))
@@ -155,7 +155,7 @@ func TestTMDbLoginV4(t *testing.T) {
 		acct, err = v4ReadAccount(t.Context(), c.With(tok))
 		require.NoError(t, err)
 		assert.Equal(t, "alice", acct.Username)
-		assert.NotEqual(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+		assert.NotEqual(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	})
 	t.Run("wait", func(t *testing.T) {
 		t.Parallel()
@@ -180,7 +180,7 @@ func TestTMDbLoginV4(t *testing.T) {
 		})
 		require.NoError(t, err)
 		assert.True(t, srv.TMDb.SessionValid(sess.ID))
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	})
 }
 

@@ -237,7 +237,7 @@ func ExampleClient_LoginV4() {
 		log.Fatal(err)
 	}
 	// The v4 calls need the application's read access token.
-	client = client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	client = client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	ctx := context.Background()
 
 	tok, session, err := client.LoginV4(ctx, mediaauth.TMDbV4Login{

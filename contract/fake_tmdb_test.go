@@ -111,8 +111,8 @@ func TestContractFakeTMDb(t *testing.T) {
 	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const ok = http.StatusOK
-	key := tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
-	bearer := tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}
+	key := tmdbAuth{apiKey: mediaauthtest.DemoTMDbAPIKey}
+	bearer := tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}
 
 	// Credentials: both ways, missing, unknown, suspended; every path
 	// checks them first.
@@ -148,7 +148,7 @@ func TestContractFakeTMDb(t *testing.T) {
 		return string(b)
 	}
 	const validate = "/3/authentication/token/validate_with_login"
-	user, pass := mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword
+	user, pass := mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword
 	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
 	tok := newToken()
 	f.expect("POST", validate, key, `{"password":"x","request_token":"`+tok+`"}`, 400, 26)
@@ -170,17 +170,17 @@ func TestContractFakeTMDb(t *testing.T) {
 	require.NoError(t, srv.TMDb.Deny(denied))
 	f.expect("POST", newSession, key, tokBody(denied), 401, 17)
 	const convert = "/3/authentication/session/convert/4"
-	f.expect("POST", convert, bearer, `{"access_token":"`+mediaauthtest.DefaultTMDbV4AccessToken+`"}`, ok, 0)
+	f.expect("POST", convert, bearer, `{"access_token":"`+mediaauthtest.DemoTMDbAccessToken+`"}`, ok, 0)
 	f.expect("POST", convert, bearer, `{"access_token":"unknown"}`, 401, 35)
 	f.expect("GET", "/3/authentication/guest_session/new", bearer, "", ok, 0)
 	f.expect("GET", "/3/authentication/guest_session/new", key, "", ok, 0)
 
 	// The account of the session, of a v4 access token, and of nobody.
-	me := strconv.Itoa(mediaauthtest.DefaultTMDbAccountID)
+	me := strconv.Itoa(mediaauthtest.DemoTMDbAccountID)
 	f.expect("GET", "/3/account?session_id="+session, key, "", ok, 0)
 	f.expect("GET", "/3/account?session_id=unknown", key, "", 401, 3)
 	f.expect("GET", "/3/account/"+me+"?session_id="+session, key, "", ok, 0)
-	f.expect("GET", "/3/account/"+me, tmdbAuth{bearer: mediaauthtest.DefaultTMDbV4AccessToken}, "", ok, 0)
+	f.expect("GET", "/3/account/"+me, tmdbAuth{bearer: mediaauthtest.DemoTMDbAccessToken}, "", ok, 0)
 	f.expect("GET", "/3/account/"+me+"1?session_id="+session, key, "", 404, 34)
 	f.expect("GET", "/3/account/"+me+"?session_id=unknown", key, "", 401, 3)
 
@@ -219,16 +219,16 @@ func TestContractFakeTMDbV4(t *testing.T) {
 		access  = "/4/auth/access_token"
 		convert = "/3/authentication/session/convert/4"
 	)
-	app := tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}
-	me := "/3/account/" + strconv.Itoa(mediaauthtest.DefaultTMDbAccountID)
+	app := tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}
+	me := "/3/account/" + strconv.Itoa(mediaauthtest.DemoTMDbAccountID)
 	tokBody := func(tok string) string { return `{"request_token":"` + tok + `"}` }
 	accessBody := func(tok string) string { return `{"access_token":"` + tok + `"}` }
 
 	// Only the application's read access token will do: not an API key,
 	// nor a user's access token; a suspended one is code 10.
 	for _, auth := range []tmdbAuth{
-		{}, {apiKey: mediaauthtest.DefaultTMDbAPIKey}, {bearer: "wrong"},
-		{bearer: mediaauthtest.DefaultTMDbV4AccessToken},
+		{}, {apiKey: mediaauthtest.DemoTMDbAPIKey}, {bearer: "wrong"},
+		{bearer: mediaauthtest.DemoTMDbAccessToken},
 	} {
 		f.expect("POST", reqTok, auth, "", 401, 7)
 	}
@@ -238,11 +238,11 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", reqTok, `{"redirect_to":"https://app.example.com/tmdb/approved"}`},
 		{"POST", access, tokBody("any")},
-		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+		{"DELETE", access, accessBody(mediaauthtest.DemoTMDbAccessToken)},
 	} {
 		f.expect(r.method, r.path, tmdbAuth{bearer: "wrong"}, r.body, 401, 7)
 	}
-	assert.True(t, srv.TMDb.AccessTokenValid(mediaauthtest.DefaultTMDbV4AccessToken), "a refused logout logged out")
+	assert.True(t, srv.TMDb.AccessTokenValid(mediaauthtest.DemoTMDbAccessToken), "a refused logout logged out")
 
 	newToken := func(body string) string {
 		tok, _ := f.expect("POST", reqTok, app, body, ok, 1)["request_token"].(string)
@@ -251,7 +251,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	}
 	exchange := func(tok string) string {
 		fields := f.expect("POST", access, app, tokBody(tok), ok, 1)
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, fields["account_id"])
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, fields["account_id"])
 		user, _ := fields["access_token"].(string)
 		require.NotEmpty(t, user)
 		return user
@@ -299,7 +299,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", reqTok, ""},
 		{"POST", access, tokBody(v4tok)},
-		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+		{"DELETE", access, accessBody(mediaauthtest.DemoTMDbAccessToken)},
 	} {
 		fault := mediaauthtest.TMDbFault(25)
 		fault.Method = r.method

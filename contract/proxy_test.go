@@ -54,7 +54,7 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // flows run in parallel against the one fake.
 func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *mediaauthtest.Clock) {
 	rt := proxies.transport(t, index, log)
-	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey))
+	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey))
 	tmdb := proxies.tmdbClient(t, index, rt, key)
 	for _, cf := range index.contracts {
 		c := contractClient(t, rt, append(proxies.apiOptions(cf), key)...)
@@ -205,7 +205,7 @@ func tvmazeFlow(f flow) {
 
 	_, fn := start("nobody@example.com")
 	f.step("POST /auth/start", 404, mediaauth.ErrEmailNotFound, fn)
-	_, fn = start(mediaauthtest.UnconfirmedTVmazeEmail)
+	_, fn = start(mediaauthtest.DemoTVmazeUnconfirmedEmail)
 	f.step("POST /auth/start", 401, mediaauth.ErrEmailNotConfirmed, fn)
 	req, fn := start(mediaauthtest.DemoTVmazeEmail)
 	f.step("POST /auth/start", 200, nil, fn)
@@ -238,11 +238,15 @@ func tvmazeFlow(f flow) {
 	})
 
 	// The rest of the user API goes through Client.Do with the key.
-	require.True(t, srv.TVmaze.FollowShows(got.Username, 82, 1))
+	require.True(t, srv.TVmaze.FollowShows(got.Username, 169))
 	f.step("GET /user/follows/shows", 200, nil, func(ctx context.Context) error {
 		follows, err := followedShows(ctx, c.With(got))
 		if err == nil {
-			assert.Equal(t, []tvmazeShowFollow{{ShowID: 82}, {ShowID: 1}}, follows)
+			var want []tvmazeShowFollow
+			for _, id := range append(mediaauthtest.DemoTVmazeFollowedShows(), 169) {
+				want = append(want, tvmazeShowFollow{ShowID: id})
+			}
+			assert.Equal(t, want, follows, "the demo user's shows, then the one it followed")
 		}
 		return err
 	})

@@ -19,7 +19,7 @@ import (
 func tmdbFlow(f flow) {
 	t, c, srv := f.t, f.c, f.srv
 	wrongKey := c.With(mediaauth.TMDbAPIKey("wrong-tmdb-key"))
-	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 
 	f.step("validateKey", 200, nil, c.ValidateTMDbCredentials)
 	f.step("validateKey", 200, nil, bearer.ValidateTMDbCredentials)
@@ -41,7 +41,7 @@ func tmdbFlow(f flow) {
 	}
 	login := func(password string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			approved, err := c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, tok.Token)
+			approved, err := c.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DemoTMDbUsername, password, tok.Token)
 			return errorIfEmpty(err, approved != nil && approved.Token == tok.Token)
 		}
 	}
@@ -53,10 +53,10 @@ func tmdbFlow(f flow) {
 	f.step("createRequestToken", 200, nil, newToken)
 	f.step("createSession", 422, mediaauth.ErrRequestTokenNotApproved, newSession)
 	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidCredentials, login("wrong-password"))
-	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DemoTMDbPassword))
 	f.step("createSession", 200, nil, newSession)
 	f.step("createSession", 401, mediaauth.ErrInvalidRequestToken, newSession)
-	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DemoTMDbPassword))
 	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
 	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.DeleteSession(ctx, session.ID) })
 	f.step("deleteSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
@@ -69,7 +69,7 @@ func tmdbFlow(f flow) {
 	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
 
 	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
-		s, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DefaultTMDbV4AccessToken)
+		s, err := c.CreateSessionFromV4Token(ctx, mediaauthtest.DemoTMDbAccessToken)
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	f.step("createSessionFromV4Token", 401, nil, func(ctx context.Context) error {
@@ -87,7 +87,7 @@ func tmdbFlow(f flow) {
 	})
 
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-		s, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		s, err := c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	assert.NoError(t, err)
@@ -103,17 +103,17 @@ func tmdbAccountFlow(f flow) {
 	// account calls.
 	direct, err := srv.Client()
 	require.NoError(t, err)
-	session, err := direct.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := direct.LoginSession(t.Context(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	user := c.With(*session)
 	unknown := c.With(mediaauth.Session{ID: "unknown-session-id"})
-	const me = mediaauthtest.DefaultTMDbAccountID
+	const me = mediaauthtest.DemoTMDbAccountID
 
 	ofSession := func(cl *mediaauth.Client) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			acct, err := accountOfSession(ctx, cl)
 			if err == nil {
-				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DefaultTMDbUsername}, *acct)
+				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DemoTMDbUsername}, *acct)
 			}
 			return err
 		}
@@ -122,7 +122,7 @@ func tmdbAccountFlow(f flow) {
 		return func(ctx context.Context) error {
 			acct, err := accountDetails(ctx, cl, id)
 			if err == nil {
-				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DefaultTMDbUsername}, *acct)
+				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DemoTMDbUsername}, *acct)
 			}
 			return err
 		}
@@ -132,7 +132,7 @@ func tmdbAccountFlow(f flow) {
 	f.step("accountOfSession", 401, mediaauth.ErrUnauthorized, ofSession(unknown))
 	f.step("accountDetails", 200, nil, details(user, me))
 	// A user's v4 access token stands for the session.
-	v4 := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
+	v4 := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken})
 	f.step("accountDetails", 200, nil, details(v4, me))
 	f.step("accountDetails", 404, mediaauth.ErrNotFound, details(user, me+1))
 	f.step("accountDetails", 401, mediaauth.ErrUnauthorized, details(unknown, me))
@@ -165,7 +165,7 @@ func tmdbAccountFlow(f flow) {
 // TestContractFakeTMDbV4.
 func tmdbV4Flow(f flow) {
 	t, srv := f.t, f.srv
-	read := mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	read := mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)
 	app := f.c.With(read)
 	wrongApp := f.c.With(mediaauth.TMDbReadAccessToken("wrong-read-access-token"))
 	// The v3 calls go to the proxies of their own contracts.
@@ -188,7 +188,7 @@ func tmdbV4Flow(f flow) {
 			if a != nil {
 				user = a
 			}
-			return errorIfEmpty(err, a != nil && a.AccessToken != "" && a.AccountID == mediaauthtest.DefaultTMDbV4AccountID)
+			return errorIfEmpty(err, a != nil && a.AccessToken != "" && a.AccountID == mediaauthtest.DemoTMDbV4AccountID)
 		}
 	}
 	logout := func(cl *mediaauth.Client) func(ctx context.Context) error {
@@ -202,7 +202,7 @@ func tmdbV4Flow(f flow) {
 		}
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	}
-	demo := tmdbAccount{ID: mediaauthtest.DefaultTMDbAccountID, Username: mediaauthtest.DefaultTMDbUsername}
+	demo := tmdbAccount{ID: mediaauthtest.DemoTMDbAccountID, Username: mediaauthtest.DemoTMDbUsername}
 	ofSession := func(ctx context.Context) error {
 		acct, err := accountOfSession(ctx, v3.With(*session))
 		if err == nil {
@@ -268,7 +268,7 @@ func tmdbV4Flow(f flow) {
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
 		var err error
 		user, session, err = v3.With(read).LoginV4(ctx, login)
-		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DefaultTMDbV4AccountID && session != nil && session.ID != "")
+		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DemoTMDbV4AccountID && session != nil && session.ID != "")
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []int{200, 422, 200, 200}, statuses)

@@ -142,7 +142,7 @@ func (s *Server) liveTokenKind(token string, v4 bool) (redirectTo string, ok boo
 var approvalButtons = []pageButton{{"approve", "Approve"}, {"deny", "Deny"}}
 
 // approvalMessage is what a TMDb approval page asks.
-const approvalMessage = "An application asks to act for your TMDb account " + DefaultTMDbUsername +
+const approvalMessage = "An application asks to act for your TMDb account " + DemoTMDbUsername +
 	". Approve it to let it read and change your account's data; Deny to refuse."
 
 // tmdbApprovalPage is GET /authenticate/{token}: TMDb's v3 approval page.

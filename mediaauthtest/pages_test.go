@@ -95,7 +95,7 @@ func pagesFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Serve
 	t.Helper()
 	srv := mediaauthtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
 	require.NoError(t, err)
 	return srv, c
 }

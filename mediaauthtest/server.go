@@ -11,8 +11,11 @@
 // Tests act as the services' users through one handle per API, like the
 // client's: [Server.Movies] ([Movies.AddUser], [Movies.VerificationToken],
 // ...), [Server.TVmaze] ([TVmaze.AddUser], [TVmaze.Confirm], ...) and
-// [Server.TMDb] ([TMDb.AddUser], [TMDb.Approve], [TMDb.Deny], ...). A
-// [Clock] given to [WithClock] moves its time.
+// [Server.TMDb] ([TMDb.AddUser], [TMDb.Approve], [TMDb.Deny], ...). Every
+// server starts with one demo account per API ([DemoMoviesUsername],
+// [DemoTVmazeEmail], [DemoTMDbUsername]) and accepts the TMDb application
+// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]. A [Clock]
+// given to [WithClock] moves its time.
 package mediaauthtest
 
 import (
@@ -243,6 +246,7 @@ func NewServer(opts ...Option) *Server {
 	if s.rnd != nil {
 		_, _ = s.rnd.Read(s.movies.jwtSecret)
 	}
+	s.addDemoMoviesUser()
 
 	mux := http.NewServeMux()
 	s.routeMovies(mux)
@@ -277,16 +281,16 @@ func (s *Server) Close() { s.ts.Close() }
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
 // Client returns a mediaauth.Client wired to all three fake APIs and to
-// the fake's TMDb approval pages ([TMDb.SiteURL]), with the fake's
-// default TMDb API key, no retry waits and no client-side rate limits;
-// opts are applied after those and may override them.
+// the fake's TMDb approval pages ([TMDb.SiteURL]), with the fake's TMDb API
+// key [DemoTMDbAPIKey], no retry waits and no client-side rate limits; opts
+// are applied after those and may override them.
 func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 	base := []mediaauth.Option{
 		mediaauth.WithMoviesBaseURL(s.Movies.URL()),
 		mediaauth.WithTVmazeBaseURL(s.TVmaze.URL()),
 		mediaauth.WithTMDbBaseURL(s.TMDb.URL()),
 		mediaauth.WithTMDbSiteURL(s.TMDb.SiteURL()),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DefaultTMDbAPIKey)),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DemoTMDbAPIKey)),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
 		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
 		mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Inf, 0),

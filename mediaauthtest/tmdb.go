@@ -31,23 +31,6 @@ import (
 // access token 401 code 35, and an unknown or deleted session 404 code 37.
 // The v4 authentication under /4 is in tmdbv4.go.
 
-// Credentials and account every fake server knows.
-const (
-	// DefaultTMDbAccessToken is the TMDb read access token every fake server
-	// accepts (Authorization: Bearer).
-	DefaultTMDbAccessToken = "fake-tmdb-read-access-token"
-	// DefaultTMDbUsername and DefaultTMDbPassword are the fake's demo TMDb
-	// account; its email address is verified.
-	DefaultTMDbUsername = "demo"
-	DefaultTMDbPassword = "demo-password"
-	// DefaultTMDbV4AccessToken is a user-approved v4 access token of the demo
-	// account, for CreateSessionFromV4Token.
-	DefaultTMDbV4AccessToken = "fake-tmdb-v4-access-token"
-)
-
-// DefaultTMDbAPIKey is the TMDb API key every fake server accepts.
-const DefaultTMDbAPIKey = "fake-tmdb-api-key"
-
 // tmdbCode is one row of TMDb's published error table.
 type tmdbCode struct {
 	status  int
@@ -171,12 +154,12 @@ type tmdbRequestToken struct {
 }
 
 func (st *tmdbState) init() {
-	st.apiKeys = map[string]bool{DefaultTMDbAPIKey: false}
-	st.readToks = map[string]bool{DefaultTMDbAccessToken: false}
+	st.apiKeys = map[string]bool{DemoTMDbAPIKey: false}
+	st.readToks = map[string]bool{DemoTMDbReadAccessToken: false}
 	st.users = map[string]*tmdbUser{
-		DefaultTMDbUsername: {id: DefaultTMDbAccountID, password: hashPassword(DefaultTMDbPassword), emailVerified: true},
+		DemoTMDbUsername: {id: DemoTMDbAccountID, password: hashPassword(DemoTMDbPassword), emailVerified: true},
 	}
-	st.v4Tokens = map[string]string{DefaultTMDbV4AccessToken: DefaultTMDbUsername}
+	st.v4Tokens = map[string]string{DemoTMDbAccessToken: DemoTMDbUsername}
 	st.tokens = map[string]*tmdbRequestToken{}
 	st.sessions = map[string]string{}
 	st.guests = map[string]time.Time{}
@@ -312,7 +295,7 @@ func (s *Server) tmdbNewToken(w http.ResponseWriter, _ *http.Request) {
 	token := s.randomHex(20)
 	t := &tmdbRequestToken{expires: s.now().Add(s.cfg.tmdbTokenTTL).Truncate(time.Second)}
 	if s.cfg.tmdbAutoApprove {
-		t.approvedBy = DefaultTMDbUsername
+		t.approvedBy = DemoTMDbUsername
 	}
 	s.tmdb.tokens[token] = t
 	noStore(w)
@@ -517,7 +500,7 @@ func (t *TMDb) AddUser(user TMDbUser) error {
 	if old := s.tmdb.users[username]; old != nil {
 		u.id = old.id
 	} else {
-		u.id = DefaultTMDbAccountID + len(s.tmdb.users)
+		u.id = DemoTMDbAccountID + len(s.tmdb.users)
 	}
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
@@ -538,11 +521,11 @@ func (t *TMDb) AddAccessToken(accessToken, username string) {
 var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb request token")
 
 // Approve approves a request token as the demo user
-// (DefaultTMDbUsername) would on TMDb's authenticate page: session/new then
+// (DemoTMDbUsername) would on TMDb's authenticate page: session/new then
 // turns it into a session (or, for a v4 request token, /4/auth/access_token
 // into an access token). It fails for an unknown, expired or used token.
 func (t *TMDb) Approve(token string) error {
-	return t.ApproveAs(token, DefaultTMDbUsername)
+	return t.ApproveAs(token, DemoTMDbUsername)
 }
 
 // Deny denies a request token as a user who clicked Deny would:

@@ -33,7 +33,7 @@ type tmdbAuth struct {
 	bearer string // read access token, "" for none
 }
 
-var tmdbKeyAuth = tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
+var tmdbKeyAuth = tmdbAuth{apiKey: mediaauthtest.DemoTMDbAPIKey}
 
 // send makes one request to path (below /3) with a JSON body, and checks
 // that the answer is JSON.
@@ -108,14 +108,14 @@ func TestTMDbFakeCredentials(t *testing.T) {
 	a := validate(tmdbKeyAuth)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, map[string]any{"success": true, "status_code": float64(1), "status_message": "Success."}, a.fields(t))
-	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}).status)
-	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "wrong", bearer: mediaauthtest.DefaultTMDbAccessToken}).status,
+	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}).status)
+	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "wrong", bearer: mediaauthtest.DemoTMDbReadAccessToken}).status,
 		"the header wins over the query")
 
 	requireTMDbError(t, validate(tmdbAuth{}), http.StatusUnauthorized, 7)
 	requireTMDbError(t, validate(tmdbAuth{apiKey: "wrong"}), http.StatusUnauthorized, 7)
 	requireTMDbError(t, validate(tmdbAuth{bearer: "wrong"}), http.StatusUnauthorized, 7)
-	requireTMDbError(t, validate(tmdbAuth{bearer: mediaauthtest.DefaultTMDbAPIKey}), http.StatusUnauthorized, 7)
+	requireTMDbError(t, validate(tmdbAuth{bearer: mediaauthtest.DemoTMDbAPIKey}), http.StatusUnauthorized, 7)
 
 	f.srv.TMDb.AddAPIKey("key-2")
 	f.srv.TMDb.AddReadAccessToken("token-2")
@@ -204,7 +204,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 
 	// The demo account works out of the box.
 	tok = f.newToken(t)
-	a = login(body(mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, tok))
+	a = login(body(mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword, tok))
 	require.Equal(t, http.StatusOK, a.status)
 
 	// Expired.
@@ -271,9 +271,9 @@ func TestTMDbFakeConvertV4(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
 	convert := func(body string) answer {
-		return f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}, body)
+		return f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}, body)
 	}
-	a := convert(`{"access_token":"` + mediaauthtest.DefaultTMDbV4AccessToken + `"}`)
+	a := convert(`{"access_token":"` + mediaauthtest.DemoTMDbAccessToken + `"}`)
 	require.Equal(t, http.StatusOK, a.status)
 	id := a.fields(t)["session_id"].(string)
 	assert.True(t, f.srv.TMDb.SessionValid(id))
@@ -308,7 +308,7 @@ func TestTMDbFakeDeleteSession(t *testing.T) {
 func TestTMDbFakeGuestSessions(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	a := f.send(t, http.MethodGet, "/authentication/guest_session/new", tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}, "")
+	a := f.send(t, http.MethodGet, "/authentication/guest_session/new", tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}, "")
 	require.Equal(t, http.StatusOK, a.status)
 	m := a.fields(t)
 	assert.Equal(t, true, m["success"])

@@ -33,11 +33,6 @@ import (
 // beside [TMDbPrefix] for v3.
 const TMDbV4Prefix = "/4"
 
-// DefaultTMDbV4AccountID is the v4 account id (a string) of the demo
-// account ([DefaultTMDbUsername], v3 id [DefaultTMDbAccountID]), as
-// /4/auth/access_token reports it.
-const DefaultTMDbV4AccountID = "4bc889000000000000000224"
-
 // tmdbV4AccountID is the v4 account id of the account with v3 id id: 24
 // hex digits, like TMDb's.
 func tmdbV4AccountID(id int) string { return fmt.Sprintf("4bc889%018x", id) }
@@ -99,7 +94,7 @@ func (s *Server) tmdbV4NewRequestToken(w http.ResponseWriter, r *http.Request) {
 	token := s.randomHex(24)
 	t := &tmdbRequestToken{v4: true, expires: s.now().Add(s.cfg.tmdbV4TokenTTL), redirectTo: req.RedirectTo}
 	if s.cfg.tmdbAutoApprove {
-		t.approvedBy = DefaultTMDbUsername
+		t.approvedBy = DemoTMDbUsername
 	}
 	s.tmdb.tokens[token] = t
 	noStore(w)

@@ -20,7 +20,7 @@ func TestTMDbV4AnswersMatchGoldens(t *testing.T) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
-			req.Header.Set("Authorization", "Bearer "+mediaauthtest.DefaultTMDbAccessToken)
+			req.Header.Set("Authorization", "Bearer "+mediaauthtest.DemoTMDbReadAccessToken)
 		})
 	}
 

@@ -26,7 +26,7 @@ func newTMDbV4Fake(t *testing.T, opts ...mediaauthtest.Option) *tmdbV4Fake {
 }
 
 // readToken is the fake's default read access token.
-const readToken = mediaauthtest.DefaultTMDbAccessToken
+const readToken = mediaauthtest.DemoTMDbReadAccessToken
 
 // send4 makes one request to path (below /4) with bearer as the Bearer
 // token ("" for none) and checks that the answer is JSON.
@@ -108,7 +108,7 @@ func TestTMDbV4FakeFlow(t *testing.T) {
 	m = a.json(t)
 	assert.Len(t, m, 5)
 	assert.Equal(t, true, m["success"])
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, m["account_id"], "the demo user approved")
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, m["account_id"], "the demo user approved")
 	access := m["access_token"].(string)
 	require.NotEmpty(t, access)
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
@@ -125,8 +125,8 @@ func TestTMDbV4FakeFlow(t *testing.T) {
 	assert.True(t, f.srv.TMDb.SessionValid(sess))
 	a = f.account(t, access)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, a.json(t)["username"])
-	assert.Equal(t, float64(mediaauthtest.DefaultTMDbAccountID), a.json(t)["id"])
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, a.json(t)["username"])
+	assert.Equal(t, float64(mediaauthtest.DemoTMDbAccountID), a.json(t)["id"])
 
 	// Logout.
 	a = f.logout(t, access)
@@ -154,11 +154,11 @@ func TestTMDbV4FakeNeedsReadToken(t *testing.T) {
 	f.srv.TMDb.AddReadAccessToken("suspended-read-token")
 	require.True(t, f.srv.TMDb.SuspendAPIKey("suspended-read-token"))
 	for _, c := range calls {
-		for _, bad := range []string{"", "wrong", mediaauthtest.DefaultTMDbAPIKey, mediaauthtest.DefaultTMDbV4AccessToken} {
+		for _, bad := range []string{"", "wrong", mediaauthtest.DemoTMDbAPIKey, mediaauthtest.DemoTMDbAccessToken} {
 			requireTMDbError(t, f.send4(t, c.method, c.path, bad, c.body), http.StatusUnauthorized, 7)
 		}
 		// The api_key query parameter is no credential here either.
-		a := roundTrip(t, f.srv, c.method, f.srv.TMDb.URL()+"/4"+c.path+"?api_key="+mediaauthtest.DefaultTMDbAPIKey, c.body, func(req *http.Request) {
+		a := roundTrip(t, f.srv, c.method, f.srv.TMDb.URL()+"/4"+c.path+"?api_key="+mediaauthtest.DemoTMDbAPIKey, c.body, func(req *http.Request) {
 			req.Header.Set("Content-Type", "application/json")
 		})
 		requireTMDbError(t, a, http.StatusUnauthorized, 7)
@@ -220,7 +220,7 @@ func TestTMDbV4FakeApprovers(t *testing.T) {
 		f := newTMDbV4Fake(t, mediaauthtest.WithTMDbAutoApprove())
 		a := f.exchange(t, f.newV4Token(t))
 		require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, a.json(t)["account_id"])
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, a.json(t)["account_id"])
 	})
 	t.Run("another user", func(t *testing.T) {
 		t.Parallel()
@@ -233,8 +233,8 @@ func TestTMDbV4FakeApprovers(t *testing.T) {
 		a := f.exchange(t, tok)
 		require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 		m := a.json(t)
-		assert.Equal(t, fmt.Sprintf("4bc889%018x", mediaauthtest.DefaultTMDbAccountID+1), m["account_id"])
-		assert.NotEqual(t, mediaauthtest.DefaultTMDbV4AccountID, m["account_id"])
+		assert.Equal(t, fmt.Sprintf("4bc889%018x", mediaauthtest.DemoTMDbAccountID+1), m["account_id"])
+		assert.NotEqual(t, mediaauthtest.DemoTMDbV4AccountID, m["account_id"])
 		acct := f.account(t, m["access_token"].(string))
 		require.Equal(t, http.StatusOK, acct.status)
 		assert.Equal(t, "alice", acct.json(t)["username"])

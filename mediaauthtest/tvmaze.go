@@ -12,22 +12,6 @@ import (
 	"time"
 )
 
-// The TVmaze accounts every fake server starts with.
-const (
-	// DemoTVmazeEmail is a confirmed account: StartAuth works for it.
-	DemoTVmazeEmail = "demo@example.com"
-	// DemoTVmazeUsername is the username of the DemoTVmazeEmail account.
-	DemoTVmazeUsername = "demo"
-	// DemoTVmazeAPIKey is the API key of the DemoTVmazeEmail account, handed
-	// out by a confirmed auth request and accepted by /auth/validate.
-	DemoTVmazeAPIKey = "fake-tvmaze-demo-api-key"
-	// DemoTVmazePremium is the premium level of the demo account (Bronze).
-	DemoTVmazePremium = 1
-	// UnconfirmedTVmazeEmail is an account whose email address is not
-	// confirmed: StartAuth gets 401 for it.
-	UnconfirmedTVmazeEmail = "unconfirmed@example.com"
-)
-
 // maxTVmazeBody bounds the request bodies the fake TVmaze API reads.
 const maxTVmazeBody = 64 << 10
 
@@ -68,9 +52,10 @@ func (st *tvmazeState) init() {
 	st.users[DemoTVmazeEmail] = &tvmazeUser{
 		username: DemoTVmazeUsername, email: DemoTVmazeEmail,
 		confirmed: true, premium: DemoTVmazePremium, apiKey: DemoTVmazeAPIKey,
+		follows: DemoTVmazeFollowedShows(),
 	}
-	st.users[UnconfirmedTVmazeEmail] = &tvmazeUser{
-		username: "unconfirmed", email: UnconfirmedTVmazeEmail,
+	st.users[DemoTVmazeUnconfirmedEmail] = &tvmazeUser{
+		username: "unconfirmed", email: DemoTVmazeUnconfirmedEmail,
 		apiKey: "fake-tvmaze-unconfirmed-api-key",
 	}
 }

@@ -106,7 +106,7 @@ func TestTVmazeFakeStart(t *testing.T) {
 
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"nobody@example.com"}`), http.StatusNotFound)
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{}`), http.StatusNotFound)
-	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.UnconfirmedTVmazeEmail+`"}`), http.StatusUnauthorized)
+	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.DemoTVmazeUnconfirmedEmail+`"}`), http.StatusUnauthorized)
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `not json`), http.StatusBadRequest)
 	_, ok := srv.TVmaze.AuthToken("nobody@example.com")
 	assert.False(t, ok)

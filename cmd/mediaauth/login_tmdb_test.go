@@ -191,7 +191,7 @@ func TestLoginTMDbV4(t *testing.T) {
 	require.NotNil(t, saved.TMDbAccessToken)
 	assert.True(t, srv.TMDb.SessionValid(saved.TMDbSession.ID))
 	assert.True(t, srv.TMDb.AccessTokenValid(saved.TMDbAccessToken.AccessToken))
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, saved.TMDbAccessToken.AccountID)
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, saved.TMDbAccessToken.AccountID)
 }
 
 func TestLoginTMDbV4Deny(t *testing.T) {
@@ -228,7 +228,7 @@ func TestLoginTMDbPassword(t *testing.T) {
 	srv := startFake(t)
 	env := fakeEnv(t, srv)
 	ts := newSys(t, env)
-	ts.stdin = strings.NewReader(mediaauthtest.DefaultTMDbPassword + "\n")
+	ts.stdin = strings.NewReader(mediaauthtest.DemoTMDbPassword + "\n")
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--username", "demo"), ts.stderr.String())
 	assert.Contains(t, ts.stdout.String(), "Logged in to TMDb as demo (a session)")
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
@@ -245,7 +245,7 @@ func TestLoginTMDbPassword(t *testing.T) {
 	ts = newSys(t, env)
 	ts.stdin = strings.NewReader("demo\n")
 	ts.termIn, ts.termErr = true, true
-	ts.passwords = []string{mediaauthtest.DefaultTMDbPassword}
+	ts.passwords = []string{mediaauthtest.DemoTMDbPassword}
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--profile", "second"), ts.stderr.String())
 	assert.Equal(t, "TMDb username: TMDb password for demo: \n", ts.stderr.String())
 }

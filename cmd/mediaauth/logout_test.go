@@ -16,9 +16,9 @@ func TestLogoutTMDbRevokesAndForgets(t *testing.T) {
 	env := fakeEnv(t, srv)
 	c := fakeClient(t, srv)
 	ctx := t.Context()
-	sess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
-	srv.TMDb.AddAccessToken("v4-of-the-user", mediaauthtest.DefaultTMDbUsername)
+	srv.TMDb.AddAccessToken("v4-of-the-user", mediaauthtest.DemoTMDbUsername)
 	st := storeOf(t, env)
 	require.NoError(t, st.Save(ctx, &mediaauth.StoredCredentials{API: mediaauth.APITMDb, Profile: "default",
 		TMDbSession: sess, TMDbAccessToken: &mediaauth.TMDbAccessToken{AccessToken: "v4-of-the-user", AccountID: "a"}}))

@@ -21,7 +21,6 @@ import (
 type fakeHooks interface {
 	lastMoviesEmail(address string) (mediaauthtest.Email, bool)
 	approveTMDb(token string) error
-	followTVmazeShows(username string, showIDs ...int) bool
 }
 
 // fake returns the fake the flows run against, or nil against real
@@ -46,11 +45,6 @@ func (l localFake) lastMoviesEmail(address string) (mediaauthtest.Email, bool) {
 
 // approveTMDb approves a TMDb request token as the fake's demo user.
 func (l localFake) approveTMDb(token string) error { return l.srv.TMDb.Approve(token) }
-
-// followTVmazeShows makes a TVmaze user follow shows.
-func (l localFake) followTVmazeShows(username string, showIDs ...int) bool {
-	return l.srv.TVmaze.FollowShows(username, showIDs...)
-}
 
 // remoteFake is a fake started elsewhere with "mediaauth fake", at url. It
 // plays the user on the fake's web pages: the approval and confirm pages,
@@ -80,7 +74,7 @@ func (r *remoteFake) client(opts ...mediaauth.Option) (*mediaauth.Client, error)
 		mediaauth.WithTVmazeBaseURL(r.url + mediaauthtest.TVmazePrefix),
 		mediaauth.WithTMDbBaseURL(r.url),
 		mediaauth.WithTMDbSiteURL(r.url),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey)),
 	}
 	return mediaauth.New(append(base, opts...)...)
 }
@@ -122,10 +116,6 @@ func (r *remoteFake) approveTMDb(token string) error {
 	}
 	return nil
 }
-
-// followTVmazeShows has no page: the running fake's demo user follows
-// shows of its own.
-func (r *remoteFake) followTVmazeShows(string, ...int) bool { return false }
 
 // confirm presses Confirm on TVmaze's confirm page.
 func (r *remoteFake) confirm(ctx context.Context, confirmURL string) error {

@@ -22,9 +22,9 @@ func runTMDb(ctx context.Context, e *env) error {
 		return skip("a person must approve a real TMDb request token: run go run ./examples/tmdb-login -real")
 	}
 	c, srv := e.client, e.fake()
-	e.secret(mediaauthtest.DefaultTMDbAPIKey)
-	e.secret(mediaauthtest.DefaultTMDbAccessToken)
-	e.secret(mediaauthtest.DefaultTMDbPassword)
+	e.secret(mediaauthtest.DemoTMDbAPIKey)
+	e.secret(mediaauthtest.DemoTMDbReadAccessToken)
+	e.secret(mediaauthtest.DemoTMDbPassword)
 
 	// The client sends the api_key query parameter.
 	err := c.ValidateTMDbCredentials(ctx)
@@ -75,14 +75,14 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("reuse the request token", "errors.Is(err, mediaauth.ErrInvalidRequestToken) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// For programs that hold the password: token, validate_with_login, session.
-	loginSess, err := c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	loginSess, err := c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	e.keep(loginSess, err)
 	if err != nil {
 		return fmt.Errorf("login session: %w", err)
 	}
 	e.secret(loginSess.ID)
-	e.stepf("login with password", "user %q: session %s", mediaauthtest.DefaultTMDbUsername, preview(loginSess.ID))
-	_, err = c.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, "not-the-password")
+	e.stepf("login with password", "user %q: session %s", mediaauthtest.DemoTMDbUsername, preview(loginSess.ID))
+	_, err = c.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, "not-the-password")
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidCredentials) {
 		return fmt.Errorf("wrong password: want ErrInvalidCredentials, got %w", err)
@@ -90,7 +90,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("wrong password", "errors.Is(err, mediaauth.ErrInvalidCredentials) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The read access token travels as a Bearer header instead of the key.
-	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	e.keep(bearer)
 	if err := bearer.ValidateTMDbCredentials(ctx); err != nil {
 		e.keep(err)
@@ -136,7 +136,7 @@ func runTMDb(ctx context.Context, e *env) error {
 func runTMDbV4(ctx context.Context, e *env) error {
 	srv := e.fake()
 	// The v4 calls need the application's read access token.
-	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	e.keep(c)
 
 	rt, err := c.CreateV4RequestToken(ctx, "http://localhost:8080/approved")

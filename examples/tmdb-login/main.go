@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		var opts []mediaauth.Option
 		if s.v4 {
 			// The fake's read access token, for the v4 calls.
-			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
 		}
 		client, err = srv.Client(opts...)
 		fmt.Fprintf(out, "Talking to an in-process fake of TMDb at %s\n", srv.TMDb.URL())
