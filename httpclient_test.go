@@ -67,7 +67,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
-	_, err = srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
+	_, err = srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
 	require.True(t, srv.TVmaze.FollowShows("alice", 1, 82))
 	req, err := c.StartAuth(ctx, "alice@example.com")

@@ -228,7 +228,7 @@ func tvmazeFlow(f flow) {
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
 		level, err := c.With(got).ValidateTVmazeCredentials(ctx)
 		if err == nil {
-			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
+			assert.Equal(t, mediaauthtest.DemoTVmazePremiumLevel, level)
 		}
 		return err
 	})
@@ -253,7 +253,7 @@ func tvmazeFlow(f flow) {
 
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
-	_, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", Premium: int(mediaauth.PremiumSilver)})
+	_, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)

@@ -1,6 +1,10 @@
 package mediaauthtest
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/mediaauth/mediaauth"
+)
 
 // The demo accounts every fake server starts with, one per API, and the
 // TMDb application credentials it accepts from the start. Their names say
@@ -32,8 +36,8 @@ const (
 	// DemoTVmazeAPIKey is the API key of the [DemoTVmazeEmail] account,
 	// handed out by a confirmed auth request and accepted by /auth/validate.
 	DemoTVmazeAPIKey = "fake-tvmaze-demo-api-key"
-	// DemoTVmazePremium is the premium level of the demo account (Bronze).
-	DemoTVmazePremium = 1
+	// DemoTVmazePremiumLevel is the premium level of the demo account.
+	DemoTVmazePremiumLevel = mediaauth.PremiumBronze
 	// DemoTVmazeUnconfirmedEmail is an account whose email address is not
 	// confirmed: StartAuth gets 401 for it.
 	DemoTVmazeUnconfirmedEmail = "unconfirmed@example.com"

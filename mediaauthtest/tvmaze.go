@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mediaauth/mediaauth"
 )
 
 // maxTVmazeBody bounds the request bodies the fake TVmaze API reads.
@@ -28,7 +30,7 @@ type tvmazeUser struct {
 	username  string
 	email     string
 	confirmed bool
-	premium   int
+	premium   mediaauth.PremiumLevel
 	apiKey    string
 	follows   []int // followed show ids, in the order followed
 }
@@ -51,7 +53,7 @@ func (st *tvmazeState) init() {
 	st.latest = map[string]string{}
 	st.users[DemoTVmazeEmail] = &tvmazeUser{
 		username: DemoTVmazeUsername, email: DemoTVmazeEmail,
-		confirmed: true, premium: DemoTVmazePremium, apiKey: DemoTVmazeAPIKey,
+		confirmed: true, premium: DemoTVmazePremiumLevel, apiKey: DemoTVmazeAPIKey,
 		follows: DemoTVmazeFollowedShows(),
 	}
 	st.users[DemoTVmazeUnconfirmedEmail] = &tvmazeUser{
@@ -77,8 +79,9 @@ type TVmazeUser struct {
 	// Unconfirmed leaves the email address unconfirmed with TVmaze: such an
 	// account cannot start auth requests (401). By default it can.
 	Unconfirmed bool
-	// Premium is 0 for none, 1 Bronze, 2 Silver, 3 Gold.
-	Premium int
+	// PremiumLevel is the account's premium subscription, from
+	// [mediaauth.PremiumNone] (the zero value) to [mediaauth.PremiumGold].
+	PremiumLevel mediaauth.PremiumLevel
 }
 
 // AddUser adds a TVmaze account, replacing any with that email or
@@ -87,10 +90,10 @@ func (t *TVmaze) AddUser(u TVmazeUser) (apiKey string, err error) {
 	if u.Username == "" || u.Email == "" {
 		return "", errors.New("mediaauthtest: TVmaze.AddUser: username and email are required")
 	}
-	if u.Premium < 0 || u.Premium > 3 {
-		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: premium level %d outside 0..3", u.Premium)
+	if u.PremiumLevel < mediaauth.PremiumNone || u.PremiumLevel > mediaauth.PremiumGold {
+		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: premium level %d outside 0..3", int(u.PremiumLevel))
 	}
-	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.Premium
+	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.PremiumLevel
 	s := t.srv
 	apiKey = s.randomHex(16)
 	key := strings.ToLower(email)
@@ -300,7 +303,7 @@ func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
 	user := s.tvmazeBasicUser(w, r)
 	premium := 0
 	if user != nil {
-		premium = user.premium
+		premium = int(user.premium)
 	}
 	s.mu.Unlock()
 	if user == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,7 +119,7 @@ func TestTVmazeFakeStart(t *testing.T) {
 	assert.Equal(t, "20", a.header.Get("Retry-After"))
 
 	// Another address is not held back; the same one is after the gap.
-	key, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com", Premium: 2})
+	key, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
 	assert.NotEmpty(t, key)
 	tvStart(t, srv, "Bob@Example.com")
@@ -213,7 +214,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 
 	a := tvSend(t, srv, http.MethodGet, "/auth/validate", "", mediaauthtest.DemoTVmazeUsername, mediaauthtest.DemoTVmazeAPIKey)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
-	assert.Equal(t, map[string]any{"premium": float64(mediaauthtest.DemoTVmazePremium)}, a.body)
+	assert.Equal(t, map[string]any{"premium": float64(mediaauthtest.DemoTVmazePremiumLevel)}, a.body)
 
 	for _, creds := range [][]string{
 		nil,
@@ -226,7 +227,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 		assert.Contains(t, a.header.Get("WWW-Authenticate"), "Basic")
 	}
 
-	old, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com", Premium: 3})
+	old, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com", PremiumLevel: mediaauth.PremiumGold})
 
 	require.NoError(t, err)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old)

@@ -421,8 +421,8 @@ func TestHelperProcess(t *testing.T) {
 		if err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
-		if premium != mediaauthtest.DemoTVmazePremium {
-			t.Fatalf("call %d: premium level %v, want %d", i+1, premium, mediaauthtest.DemoTVmazePremium)
+		if premium != mediaauthtest.DemoTVmazePremiumLevel {
+			t.Fatalf("call %d: premium level %v, want %v", i+1, premium, mediaauthtest.DemoTVmazePremiumLevel)
 		}
 	}
 	fmt.Println(helperDone, calls)
