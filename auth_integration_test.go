@@ -192,7 +192,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 	t.Run("server clock", func(t *testing.T) {
 		t.Parallel()
 		clock := mediaauthtest.NewClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
-		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(15*time.Minute))
+		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithMoviesTokenTTL(15*time.Minute))
 		moviesAccount(t, srv, c, "lee", "pw-lee")
 		tok, err := c.Login(t.Context(), "lee", "pw-lee")
 		require.NoError(t, err)

@@ -356,7 +356,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 	var tok string
 	var ttl time.Duration
 	if verified {
-		tok, ttl = s.movies.issueToken(acct.user.ID, s.now(), s.cfg.tokenTTL)
+		tok, ttl = s.movies.issueToken(acct.user.ID, s.now(), s.cfg.moviesTokenTTL)
 	}
 	s.mu.Unlock()
 

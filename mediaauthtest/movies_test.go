@@ -172,7 +172,7 @@ func TestMoviesBadRequests(t *testing.T) {
 
 func TestMoviesLogin(t *testing.T) {
 	t.Parallel()
-	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(30*time.Minute))
+	srv, clock := startFake(t, mediaauthtest.WithMoviesTokenTTL(30*time.Minute))
 	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
 	require.NoError(t, err)
 	_, err = srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
@@ -246,7 +246,7 @@ func TestMoviesLogin(t *testing.T) {
 
 func TestMoviesBearer(t *testing.T) {
 	t.Parallel()
-	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(time.Minute))
+	srv, clock := startFake(t, mediaauthtest.WithMoviesTokenTTL(time.Minute))
 	tok := loginToken(t, srv, "frank")
 
 	get := func(auth string) answer {

@@ -129,7 +129,7 @@ func (r Request) LogValue() slog.Value { return slog.StringValue(r.String()) }
 // config holds what the options say.
 type config struct {
 	now               func() time.Time
-	tokenTTL          time.Duration
+	moviesTokenTTL    time.Duration
 	tvmazeMinInterval time.Duration
 	tvmazeStartGap    time.Duration
 	tvmazeAutoConfirm time.Duration
@@ -155,8 +155,8 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithTokenTTL sets how long Movies API access tokens live (default 1 hour).
-func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+// WithMoviesTokenTTL sets how long Movies API access tokens live (default 1 hour).
+func WithMoviesTokenTTL(d time.Duration) Option { return func(c *config) { c.moviesTokenTTL = d } }
 
 // WithTVmazeMinPollInterval sets the minimum gap between two polls of one
 // TVmaze auth request; a faster poll gets 429 (default 10 s, as TVmaze).
@@ -219,7 +219,7 @@ func WithSeed(seed int64) Option {
 func NewServer(opts ...Option) *Server {
 	cfg := config{
 		now:               time.Now,
-		tokenTTL:          time.Hour,
+		moviesTokenTTL:    time.Hour,
 		tvmazeMinInterval: 10 * time.Second,
 		tvmazeStartGap:    time.Second,
 		tvmazeRequestTTL:  time.Hour,

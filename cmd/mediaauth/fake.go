@@ -67,7 +67,7 @@ var fakeCommand = &command{
 			mediaauthtest.WithTVmazeMinPollInterval(*pollInterval),
 			mediaauthtest.WithTVmazeStartInterval(*startInterval),
 			mediaauthtest.WithTVmazeAutoConfirm(*autoConfirm),
-			mediaauthtest.WithTokenTTL(*tokenTTL),
+			mediaauthtest.WithMoviesTokenTTL(*tokenTTL),
 			mediaauthtest.WithTVmazeRequestTTL(*tvmazeTTL),
 			mediaauthtest.WithTMDbTokenTTL(*tmdbTTL),
 			mediaauthtest.WithTMDbV4TokenTTL(*tmdbV4TTL),
