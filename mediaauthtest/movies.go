@@ -59,11 +59,17 @@ const (
 // MoviesUser describes an account for [Movies.AddUser]. Printing or logging it
 // never shows Password.
 type MoviesUser struct {
+	// Username is what the account logs in with (required).
 	Username string
-	Email    string
+	// Email is the account's email address (required); the form login
+	// takes it in place of the username.
+	Email string
+	// Password is the account's password (required).
 	Password string
-	Name     string
-	Bio      string
+	// Name is the account's display name (optional).
+	Name string
+	// Bio is the account's biography (optional, at most 1000 characters).
+	Bio string
 	// Unverified leaves the email address unverified (a verification email
 	// is then sent); by default the account is ready to log in.
 	Unverified bool
@@ -307,20 +313,19 @@ func (st *moviesState) addUser(username, email, name, bio string, hash passwordH
 	return acct, nil
 }
 
-// moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
-// username or email).
-func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
-	var username, password string
-	form := r.URL.Path == MoviesPrefix+"/auth/login"
+// moviesLoginBody reads the username and password of a login: a form
+// body for POST /auth/login, JSON for POST /login. On failure it answers
+// 400 and returns ok false.
+func moviesLoginBody(w http.ResponseWriter, r *http.Request, form bool) (username, password string, ok bool) {
 	if form {
 		if !hasMediaType(r, "application/x-www-form-urlencoded") {
 			badRequest(w, "Content-Type must be application/x-www-form-urlencoded")
-			return
+			return "", "", false
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		if err := r.ParseForm(); err != nil {
 			badRequest(w, "malformed form body")
-			return
+			return "", "", false
 		}
 		username, password = r.PostForm.Get("username"), r.PostForm.Get("password")
 	} else {
@@ -329,11 +334,19 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 			Password string `json:"password"`
 		}
 		if !decodeJSON(w, r, &req) {
-			return
+			return "", "", false
 		}
 		username, password = req.Username, req.Password
 	}
-	if !required(w, "username", username, "password", password) {
+	return username, password, required(w, "username", username, "password", password)
+}
+
+// moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
+// username or email).
+func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
+	form := r.URL.Path == MoviesPrefix+"/auth/login"
+	username, password, ok := moviesLoginBody(w, r, form)
+	if !ok {
 		return
 	}
 
@@ -348,7 +361,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	ok := hash.matches(password) // slow: outside the lock
+	ok = hash.matches(password) // slow: outside the lock
 	s.mu.Lock()
 	// The password may have changed meanwhile: the old one no longer counts.
 	ok = ok && acct != nil && acct.password == hash

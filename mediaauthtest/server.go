@@ -84,6 +84,7 @@ type Server struct {
 
 // Request is one request the server received, for tests to inspect.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the URL path, without query.
 	Path string

@@ -480,7 +480,9 @@ func (t *TMDb) SuspendAPIKey(key string) bool {
 
 // TMDbUser describes an account for [TMDb.AddUser].
 type TMDbUser struct {
+	// Username is what the account logs in with (required).
 	Username string
+	// Password is the account's password (required).
 	Password string
 	// Unverified leaves the account's email address unverified: its logins
 	// get 401 code 32. By default it is verified.

@@ -74,8 +74,11 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 
 // TVmazeUser describes an account for [TVmaze.AddUser].
 type TVmazeUser struct {
+	// Username is the account's username (required), which HTTP Basic
+	// authentication sends with its API key.
 	Username string
-	Email    string
+	// Email is the address auth requests start for (required).
+	Email string
 	// Unconfirmed leaves the email address unconfirmed with TVmaze: such an
 	// account cannot start auth requests (401). By default it can.
 	Unconfirmed bool
