@@ -27,7 +27,7 @@ func moviesAccount(t *testing.T, srv *mediaauthtest.Server, c *mediaauth.Client,
 	email := username + "@example.com"
 	u, err := c.Movies.Register(t.Context(), mediaauth.RegisterRequest{Username: username, Password: password, Email: email})
 	require.NoError(t, err)
-	tok, ok := srv.MoviesVerificationToken(email)
+	tok, ok := srv.Movies.VerificationToken(email)
 	require.True(t, ok, "verification email for %s", email)
 	require.NoError(t, c.Movies.VerifyEmail(t.Context(), tok))
 	return u
@@ -65,7 +65,7 @@ func TestIntegrationMoviesFullFlow(t *testing.T) {
 	assert.False(t, u.CreatedAt.IsZero())
 
 	// Verify with the token from the "email".
-	mail, ok := srv.MoviesLastEmail("john@example.com")
+	mail, ok := srv.Movies.LastEmail("john@example.com")
 	require.True(t, ok)
 	require.Equal(t, mediaauthtest.EmailVerify, mail.Kind)
 	require.NoError(t, c.Movies.VerifyEmail(ctx, mail.Token))
@@ -191,8 +191,8 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 	t.Parallel()
 	t.Run("server clock", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
-		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTokenTTL(15*time.Minute))
+		clock := mediaauthtest.NewClock(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+		srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithMoviesTokenTTL(15*time.Minute))
 		moviesAccount(t, srv, c, "lee", "pw-lee")
 		tok, err := c.Movies.Login(t.Context(), "lee", "pw-lee")
 		require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		_, err = authed.Movies.GenerateAPIKey(t.Context())
 		assert.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 	})
-	t.Run("MoviesExpireTokens", func(t *testing.T) {
+	t.Run("Movies.ExpireTokens", func(t *testing.T) {
 		t.Parallel()
 		srv, c := startFake(t)
 		moviesAccount(t, srv, c, "mia", "pw-mia")
@@ -219,7 +219,7 @@ func TestIntegrationMoviesTokenExpiry(t *testing.T) {
 		key, err := c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Movies.GenerateAPIKey(t.Context())
 		require.NoError(t, err)
 
-		srv.MoviesExpireTokens()
+		srv.Movies.ExpireTokens()
 		_, err = c.With(mediaauth.Token{AccessToken: tok.AccessToken}).Movies.Profile(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 		p, err := c.With(mediaauth.Token{AccessToken: key.Key}).Movies.Profile(t.Context())
@@ -289,15 +289,15 @@ func TestIntegrationMoviesPasswordReset(t *testing.T) {
 
 	// Unknown addresses get the same answer.
 	require.NoError(t, c.Movies.RequestPasswordReset(ctx, "stranger@example.com"))
-	_, ok := srv.MoviesResetToken("stranger@example.com")
+	_, ok := srv.Movies.ResetToken("stranger@example.com")
 	assert.False(t, ok)
-	_, ok = srv.MoviesLastEmail("stranger@example.com")
+	_, ok = srv.Movies.LastEmail("stranger@example.com")
 	assert.False(t, ok, "no email to an unknown address")
 
 	require.NoError(t, c.Movies.RequestPasswordReset(ctx, "rae@example.com"))
-	rt, ok := srv.MoviesResetToken("rae@example.com")
+	rt, ok := srv.Movies.ResetToken("rae@example.com")
 	require.True(t, ok)
-	mail, ok := srv.MoviesLastEmail("rae@example.com")
+	mail, ok := srv.Movies.LastEmail("rae@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
 	err = c.Movies.ConfirmPasswordReset(ctx, "rst_wrong", newPW)
@@ -390,7 +390,7 @@ func TestIntegrationMoviesConcurrent(t *testing.T) {
 				errs <- err
 				return
 			}
-			tok, ok := srv.MoviesVerificationToken(email)
+			tok, ok := srv.Movies.VerificationToken(email)
 			if !ok {
 				errs <- errors.New("no verification email for " + email)
 				return

@@ -126,7 +126,7 @@ func TestTVmazeStartErrors(t *testing.T) {
 	ctx := context.Background()
 	_, err := c.TVmaze.StartAuth(ctx, "nobody@example.com")
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotFound)
-	_, err = c.TVmaze.StartAuth(ctx, mediaauthtest.UnconfirmedTVmazeEmail)
+	_, err = c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeUnconfirmedEmail)
 	require.ErrorIs(t, err, mediaauth.ErrEmailNotConfirmed)
 	var apiErr *mediaauth.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -153,7 +153,7 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 		log.add(ev)
 		if ev.Attempt == k {
 			confirmedAt = time.Now()
-			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
+			assert.NoError(t, srv.TVmaze.Confirm(tok.Token))
 		}
 	}))
 
@@ -207,7 +207,7 @@ func TestPollUntilConfirmedRateLimited(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 4 {
-			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
+			assert.NoError(t, srv.TVmaze.Confirm(tok.Token))
 		}
 	}))
 
@@ -246,7 +246,7 @@ func TestPollUntilConfirmedHonoursRetryAfter(t *testing.T) {
 	c := fakeClient(t, srv, mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) {
 		log.add(ev)
 		if ev.Attempt == 1 {
-			assert.NoError(t, srv.TVmazeConfirm(tok.Token))
+			assert.NoError(t, srv.TVmaze.Confirm(tok.Token))
 		}
 	}))
 
@@ -271,7 +271,7 @@ func TestPollUntilConfirmedServerRateLimit(t *testing.T) {
 		interval  = 20 * time.Millisecond
 		maxWait   = 60 * time.Millisecond
 	)
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	var (
 		log eventLog
 		mu  sync.Mutex
@@ -488,7 +488,7 @@ func TestPollUntilConfirmedLeavesNoGoroutines(t *testing.T) {
 
 	// Ends with the key.
 	tok := tvmazeStart(t, c)
-	require.NoError(t, srv.TVmazeConfirm(tok.Token))
+	require.NoError(t, srv.TVmaze.Confirm(tok.Token))
 	_, err := c.TVmaze.PollUntilConfirmed(context.Background(), mediaauth.AuthRequest{Token: tok.Token})
 	require.NoError(t, err)
 

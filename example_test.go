@@ -35,7 +35,7 @@ func Example() {
 	_, err = client.Movies.Login(ctx, "john_doe", "secure_password123")
 	fmt.Println("login before verifying:", errors.Is(err, mediaauth.ErrEmailNotVerified))
 
-	verification, _ := srv.MoviesVerificationToken("john@example.com") // from the email's link
+	verification, _ := srv.Movies.VerificationToken("john@example.com") // from the email's link
 	if err := client.Movies.VerifyEmail(ctx, verification); err != nil {
 		log.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func ExampleTMDb_CreateSession() {
 	_, err = client.TMDb.CreateSession(ctx, *rt)
 	fmt.Println("before approval:", errors.Is(err, mediaauth.ErrRequestTokenNotApproved))
 
-	if err := srv.TMDbApprove(rt.Token); err != nil { // the user clicks Approve
+	if err := srv.TMDb.Approve(rt.Token); err != nil { // the user clicks Approve
 		log.Fatal(err)
 	}
 	session, err := client.TMDb.CreateSession(ctx, *rt)
@@ -186,7 +186,7 @@ func ExampleTMDb_HTTPClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	session, err := client.TMDb.LoginSession(context.Background(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := client.TMDb.LoginSession(context.Background(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -227,11 +227,11 @@ func ExampleTVmaze_Do() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com"})
+	apiKey, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv.TVmazeFollowShows("alice", 1, 82)
+	srv.TVmaze.FollowShows("alice", 1, 82)
 
 	var shows []struct {
 		ShowID int `json:"show_id"`

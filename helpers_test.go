@@ -140,30 +140,6 @@ func hijack(t *testing.T, w http.ResponseWriter, raw string) {
 // drop closes the connection of w without answering.
 func drop(t *testing.T, w http.ResponseWriter) { hijack(t, w, "") }
 
-// fakeClock is a settable clock for mediaauthtest.WithClock: it moves only
-// when a test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// newFakeClock returns a fakeClock that reads start.
-func newFakeClock(start time.Time) *fakeClock { return &fakeClock{now: start} }
-
-// Now reads the clock.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // startFake starts a fake server with opts, closed when the test ends, and
 // returns it with a client wired to it (see fakeClient).
 func startFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {

@@ -48,7 +48,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	ctx := t.Context()
 
 	// TMDb: a session reads /3/account.
-	session, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	tmdb := c.With(session)
 	var acct struct {
@@ -56,23 +56,23 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 		Username string `json:"username"`
 	}
 	require.NoError(t, getJSON(t, tmdb.TMDb.HTTPClient(), mediaauth.APITMDb, tmdb.TMDb.BaseURL()+"/3/account", &acct))
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
-	assert.Equal(t, mediaauthtest.DefaultTMDbAccountID, acct.ID)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbAccountID, acct.ID)
 	// The same through Do, and the account by id.
 	acct.Username = ""
 	require.NoError(t, tmdb.TMDb.Do(ctx, http.MethodGet, "/3/account/548", nil, &acct))
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
 	// Without the session the account is refused, as an *APIError.
 	err = getJSON(t, c.TMDb.HTTPClient(), mediaauth.APITMDb, c.TMDb.BaseURL()+"/3/account", &acct)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
 
 	// TVmaze: the followed shows, with the key the device login handed out.
-	_, err = srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", Premium: 2})
+	_, err = srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "alice", Email: "alice@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
-	require.True(t, srv.TVmazeFollowShows("alice", 1, 82))
+	require.True(t, srv.TVmaze.FollowShows("alice", 1, 82))
 	req, err := c.TVmaze.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
 	require.NoError(t, err)
 	tv := c.With(creds)
@@ -84,7 +84,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	assert.Equal(t, 82, follows[1].ShowID)
 
 	// Movies: the profile with the access token from Login.
-	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
+	_, err = srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "john", Password: "pw-john-1", Email: "john@example.com"})
 	require.NoError(t, err)
 	tok, err := c.Movies.Login(ctx, "john", "pw-john-1")
 	require.NoError(t, err)
@@ -124,7 +124,7 @@ func TestHTTPClientSharesTheLimiter(t *testing.T) {
 	lim := &countingLimiter{lim: rate.NewLimiter(rate.Every(time.Hour), 3)}
 	c, err := srv.Client(mediaauth.WithRateLimiter(mediaauth.APITVmaze, lim))
 	require.NoError(t, err)
-	apiKey, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
+	apiKey, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com"})
 	require.NoError(t, err)
 	tv := c.With(mediaauth.TVmazeCredentials{Username: "bob", APIKey: apiKey})
 

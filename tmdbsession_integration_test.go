@@ -42,7 +42,7 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	tok, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.Token)
-	assert.Equal(t, srv.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
+	assert.Equal(t, srv.TMDb.SiteURL()+"/authenticate/"+tok.Token+"?redirect_to=http%3A%2F%2Flocalhost%2Fdone",
 		c.TMDb.AuthenticateURL(*tok, "http://localhost/done"))
 
 	// Not approved yet: keep waiting.
@@ -51,21 +51,21 @@ func TestTMDbApprovalFlow(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
-	require.NoError(t, srv.TMDbApprove(tok.Token))
+	require.NoError(t, srv.TMDb.Approve(tok.Token))
 	sess, err := c.TMDb.CreateSession(ctx, *tok)
 	require.NoError(t, err)
 	require.NotEmpty(t, sess.ID)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	// The approval was used up: the token is no good any more.
 	_, err = c.TMDb.CreateSession(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.TMDbApprove(tok.Token), "a used token cannot be approved again")
+	require.Error(t, srv.TMDb.Approve(tok.Token), "a used token cannot be approved again")
 
 	// Delete, then delete again.
 	require.NoError(t, c.TMDb.With(*sess).DeleteSession(ctx))
-	assert.False(t, srv.TMDbSessionValid(sess.ID))
+	assert.False(t, srv.TMDb.SessionValid(sess.ID))
 	err = c.TMDb.With(*sess).DeleteSession(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrNotFound)
 	assert.Equal(t, 37, tmdbCode(t, err))
@@ -85,7 +85,7 @@ func TestTMDbAutoApprove(t *testing.T) {
 	sess, err := c.TMDb.CreateSession(t.Context(), *tok)
 	require.NoError(t, err)
 	assert.NotEmpty(t, sess.ID)
-	assert.True(t, srv.TMDbSessionValid(sess.ID), "the server holds the session")
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "the server holds the session")
 	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"), "accepted at once")
 }
 
@@ -95,7 +95,7 @@ func TestTMDbDeniedToken(t *testing.T) {
 	srv, c := startFake(t)
 	tok, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbDeny(tok.Token))
+	require.NoError(t, srv.TMDb.Deny(tok.Token))
 	_, err = c.TMDb.CreateSession(t.Context(), *tok)
 	require.ErrorIs(t, err, mediaauth.ErrSessionDenied)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -108,12 +108,12 @@ func TestTMDbLoginFlow(t *testing.T) {
 	t.Parallel()
 	srv, c := startFake(t)
 	ctx := t.Context()
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "secret-pw", Unverified: true}))
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-pw"}))
 
-	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	sess2, err := c.TMDb.LoginSession(ctx, "alice", "alice-pw")
 	require.NoError(t, err)
@@ -152,7 +152,7 @@ func TestTMDbLoginFlow(t *testing.T) {
 // 60 minutes (server clock), whatever it is used for.
 func TestTMDbExpiredToken(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now))
 	ctx := t.Context()
 
@@ -163,17 +163,17 @@ func TestTMDbExpiredToken(t *testing.T) {
 
 	approved, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbApprove(approved.Token))
+	require.NoError(t, srv.TMDb.Approve(approved.Token))
 
 	clock.Advance(60 * time.Minute)
 	assert.True(t, tok.Expired(clock.Now()))
 
-	_, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, *tok)
+	_, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	_, err = c.TMDb.CreateSession(ctx, *approved)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken, "approved but expired")
 	assert.Equal(t, 33, tmdbCode(t, err))
-	require.Error(t, srv.TMDbApprove(tok.Token))
+	require.Error(t, srv.TMDb.Approve(tok.Token))
 }
 
 // TestTMDbShortTokenTTL checks WithTMDbTokenTTL: with the real clock a
@@ -187,7 +187,7 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 	assert.WithinDuration(t, time.Now().Add(time.Second), tok.ExpiresAt, 2*time.Second)
 
 	const ttl = 90 * time.Second
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbTokenTTL(ttl), mediaauthtest.WithTMDbAutoApprove())
 	ctx := t.Context()
 	early, err := c.TMDb.CreateRequestToken(ctx)
@@ -199,7 +199,7 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 	clock.Advance(ttl - time.Second)
 	sess, err := c.TMDb.CreateSession(ctx, *early)
 	require.NoError(t, err, "a second before its expiry the token still works")
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
 	clock.Advance(time.Second)
 	assert.True(t, late.Expired(clock.Now()))
@@ -212,14 +212,14 @@ func TestTMDbShortTokenTTL(t *testing.T) {
 // server's clock.
 func TestTMDbGuestSessionExpiry(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv, c := startFake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbGuestTTL(2*time.Hour))
 
 	g, err := c.TMDb.CreateGuestSession(t.Context())
 	require.NoError(t, err)
 	require.NotEmpty(t, g.ID)
 	assert.Equal(t, clock.Now().Add(2*time.Hour), g.ExpiresAt)
-	assert.True(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.True(t, srv.TMDb.GuestSessionValid(g.ID))
 	assert.False(t, g.Expired(clock.Now()))
 
 	other, err := c.TMDb.CreateGuestSession(t.Context())
@@ -227,11 +227,11 @@ func TestTMDbGuestSessionExpiry(t *testing.T) {
 	assert.NotEqual(t, g.ID, other.ID)
 
 	clock.Advance(2*time.Hour - time.Second)
-	assert.True(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.True(t, srv.TMDb.GuestSessionValid(g.ID))
 	clock.Advance(time.Second)
-	assert.False(t, srv.TMDbGuestSessionValid(g.ID))
+	assert.False(t, srv.TMDb.GuestSessionValid(g.ID))
 	assert.True(t, g.Expired(clock.Now()))
-	assert.False(t, srv.TMDbGuestSessionValid("unknown"))
+	assert.False(t, srv.TMDb.GuestSessionValid("unknown"))
 }
 
 // TestTMDbCredentials checks both ways to authenticate against the fake, and
@@ -242,19 +242,19 @@ func TestTMDbCredentials(t *testing.T) {
 	ctx := t.Context()
 
 	byKey := c
-	byToken := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	byToken := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	// Bearer wins: the wrong key is not even sent.
-	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	tokenAndBadKey := c.With(mediaauth.TMDbAPIKey("wrong-key")).With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	for name, cl := range map[string]*mediaauth.Client{"api key": byKey, "access token": byToken, "both": tokenAndBadKey} {
 		require.NoError(t, cl.TMDb.Validate(ctx), name)
-		sess, err := cl.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		sess, err := cl.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 		require.NoError(t, err, name)
-		assert.True(t, srv.TMDbSessionValid(sess.ID), name)
+		assert.True(t, srv.TMDb.SessionValid(sess.ID), name)
 		require.NoError(t, cl.TMDb.With(*sess).DeleteSession(ctx), name)
-		assert.False(t, srv.TMDbSessionValid(sess.ID), "%s: deleted", name)
+		assert.False(t, srv.TMDb.SessionValid(sess.ID), "%s: deleted", name)
 		g, err := cl.TMDb.CreateGuestSession(ctx)
 		require.NoError(t, err, name)
-		assert.True(t, srv.TMDbGuestSessionValid(g.ID), name)
+		assert.True(t, srv.TMDb.GuestSessionValid(g.ID), name)
 	}
 	// Six requests per client (validate, token, login, session, delete,
 	// guest): the key's went without Authorization, the other two's with
@@ -263,7 +263,7 @@ func TestTMDbCredentials(t *testing.T) {
 	for _, r := range srv.Requests() {
 		if r.Header.Get("Authorization") != "" {
 			bearers++
-			assert.Equal(t, "Bearer "+mediaauthtest.DefaultTMDbAccessToken, r.Header.Get("Authorization"))
+			assert.Equal(t, "Bearer "+mediaauthtest.DemoTMDbReadAccessToken, r.Header.Get("Authorization"))
 		} else {
 			bare++
 		}
@@ -271,8 +271,8 @@ func TestTMDbCredentials(t *testing.T) {
 	assert.Equal(t, 12, bearers)
 	assert.Equal(t, 6, bare)
 
-	srv.TMDbAddAPIKey("second-key")
-	srv.TMDbAddReadAccessToken("second-token")
+	srv.TMDb.AddAPIKey("second-key")
+	srv.TMDb.AddReadAccessToken("second-token")
 	require.NoError(t, c.With(mediaauth.TMDbAPIKey("second-key")).TMDb.Validate(ctx))
 	require.NoError(t, c.With(mediaauth.TMDbReadAccessToken("second-token")).TMDb.Validate(ctx))
 
@@ -291,11 +291,11 @@ func TestTMDbCredentials(t *testing.T) {
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey, name)
 	}
 
-	require.True(t, srv.TMDbSuspendAPIKey("second-key"))
+	require.True(t, srv.TMDb.SuspendAPIKey("second-key"))
 	err := c.With(mediaauth.TMDbAPIKey("second-key")).TMDb.Validate(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 	assert.Equal(t, 10, tmdbCode(t, err))
-	assert.False(t, srv.TMDbSuspendAPIKey("never-added"))
+	assert.False(t, srv.TMDb.SuspendAPIKey("never-added"))
 
 	before := len(srv.Requests())
 	_, err = c.Without(mediaauth.APITMDb).TMDb.CreateRequestToken(ctx)
@@ -312,18 +312,18 @@ func TestTMDbConvertV4(t *testing.T) {
 	srv, c := startFake(t)
 	ctx := t.Context()
 
-	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken})
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 
-	srv.TMDbAddV4AccessToken("v4-for-alice", "alice")
+	srv.TMDb.AddAccessToken("v4-for-alice", "alice")
 	sess2, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "v4-for-alice"})
 	require.NoError(t, err)
 	assert.NotEqual(t, sess.ID, sess2.ID)
-	assert.True(t, srv.TMDbSessionValid(sess2.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess2.ID))
 	require.NoError(t, c.TMDb.With(*sess2).DeleteSession(ctx))
-	assert.False(t, srv.TMDbSessionValid(sess2.ID))
-	assert.True(t, srv.TMDbSessionValid(sess.ID), "only that session is deleted")
+	assert.False(t, srv.TMDb.SessionValid(sess2.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "only that session is deleted")
 
 	_, err = c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: "unknown-v4"})
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -369,7 +369,7 @@ func TestTMDbUnsafePOSTNotRetried(t *testing.T) {
 	_, err = c.TMDb.CreateSession(ctx, *tok)
 	// A retry would have met the used token and answered 33 instead.
 	require.ErrorIs(t, err, mediaauth.ErrNetwork)
-	assert.NotContains(t, err.Error(), mediaauthtest.DefaultTMDbAPIKey)
+	assert.NotContains(t, err.Error(), mediaauthtest.DemoTMDbAPIKey)
 	// The server acted: the token is used up.
 	_, err = c.TMDb.CreateSession(ctx, *tok)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
@@ -390,7 +390,7 @@ func TestTMDbConcurrentLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sess, err := c.TMDb.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+			sess, err := c.TMDb.LoginSession(t.Context(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 			if assert.NoError(t, err) {
 				ids <- sess.ID
 			}
@@ -402,7 +402,7 @@ func TestTMDbConcurrentLogins(t *testing.T) {
 	for id := range ids {
 		assert.False(t, seen[id], "session ids are unique")
 		seen[id] = true
-		assert.True(t, srv.TMDbSessionValid(id))
+		assert.True(t, srv.TMDb.SessionValid(id))
 	}
 	assert.Len(t, seen, n)
 }

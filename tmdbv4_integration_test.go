@@ -20,7 +20,7 @@ import (
 func v4Fake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauth.Client) {
 	t.Helper()
 	srv, c := startFake(t, opts...)
-	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	return srv, c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 }
 
 // v4Account is the part of TMDb's Account the tests read.
@@ -58,7 +58,7 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, rt.Token)
 	assert.WithinDuration(t, time.Now().Add(15*time.Minute), rt.ExpiresAt, time.Minute)
-	assert.Equal(t, srv.SiteURL()+"/auth/access?request_token="+rt.Token, c.TMDb.V4ApprovalURL(*rt))
+	assert.Equal(t, srv.TMDb.SiteURL()+"/auth/access?request_token="+rt.Token, c.TMDb.V4ApprovalURL(*rt))
 
 	// Not approved yet: keep waiting.
 	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
@@ -66,12 +66,12 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrUnprocessable)
 	assert.Equal(t, 41, tmdbCode(t, err))
 
-	require.NoError(t, srv.TMDbApprove(rt.Token))
+	require.NoError(t, srv.TMDb.Approve(rt.Token))
 	tok, err := c.TMDb.CreateV4AccessToken(ctx, *rt)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.AccessToken)
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
-	assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
+	assert.True(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 
 	// The request token was used up.
 	_, err = c.TMDb.CreateV4AccessToken(ctx, *rt)
@@ -82,8 +82,8 @@ func TestTMDbV4Flow(t *testing.T) {
 	user := c.With(tok)
 	acct, err := v4ReadAccount(ctx, user)
 	require.NoError(t, err)
-	assert.Equal(t, v4Account{ID: mediaauthtest.DefaultTMDbAccountID, Username: mediaauthtest.DefaultTMDbUsername}, acct)
-	resp := v4Get(t, user, srv.TMDbURL()+"/3/account")
+	assert.Equal(t, v4Account{ID: mediaauthtest.DemoTMDbAccountID, Username: mediaauthtest.DemoTMDbUsername}, acct)
+	resp := v4Get(t, user, srv.TMDb.URL()+"/3/account")
 	require.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
 	reqs := srv.Requests()
 	last := reqs[len(reqs)-1]
@@ -94,11 +94,11 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.NoError(t, err)
 	acct, err = v4ReadAccount(ctx, c.With(sess))
 	require.NoError(t, err)
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, acct.Username)
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, acct.Username)
 
 	// Logout: the token is refused everywhere afterwards.
 	require.NoError(t, c.TMDb.With(*tok).DeleteV4AccessToken(ctx))
-	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+	assert.False(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 	err = c.TMDb.With(*tok).DeleteV4AccessToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
@@ -107,9 +107,9 @@ func TestTMDbV4Flow(t *testing.T) {
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
 	_, err = v4ReadAccount(ctx, user)
 	require.ErrorIs(t, err, mediaauth.ErrUnauthorized)
-	resp = v4Get(t, user, srv.TMDbURL()+"/3/account")
+	resp = v4Get(t, user, srv.TMDb.URL()+"/3/account")
 	require.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp), mediaauth.ErrUnauthorized)
-	assert.True(t, srv.TMDbSessionValid(sess.ID), "the session is ended with DeleteSession")
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "the session is ended with DeleteSession")
 	require.NoError(t, c.TMDb.With(*sess).DeleteSession(ctx))
 }
 
@@ -132,13 +132,13 @@ func TestTMDbLoginV4(t *testing.T) {
 	t.Run("polling", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
-		require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
+		require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		var approval *time.Timer
 		var pending int
 		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			ShowApprovalURL: func(_ context.Context, approvalURL string) error {
 				rt := v4TokenOf(t, approvalURL)
-				approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDbApproveAs(rt, "alice")) })
+				approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDb.ApproveAs(rt, "alice")) })
 				return nil
 			},
 			PollInterval:    10 * time.Millisecond,
@@ -155,7 +155,7 @@ func TestTMDbLoginV4(t *testing.T) {
 		acct, err = v4ReadAccount(t.Context(), c.With(tok))
 		require.NoError(t, err)
 		assert.Equal(t, "alice", acct.Username)
-		assert.NotEqual(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+		assert.NotEqual(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	})
 	t.Run("wait", func(t *testing.T) {
 		t.Parallel()
@@ -164,11 +164,11 @@ func TestTMDbLoginV4(t *testing.T) {
 		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
 			RedirectTo:      "http://localhost:8080/done",
 			ShowApprovalURL: func(_ context.Context, u string) error { rt = v4TokenOf(t, u); return nil },
-			WaitForApproval: func(context.Context) error { return srv.TMDbApprove(rt) },
+			WaitForApproval: func(context.Context) error { return srv.TMDb.Approve(rt) },
 		})
 		require.NoError(t, err)
-		assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
-		assert.True(t, srv.TMDbSessionValid(sess.ID))
+		assert.True(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
+		assert.True(t, srv.TMDb.SessionValid(sess.ID))
 		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
 	})
 	t.Run("auto-approve", func(t *testing.T) {
@@ -179,8 +179,8 @@ func TestTMDbLoginV4(t *testing.T) {
 			PollInterval:    time.Millisecond,
 		})
 		require.NoError(t, err)
-		assert.True(t, srv.TMDbSessionValid(sess.ID))
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, tok.AccountID)
+		assert.True(t, srv.TMDb.SessionValid(sess.ID))
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	})
 }
 
@@ -194,7 +194,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
 		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(_ context.Context, u string) error { return srv.TMDbDeny(v4TokenOf(t, u)) },
+			ShowApprovalURL: func(_ context.Context, u string) error { return srv.TMDb.Deny(v4TokenOf(t, u)) },
 			PollInterval:    time.Millisecond,
 		})
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
@@ -214,12 +214,12 @@ func TestTMDbV4Refusals(t *testing.T) {
 	})
 	t.Run("expired on the server", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now))
 		rt, err := c.TMDb.CreateV4RequestToken(t.Context(), "")
 		require.NoError(t, err)
 		clock.Advance(15 * time.Minute)
-		require.Error(t, srv.TMDbApprove(rt.Token), "too late to approve")
+		require.Error(t, srv.TMDb.Approve(rt.Token), "too late to approve")
 		_, err = c.TMDb.CreateV4AccessToken(t.Context(), *rt)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 
@@ -232,7 +232,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 	})
 	t.Run("expired by the client's clock", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+		clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 		// The server keeps the token longer, so the client's bound ends it.
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbV4TokenTTL(time.Hour))
 		mediaauth.SetClock(c, clock.Now)
@@ -268,8 +268,8 @@ func TestTMDbV4Refusals(t *testing.T) {
 		assert.Equal(t, 7, tmdbCode(t, err))
 		assert.NotContains(t, err.Error(), "not-the-read-token")
 
-		srv.TMDbAddReadAccessToken("suspended-read-token")
-		require.True(t, srv.TMDbSuspendAPIKey("suspended-read-token"))
+		srv.TMDb.AddReadAccessToken("suspended-read-token")
+		require.True(t, srv.TMDb.SuspendAPIKey("suspended-read-token"))
 		err = c.With(mediaauth.TMDbReadAccessToken("suspended-read-token")).TMDb.With(mediaauth.TMDbAccessToken{AccessToken: "any-token"}).DeleteV4AccessToken(t.Context())
 		require.ErrorIs(t, err, mediaauth.ErrInvalidAPIKey)
 		assert.Equal(t, 10, tmdbCode(t, err))
@@ -314,7 +314,7 @@ func TestTMDbV4Resending(t *testing.T) {
 	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Drop: true, PassThrough: true})
 	err = c.TMDb.With(*tok).DeleteV4AccessToken(ctx)
 	require.ErrorIs(t, err, mediaauth.ErrInvalidAccessToken)
-	assert.False(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+	assert.False(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 }
 
 // TestTMDbV4ConcurrentLogins runs LoginV4 in parallel on one client.
@@ -340,7 +340,7 @@ func TestTMDbV4ConcurrentLogins(t *testing.T) {
 			defer mu.Unlock()
 			assert.False(t, seen[tok.AccessToken])
 			seen[tok.AccessToken] = true
-			assert.True(t, srv.TMDbSessionValid(sess.ID))
+			assert.True(t, srv.TMDb.SessionValid(sess.ID))
 		}()
 	}
 	wg.Wait()

@@ -237,12 +237,12 @@ func ExampleTMDb_LoginV4() {
 		log.Fatal(err)
 	}
 	// The v4 calls need the application's read access token.
-	client = client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	client = client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	ctx := context.Background()
 
 	tok, session, err := client.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
 		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			fmt.Println("approve at:", strings.HasPrefix(approvalURL, srv.SiteURL()+"/auth/access?request_token="))
+			fmt.Println("approve at:", strings.HasPrefix(approvalURL, srv.TMDb.SiteURL()+"/auth/access?request_token="))
 			return nil
 		},
 		PollInterval: 10 * time.Millisecond,

@@ -36,7 +36,7 @@ func newRenewalFixture(t *testing.T, opts ...mediaauthtest.Option) *renewalFixtu
 	var err error
 	f.client, err = f.srv.Client()
 	require.NoError(t, err)
-	_, err = f.srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
+	_, err = f.srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
 	require.NoError(t, err)
 	first, err := f.client.Movies.Login(t.Context(), "rita", "pw-rita-123")
 	require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestRenewalConcurrentCallsRenewOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, f.logins.Load(), "the first token is reused")
 
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	var wg sync.WaitGroup
 	errs := make([]error, 50)
 	for i := range errs {
@@ -114,7 +114,7 @@ func TestRenewalBeforeExpiry(t *testing.T) {
 func TestRenewalUnsafeCallNotResent(t *testing.T) {
 	t.Parallel()
 	f := newRenewalFixture(t)
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	_, err := f.user.Movies.GenerateAPIKey(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrTokenExpired)
 	assert.Equal(t, 1, f.srv.RequestCount(http.MethodPost, "/user/api-key"), "the POST is not resent")
@@ -140,7 +140,7 @@ func TestRenewalSourceErrors(t *testing.T) {
 	_, err = f.client.With(mediaauth.RenewingMoviesToken(nil)).Movies.Profile(t.Context())
 	require.ErrorIs(t, err, mediaauth.ErrInvalidArgument)
 
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	failing := f.client.With(mediaauth.RenewingMoviesToken(mediaauth.ReuseMoviesTokenSource(
 		&mediaauth.Token{AccessToken: "stale-token-value"},
 		mediaauth.MoviesTokenSourceFunc(func(context.Context) (*mediaauth.Token, error) { return nil, assert.AnError }))))
@@ -206,7 +206,7 @@ func TestRenewalThroughTheStoreRefused(t *testing.T) {
 	first, err := store.Load(t.Context(), mediaauth.APIMovies, "work")
 	require.NoError(t, err)
 
-	f.srv.MoviesExpireTokens()
+	f.srv.Movies.ExpireTokens()
 	profilesAtOnce(t, user, 50)
 	assert.Equal(t, int32(2), f.logins.Load(), "one renewal for the 50 calls refused")
 	stored, err := store.Load(t.Context(), mediaauth.APIMovies, "work")
@@ -330,10 +330,10 @@ func TestRenewalShortLivedTokenRefusedOnce(t *testing.T) {
 // renewed once for all the calls that find it due, and never refused.
 func TestRenewalShortLivedTokenHalfLife(t *testing.T) {
 	t.Parallel()
-	clk := newFakeClock(time.Date(2030, time.January, 2, 3, 4, 5, 0, time.UTC))
-	srv, client := startFake(t, mediaauthtest.WithTokenTTL(5*time.Second), mediaauthtest.WithClock(clk.Now))
+	clk := mediaauthtest.NewClock(time.Date(2030, time.January, 2, 3, 4, 5, 0, time.UTC))
+	srv, client := startFake(t, mediaauthtest.WithMoviesTokenTTL(5*time.Second), mediaauthtest.WithClock(clk.Now))
 	mediaauth.SetClock(client, clk.Now)
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "rita", Password: "pw-rita-123", Email: "rita@example.com"})
 	require.NoError(t, err)
 	var logins atomic.Int32
 	login := client.Movies.LoginTokenSource("rita", func(context.Context) (string, error) {
@@ -391,7 +391,7 @@ func TestReuseTokenSourceClock(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clk := newFakeClock(start)
+			clk := mediaauthtest.NewClock(start)
 			var calls atomic.Int32
 			src := mediaauth.ReuseMoviesTokenSourceAt(tc.initial, mediaauth.MoviesTokenSourceFunc(func(context.Context) (*mediaauth.Token, error) {
 				tok := &mediaauth.Token{AccessToken: fmt.Sprintf("tok-%d", calls.Add(1))}

@@ -28,7 +28,7 @@ func TestContract(t *testing.T) {
 
 	// The fake's clock moves only when a flow advances it, so TVmaze's
 	// 10-second poll interval is kept without waiting.
-	clock := newFakeClock(time.Now())
+	clock := mediaauthtest.NewClock(time.Now())
 	srv := mediaauthtest.NewServer(mediaauthtest.WithClock(clock.Now))
 	t.Cleanup(srv.Close)
 	// An upstream that breaks the Movies contract, for the checker's own test.
@@ -71,11 +71,11 @@ func TestContract(t *testing.T) {
 func upstream(srv *mediaauthtest.Server, api mediaauth.API) string {
 	switch api {
 	case mediaauth.APIMovies:
-		return srv.MoviesURL()
+		return srv.Movies.URL()
 	case mediaauth.APITVmaze:
-		return srv.TVmazeURL()
+		return srv.TVmaze.URL()
 	default:
-		return srv.TMDbURL()
+		return srv.TMDb.URL()
 	}
 }
 

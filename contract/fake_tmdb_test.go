@@ -40,7 +40,7 @@ type fakeTMDb struct {
 
 // newFakeTMDb starts a fake with clock and opts, checked against every
 // TMDb contract.
-func newFakeTMDb(t *testing.T, clock *fakeClock, opts ...mediaauthtest.Option) *fakeTMDb {
+func newFakeTMDb(t *testing.T, clock *mediaauthtest.Clock, opts ...mediaauthtest.Option) *fakeTMDb {
 	t.Helper()
 	f := &fakeTMDb{t: t}
 	for _, file := range []string{tmdbSpec, tmdbV4Spec, tmdbAccountSpec} {
@@ -64,7 +64,7 @@ func (f *fakeTMDb) expect(method, target string, auth tmdbAuth, body string, sta
 	if auth.apiKey != "" {
 		q.Set("api_key", auth.apiKey)
 	}
-	u := f.srv.TMDbURL() + path
+	u := f.srv.TMDb.URL() + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -107,12 +107,12 @@ func (f *fakeTMDb) expect(method, target string, auth tmdbAuth, body string, sta
 // TestContract; mediaauthtest's own tests check the fake's behaviour.)
 func TestContractFakeTMDb(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const ok = http.StatusOK
-	key := tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
-	bearer := tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}
+	key := tmdbAuth{apiKey: mediaauthtest.DemoTMDbAPIKey}
+	bearer := tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}
 
 	// Credentials: both ways, missing, unknown, suspended; every path
 	// checks them first.
@@ -120,8 +120,8 @@ func TestContractFakeTMDb(t *testing.T) {
 	f.expect("GET", "/3/authentication", bearer, "", ok, 1)
 	f.expect("GET", "/3/authentication", tmdbAuth{}, "", 401, 7)
 	f.expect("GET", "/3/authentication", tmdbAuth{bearer: "wrong"}, "", 401, 7)
-	srv.TMDbAddAPIKey("key-2")
-	require.True(t, srv.TMDbSuspendAPIKey("key-2"))
+	srv.TMDb.AddAPIKey("key-2")
+	require.True(t, srv.TMDb.SuspendAPIKey("key-2"))
 	f.expect("GET", "/3/authentication", tmdbAuth{apiKey: "key-2"}, "", 401, 10)
 	for _, r := range []struct{ method, path, body string }{
 		{"GET", "/3/authentication/token/new", ""},
@@ -148,8 +148,8 @@ func TestContractFakeTMDb(t *testing.T) {
 		return string(b)
 	}
 	const validate = "/3/authentication/token/validate_with_login"
-	user, pass := mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword
-	require.NoError(t, srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
+	user, pass := mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword
+	require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
 	tok := newToken()
 	f.expect("POST", validate, key, `{"password":"x","request_token":"`+tok+`"}`, 400, 26)
 	f.expect("POST", validate, key, `{"username":`, 400, 47)
@@ -167,20 +167,20 @@ func TestContractFakeTMDb(t *testing.T) {
 	f.expect("POST", newSession, key, tokBody(tok), 401, 33)
 	f.expect("POST", newSession, key, `nope`, 422, 5)
 	denied := newToken()
-	require.NoError(t, srv.TMDbDeny(denied))
+	require.NoError(t, srv.TMDb.Deny(denied))
 	f.expect("POST", newSession, key, tokBody(denied), 401, 17)
 	const convert = "/3/authentication/session/convert/4"
-	f.expect("POST", convert, bearer, `{"access_token":"`+mediaauthtest.DefaultTMDbV4AccessToken+`"}`, ok, 0)
+	f.expect("POST", convert, bearer, `{"access_token":"`+mediaauthtest.DemoTMDbAccessToken+`"}`, ok, 0)
 	f.expect("POST", convert, bearer, `{"access_token":"unknown"}`, 401, 35)
 	f.expect("GET", "/3/authentication/guest_session/new", bearer, "", ok, 0)
 	f.expect("GET", "/3/authentication/guest_session/new", key, "", ok, 0)
 
 	// The account of the session, of a v4 access token, and of nobody.
-	me := strconv.Itoa(mediaauthtest.DefaultTMDbAccountID)
+	me := strconv.Itoa(mediaauthtest.DemoTMDbAccountID)
 	f.expect("GET", "/3/account?session_id="+session, key, "", ok, 0)
 	f.expect("GET", "/3/account?session_id=unknown", key, "", 401, 3)
 	f.expect("GET", "/3/account/"+me+"?session_id="+session, key, "", ok, 0)
-	f.expect("GET", "/3/account/"+me, tmdbAuth{bearer: mediaauthtest.DefaultTMDbV4AccessToken}, "", ok, 0)
+	f.expect("GET", "/3/account/"+me, tmdbAuth{bearer: mediaauthtest.DemoTMDbAccessToken}, "", ok, 0)
 	f.expect("GET", "/3/account/"+me+"1?session_id="+session, key, "", 404, 34)
 	f.expect("GET", "/3/account/"+me+"?session_id=unknown", key, "", 401, 3)
 
@@ -210,7 +210,7 @@ func TestContractFakeTMDb(t *testing.T) {
 // not JSON, a case the contract leaves out.
 func TestContractFakeTMDbV4(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	f := newFakeTMDb(t, clock)
 	srv := f.srv
 	const (
@@ -219,30 +219,30 @@ func TestContractFakeTMDbV4(t *testing.T) {
 		access  = "/4/auth/access_token"
 		convert = "/3/authentication/session/convert/4"
 	)
-	app := tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}
-	me := "/3/account/" + strconv.Itoa(mediaauthtest.DefaultTMDbAccountID)
+	app := tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}
+	me := "/3/account/" + strconv.Itoa(mediaauthtest.DemoTMDbAccountID)
 	tokBody := func(tok string) string { return `{"request_token":"` + tok + `"}` }
 	accessBody := func(tok string) string { return `{"access_token":"` + tok + `"}` }
 
 	// Only the application's read access token will do: not an API key,
 	// nor a user's access token; a suspended one is code 10.
 	for _, auth := range []tmdbAuth{
-		{}, {apiKey: mediaauthtest.DefaultTMDbAPIKey}, {bearer: "wrong"},
-		{bearer: mediaauthtest.DefaultTMDbV4AccessToken},
+		{}, {apiKey: mediaauthtest.DemoTMDbAPIKey}, {bearer: "wrong"},
+		{bearer: mediaauthtest.DemoTMDbAccessToken},
 	} {
 		f.expect("POST", reqTok, auth, "", 401, 7)
 	}
-	srv.TMDbAddReadAccessToken("read-2")
-	require.True(t, srv.TMDbSuspendAPIKey("read-2"))
+	srv.TMDb.AddReadAccessToken("read-2")
+	require.True(t, srv.TMDb.SuspendAPIKey("read-2"))
 	f.expect("POST", reqTok, tmdbAuth{bearer: "read-2"}, "", 401, 10)
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", reqTok, `{"redirect_to":"https://app.example.com/tmdb/approved"}`},
 		{"POST", access, tokBody("any")},
-		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+		{"DELETE", access, accessBody(mediaauthtest.DemoTMDbAccessToken)},
 	} {
 		f.expect(r.method, r.path, tmdbAuth{bearer: "wrong"}, r.body, 401, 7)
 	}
-	assert.True(t, srv.TMDbV4AccessTokenValid(mediaauthtest.DefaultTMDbV4AccessToken), "a refused logout logged out")
+	assert.True(t, srv.TMDb.AccessTokenValid(mediaauthtest.DemoTMDbAccessToken), "a refused logout logged out")
 
 	newToken := func(body string) string {
 		tok, _ := f.expect("POST", reqTok, app, body, ok, 1)["request_token"].(string)
@@ -251,7 +251,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	}
 	exchange := func(tok string) string {
 		fields := f.expect("POST", access, app, tokBody(tok), ok, 1)
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, fields["account_id"])
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, fields["account_id"])
 		user, _ := fields["access_token"].(string)
 		require.NotEmpty(t, user)
 		return user
@@ -260,7 +260,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	// A request token: refused until approved, then exchanged once.
 	tok := newToken("")
 	f.expect("POST", access, app, tokBody(tok), 422, 41)
-	require.NoError(t, srv.TMDbApprove(tok))
+	require.NoError(t, srv.TMDb.Approve(tok))
 	user := exchange(tok)
 	f.expect("POST", access, app, tokBody(tok), 401, 33)
 	f.expect("POST", access, app, tokBody("unknown"), 401, 33)
@@ -269,18 +269,18 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	// A v3 request token is no v4 one, nor the other way round.
 	v3tok, _ := f.expect("GET", "/3/authentication/token/new", app, "", ok, 0)["request_token"].(string)
 	require.NotEmpty(t, v3tok)
-	require.NoError(t, srv.TMDbApprove(v3tok))
+	require.NoError(t, srv.TMDb.Approve(v3tok))
 	f.expect("POST", access, app, tokBody(v3tok), 401, 33)
 	v4tok := newToken(`{"redirect_to":"https://app.example.com/tmdb/approved"}`)
-	require.NoError(t, srv.TMDbApprove(v4tok))
+	require.NoError(t, srv.TMDb.Approve(v4tok))
 	f.expect("POST", "/3/authentication/session/new", app, tokBody(v4tok), 401, 33)
 
 	// A token the user denied, and one left unused for its 15 minutes.
 	denied := newToken("")
-	require.NoError(t, srv.TMDbDeny(denied))
+	require.NoError(t, srv.TMDb.Deny(denied))
 	f.expect("POST", access, app, tokBody(denied), 401, 33)
 	late := newToken("")
-	require.NoError(t, srv.TMDbApprove(late))
+	require.NoError(t, srv.TMDb.Approve(late))
 	clock.Advance(mediaauth.TMDbV4RequestTokenLifetime)
 	f.expect("POST", access, app, tokBody(late), 401, 33)
 
@@ -299,7 +299,7 @@ func TestContractFakeTMDbV4(t *testing.T) {
 	for _, r := range []struct{ method, path, body string }{
 		{"POST", reqTok, ""},
 		{"POST", access, tokBody(v4tok)},
-		{"DELETE", access, accessBody(mediaauthtest.DefaultTMDbV4AccessToken)},
+		{"DELETE", access, accessBody(mediaauthtest.DemoTMDbAccessToken)},
 	} {
 		fault := mediaauthtest.TMDbFault(25)
 		fault.Method = r.method

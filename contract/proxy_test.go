@@ -30,7 +30,7 @@ type flow struct {
 	tmdb *mediaauth.Client
 	// srv is the fake behind every proxy, and clock its clock.
 	srv   *mediaauthtest.Server
-	clock *fakeClock
+	clock *mediaauthtest.Clock
 }
 
 // step runs fn through the proxy, fails the test on any contract
@@ -52,9 +52,9 @@ func (f flow) step(opID string, want int, kind error, fn func(ctx context.Contex
 // front of mediaauthtest, so that each request of the SDK and each answer
 // of the fake, success or error, is checked against the contract. The
 // flows run in parallel against the one fake.
-func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *fakeClock) {
+func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSet, srv *mediaauthtest.Server, clock *mediaauthtest.Clock) {
 	rt := proxies.transport(t, index, log)
-	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey))
+	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey))
 	tmdb := proxies.tmdbClient(t, index, rt, key)
 	for _, cf := range index.contracts {
 		c := contractClient(t, rt, append(proxies.apiOptions(cf), key)...)
@@ -105,7 +105,7 @@ func moviesFlow(f flow) {
 	f.step("register", 201, nil, register(other, otherEmail))
 	f.step("login", 403, mediaauth.ErrEmailNotVerified, login(false, user, pass))
 	f.step("verifyEmail", 404, nil, func(ctx context.Context) error { return c.Movies.VerifyEmail(ctx, "vrf_unknown") })
-	verify, ok := srv.MoviesVerificationToken(email)
+	verify, ok := srv.Movies.VerificationToken(email)
 	require.True(t, ok, "no verification email")
 	f.step("verifyEmail", 204, nil, func(ctx context.Context) error { return c.Movies.VerifyEmail(ctx, verify) })
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, "wrong-password"))
@@ -161,7 +161,7 @@ func moviesFlow(f flow) {
 	f.step("confirmPasswordReset", 404, nil, func(ctx context.Context) error {
 		return c.Movies.ConfirmPasswordReset(ctx, "rst_unknown", newPass)
 	})
-	reset, ok := srv.MoviesResetToken(email)
+	reset, ok := srv.Movies.ResetToken(email)
 	require.True(t, ok, "no reset email")
 	f.step("confirmPasswordReset", 204, nil, func(ctx context.Context) error {
 		return c.Movies.ConfirmPasswordReset(ctx, reset, newPass)
@@ -169,7 +169,7 @@ func moviesFlow(f flow) {
 	f.step("login", 401, mediaauth.ErrInvalidCredentials, login(false, user, pass))
 	f.step("login", 200, nil, login(false, user, newPass))
 
-	srv.MoviesExpireTokens()
+	srv.Movies.ExpireTokens()
 	f.step("getProfile", 401, mediaauth.ErrTokenExpired, profile(withAccess))
 
 	// An injected server failure answers with the contract's error body too.
@@ -205,7 +205,7 @@ func tvmazeFlow(f flow) {
 
 	_, fn := start("nobody@example.com")
 	f.step("POST /auth/start", 404, mediaauth.ErrEmailNotFound, fn)
-	_, fn = start(mediaauthtest.UnconfirmedTVmazeEmail)
+	_, fn = start(mediaauthtest.DemoTVmazeUnconfirmedEmail)
 	f.step("POST /auth/start", 401, mediaauth.ErrEmailNotConfirmed, fn)
 	req, fn := start(mediaauthtest.DemoTVmazeEmail)
 	f.step("POST /auth/start", 200, nil, fn)
@@ -217,7 +217,7 @@ func tvmazeFlow(f flow) {
 	f.step("POST /auth/poll", 429, mediaauth.ErrRateLimited, poll(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 403, mediaauth.ErrAuthorizationPending, poll(req.Token))
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	f.step("POST /auth/poll", 200, nil, poll(req.Token))
 	got := creds
@@ -228,7 +228,7 @@ func tvmazeFlow(f flow) {
 	f.step("GET /auth/validate", 200, nil, func(ctx context.Context) error {
 		level, err := c.With(got).TVmaze.Validate(ctx)
 		if err == nil {
-			assert.Equal(t, mediaauth.PremiumLevel(mediaauthtest.DemoTVmazePremium), level)
+			assert.Equal(t, mediaauthtest.DemoTVmazePremiumLevel, level)
 		}
 		return err
 	})
@@ -238,23 +238,27 @@ func tvmazeFlow(f flow) {
 	})
 
 	// The rest of the user API goes through Client.Do with the key.
-	require.True(t, srv.TVmazeFollowShows(got.Username, 82, 1))
+	require.True(t, srv.TVmaze.FollowShows(got.Username, 169))
 	f.step("GET /user/follows/shows", 200, nil, func(ctx context.Context) error {
 		follows, err := followedShows(ctx, c.With(got))
 		if err == nil {
-			assert.Equal(t, []tvmazeShowFollow{{ShowID: 82}, {ShowID: 1}}, follows)
+			var want []tvmazeShowFollow
+			for _, id := range append(mediaauthtest.DemoTVmazeFollowedShows(), 169) {
+				want = append(want, tvmazeShowFollow{ShowID: id})
+			}
+			assert.Equal(t, want, follows, "the demo user's shows, then the one it followed")
 		}
 		return err
 	})
 
 	// The whole login with PollUntilConfirmed, for a second account that
 	// confirms on the page of the confirm URL.
-	_, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", Premium: int(mediaauth.PremiumSilver)})
+	_, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "proxy_tv", Email: "proxy.tv@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)
 	assert.NotEmpty(t, req.ConfirmURL)
-	require.NoError(t, srv.TVmazeConfirm(req.Token))
+	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	var confirmed *mediaauth.TVmazeCredentials
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {

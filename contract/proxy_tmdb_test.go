@@ -19,7 +19,7 @@ import (
 func tmdbFlow(f flow) {
 	t, c, srv := f.t, f.c, f.srv
 	wrongKey := c.With(mediaauth.TMDbAPIKey("wrong-tmdb-key"))
-	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 
 	f.step("validateKey", 200, nil, c.TMDb.Validate)
 	f.step("validateKey", 200, nil, bearer.TMDb.Validate)
@@ -41,7 +41,7 @@ func tmdbFlow(f flow) {
 	}
 	login := func(password string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
-			approved, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DefaultTMDbUsername, password, *tok)
+			approved, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, mediaauthtest.DemoTMDbUsername, password, *tok)
 			return errorIfEmpty(err, approved != nil && approved.Token == tok.Token)
 		}
 	}
@@ -53,10 +53,10 @@ func tmdbFlow(f flow) {
 	f.step("createRequestToken", 200, nil, newToken)
 	f.step("createSession", 422, mediaauth.ErrRequestTokenNotApproved, newSession)
 	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidCredentials, login("wrong-password"))
-	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("validateRequestTokenWithLogin", 200, nil, login(mediaauthtest.DemoTMDbPassword))
 	f.step("createSession", 200, nil, newSession)
 	f.step("createSession", 401, mediaauth.ErrInvalidRequestToken, newSession)
-	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DefaultTMDbPassword))
+	f.step("validateRequestTokenWithLogin", 401, mediaauth.ErrInvalidRequestToken, login(mediaauthtest.DemoTMDbPassword))
 	f.step("deleteSession", 200, nil, func(ctx context.Context) error { return c.TMDb.With(*session).DeleteSession(ctx) })
 	f.step("deleteSession", 404, mediaauth.ErrNotFound, func(ctx context.Context) error { return c.TMDb.With(*session).DeleteSession(ctx) })
 	f.step("deleteSession", 401, mediaauth.ErrInvalidAPIKey, func(ctx context.Context) error {
@@ -65,11 +65,11 @@ func tmdbFlow(f flow) {
 
 	// A token the user denied.
 	f.step("createRequestToken", 200, nil, newToken)
-	require.NoError(t, srv.TMDbDeny(tok.Token))
+	require.NoError(t, srv.TMDb.Deny(tok.Token))
 	f.step("createSession", 401, mediaauth.ErrSessionDenied, newSession)
 
 	f.step("createSessionFromV4Token", 200, nil, func(ctx context.Context) error {
-		s, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
+		s, err := c.TMDb.CreateSessionFromV4Token(ctx, mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken})
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	f.step("createSessionFromV4Token", 401, nil, func(ctx context.Context) error {
@@ -87,7 +87,7 @@ func tmdbFlow(f flow) {
 	})
 
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-		s, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+		s, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	})
 	assert.NoError(t, err)
@@ -103,17 +103,17 @@ func tmdbAccountFlow(f flow) {
 	// account calls.
 	direct, err := srv.Client()
 	require.NoError(t, err)
-	session, err := direct.TMDb.LoginSession(t.Context(), mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	session, err := direct.TMDb.LoginSession(t.Context(), mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	user := c.With(*session)
 	unknown := c.With(mediaauth.Session{ID: "unknown-session-id"})
-	const me = mediaauthtest.DefaultTMDbAccountID
+	const me = mediaauthtest.DemoTMDbAccountID
 
 	ofSession := func(cl *mediaauth.Client) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			acct, err := accountOfSession(ctx, cl)
 			if err == nil {
-				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DefaultTMDbUsername}, *acct)
+				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DemoTMDbUsername}, *acct)
 			}
 			return err
 		}
@@ -122,7 +122,7 @@ func tmdbAccountFlow(f flow) {
 		return func(ctx context.Context) error {
 			acct, err := accountDetails(ctx, cl, id)
 			if err == nil {
-				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DefaultTMDbUsername}, *acct)
+				assert.Equal(t, tmdbAccount{ID: me, Username: mediaauthtest.DemoTMDbUsername}, *acct)
 			}
 			return err
 		}
@@ -132,7 +132,7 @@ func tmdbAccountFlow(f flow) {
 	f.step("accountOfSession", 401, mediaauth.ErrUnauthorized, ofSession(unknown))
 	f.step("accountDetails", 200, nil, details(user, me))
 	// A user's v4 access token stands for the session.
-	v4 := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken})
+	v4 := c.Without(mediaauth.APITMDb).With(mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken})
 	f.step("accountDetails", 200, nil, details(v4, me))
 	f.step("accountDetails", 404, mediaauth.ErrNotFound, details(user, me+1))
 	f.step("accountDetails", 401, mediaauth.ErrUnauthorized, details(unknown, me))
@@ -165,7 +165,7 @@ func tmdbAccountFlow(f flow) {
 // TestContractFakeTMDbV4.
 func tmdbV4Flow(f flow) {
 	t, srv := f.t, f.srv
-	read := mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)
+	read := mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)
 	app := f.c.With(read)
 	wrongApp := f.c.With(mediaauth.TMDbReadAccessToken("wrong-read-access-token"))
 	// The v3 calls go to the proxies of their own contracts.
@@ -188,7 +188,7 @@ func tmdbV4Flow(f flow) {
 			if a != nil {
 				user = a
 			}
-			return errorIfEmpty(err, a != nil && a.AccessToken != "" && a.AccountID == mediaauthtest.DefaultTMDbV4AccountID)
+			return errorIfEmpty(err, a != nil && a.AccessToken != "" && a.AccountID == mediaauthtest.DemoTMDbV4AccountID)
 		}
 	}
 	logout := func(cl *mediaauth.Client) func(ctx context.Context) error {
@@ -202,7 +202,7 @@ func tmdbV4Flow(f flow) {
 		}
 		return errorIfEmpty(err, s != nil && s.ID != "")
 	}
-	demo := tmdbAccount{ID: mediaauthtest.DefaultTMDbAccountID, Username: mediaauthtest.DefaultTMDbUsername}
+	demo := tmdbAccount{ID: mediaauthtest.DemoTMDbAccountID, Username: mediaauthtest.DemoTMDbUsername}
 	ofSession := func(ctx context.Context) error {
 		acct, err := accountOfSession(ctx, v3.With(*session))
 		if err == nil {
@@ -224,7 +224,7 @@ func tmdbV4Flow(f flow) {
 	f.step("createV4AccessToken", 422, mediaauth.ErrRequestTokenNotApproved, exchange(app))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidAPIKey, exchange(wrongApp))
 	f.step("createV4AccessToken", 422, mediaauth.ErrRequestTokenNotApproved, exchange(app))
-	require.NoError(t, srv.TMDbApprove(rt.Token))
+	require.NoError(t, srv.TMDb.Approve(rt.Token))
 	f.step("createV4AccessToken", 200, nil, exchange(app))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidRequestToken, exchange(app))
 	f.step("createSessionFromV4Token", 200, nil, convert)
@@ -233,7 +233,7 @@ func tmdbV4Flow(f flow) {
 
 	f.step("deleteV4AccessToken", 401, mediaauth.ErrInvalidAPIKey, logout(wrongApp))
 	f.step("deleteV4AccessToken", 200, nil, logout(app))
-	assert.False(t, srv.TMDbV4AccessTokenValid(user.AccessToken), "access token still valid after the logout")
+	assert.False(t, srv.TMDb.AccessTokenValid(user.AccessToken), "access token still valid after the logout")
 	f.step("deleteV4AccessToken", 401, mediaauth.ErrInvalidAccessToken, logout(app))
 	f.step("createSessionFromV4Token", 401, mediaauth.ErrInvalidAccessToken, convert)
 	f.step("accountDetails", 401, mediaauth.ErrUnauthorized, withToken)
@@ -241,7 +241,7 @@ func tmdbV4Flow(f flow) {
 
 	// A token the user denied, asked for with a redirect.
 	f.step("createV4RequestToken", 200, nil, newToken(app, "https://app.example.com/tmdb/approved"))
-	require.NoError(t, srv.TMDbDeny(rt.Token))
+	require.NoError(t, srv.TMDb.Deny(rt.Token))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidRequestToken, exchange(app))
 
 	// LoginV4 across the proxies: the user approves after the first
@@ -259,7 +259,7 @@ func tmdbV4Flow(f flow) {
 		},
 		WaitForApproval: func(context.Context) error {
 			if waits++; waits == 2 {
-				return srv.TMDbApprove(shown)
+				return srv.TMDb.Approve(shown)
 			}
 			return nil
 		},
@@ -268,12 +268,12 @@ func tmdbV4Flow(f flow) {
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
 		var err error
 		user, session, err = v3.With(read).TMDb.LoginV4(ctx, login)
-		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DefaultTMDbV4AccountID && session != nil && session.ID != "")
+		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DemoTMDbV4AccountID && session != nil && session.ID != "")
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []int{200, 422, 200, 200}, statuses)
 	assert.Equal(t, []int{1}, pending)
-	assert.True(t, srv.TMDbSessionValid(session.ID), "LoginV4's session unknown to the fake")
+	assert.True(t, srv.TMDb.SessionValid(session.ID), "LoginV4's session unknown to the fake")
 	f.step("accountOfSession", 200, nil, ofSession)
 	f.step("deleteV4AccessToken", 200, nil, logout(app))
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,36 +17,11 @@ import (
 
 // Helpers shared by the tests of the fake's three APIs.
 
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// newFakeClock returns a fakeClock set to 2024-05-01 12:00 UTC.
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-// Now reads the clock.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// startFake starts a fake on a new fakeClock, with opts after WithClock,
-// and closes it when the test ends.
-func startFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *fakeClock) {
+// startFake starts a fake on a new Clock set to 2024-05-01 12:00 UTC, with
+// opts after WithClock, and closes it when the test ends.
+func startFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Server, *mediaauthtest.Clock) {
 	t.Helper()
-	clock := newFakeClock()
+	clock := mediaauthtest.NewClock(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
 	srv := mediaauthtest.NewServer(append([]mediaauthtest.Option{mediaauthtest.WithClock(clock.Now)}, opts...)...)
 	t.Cleanup(srv.Close)
 	return srv, clock

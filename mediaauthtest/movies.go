@@ -56,14 +56,20 @@ const (
 	moviesRealm = "movies"
 )
 
-// MoviesUser describes an account for MoviesAddUser. Printing or logging it
+// MoviesUser describes an account for [Movies.AddUser]. Printing or logging it
 // never shows Password.
 type MoviesUser struct {
+	// Username is what the account logs in with (required).
 	Username string
-	Email    string
+	// Email is the account's email address (required); the form login
+	// takes it in place of the username.
+	Email string
+	// Password is the account's password (required).
 	Password string
-	Name     string
-	Bio      string
+	// Name is the account's display name (optional).
+	Name string
+	// Bio is the account's biography (optional, at most 1000 characters).
+	Bio string
 	// Unverified leaves the email address unverified (a verification email
 	// is then sent); by default the account is ready to log in.
 	Unverified bool
@@ -307,20 +313,19 @@ func (st *moviesState) addUser(username, email, name, bio string, hash passwordH
 	return acct, nil
 }
 
-// moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
-// username or email).
-func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
-	var username, password string
-	form := r.URL.Path == MoviesPrefix+"/auth/login"
+// moviesLoginBody reads the username and password of a login: a form
+// body for POST /auth/login, JSON for POST /login. On failure it answers
+// 400 and returns ok false.
+func moviesLoginBody(w http.ResponseWriter, r *http.Request, form bool) (username, password string, ok bool) {
 	if form {
 		if !hasMediaType(r, "application/x-www-form-urlencoded") {
 			badRequest(w, "Content-Type must be application/x-www-form-urlencoded")
-			return
+			return "", "", false
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		if err := r.ParseForm(); err != nil {
 			badRequest(w, "malformed form body")
-			return
+			return "", "", false
 		}
 		username, password = r.PostForm.Get("username"), r.PostForm.Get("password")
 	} else {
@@ -329,11 +334,19 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 			Password string `json:"password"`
 		}
 		if !decodeJSON(w, r, &req) {
-			return
+			return "", "", false
 		}
 		username, password = req.Username, req.Password
 	}
-	if !required(w, "username", username, "password", password) {
+	return username, password, required(w, "username", username, "password", password)
+}
+
+// moviesLogin is POST /login (JSON, username) and POST /auth/login (form,
+// username or email).
+func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
+	form := r.URL.Path == MoviesPrefix+"/auth/login"
+	username, password, ok := moviesLoginBody(w, r, form)
+	if !ok {
 		return
 	}
 
@@ -348,7 +361,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	ok := hash.matches(password) // slow: outside the lock
+	ok = hash.matches(password) // slow: outside the lock
 	s.mu.Lock()
 	// The password may have changed meanwhile: the old one no longer counts.
 	ok = ok && acct != nil && acct.password == hash
@@ -356,7 +369,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 	var tok string
 	var ttl time.Duration
 	if verified {
-		tok, ttl = s.movies.issueToken(acct.user.ID, s.now(), s.cfg.tokenTTL)
+		tok, ttl = s.movies.issueToken(acct.user.ID, s.now(), s.cfg.moviesTokenTTL)
 	}
 	s.mu.Unlock()
 
@@ -428,25 +441,26 @@ func (s *Server) moviesAuthed(h func(w http.ResponseWriter, r *http.Request, acc
 	}
 }
 
-// MoviesAddUser creates a Movies API account directly, verified unless
+// AddUser creates a Movies API account directly, verified unless
 // u.Unverified is set, and returns it as GET /user/profile would. A taken
 // username or email address, or a missing field, is an error.
-func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
+func (m *Movies) AddUser(u MoviesUser) (mediaauth.User, error) {
 	if u.Username == "" || u.Password == "" || u.Email == "" {
-		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: username, email and password are required")
+		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: username, email and password are required")
 	}
 	if !validEmail(u.Email) {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: invalid email address %q", u.Email)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: invalid email address %q", u.Email)
 	}
 	if utf8.RuneCountInString(u.Bio) > moviesMaxBio {
-		return mediaauth.User{}, errors.New("mediaauthtest: MoviesAddUser: bio too long")
+		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: bio too long")
 	}
 	hash := hashPassword(u.Password)
+	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
 	if err != nil {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: MoviesAddUser: %w", err)
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: %w", err)
 	}
 	if u.Unverified {
 		s.movies.sendVerification(acct)
@@ -456,9 +470,10 @@ func (s *Server) MoviesAddUser(u MoviesUser) (mediaauth.User, error) {
 	return acct.user, nil
 }
 
-// MoviesExpireTokens makes every Movies API access token issued so far
-// expired, as if their lifetime had passed (API keys do not expire).
-func (s *Server) MoviesExpireTokens() {
+// ExpireTokens makes every Movies API access token issued so far expired,
+// as if their lifetime had passed (API keys do not expire).
+func (m *Movies) ExpireTokens() {
+	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()

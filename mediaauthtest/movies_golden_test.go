@@ -23,7 +23,7 @@ func TestMoviesAnswersMatchGoldens(t *testing.T) {
 	requireGolden(t, a, http.StatusCreated, "movies/register_201.json")
 
 	// An account with every optional field set: the profile golden has them all.
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "silver", Email: "silver@example.com", Password: pw, Name: "Silver", Bio: "Every field set."})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "silver", Email: "silver@example.com", Password: pw, Name: "Silver", Bio: "Every field set."})
 	require.NoError(t, err)
 	login := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"silver","password":%q}`, pw))
 	requireGolden(t, login, http.StatusOK, "movies/login_200.json")

@@ -58,10 +58,10 @@ func register(t *testing.T, srv *mediaauthtest.Server, username, email string) m
 	return a.json(t)
 }
 
-// loginToken registers a verified user through MoviesAddUser and logs in.
+// loginToken registers a verified user through Movies.AddUser and logs in.
 func loginToken(t *testing.T, srv *mediaauthtest.Server, username string) string {
 	t.Helper()
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: username, Email: username + "@example.com", Password: pw})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: username, Email: username + "@example.com", Password: pw})
 	require.NoError(t, err)
 	a := postJSON(t, srv, "/login", fmt.Sprintf(`{"username":%q,"password":%q}`, username, pw))
 	require.Equal(t, http.StatusOK, a.status, "body: %s", a.body)
@@ -87,15 +87,15 @@ func TestMoviesRegister(t *testing.T) {
 	assert.NotContains(t, u, "password")
 	assert.NotContains(t, u, "bio", "empty optional fields are left out")
 
-	mail, ok := srv.MoviesLastEmail("JOHN@example.com")
+	mail, ok := srv.Movies.LastEmail("JOHN@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailVerify, mail.Kind)
 	assert.Equal(t, "john@example.com", mail.To)
 	assert.NotEmpty(t, mail.Token)
-	tok, ok := srv.MoviesVerificationToken("john@example.com")
+	tok, ok := srv.Movies.VerificationToken("john@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mail.Token, tok)
-	_, ok = srv.MoviesResetToken("john@example.com")
+	_, ok = srv.Movies.ResetToken("john@example.com")
 	assert.False(t, ok)
 }
 
@@ -115,7 +115,7 @@ func TestMoviesRegisterConflict(t *testing.T) {
 			requireError(t, postJSON(t, srv, "/register", body), http.StatusConflict, "conflict")
 		})
 	}
-	assert.Len(t, srv.MoviesEmails(), 1, "no email for refused registrations")
+	assert.Len(t, srv.Movies.Emails(), 1, "no email for refused registrations")
 }
 
 func TestMoviesBadRequests(t *testing.T) {
@@ -172,10 +172,10 @@ func TestMoviesBadRequests(t *testing.T) {
 
 func TestMoviesLogin(t *testing.T) {
 	t.Parallel()
-	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(30*time.Minute))
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
+	srv, clock := startFake(t, mediaauthtest.WithMoviesTokenTTL(30*time.Minute))
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "dave", Email: "dave@example.com", Password: pw})
 	require.NoError(t, err)
-	_, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
+	_, err = srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "erin", Email: "erin@example.com", Password: pw, Unverified: true})
 	require.NoError(t, err)
 
 	form := func(user, pass string) answer {
@@ -246,7 +246,7 @@ func TestMoviesLogin(t *testing.T) {
 
 func TestMoviesBearer(t *testing.T) {
 	t.Parallel()
-	srv, clock := startFake(t, mediaauthtest.WithTokenTTL(time.Minute))
+	srv, clock := startFake(t, mediaauthtest.WithMoviesTokenTTL(time.Minute))
 	tok := loginToken(t, srv, "frank")
 
 	get := func(auth string) answer {
@@ -302,7 +302,7 @@ func TestMoviesExpireTokens(t *testing.T) {
 	key := send(t, srv, http.MethodPost, "/user/api-key", "", "", tok)
 	require.Equal(t, http.StatusCreated, key.status)
 
-	srv.MoviesExpireTokens()
+	srv.Movies.ExpireTokens()
 	requireError(t, send(t, srv, http.MethodGet, "/user/profile", "", "", tok), http.StatusUnauthorized, "token_expired")
 	assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", key.json(t)["api_key"].(string)).status,
 		"API keys do not expire")
@@ -360,24 +360,24 @@ func TestMoviesConcurrentRegister(t *testing.T) {
 	assert.Equal(t, map[int]int{http.StatusCreated: 1, http.StatusConflict: n - 1}, counts)
 }
 
-func TestAddMoviesUser(t *testing.T) {
+func TestMoviesAddUser(t *testing.T) {
 	t.Parallel()
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 
-	u, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "liz", Email: "liz@example.com", Password: pw, Name: "Liz", Bio: "Hi"})
+	u, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "liz", Email: "liz@example.com", Password: pw, Name: "Liz", Bio: "Hi"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, u.ID)
 	assert.True(t, u.EmailVerified)
 	assert.Equal(t, "Liz", u.Name)
 	assert.Equal(t, "Hi", u.Bio)
-	_, ok := srv.MoviesLastEmail("liz@example.com")
+	_, ok := srv.Movies.LastEmail("liz@example.com")
 	assert.False(t, ok, "a verified account gets no verification email")
 
-	u, err = srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "max", Email: "max@example.com", Password: pw, Unverified: true})
+	u, err = srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "max", Email: "max@example.com", Password: pw, Unverified: true})
 	require.NoError(t, err)
 	assert.False(t, u.EmailVerified)
-	_, ok = srv.MoviesVerificationToken("max@example.com")
+	_, ok = srv.Movies.VerificationToken("max@example.com")
 	assert.True(t, ok)
 
 	for name, mu := range map[string]mediaauthtest.MoviesUser{
@@ -386,7 +386,7 @@ func TestAddMoviesUser(t *testing.T) {
 		"no password":    {Username: "other", Email: "other@example.com"},
 		"bad email":      {Username: "other", Email: "other", Password: pw},
 	} {
-		_, err := srv.MoviesAddUser(mu)
+		_, err := srv.Movies.AddUser(mu)
 		assert.Error(t, err, name)
 	}
 }

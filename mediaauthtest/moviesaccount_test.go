@@ -21,7 +21,7 @@ func TestMoviesUpdateProfile(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 	tok := loginToken(t, srv, "hank")
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "ivy", Email: "ivy@example.com", Password: pw})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "ivy", Email: "ivy@example.com", Password: pw})
 	require.NoError(t, err)
 	put := func(body string) answer {
 		return send(t, srv, http.MethodPut, "/user/profile", "application/json", body, tok)
@@ -77,7 +77,7 @@ func TestMoviesUpdateProfile(t *testing.T) {
 		a := put(`{"email":"hank.hill@example.com"}`)
 		require.Equal(t, http.StatusOK, a.status)
 		assert.Equal(t, false, a.json(t)["email_verified"])
-		vt, ok := srv.MoviesVerificationToken("hank.hill@example.com")
+		vt, ok := srv.Movies.VerificationToken("hank.hill@example.com")
 		require.True(t, ok)
 		requireError(t, postJSON(t, srv, "/login", fmt.Sprintf(`{"username":"hank","password":%q}`, pw)), http.StatusForbidden, "email_not_verified")
 		assert.Equal(t, http.StatusOK, send(t, srv, http.MethodGet, "/user/profile", "", "", tok).status, "the token still works")

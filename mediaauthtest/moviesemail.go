@@ -143,28 +143,30 @@ func (s *Server) moviesResetConfirm(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// MoviesLastEmail returns the last verification or reset email sent to address
+// LastEmail returns the last verification or reset email sent to address
 // (compared without regard to case).
-func (s *Server) MoviesLastEmail(address string) (Email, bool) {
-	return s.lastEmail(address, "")
+func (m *Movies) LastEmail(address string) (Email, bool) {
+	return m.srv.lastEmail(address, "")
 }
 
-// MoviesVerificationToken returns the token of the last verification email sent
+// VerificationToken returns the token of the last verification email sent
 // to address.
-func (s *Server) MoviesVerificationToken(address string) (string, bool) {
-	e, ok := s.lastEmail(address, EmailVerify)
+func (m *Movies) VerificationToken(address string) (string, bool) {
+	e, ok := m.srv.lastEmail(address, EmailVerify)
 	return e.Token, ok
 }
 
-// MoviesResetToken returns the token of the last password-reset email sent to
+// ResetToken returns the token of the last password-reset email sent to
 // address.
-func (s *Server) MoviesResetToken(address string) (string, bool) {
-	e, ok := s.lastEmail(address, EmailReset)
+func (m *Movies) ResetToken(address string) (string, bool) {
+	e, ok := m.srv.lastEmail(address, EmailReset)
 	return e.Token, ok
 }
 
-// MoviesEmails returns a copy of every email the fake Movies API sent, oldest first.
-func (s *Server) MoviesEmails() []Email {
+// Emails returns a copy of every email the fake Movies API sent, oldest
+// first.
+func (m *Movies) Emails() []Email {
+	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Email, len(s.movies.outbox))
@@ -172,6 +174,7 @@ func (s *Server) MoviesEmails() []Email {
 	return out
 }
 
+// lastEmail returns the last email of kind ("" for any) sent to address.
 func (s *Server) lastEmail(address, kind string) (Email, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -20,7 +20,7 @@ func TestMoviesVerifyEmail(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	t.Cleanup(srv.Close)
 	register(t, srv, "carol", "carol@example.com")
-	tok, ok := srv.MoviesVerificationToken("carol@example.com")
+	tok, ok := srv.Movies.VerificationToken("carol@example.com")
 	require.True(t, ok)
 
 	requireError(t, postJSON(t, srv, "/verify-email", `{"token":"vrf_unknown"}`), http.StatusNotFound, "not_found")
@@ -47,16 +47,16 @@ func TestMoviesPasswordReset(t *testing.T) {
 	unknown := postJSON(t, srv, "/password/reset", `{"email":"nobody@example.com"}`)
 	assert.Equal(t, http.StatusAccepted, unknown.status)
 	assert.Empty(t, unknown.body)
-	_, ok := srv.MoviesLastEmail("nobody@example.com")
+	_, ok := srv.Movies.LastEmail("nobody@example.com")
 	assert.False(t, ok, "no email to an unknown address")
 
 	a := postJSON(t, srv, "/password/reset", `{"email":"KATE@example.com"}`)
 	assert.Equal(t, http.StatusAccepted, a.status)
 	assert.Empty(t, a.body)
-	mail, ok := srv.MoviesLastEmail("kate@example.com")
+	mail, ok := srv.Movies.LastEmail("kate@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mediaauthtest.EmailReset, mail.Kind)
-	rt, ok := srv.MoviesResetToken("kate@example.com")
+	rt, ok := srv.Movies.ResetToken("kate@example.com")
 	require.True(t, ok)
 	assert.Equal(t, mail.Token, rt)
 
@@ -76,16 +76,16 @@ func TestMoviesPasswordReset(t *testing.T) {
 
 	t.Run("a newer request replaces the older token", func(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		first, _ := srv.MoviesResetToken("kate@example.com")
+		first, _ := srv.Movies.ResetToken("kate@example.com")
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		second, _ := srv.MoviesResetToken("kate@example.com")
+		second, _ := srv.Movies.ResetToken("kate@example.com")
 		require.NotEqual(t, first, second)
 		requireError(t, confirm(first, "x"), http.StatusNotFound, "not_found")
 		assert.Equal(t, http.StatusNoContent, confirm(second, newPW).status)
 	})
 	t.Run("token expires after an hour", func(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, postJSON(t, srv, "/password/reset", `{"email":"kate@example.com"}`).status)
-		rt, _ := srv.MoviesResetToken("kate@example.com")
+		rt, _ := srv.Movies.ResetToken("kate@example.com")
 		clock.Advance(time.Hour)
 		requireError(t, confirm(rt, "x"), http.StatusNotFound, "not_found")
 	})

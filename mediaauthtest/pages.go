@@ -19,8 +19,8 @@ import (
 //	POST /v1/auth/confirm/{code}                 the button
 //	GET  /_fake/movies/emails?to=ADDRESS         the Movies API's outbox, as JSON
 //
-// Approving on a TMDb page is [Server.TMDbApprove] (as the demo user) and
-// denying is [Server.TMDbDeny]. A v3 page then sends the browser to its
+// Approving on a TMDb page is [TMDb.Approve] (as the demo user) and
+// denying is [TMDb.Deny]. A v3 page then sends the browser to its
 // redirect_to with TMDb's query parameters, request_token=TOKEN and
 // approved=true or denied=true; a v4 page sends it to the redirect_to of
 // POST /4/auth/request_token as it was given (the application learns the
@@ -28,12 +28,12 @@ import (
 // what happened. An unknown, expired or used token is a 404 page.
 //
 // The TVmaze confirm page confirms the request on its button, like
-// [Server.TVmazeConfirm]. A GET that does not accept text/html (a script or
+// [TVmaze.Confirm]. A GET that does not accept text/html (a script or
 // a test with a plain HTTP client, not a browser) confirms at once, so that
 // following the confirm URL is enough outside a browser.
 //
 // The outbox lists the emails the fake Movies API sent to an address
-// ([Server.MoviesEmails]), newest last: {"emails": [{"to", "kind",
+// ([Movies.Emails]), newest last: {"emails": [{"to", "kind",
 // "token"}]}. It serves tests written in any language that need the token
 // of a verification or reset email.
 
@@ -142,7 +142,7 @@ func (s *Server) liveTokenKind(token string, v4 bool) (redirectTo string, ok boo
 var approvalButtons = []pageButton{{"approve", "Approve"}, {"deny", "Deny"}}
 
 // approvalMessage is what a TMDb approval page asks.
-const approvalMessage = "An application asks to act for your TMDb account " + DefaultTMDbUsername +
+const approvalMessage = "An application asks to act for your TMDb account " + DemoTMDbUsername +
 	". Approve it to let it read and change your account's data; Deny to refuse."
 
 // tmdbApprovalPage is GET /authenticate/{token}: TMDb's v3 approval page.
@@ -186,13 +186,13 @@ func (s *Server) tmdbApprovalSubmit(w http.ResponseWriter, r *http.Request) {
 	params := url.Values{"request_token": {token}}
 	switch action {
 	case "approve":
-		if s.TMDbApprove(token) != nil {
+		if s.TMDb.Approve(token) != nil {
 			writePage(w, http.StatusNotFound, tokenGone)
 			return
 		}
 		params.Set("approved", "true")
 	case "deny":
-		if s.TMDbDeny(token) != nil {
+		if s.TMDb.Deny(token) != nil {
 			writePage(w, http.StatusNotFound, tokenGone)
 			return
 		}
@@ -244,9 +244,9 @@ func (s *Server) tmdbV4ApprovalSubmit(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch action {
 	case "approve":
-		err = s.TMDbApprove(token)
+		err = s.TMDb.Approve(token)
 	case "deny":
-		err = s.TMDbDeny(token)
+		err = s.TMDb.Deny(token)
 	default:
 		writePage(w, http.StatusBadRequest, pageData{Title: "Bad request", Message: "action must be approve or deny."})
 		return
@@ -347,7 +347,7 @@ func (s *Server) moviesOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []outboxEmail{}
-	for _, e := range s.MoviesEmails() {
+	for _, e := range s.Movies.Emails() {
 		if strings.EqualFold(e.To, to) {
 			out = append(out, outboxEmail(e))
 		}

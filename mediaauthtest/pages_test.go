@@ -95,7 +95,7 @@ func pagesFake(t *testing.T, opts ...mediaauthtest.Option) (*mediaauthtest.Serve
 	t.Helper()
 	srv := mediaauthtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
 	require.NoError(t, err)
 	return srv, c
 }
@@ -107,7 +107,7 @@ func TestTMDbApprovalPageApproveRedirects(t *testing.T) {
 	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
 	pageURL := c.TMDb.AuthenticateURL(*rt, "http://127.0.0.1:9/callback/st?x=1")
-	require.True(t, strings.HasPrefix(pageURL, srv.SiteURL()+"/authenticate/"), pageURL)
+	require.True(t, strings.HasPrefix(pageURL, srv.TMDb.SiteURL()+"/authenticate/"), pageURL)
 
 	b := newBrowser(t, srv)
 	p := b.get(pageURL)
@@ -127,7 +127,7 @@ func TestTMDbApprovalPageApproveRedirects(t *testing.T) {
 
 	sess, err := c.TMDb.CreateSession(ctx, *rt)
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(sess.ID))
+	assert.True(t, srv.TMDb.SessionValid(sess.ID))
 	// A used token has no page any more.
 	assert.Equal(t, http.StatusNotFound, b.get(pageURL).status)
 }
@@ -175,10 +175,10 @@ func TestTMDbApprovalPageRefusals(t *testing.T) {
 	require.NoError(t, err)
 	b := newBrowser(t, srv)
 
-	assert.Equal(t, http.StatusNotFound, b.get(srv.SiteURL()+"/authenticate/not-a-token").status)
+	assert.Equal(t, http.StatusNotFound, b.get(srv.TMDb.SiteURL()+"/authenticate/not-a-token").status)
 	assert.Equal(t, http.StatusNotFound, b.get(c.TMDb.AuthenticateURL(mediaauth.RequestToken{Token: v4.Token}, "")).status, "a v4 token has no v3 page")
 	assert.Equal(t, http.StatusNotFound, b.get(c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: rt.Token})).status, "a v3 token has no v4 page")
-	assert.Equal(t, http.StatusNotFound, b.get(srv.SiteURL()+"/auth/access").status)
+	assert.Equal(t, http.StatusNotFound, b.get(srv.TMDb.SiteURL()+"/auth/access").status)
 	assert.Equal(t, http.StatusBadRequest, b.get(c.TMDb.AuthenticateURL(*rt, "javascript:alert(1)")).status)
 
 	pageURL := c.TMDb.AuthenticateURL(*rt, "")
@@ -207,7 +207,7 @@ func TestTMDbV4ApprovalPage(t *testing.T) {
 			rt, err := c.TMDb.CreateV4RequestToken(ctx, tt.redirect)
 			require.NoError(t, err)
 			pageURL := c.TMDb.V4ApprovalURL(mediaauth.TMDbV4RequestToken{Token: rt.Token})
-			require.True(t, strings.HasPrefix(pageURL, srv.SiteURL()+"/auth/access?request_token="), pageURL)
+			require.True(t, strings.HasPrefix(pageURL, srv.TMDb.SiteURL()+"/auth/access?request_token="), pageURL)
 			b := newBrowser(t, srv)
 			p := b.get(pageURL)
 			require.Equal(t, http.StatusOK, p.status, p.body)
@@ -224,7 +224,7 @@ func TestTMDbV4ApprovalPage(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.True(t, srv.TMDbV4AccessTokenValid(tok.AccessToken))
+			assert.True(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 		})
 	}
 }
@@ -276,8 +276,8 @@ func TestMoviesOutbox(t *testing.T) {
 	status, emails := get("?to=fan%40example.com")
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, emails, 2)
-	verify, _ := srv.MoviesVerificationToken("Fan@Example.com")
-	reset, _ := srv.MoviesResetToken("Fan@Example.com")
+	verify, _ := srv.Movies.VerificationToken("Fan@Example.com")
+	reset, _ := srv.Movies.ResetToken("Fan@Example.com")
 	assert.Equal(t, map[string]string{"to": "Fan@Example.com", "kind": mediaauthtest.EmailVerify, "token": verify}, emails[0])
 	assert.Equal(t, map[string]string{"to": "Fan@Example.com", "kind": mediaauthtest.EmailReset, "token": reset}, emails[1])
 
@@ -296,7 +296,7 @@ func handedOut(t *testing.T, opts ...mediaauthtest.Option) []string {
 	ctx := t.Context()
 	rt, err := c.TMDb.CreateRequestToken(ctx)
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbApprove(rt.Token))
+	require.NoError(t, srv.TMDb.Approve(rt.Token))
 	sess, err := c.TMDb.CreateSession(ctx, *rt)
 	require.NoError(t, err)
 	v4, err := c.TMDb.CreateV4RequestToken(ctx, "")
@@ -305,7 +305,7 @@ func handedOut(t *testing.T, opts ...mediaauthtest.Option) []string {
 	require.NoError(t, err)
 	u, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "seeded", Email: "seeded@example.com", Password: "pw-123456789"})
 	require.NoError(t, err)
-	verify, _ := srv.MoviesVerificationToken("seeded@example.com")
+	verify, _ := srv.Movies.VerificationToken("seeded@example.com")
 	require.NoError(t, c.Movies.VerifyEmail(ctx, verify))
 	tok, err := c.Movies.Login(ctx, "seeded", "pw-123456789")
 	require.NoError(t, err)
@@ -334,7 +334,7 @@ func TestWithListener(t *testing.T) {
 	require.NoError(t, err)
 	srv := mediaauthtest.NewServer(mediaauthtest.WithListener(l))
 	assert.Equal(t, "http://"+l.Addr().String(), srv.URL)
-	assert.Equal(t, srv.URL, srv.SiteURL())
+	assert.Equal(t, srv.URL, srv.TMDb.SiteURL())
 	c, err := srv.Client()
 	require.NoError(t, err)
 	require.NoError(t, c.TMDb.Validate(t.Context()))

@@ -7,6 +7,15 @@
 //	srv := mediaauthtest.NewServer()
 //	defer srv.Close()
 //	client, err := srv.Client()
+//
+// Tests act as the services' users through one handle per API, like the
+// client's: [Server.Movies] ([Movies.AddUser], [Movies.VerificationToken],
+// ...), [Server.TVmaze] ([TVmaze.AddUser], [TVmaze.Confirm], ...) and
+// [Server.TMDb] ([TMDb.AddUser], [TMDb.Approve], [TMDb.Deny], ...). Every
+// server starts with one demo account per API ([DemoMoviesUsername],
+// [DemoTVmazeEmail], [DemoTMDbUsername]) and accepts the TMDb application
+// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]. A [Clock]
+// given to [WithClock] moves its time.
 package mediaauthtest
 
 import (
@@ -40,10 +49,21 @@ const (
 	TMDbPrefix   = "/3"
 )
 
-// Server is the fake. Its methods are safe for concurrent use.
+// Server is the fake. It holds what concerns the whole server (its
+// [Server.Client], the request log, faults, connections, Close) and one
+// handle per API, like the client: [Server.Movies], [Server.TVmaze] and
+// [Server.TMDb] hold the hooks of their API. Its methods are safe for
+// concurrent use.
 type Server struct {
 	// URL is the server's root, e.g. "http://127.0.0.1:41234".
 	URL string
+
+	// Movies holds the hooks of the fake Movies API.
+	Movies *Movies
+	// TVmaze holds the hooks of the fake TVmaze API.
+	TVmaze *TVmaze
+	// TMDb holds the hooks of the fake TMDb API, v3 and v4.
+	TMDb *TMDb
 
 	ts  *httptest.Server
 	cfg config
@@ -64,6 +84,7 @@ type Server struct {
 
 // Request is one request the server received, for tests to inspect.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the URL path, without query.
 	Path string
@@ -109,7 +130,7 @@ func (r Request) LogValue() slog.Value { return slog.StringValue(r.String()) }
 // config holds what the options say.
 type config struct {
 	now               func() time.Time
-	tokenTTL          time.Duration
+	moviesTokenTTL    time.Duration
 	tvmazeMinInterval time.Duration
 	tvmazeStartGap    time.Duration
 	tvmazeAutoConfirm time.Duration
@@ -135,8 +156,8 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithTokenTTL sets how long Movies API access tokens live (default 1 hour).
-func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+// WithMoviesTokenTTL sets how long Movies API access tokens live (default 1 hour).
+func WithMoviesTokenTTL(d time.Duration) Option { return func(c *config) { c.moviesTokenTTL = d } }
 
 // WithTVmazeMinPollInterval sets the minimum gap between two polls of one
 // TVmaze auth request; a faster poll gets 429 (default 10 s, as TVmaze).
@@ -151,7 +172,7 @@ func WithTVmazeStartInterval(d time.Duration) Option {
 }
 
 // WithTVmazeAutoConfirm makes every TVmaze auth request confirm itself d
-// after it started (default off: tests call TVmazeConfirm).
+// after it started (default off: tests call [TVmaze.Confirm]).
 func WithTVmazeAutoConfirm(d time.Duration) Option {
 	return func(c *config) { c.tvmazeAutoConfirm = d }
 }
@@ -199,7 +220,7 @@ func WithSeed(seed int64) Option {
 func NewServer(opts ...Option) *Server {
 	cfg := config{
 		now:               time.Now,
-		tokenTTL:          time.Hour,
+		moviesTokenTTL:    time.Hour,
 		tvmazeMinInterval: 10 * time.Second,
 		tvmazeStartGap:    time.Second,
 		tvmazeRequestTTL:  time.Hour,
@@ -213,6 +234,7 @@ func NewServer(opts ...Option) *Server {
 		}
 	}
 	s := &Server{cfg: cfg}
+	s.Movies, s.TVmaze, s.TMDb = &Movies{s}, &TVmaze{s}, &TMDb{s}
 	if cfg.seeded {
 		var seed [32]byte
 		binary.LittleEndian.PutUint64(seed[:], uint64(cfg.seed))
@@ -225,6 +247,7 @@ func NewServer(opts ...Option) *Server {
 	if s.rnd != nil {
 		_, _ = s.rnd.Read(s.movies.jwtSecret)
 	}
+	s.addDemoMoviesUser()
 
 	mux := http.NewServeMux()
 	s.routeMovies(mux)
@@ -255,35 +278,20 @@ func NewServer(opts ...Option) *Server {
 // Close shuts the server down and closes its connections.
 func (s *Server) Close() { s.ts.Close() }
 
-// MoviesURL is the base URL of the fake Movies API (WithMoviesBaseURL).
-func (s *Server) MoviesURL() string { return s.URL + MoviesPrefix }
-
-// TVmazeURL is the base URL of the fake TVmaze API (WithTVmazeBaseURL).
-func (s *Server) TVmazeURL() string { return s.URL + TVmazePrefix }
-
-// TMDbURL is the base URL of the fake TMDb API (WithTMDbBaseURL): its
-// root, under which /3 and /4 live, like https://api.themoviedb.org.
-func (s *Server) TMDbURL() string { return s.URL }
-
 // HTTPClient returns the server's own client, which trusts the server.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
-// SiteURL is the fake's stand-in for TMDb's website (WithTMDbSiteURL):
-// the approval pages of TMDb request tokens live under it, at
-// /authenticate/{token} and /auth/access?request_token= (see pages.go).
-func (s *Server) SiteURL() string { return s.URL }
-
 // Client returns a mediaauth.Client wired to all three fake APIs and to
-// the fake's TMDb approval pages ([Server.SiteURL]), with the fake's
-// default TMDb API key, no retry waits and no client-side rate limits;
-// opts are applied after those and may override them.
+// the fake's TMDb approval pages ([TMDb.SiteURL]), with the fake's TMDb API
+// key [DemoTMDbAPIKey], no retry waits and no client-side rate limits; opts
+// are applied after those and may override them.
 func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 	base := []mediaauth.Option{
-		mediaauth.WithMoviesBaseURL(s.MoviesURL()),
-		mediaauth.WithTVmazeBaseURL(s.TVmazeURL()),
-		mediaauth.WithTMDbBaseURL(s.TMDbURL()),
-		mediaauth.WithTMDbSiteURL(s.SiteURL()),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DefaultTMDbAPIKey)),
+		mediaauth.WithMoviesBaseURL(s.Movies.URL()),
+		mediaauth.WithTVmazeBaseURL(s.TVmaze.URL()),
+		mediaauth.WithTMDbBaseURL(s.TMDb.URL()),
+		mediaauth.WithTMDbSiteURL(s.TMDb.SiteURL()),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DemoTMDbAPIKey)),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
 		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
 		mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Inf, 0),

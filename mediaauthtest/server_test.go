@@ -20,7 +20,7 @@ func TestRequestRedacted(t *testing.T) {
 	srv := mediaauthtest.NewServer()
 	defer srv.Close()
 	const secret = "secret-bearer-value"
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.MoviesURL()+"/user/profile", nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.Movies.URL()+"/user/profile", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+secret)
 	req.Header.Set("Cookie", "session="+secret)

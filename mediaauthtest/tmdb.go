@@ -31,23 +31,6 @@ import (
 // access token 401 code 35, and an unknown or deleted session 404 code 37.
 // The v4 authentication under /4 is in tmdbv4.go.
 
-// Credentials and account every fake server knows.
-const (
-	// DefaultTMDbAccessToken is the TMDb read access token every fake server
-	// accepts (Authorization: Bearer).
-	DefaultTMDbAccessToken = "fake-tmdb-read-access-token"
-	// DefaultTMDbUsername and DefaultTMDbPassword are the fake's demo TMDb
-	// account; its email address is verified.
-	DefaultTMDbUsername = "demo"
-	DefaultTMDbPassword = "demo-password"
-	// DefaultTMDbV4AccessToken is a user-approved v4 access token of the demo
-	// account, for CreateSessionFromV4Token.
-	DefaultTMDbV4AccessToken = "fake-tmdb-v4-access-token"
-)
-
-// DefaultTMDbAPIKey is the TMDb API key every fake server accepts.
-const DefaultTMDbAPIKey = "fake-tmdb-api-key"
-
 // tmdbCode is one row of TMDb's published error table.
 type tmdbCode struct {
 	status  int
@@ -171,12 +154,12 @@ type tmdbRequestToken struct {
 }
 
 func (st *tmdbState) init() {
-	st.apiKeys = map[string]bool{DefaultTMDbAPIKey: false}
-	st.readToks = map[string]bool{DefaultTMDbAccessToken: false}
+	st.apiKeys = map[string]bool{DemoTMDbAPIKey: false}
+	st.readToks = map[string]bool{DemoTMDbReadAccessToken: false}
 	st.users = map[string]*tmdbUser{
-		DefaultTMDbUsername: {id: DefaultTMDbAccountID, password: hashPassword(DefaultTMDbPassword), emailVerified: true},
+		DemoTMDbUsername: {id: DemoTMDbAccountID, password: hashPassword(DemoTMDbPassword), emailVerified: true},
 	}
-	st.v4Tokens = map[string]string{DefaultTMDbV4AccessToken: DefaultTMDbUsername}
+	st.v4Tokens = map[string]string{DemoTMDbAccessToken: DemoTMDbUsername}
 	st.tokens = map[string]*tmdbRequestToken{}
 	st.sessions = map[string]string{}
 	st.guests = map[string]time.Time{}
@@ -312,7 +295,7 @@ func (s *Server) tmdbNewToken(w http.ResponseWriter, _ *http.Request) {
 	token := s.randomHex(20)
 	t := &tmdbRequestToken{expires: s.now().Add(s.cfg.tmdbTokenTTL).Truncate(time.Second)}
 	if s.cfg.tmdbAutoApprove {
-		t.approvedBy = DefaultTMDbUsername
+		t.approvedBy = DemoTMDbUsername
 	}
 	s.tmdb.tokens[token] = t
 	noStore(w)
@@ -464,24 +447,25 @@ func (s *Server) tmdbNewGuest(w http.ResponseWriter, _ *http.Request) {
 	}{true, id, tmdbTime(expires)})
 }
 
-// TMDbAddAPIKey makes the server accept key as a TMDb API key (api_key).
-func (s *Server) TMDbAddAPIKey(key string) {
-	s.mu.Lock()
-	s.tmdb.apiKeys[key] = false
-	s.mu.Unlock()
+// AddAPIKey makes the server accept key as a TMDb API key (api_key).
+func (t *TMDb) AddAPIKey(key string) {
+	t.srv.mu.Lock()
+	t.srv.tmdb.apiKeys[key] = false
+	t.srv.mu.Unlock()
 }
 
-// TMDbAddReadAccessToken makes the server accept token as a TMDb read access
-// token (Authorization: Bearer).
-func (s *Server) TMDbAddReadAccessToken(token string) {
-	s.mu.Lock()
-	s.tmdb.readToks[token] = false
-	s.mu.Unlock()
+// AddReadAccessToken makes the server accept token as a TMDb read access
+// token (Authorization: Bearer), like a [mediaauth.TMDbReadAccessToken].
+func (t *TMDb) AddReadAccessToken(token string) {
+	t.srv.mu.Lock()
+	t.srv.tmdb.readToks[token] = false
+	t.srv.mu.Unlock()
 }
 
-// TMDbSuspendAPIKey suspends an API key or read access token: requests that
+// SuspendAPIKey suspends an API key or read access token: requests that
 // use it get 401 code 10. It reports whether the server knew the credential.
-func (s *Server) TMDbSuspendAPIKey(key string) bool {
+func (t *TMDb) SuspendAPIKey(key string) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := false
@@ -494,101 +478,103 @@ func (s *Server) TMDbSuspendAPIKey(key string) bool {
 	return found
 }
 
-// TMDbUser describes an account for [Server.TMDbAddUser].
+// TMDbUser describes an account for [TMDb.AddUser].
 type TMDbUser struct {
+	// Username is what the account logs in with (required).
 	Username string
+	// Password is the account's password (required).
 	Password string
 	// Unverified leaves the account's email address unverified: its logins
 	// get 401 code 32. By default it is verified.
 	Unverified bool
 }
 
-// TMDbAddUser adds (or replaces) a TMDb account for validate_with_login
-// and the approval pages. Username and Password are required.
-func (s *Server) TMDbAddUser(user TMDbUser) error {
+// AddUser adds (or replaces) a TMDb account for validate_with_login and
+// the approval pages. Username and Password are required.
+func (t *TMDb) AddUser(user TMDbUser) error {
 	if user.Username == "" || user.Password == "" {
-		return errors.New("mediaauthtest: TMDbAddUser: username and password are required")
+		return errors.New("mediaauthtest: TMDb.AddUser: username and password are required")
 	}
 	username := user.Username
 	u := &tmdbUser{password: hashPassword(user.Password), emailVerified: !user.Unverified}
+	s := t.srv
 	s.mu.Lock()
 	if old := s.tmdb.users[username]; old != nil {
 		u.id = old.id
 	} else {
-		u.id = DefaultTMDbAccountID + len(s.tmdb.users)
+		u.id = DemoTMDbAccountID + len(s.tmdb.users)
 	}
 	s.tmdb.users[username] = u
 	s.mu.Unlock()
 	return nil
 }
 
-// TMDbAddV4AccessToken makes the server accept accessToken as a user-approved v4
-// access token of username, for session/convert/4.
-func (s *Server) TMDbAddV4AccessToken(accessToken, username string) {
-	s.mu.Lock()
-	s.tmdb.v4Tokens[accessToken] = username
-	s.mu.Unlock()
+// AddAccessToken makes the server accept accessToken as a user-approved v4
+// access token of username (a [mediaauth.TMDbAccessToken]), for
+// session/convert/4 and as the Bearer token of the user's calls.
+func (t *TMDb) AddAccessToken(accessToken, username string) {
+	t.srv.mu.Lock()
+	t.srv.tmdb.v4Tokens[accessToken] = username
+	t.srv.mu.Unlock()
 }
 
-// errTMDbToken is returned by TMDbApprove and TMDbDeny.
+// errTMDbToken is returned by the approval hooks for a token they cannot
+// act on.
 var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb request token")
 
-// TMDbApprove approves a request token as the demo user
-// (DefaultTMDbUsername) would on TMDb's authenticate page: session/new then
+// Approve approves a request token as the demo user
+// (DemoTMDbUsername) would on TMDb's authenticate page: session/new then
 // turns it into a session (or, for a v4 request token, /4/auth/access_token
 // into an access token). It fails for an unknown, expired or used token.
-func (s *Server) TMDbApprove(token string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.tmdb.liveToken(token, s.now())
-	if t == nil {
-		return errTMDbToken
-	}
-	t.approvedBy, t.denied = DefaultTMDbUsername, false
-	return nil
+func (t *TMDb) Approve(token string) error {
+	return t.ApproveAs(token, DemoTMDbUsername)
 }
 
-// TMDbDeny denies a request token as a user who clicked Deny would:
+// Deny denies a request token as a user who clicked Deny would:
 // session/new then answers 401 code 17 (and /4/auth/access_token, for a v4
 // request token, 401 code 33). It fails for an unknown, expired or used
 // token.
-func (s *Server) TMDbDeny(token string) error {
+func (t *TMDb) Deny(token string) error {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tmdb.liveToken(token, s.now())
-	if t == nil {
+	rt := s.tmdb.liveToken(token, s.now())
+	if rt == nil {
 		return errTMDbToken
 	}
-	t.approvedBy, t.denied = "", true
+	rt.approvedBy, rt.denied = "", true
 	return nil
 }
 
-// TMDbSessionValid reports whether a TMDb session exists and has not been
+// SessionValid reports whether a TMDb session exists and has not been
 // deleted.
-func (s *Server) TMDbSessionValid(sessionID string) bool {
+func (t *TMDb) SessionValid(sessionID string) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.tmdb.sessions[sessionID]
 	return ok
 }
 
-// TMDbGuestSessionValid reports whether a TMDb guest session exists and has
+// GuestSessionValid reports whether a TMDb guest session exists and has
 // not expired by the server's clock.
-func (s *Server) TMDbGuestSessionValid(guestSessionID string) bool {
+func (t *TMDb) GuestSessionValid(guestSessionID string) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	expires, ok := s.tmdb.guests[guestSessionID]
 	return ok && s.now().Before(expires)
 }
 
-// TMDbTokenExpiry returns when a request token the server issued expires,
-// by the server's clock, and whether it knows the token.
-func (s *Server) TMDbTokenExpiry(token string) (time.Time, bool) {
+// TokenExpiry returns when a request token the server issued, v3 or v4,
+// expires by the server's clock, and whether it knows the token.
+func (t *TMDb) TokenExpiry(token string) (time.Time, bool) {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tmdb.tokens[token]
-	if t == nil {
+	rt := s.tmdb.tokens[token]
+	if rt == nil {
 		return time.Time{}, false
 	}
-	return t.expires, true
+	return rt.expires, true
 }

@@ -15,7 +15,7 @@ func TestTMDbAnswersMatchGoldens(t *testing.T) {
 	t.Parallel()
 	srv, _ := startFake(t)
 	send := func(method, path, body string) answer {
-		target := srv.TMDbURL() + mediaauthtest.TMDbPrefix + path + "?api_key=" + mediaauthtest.DefaultTMDbAPIKey
+		target := srv.TMDb.URL() + mediaauthtest.TMDbPrefix + path + "?api_key=" + mediaauthtest.DemoTMDbAPIKey
 		return roundTrip(t, srv, method, target, body, func(req *http.Request) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
@@ -29,13 +29,13 @@ func TestTMDbAnswersMatchGoldens(t *testing.T) {
 	requireGolden(t, a, http.StatusOK, "tmdb/request_token_200.json")
 	tok := a.json(t)["request_token"].(string)
 	a = send(http.MethodPost, "/authentication/token/validate_with_login",
-		`{"username":"`+mediaauthtest.DefaultTMDbUsername+`","password":"`+mediaauthtest.DefaultTMDbPassword+`","request_token":"`+tok+`"}`)
+		`{"username":"`+mediaauthtest.DemoTMDbUsername+`","password":"`+mediaauthtest.DemoTMDbPassword+`","request_token":"`+tok+`"}`)
 	requireGolden(t, a, http.StatusOK, "tmdb/request_token_200.json")
 
 	a = send(http.MethodPost, "/authentication/session/new", `{"request_token":"`+tok+`"}`)
 	requireGolden(t, a, http.StatusOK, "tmdb/session_200.json")
 	session := a.json(t)["session_id"].(string)
-	a = send(http.MethodPost, "/authentication/session/convert/4", `{"access_token":"`+mediaauthtest.DefaultTMDbV4AccessToken+`"}`)
+	a = send(http.MethodPost, "/authentication/session/convert/4", `{"access_token":"`+mediaauthtest.DemoTMDbAccessToken+`"}`)
 	requireGolden(t, a, http.StatusOK, "tmdb/session_200.json")
 	a = send(http.MethodDelete, "/authentication/session", `{"session_id":"`+session+`"}`)
 	requireGolden(t, a, http.StatusOK, "tmdb/session_deleted_200.json")

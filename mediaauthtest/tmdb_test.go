@@ -17,7 +17,7 @@ import (
 // in the contract module, check its answers against TMDb's contract.)
 type tmdbFake struct {
 	srv   *mediaauthtest.Server
-	clock *fakeClock
+	clock *mediaauthtest.Clock
 }
 
 func newTMDbFake(t *testing.T, opts ...mediaauthtest.Option) *tmdbFake {
@@ -33,7 +33,7 @@ type tmdbAuth struct {
 	bearer string // read access token, "" for none
 }
 
-var tmdbKeyAuth = tmdbAuth{apiKey: mediaauthtest.DefaultTMDbAPIKey}
+var tmdbKeyAuth = tmdbAuth{apiKey: mediaauthtest.DemoTMDbAPIKey}
 
 // send makes one request to path (below /3) with a JSON body, and checks
 // that the answer is JSON.
@@ -47,7 +47,7 @@ func (f *tmdbFake) send(t *testing.T, method, path string, auth tmdbAuth, body s
 // sendRaw makes one request with a body of contentType.
 func (f *tmdbFake) sendRaw(t *testing.T, method, path string, auth tmdbAuth, contentType, body string) answer {
 	t.Helper()
-	target := f.srv.TMDbURL() + mediaauthtest.TMDbPrefix + path
+	target := f.srv.TMDb.URL() + mediaauthtest.TMDbPrefix + path
 	if auth.apiKey != "" {
 		target += "?api_key=" + auth.apiKey
 	}
@@ -88,7 +88,7 @@ func (f *tmdbFake) newToken(t *testing.T) string {
 func (f *tmdbFake) newSession(t *testing.T) string {
 	t.Helper()
 	tok := f.newToken(t)
-	require.NoError(t, f.srv.TMDbApprove(tok))
+	require.NoError(t, f.srv.TMDb.Approve(tok))
 	a := f.send(t, http.MethodPost, "/authentication/session/new", tmdbKeyAuth, `{"request_token":"`+tok+`"}`)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	id, _ := a.fields(t)["session_id"].(string)
@@ -108,24 +108,24 @@ func TestTMDbFakeCredentials(t *testing.T) {
 	a := validate(tmdbKeyAuth)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, map[string]any{"success": true, "status_code": float64(1), "status_message": "Success."}, a.fields(t))
-	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}).status)
-	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "wrong", bearer: mediaauthtest.DefaultTMDbAccessToken}).status,
+	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}).status)
+	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "wrong", bearer: mediaauthtest.DemoTMDbReadAccessToken}).status,
 		"the header wins over the query")
 
 	requireTMDbError(t, validate(tmdbAuth{}), http.StatusUnauthorized, 7)
 	requireTMDbError(t, validate(tmdbAuth{apiKey: "wrong"}), http.StatusUnauthorized, 7)
 	requireTMDbError(t, validate(tmdbAuth{bearer: "wrong"}), http.StatusUnauthorized, 7)
-	requireTMDbError(t, validate(tmdbAuth{bearer: mediaauthtest.DefaultTMDbAPIKey}), http.StatusUnauthorized, 7)
+	requireTMDbError(t, validate(tmdbAuth{bearer: mediaauthtest.DemoTMDbAPIKey}), http.StatusUnauthorized, 7)
 
-	f.srv.TMDbAddAPIKey("key-2")
-	f.srv.TMDbAddReadAccessToken("token-2")
+	f.srv.TMDb.AddAPIKey("key-2")
+	f.srv.TMDb.AddReadAccessToken("token-2")
 	require.Equal(t, http.StatusOK, validate(tmdbAuth{apiKey: "key-2"}).status)
 	require.Equal(t, http.StatusOK, validate(tmdbAuth{bearer: "token-2"}).status)
-	require.True(t, f.srv.TMDbSuspendAPIKey("key-2"))
-	require.True(t, f.srv.TMDbSuspendAPIKey("token-2"))
+	require.True(t, f.srv.TMDb.SuspendAPIKey("key-2"))
+	require.True(t, f.srv.TMDb.SuspendAPIKey("token-2"))
 	requireTMDbError(t, validate(tmdbAuth{apiKey: "key-2"}), http.StatusUnauthorized, 10)
 	requireTMDbError(t, validate(tmdbAuth{bearer: "token-2"}), http.StatusUnauthorized, 10)
-	assert.False(t, f.srv.TMDbSuspendAPIKey("never"))
+	assert.False(t, f.srv.TMDb.SuspendAPIKey("never"))
 
 	// Every path checks credentials before anything else.
 	for _, p := range []struct{ method, path, body string }{
@@ -152,10 +152,10 @@ func TestTMDbFakeRequestTokens(t *testing.T) {
 	tok := m["request_token"].(string)
 	assert.Regexp(t, `^[0-9a-f]{40}$`, tok)
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
-	exp, ok := f.srv.TMDbTokenExpiry(tok)
+	exp, ok := f.srv.TMDb.TokenExpiry(tok)
 	require.True(t, ok)
 	assert.Equal(t, f.clock.Now().Add(time.Hour), exp)
-	_, ok = f.srv.TMDbTokenExpiry("unknown")
+	_, ok = f.srv.TMDb.TokenExpiry("unknown")
 	assert.False(t, ok)
 
 	assert.NotEqual(t, tok, f.newToken(t), "tokens are unique")
@@ -169,8 +169,8 @@ func TestTMDbFakeRequestTokens(t *testing.T) {
 func TestTMDbFakeValidateWithLogin(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
-	require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "pw-alice"}))
+	require.NoError(t, f.srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "unverified", Password: "pw-unverified", Unverified: true}))
+	require.NoError(t, f.srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "pw-alice"}))
 	tok := f.newToken(t)
 	login := func(body string) answer {
 		return f.send(t, http.MethodPost, "/authentication/token/validate_with_login", tmdbKeyAuth, body)
@@ -204,7 +204,7 @@ func TestTMDbFakeValidateWithLogin(t *testing.T) {
 
 	// The demo account works out of the box.
 	tok = f.newToken(t)
-	a = login(body(mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, tok))
+	a = login(body(mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword, tok))
 	require.Equal(t, http.StatusOK, a.status)
 
 	// Expired.
@@ -225,39 +225,39 @@ func TestTMDbFakeSessions(t *testing.T) {
 
 	tok := f.newToken(t)
 	requireTMDbError(t, newSession(tokBody(tok)), http.StatusUnprocessableEntity, 41)
-	require.NoError(t, f.srv.TMDbApprove(tok))
+	require.NoError(t, f.srv.TMDb.Approve(tok))
 	a := newSession(tokBody(tok))
 	require.Equal(t, http.StatusOK, a.status)
 	m := a.fields(t)
 	assert.Equal(t, true, m["success"])
 	id := m["session_id"].(string)
 	assert.Regexp(t, `^[0-9a-f]{40}$`, id)
-	assert.True(t, f.srv.TMDbSessionValid(id))
+	assert.True(t, f.srv.TMDb.SessionValid(id))
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
 
 	requireTMDbError(t, newSession(tokBody(tok)), http.StatusUnauthorized, 33)
-	require.Error(t, f.srv.TMDbApprove(tok))
-	require.Error(t, f.srv.TMDbDeny(tok))
+	require.Error(t, f.srv.TMDb.Approve(tok))
+	require.Error(t, f.srv.TMDb.Deny(tok))
 	requireTMDbError(t, newSession(tokBody("unknown")), http.StatusUnauthorized, 33)
 	requireTMDbError(t, newSession(`{"request_token":""}`), http.StatusUnauthorized, 33)
 	requireTMDbError(t, newSession(`{"request_token":1}`), http.StatusUnprocessableEntity, 5)
 	requireTMDbError(t, newSession(`nope`), http.StatusUnprocessableEntity, 5)
 
 	denied := f.newToken(t)
-	require.NoError(t, f.srv.TMDbDeny(denied))
+	require.NoError(t, f.srv.TMDb.Deny(denied))
 	requireTMDbError(t, newSession(tokBody(denied)), http.StatusUnauthorized, 17)
-	require.NoError(t, f.srv.TMDbApprove(denied), "the user changed their mind")
+	require.NoError(t, f.srv.TMDb.Approve(denied), "the user changed their mind")
 	require.Equal(t, http.StatusOK, newSession(tokBody(denied)).status)
 
 	// Approved, then expired before use.
 	late := f.newToken(t)
-	require.NoError(t, f.srv.TMDbApprove(late))
+	require.NoError(t, f.srv.TMDb.Approve(late))
 	f.clock.Advance(59*time.Minute + 59*time.Second)
 	approvedInTime := f.newToken(t)
-	require.NoError(t, f.srv.TMDbApprove(approvedInTime))
+	require.NoError(t, f.srv.TMDb.Approve(approvedInTime))
 	f.clock.Advance(time.Second)
 	requireTMDbError(t, newSession(tokBody(late)), http.StatusUnauthorized, 33)
-	require.Error(t, f.srv.TMDbApprove(late))
+	require.Error(t, f.srv.TMDb.Approve(late))
 	require.Equal(t, http.StatusOK, newSession(tokBody(approvedInTime)).status)
 
 	auto := newTMDbFake(t, mediaauthtest.WithTMDbAutoApprove())
@@ -271,14 +271,14 @@ func TestTMDbFakeConvertV4(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
 	convert := func(body string) answer {
-		return f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}, body)
+		return f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}, body)
 	}
-	a := convert(`{"access_token":"` + mediaauthtest.DefaultTMDbV4AccessToken + `"}`)
+	a := convert(`{"access_token":"` + mediaauthtest.DemoTMDbAccessToken + `"}`)
 	require.Equal(t, http.StatusOK, a.status)
 	id := a.fields(t)["session_id"].(string)
-	assert.True(t, f.srv.TMDbSessionValid(id))
+	assert.True(t, f.srv.TMDb.SessionValid(id))
 
-	f.srv.TMDbAddV4AccessToken("v4-bob", "bob")
+	f.srv.TMDb.AddAccessToken("v4-bob", "bob")
 	require.Equal(t, http.StatusOK, convert(`{"access_token":"v4-bob"}`).status)
 	requireTMDbError(t, convert(`{"access_token":"unknown"}`), http.StatusUnauthorized, 35)
 	requireTMDbError(t, convert(`{}`), http.StatusUnauthorized, 35)
@@ -296,31 +296,31 @@ func TestTMDbFakeDeleteSession(t *testing.T) {
 	a := del(`{"session_id":"` + id + `"}`)
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, map[string]any{"success": true}, a.fields(t))
-	assert.False(t, f.srv.TMDbSessionValid(id))
+	assert.False(t, f.srv.TMDb.SessionValid(id))
 	requireTMDbError(t, del(`{"session_id":"`+id+`"}`), http.StatusNotFound, 37)
 	requireTMDbError(t, del(`{"session_id":"unknown"}`), http.StatusNotFound, 37)
 	requireTMDbError(t, del(`{"session_id":""}`), http.StatusNotFound, 6)
 	requireTMDbError(t, del(``), http.StatusNotFound, 6)
-	assert.False(t, f.srv.TMDbSessionValid(""))
+	assert.False(t, f.srv.TMDb.SessionValid(""))
 }
 
 // TestTMDbFakeGuestSessions checks guest_session/new and guest expiry.
 func TestTMDbFakeGuestSessions(t *testing.T) {
 	t.Parallel()
 	f := newTMDbFake(t)
-	a := f.send(t, http.MethodGet, "/authentication/guest_session/new", tmdbAuth{bearer: mediaauthtest.DefaultTMDbAccessToken}, "")
+	a := f.send(t, http.MethodGet, "/authentication/guest_session/new", tmdbAuth{bearer: mediaauthtest.DemoTMDbReadAccessToken}, "")
 	require.Equal(t, http.StatusOK, a.status)
 	m := a.fields(t)
 	assert.Equal(t, true, m["success"])
 	assert.Equal(t, "2024-05-02 12:00:00 UTC", m["expires_at"], "24 hours by default")
 	id := m["guest_session_id"].(string)
 	assert.Regexp(t, `^[0-9a-f]{32}$`, id)
-	assert.True(t, f.srv.TMDbGuestSessionValid(id))
+	assert.True(t, f.srv.TMDb.GuestSessionValid(id))
 	f.clock.Advance(24*time.Hour - time.Second)
-	assert.True(t, f.srv.TMDbGuestSessionValid(id))
+	assert.True(t, f.srv.TMDb.GuestSessionValid(id))
 	f.clock.Advance(time.Second)
-	assert.False(t, f.srv.TMDbGuestSessionValid(id))
-	assert.False(t, f.srv.TMDbGuestSessionValid("unknown"))
+	assert.False(t, f.srv.TMDb.GuestSessionValid(id))
+	assert.False(t, f.srv.TMDb.GuestSessionValid("unknown"))
 
 	short := newTMDbFake(t, mediaauthtest.WithTMDbGuestTTL(time.Minute))
 	a = short.send(t, http.MethodGet, "/authentication/guest_session/new", tmdbKeyAuth, "")
@@ -400,7 +400,7 @@ func TestTMDbFakeConcurrent(t *testing.T) {
 	seen := map[string]bool{}
 	for id := range ids {
 		seen[id] = true
-		assert.True(t, f.srv.TMDbSessionValid(id))
+		assert.True(t, f.srv.TMDb.SessionValid(id))
 	}
 	assert.Len(t, seen, cap(ids))
 }

@@ -15,10 +15,6 @@ import (
 // user's session_id; a user's v4 access token as the Bearer token stands
 // for both.
 
-// DefaultTMDbAccountID is the v3 account id of the demo account; accounts
-// added with TMDbAddUser get the next ids.
-const DefaultTMDbAccountID = 548
-
 // tmdbAccount is the Account schema.
 type tmdbAccount struct {
 	ID           int    `json:"id"`

@@ -19,9 +19,9 @@ import (
 // enough): without a known one it is 401 code 7, with a suspended one 401
 // code 10. A request token lives 15 minutes unused (WithTMDbV4TokenTTL);
 // the user approves or denies it with the hooks of v3 request tokens
-// (TMDbApprove, TMDbApproveAs, TMDbDeny, WithTMDbAutoApprove). Exchanging
-// it before the approval is 422 code 41; an unknown, expired, denied or
-// already exchanged token is 401 code 33. The access token it makes belongs
+// (TMDb.Approve, TMDb.ApproveAs, TMDb.Deny, WithTMDbAutoApprove).
+// Exchanging it before the approval is 422 code 41; an unknown, expired,
+// denied or already exchanged token is 401 code 33. The access token it makes belongs
 // to the approving user: session/convert/4 turns it into a session, and as
 // the Bearer token it authenticates /3/account. Logging it out ends both;
 // an unknown or logged out access token is 401 code 35. A request body
@@ -32,11 +32,6 @@ import (
 // TMDbV4Prefix is the path prefix of TMDb's v4 API on the fake [Server],
 // beside [TMDbPrefix] for v3.
 const TMDbV4Prefix = "/4"
-
-// DefaultTMDbV4AccountID is the v4 account id (a string) of the demo
-// account ([DefaultTMDbUsername], v3 id [DefaultTMDbAccountID]), as
-// /4/auth/access_token reports it.
-const DefaultTMDbV4AccountID = "4bc889000000000000000224"
 
 // tmdbV4AccountID is the v4 account id of the account with v3 id id: 24
 // hex digits, like TMDb's.
@@ -99,7 +94,7 @@ func (s *Server) tmdbV4NewRequestToken(w http.ResponseWriter, r *http.Request) {
 	token := s.randomHex(24)
 	t := &tmdbRequestToken{v4: true, expires: s.now().Add(s.cfg.tmdbV4TokenTTL), redirectTo: req.RedirectTo}
 	if s.cfg.tmdbAutoApprove {
-		t.approvedBy = DefaultTMDbUsername
+		t.approvedBy = DemoTMDbUsername
 	}
 	s.tmdb.tokens[token] = t
 	noStore(w)
@@ -169,29 +164,30 @@ func (s *Server) tmdbV4DeleteAccessToken(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, tmdbV4Success(13))
 }
 
-// TMDbApproveAs approves a request token, v3 or v4, as username would on
-// TMDb's page, like [Server.TMDbApprove] does as the demo user: the session
-// or access token it makes belongs to that account. It fails for an
-// unknown user (see [Server.TMDbAddUser]), and for an unknown, expired or
-// used token.
-func (s *Server) TMDbApproveAs(token, username string) error {
+// ApproveAs approves a request token, v3 or v4, as username would on
+// TMDb's page, like [TMDb.Approve] does as the demo user: the session or
+// access token it makes belongs to that account. It fails for an unknown
+// user (see [TMDb.AddUser]), and for an unknown, expired or used token.
+func (t *TMDb) ApproveAs(token, username string) error {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tmdb.users[username] == nil {
 		return fmt.Errorf("mediaauthtest: unknown TMDb user %q", username)
 	}
-	t := s.tmdb.liveToken(token, s.now())
-	if t == nil {
+	rt := s.tmdb.liveToken(token, s.now())
+	if rt == nil {
 		return errTMDbToken
 	}
-	t.approvedBy, t.denied = username, false
+	rt.approvedBy, rt.denied = username, false
 	return nil
 }
 
-// TMDbV4AccessTokenValid reports whether a user's v4 access token is known
-// (made by /4/auth/access_token or added with
-// [Server.TMDbAddV4AccessToken]) and not logged out.
-func (s *Server) TMDbV4AccessTokenValid(accessToken string) bool {
+// AccessTokenValid reports whether a user's v4 access token (a
+// [mediaauth.TMDbAccessToken]) is known, made by /4/auth/access_token or
+// added with [TMDb.AddAccessToken], and not logged out.
+func (t *TMDb) AccessTokenValid(accessToken string) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.tmdb.v4Tokens[accessToken]

@@ -16,18 +16,18 @@ func TestTMDbV4AnswersMatchGoldens(t *testing.T) {
 	t.Parallel()
 	srv, _ := startFake(t)
 	send := func(method, path, body string) answer {
-		return roundTrip(t, srv, method, srv.TMDbURL()+mediaauthtest.TMDbV4Prefix+path, body, func(req *http.Request) {
+		return roundTrip(t, srv, method, srv.TMDb.URL()+mediaauthtest.TMDbV4Prefix+path, body, func(req *http.Request) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
-			req.Header.Set("Authorization", "Bearer "+mediaauthtest.DefaultTMDbAccessToken)
+			req.Header.Set("Authorization", "Bearer "+mediaauthtest.DemoTMDbReadAccessToken)
 		})
 	}
 
 	a := send(http.MethodPost, "/auth/request_token", "")
 	requireGolden(t, a, http.StatusOK, "tmdbv4/request_token_200.json")
 	tok := a.json(t)["request_token"].(string)
-	require.NoError(t, srv.TMDbApprove(tok))
+	require.NoError(t, srv.TMDb.Approve(tok))
 
 	a = send(http.MethodPost, "/auth/access_token", `{"request_token":"`+tok+`"}`)
 	requireGolden(t, a, http.StatusOK, "tmdbv4/access_token_200.json")

@@ -26,7 +26,7 @@ func newTMDbV4Fake(t *testing.T, opts ...mediaauthtest.Option) *tmdbV4Fake {
 }
 
 // readToken is the fake's default read access token.
-const readToken = mediaauthtest.DefaultTMDbAccessToken
+const readToken = mediaauthtest.DemoTMDbReadAccessToken
 
 // send4 makes one request to path (below /4) with bearer as the Bearer
 // token ("" for none) and checks that the answer is JSON.
@@ -40,7 +40,7 @@ func (f *tmdbV4Fake) send4(t *testing.T, method, path, bearer, body string) answ
 // send4Raw is send4 without the contract check.
 func (f *tmdbV4Fake) send4Raw(t *testing.T, method, path, bearer, body string) answer {
 	t.Helper()
-	return roundTrip(t, f.srv, method, f.srv.TMDbURL()+mediaauthtest.TMDbV4Prefix+path, body, func(req *http.Request) {
+	return roundTrip(t, f.srv, method, f.srv.TMDb.URL()+mediaauthtest.TMDbV4Prefix+path, body, func(req *http.Request) {
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -94,7 +94,7 @@ func TestTMDbV4FakeFlow(t *testing.T) {
 	assert.Len(t, m, 4)
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
 	tok := m["request_token"].(string)
-	expires, ok := f.srv.TMDbTokenExpiry(tok)
+	expires, ok := f.srv.TMDb.TokenExpiry(tok)
 	require.True(t, ok)
 	assert.Equal(t, f.clock.Now().Add(15*time.Minute), expires, "15 minutes by default")
 
@@ -102,43 +102,43 @@ func TestTMDbV4FakeFlow(t *testing.T) {
 	requireTMDbError(t, f.exchange(t, tok), http.StatusUnprocessableEntity, 41)
 	requireTMDbError(t, f.exchange(t, tok), http.StatusUnprocessableEntity, 41)
 
-	require.NoError(t, f.srv.TMDbApprove(tok))
+	require.NoError(t, f.srv.TMDb.Approve(tok))
 	a = f.exchange(t, tok)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	m = a.json(t)
 	assert.Len(t, m, 5)
 	assert.Equal(t, true, m["success"])
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, m["account_id"], "the demo user approved")
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, m["account_id"], "the demo user approved")
 	access := m["access_token"].(string)
 	require.NotEmpty(t, access)
 	assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
-	assert.True(t, f.srv.TMDbV4AccessTokenValid(access))
+	assert.True(t, f.srv.TMDb.AccessTokenValid(access))
 
 	// Single use, and no hook brings it back.
 	requireTMDbError(t, f.exchange(t, tok), http.StatusUnauthorized, 33)
-	require.Error(t, f.srv.TMDbApprove(tok))
+	require.Error(t, f.srv.TMDb.Approve(tok))
 
 	// The access token makes v3 sessions and reads the account.
 	a = f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbKeyAuth, `{"access_token":"`+access+`"}`)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	sess := a.fields(t)["session_id"].(string)
-	assert.True(t, f.srv.TMDbSessionValid(sess))
+	assert.True(t, f.srv.TMDb.SessionValid(sess))
 	a = f.account(t, access)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
-	assert.Equal(t, mediaauthtest.DefaultTMDbUsername, a.json(t)["username"])
-	assert.Equal(t, float64(mediaauthtest.DefaultTMDbAccountID), a.json(t)["id"])
+	assert.Equal(t, mediaauthtest.DemoTMDbUsername, a.json(t)["username"])
+	assert.Equal(t, float64(mediaauthtest.DemoTMDbAccountID), a.json(t)["id"])
 
 	// Logout.
 	a = f.logout(t, access)
 	require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 	assert.Equal(t, map[string]any{"success": true, "status_code": float64(13),
 		"status_message": "The item/record was deleted successfully."}, a.json(t))
-	assert.False(t, f.srv.TMDbV4AccessTokenValid(access))
+	assert.False(t, f.srv.TMDb.AccessTokenValid(access))
 	requireTMDbError(t, f.logout(t, access), http.StatusUnauthorized, 35)
 	requireTMDbError(t, f.send(t, http.MethodPost, "/authentication/session/convert/4", tmdbKeyAuth, `{"access_token":"`+access+`"}`),
 		http.StatusUnauthorized, 35)
 	requireTMDbError(t, f.account(t, access), http.StatusUnauthorized, 7)
-	assert.True(t, f.srv.TMDbSessionValid(sess), "a session made before the logout is its own")
+	assert.True(t, f.srv.TMDb.SessionValid(sess), "a session made before the logout is its own")
 }
 
 // TestTMDbV4FakeNeedsReadToken checks that the three v4 calls take the
@@ -151,20 +151,20 @@ func TestTMDbV4FakeNeedsReadToken(t *testing.T) {
 		{http.MethodPost, "/auth/access_token", `{"request_token":"x"}`},
 		{http.MethodDelete, "/auth/access_token", `{"access_token":"x"}`},
 	}
-	f.srv.TMDbAddReadAccessToken("suspended-read-token")
-	require.True(t, f.srv.TMDbSuspendAPIKey("suspended-read-token"))
+	f.srv.TMDb.AddReadAccessToken("suspended-read-token")
+	require.True(t, f.srv.TMDb.SuspendAPIKey("suspended-read-token"))
 	for _, c := range calls {
-		for _, bad := range []string{"", "wrong", mediaauthtest.DefaultTMDbAPIKey, mediaauthtest.DefaultTMDbV4AccessToken} {
+		for _, bad := range []string{"", "wrong", mediaauthtest.DemoTMDbAPIKey, mediaauthtest.DemoTMDbAccessToken} {
 			requireTMDbError(t, f.send4(t, c.method, c.path, bad, c.body), http.StatusUnauthorized, 7)
 		}
 		// The api_key query parameter is no credential here either.
-		a := roundTrip(t, f.srv, c.method, f.srv.TMDbURL()+"/4"+c.path+"?api_key="+mediaauthtest.DefaultTMDbAPIKey, c.body, func(req *http.Request) {
+		a := roundTrip(t, f.srv, c.method, f.srv.TMDb.URL()+"/4"+c.path+"?api_key="+mediaauthtest.DemoTMDbAPIKey, c.body, func(req *http.Request) {
 			req.Header.Set("Content-Type", "application/json")
 		})
 		requireTMDbError(t, a, http.StatusUnauthorized, 7)
 		requireTMDbError(t, f.send4(t, c.method, c.path, "suspended-read-token", c.body), http.StatusUnauthorized, 10)
 	}
-	f.srv.TMDbAddReadAccessToken("second-read-token")
+	f.srv.TMDb.AddReadAccessToken("second-read-token")
 	a := f.send4(t, http.MethodPost, "/auth/request_token", "second-read-token", "")
 	require.Equal(t, http.StatusOK, a.status)
 }
@@ -178,19 +178,19 @@ func TestTMDbV4FakeExpiry(t *testing.T) {
 		f := newTMDbV4Fake(t)
 		approved, late := f.newV4Token(t), f.newV4Token(t)
 		f.clock.Advance(15*time.Minute - time.Second)
-		require.NoError(t, f.srv.TMDbApprove(approved))
+		require.NoError(t, f.srv.TMDb.Approve(approved))
 		require.Equal(t, http.StatusOK, f.exchange(t, approved).status, "still alive a second before")
-		require.NoError(t, f.srv.TMDbApprove(late))
+		require.NoError(t, f.srv.TMDb.Approve(late))
 		f.clock.Advance(time.Second)
 		requireTMDbError(t, f.exchange(t, late), http.StatusUnauthorized, 33)
-		require.Error(t, f.srv.TMDbApprove(late), "an expired token cannot be approved")
-		require.Error(t, f.srv.TMDbDeny(late))
+		require.Error(t, f.srv.TMDb.Approve(late), "an expired token cannot be approved")
+		require.Error(t, f.srv.TMDb.Deny(late))
 	})
 	t.Run("configured", func(t *testing.T) {
 		t.Parallel()
 		f := newTMDbV4Fake(t, mediaauthtest.WithTMDbV4TokenTTL(time.Minute), mediaauthtest.WithTMDbAutoApprove())
 		tok := f.newV4Token(t)
-		expires, ok := f.srv.TMDbTokenExpiry(tok)
+		expires, ok := f.srv.TMDb.TokenExpiry(tok)
 		require.True(t, ok)
 		assert.Equal(t, f.clock.Now().Add(time.Minute), expires)
 		f.clock.Advance(time.Minute)
@@ -198,21 +198,21 @@ func TestTMDbV4FakeExpiry(t *testing.T) {
 		// v3 request tokens keep their own life.
 		v3 := f.newToken(t)
 		f.clock.Advance(59 * time.Minute)
-		require.NoError(t, f.srv.TMDbApprove(v3))
+		require.NoError(t, f.srv.TMDb.Approve(v3))
 	})
 }
 
 // TestTMDbV4FakeApprovers checks who approves: deny, auto-approve, and
-// another user with TMDbApproveAs.
+// another user with TMDb.ApproveAs.
 func TestTMDbV4FakeApprovers(t *testing.T) {
 	t.Parallel()
 	t.Run("deny", func(t *testing.T) {
 		t.Parallel()
 		f := newTMDbV4Fake(t)
 		tok := f.newV4Token(t)
-		require.NoError(t, f.srv.TMDbDeny(tok))
+		require.NoError(t, f.srv.TMDb.Deny(tok))
 		requireTMDbError(t, f.exchange(t, tok), http.StatusUnauthorized, 33)
-		require.NoError(t, f.srv.TMDbApprove(tok), "the user changed their mind")
+		require.NoError(t, f.srv.TMDb.Approve(tok), "the user changed their mind")
 		require.Equal(t, http.StatusOK, f.exchange(t, tok).status)
 	})
 	t.Run("auto-approve", func(t *testing.T) {
@@ -220,21 +220,21 @@ func TestTMDbV4FakeApprovers(t *testing.T) {
 		f := newTMDbV4Fake(t, mediaauthtest.WithTMDbAutoApprove())
 		a := f.exchange(t, f.newV4Token(t))
 		require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
-		assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, a.json(t)["account_id"])
+		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, a.json(t)["account_id"])
 	})
 	t.Run("another user", func(t *testing.T) {
 		t.Parallel()
 		f := newTMDbV4Fake(t)
-		require.NoError(t, f.srv.TMDbAddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
+		require.NoError(t, f.srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		tok := f.newV4Token(t)
-		require.Error(t, f.srv.TMDbApproveAs(tok, "nobody"))
-		require.Error(t, f.srv.TMDbApproveAs("unknown-token", "alice"))
-		require.NoError(t, f.srv.TMDbApproveAs(tok, "alice"))
+		require.Error(t, f.srv.TMDb.ApproveAs(tok, "nobody"))
+		require.Error(t, f.srv.TMDb.ApproveAs("unknown-token", "alice"))
+		require.NoError(t, f.srv.TMDb.ApproveAs(tok, "alice"))
 		a := f.exchange(t, tok)
 		require.Equal(t, http.StatusOK, a.status, "body %s", a.body)
 		m := a.json(t)
-		assert.Equal(t, fmt.Sprintf("4bc889%018x", mediaauthtest.DefaultTMDbAccountID+1), m["account_id"])
-		assert.NotEqual(t, mediaauthtest.DefaultTMDbV4AccountID, m["account_id"])
+		assert.Equal(t, fmt.Sprintf("4bc889%018x", mediaauthtest.DemoTMDbAccountID+1), m["account_id"])
+		assert.NotEqual(t, mediaauthtest.DemoTMDbV4AccountID, m["account_id"])
 		acct := f.account(t, m["access_token"].(string))
 		require.Equal(t, http.StatusOK, acct.status)
 		assert.Equal(t, "alice", acct.json(t)["username"])
@@ -273,7 +273,7 @@ func TestTMDbV4FakeBadRequests(t *testing.T) {
 	}
 	// A token with extra fields around it is refused and stays usable.
 	tok := f.newV4Token(t)
-	require.NoError(t, f.srv.TMDbApprove(tok))
+	require.NoError(t, f.srv.TMDb.Approve(tok))
 	requireTMDbError(t, f.send4(t, http.MethodPost, "/auth/access_token", readToken, `{"request_token":"`+tok+`","x":1}`),
 		http.StatusUnauthorized, 33)
 	require.Equal(t, http.StatusOK, f.exchange(t, tok).status)
@@ -300,7 +300,7 @@ func TestTMDbV4FakeConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.srv.TMDbURL()+"/4/auth/access_token",
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.srv.TMDb.URL()+"/4/auth/access_token",
 				strings.NewReader(`{"request_token":"`+tok+`"}`))
 			if !assert.NoError(t, err) {
 				return

@@ -10,22 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// The TVmaze accounts every fake server starts with.
-const (
-	// DemoTVmazeEmail is a confirmed account: StartAuth works for it.
-	DemoTVmazeEmail = "demo@example.com"
-	// DemoTVmazeUsername is the username of the DemoTVmazeEmail account.
-	DemoTVmazeUsername = "demo"
-	// DemoTVmazeAPIKey is the API key of the DemoTVmazeEmail account, handed
-	// out by a confirmed auth request and accepted by /auth/validate.
-	DemoTVmazeAPIKey = "fake-tvmaze-demo-api-key"
-	// DemoTVmazePremium is the premium level of the demo account (Bronze).
-	DemoTVmazePremium = 1
-	// UnconfirmedTVmazeEmail is an account whose email address is not
-	// confirmed: StartAuth gets 401 for it.
-	UnconfirmedTVmazeEmail = "unconfirmed@example.com"
+	"github.com/mediaauth/mediaauth"
 )
 
 // maxTVmazeBody bounds the request bodies the fake TVmaze API reads.
@@ -44,7 +30,7 @@ type tvmazeUser struct {
 	username  string
 	email     string
 	confirmed bool
-	premium   int
+	premium   mediaauth.PremiumLevel
 	apiKey    string
 	follows   []int // followed show ids, in the order followed
 }
@@ -67,10 +53,11 @@ func (st *tvmazeState) init() {
 	st.latest = map[string]string{}
 	st.users[DemoTVmazeEmail] = &tvmazeUser{
 		username: DemoTVmazeUsername, email: DemoTVmazeEmail,
-		confirmed: true, premium: DemoTVmazePremium, apiKey: DemoTVmazeAPIKey,
+		confirmed: true, premium: DemoTVmazePremiumLevel, apiKey: DemoTVmazeAPIKey,
+		follows: DemoTVmazeFollowedShows(),
 	}
-	st.users[UnconfirmedTVmazeEmail] = &tvmazeUser{
-		username: "unconfirmed", email: UnconfirmedTVmazeEmail,
+	st.users[DemoTVmazeUnconfirmedEmail] = &tvmazeUser{
+		username: "unconfirmed", email: DemoTVmazeUnconfirmedEmail,
 		apiKey: "fake-tvmaze-unconfirmed-api-key",
 	}
 }
@@ -85,27 +72,32 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 	return nil
 }
 
-// TVmazeUser describes an account for [Server.TVmazeAddUser].
+// TVmazeUser describes an account for [TVmaze.AddUser].
 type TVmazeUser struct {
+	// Username is the account's username (required), which HTTP Basic
+	// authentication sends with its API key.
 	Username string
-	Email    string
+	// Email is the address auth requests start for (required).
+	Email string
 	// Unconfirmed leaves the email address unconfirmed with TVmaze: such an
 	// account cannot start auth requests (401). By default it can.
 	Unconfirmed bool
-	// Premium is 0 for none, 1 Bronze, 2 Silver, 3 Gold.
-	Premium int
+	// PremiumLevel is the account's premium subscription, from
+	// [mediaauth.PremiumNone] (the zero value) to [mediaauth.PremiumGold].
+	PremiumLevel mediaauth.PremiumLevel
 }
 
-// TVmazeAddUser adds a TVmaze account, replacing any with that email or
+// AddUser adds a TVmaze account, replacing any with that email or
 // username, and returns its new API key. Username and Email are required.
-func (s *Server) TVmazeAddUser(u TVmazeUser) (apiKey string, err error) {
+func (t *TVmaze) AddUser(u TVmazeUser) (apiKey string, err error) {
 	if u.Username == "" || u.Email == "" {
-		return "", errors.New("mediaauthtest: TVmazeAddUser: username and email are required")
+		return "", errors.New("mediaauthtest: TVmaze.AddUser: username and email are required")
 	}
-	if u.Premium < 0 || u.Premium > 3 {
-		return "", fmt.Errorf("mediaauthtest: TVmazeAddUser: premium level %d outside 0..3", u.Premium)
+	if u.PremiumLevel < mediaauth.PremiumNone || u.PremiumLevel > mediaauth.PremiumGold {
+		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: premium level %d outside 0..3", int(u.PremiumLevel))
 	}
-	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.Premium
+	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.PremiumLevel
+	s := t.srv
 	apiKey = s.randomHex(16)
 	key := strings.ToLower(email)
 	s.mu.Lock()
@@ -121,10 +113,11 @@ func (s *Server) TVmazeAddUser(u TVmazeUser) (apiKey string, err error) {
 	return apiKey, nil
 }
 
-// TVmazeConfirm confirms an auth request as the user would by clicking the
+// Confirm confirms an auth request as the user would by clicking the
 // link: the next poll of token gets the API key. It fails when the request
 // is unknown, expired or its key was already handed out.
-func (s *Server) TVmazeConfirm(token string) error {
+func (t *TVmaze) Confirm(token string) error {
+	s := t.srv
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,9 +129,10 @@ func (s *Server) TVmazeConfirm(token string) error {
 	return nil
 }
 
-// TVmazeAuthToken returns the poll token of the newest auth request started
+// AuthToken returns the poll token of the newest auth request started
 // for email, as if read from the confirmation email.
-func (s *Server) TVmazeAuthToken(email string) (string, bool) {
+func (t *TVmaze) AuthToken(email string) (string, bool) {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tok, ok := s.tvmaze.latest[strings.ToLower(email)]
@@ -312,7 +306,7 @@ func (s *Server) tvmazeValidate(w http.ResponseWriter, r *http.Request) {
 	user := s.tvmazeBasicUser(w, r)
 	premium := 0
 	if user != nil {
-		premium = user.premium
+		premium = int(user.premium)
 	}
 	s.mu.Unlock()
 	if user == nil {
@@ -346,9 +340,10 @@ func (s *Server) tvmazeFollowedShows(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TVmazeFollowShows makes the TVmaze user username follow the shows, for
+// FollowShows makes the TVmaze user username follow the shows, for
 // GET /v1/user/follows/shows. It reports false for an unknown user.
-func (s *Server) TVmazeFollowShows(username string, showIDs ...int) bool {
+func (t *TVmaze) FollowShows(username string, showIDs ...int) bool {
+	s := t.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	user := s.tvmaze.userByName(username)

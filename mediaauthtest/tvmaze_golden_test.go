@@ -17,7 +17,7 @@ func TestTVmazeAnswersMatchGoldens(t *testing.T) {
 	t.Parallel()
 	srv, clock := startFake(t)
 	send := func(method, path, body string, basic ...string) answer {
-		return roundTrip(t, srv, method, srv.TVmazeURL()+path, body, func(req *http.Request) {
+		return roundTrip(t, srv, method, srv.TVmaze.URL()+path, body, func(req *http.Request) {
 			if body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
@@ -34,7 +34,7 @@ func TestTVmazeAnswersMatchGoldens(t *testing.T) {
 	requireGolden(t, a, http.StatusOK, "tvmaze/start_confirm_url_200.json")
 
 	tok := a.json(t)["token"].(string)
-	require.NoError(t, srv.TVmazeConfirm(tok))
+	require.NoError(t, srv.TVmaze.Confirm(tok))
 	clock.Advance(10 * time.Second)
 	requireGolden(t, send(http.MethodPost, "/auth/poll", `{"token":"`+tok+`"}`), http.StatusOK, "tvmaze/poll_200.json")
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +26,7 @@ type tvAnswer struct {
 // credentials (user, pass).
 func tvSend(t *testing.T, srv *mediaauthtest.Server, method, path, body string, basic ...string) tvAnswer {
 	t.Helper()
-	ans := roundTrip(t, srv, method, srv.TVmazeURL()+path, body, func(req *http.Request) {
+	ans := roundTrip(t, srv, method, srv.TVmaze.URL()+path, body, func(req *http.Request) {
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -70,7 +71,7 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	srv, clock := startFake(t)
 
 	tok := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
-	got, ok := srv.TVmazeAuthToken(mediaauthtest.DemoTVmazeEmail)
+	got, ok := srv.TVmaze.AuthToken(mediaauthtest.DemoTVmazeEmail)
 	require.True(t, ok)
 	assert.Equal(t, tok, got)
 
@@ -88,7 +89,7 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 
-	require.NoError(t, srv.TVmazeConfirm(tok))
+	require.NoError(t, srv.TVmaze.Confirm(tok))
 	clock.Advance(10 * time.Second)
 	a = tvPoll(t, srv, tok)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
@@ -97,7 +98,7 @@ func TestTVmazeFakeFlow(t *testing.T) {
 	// The key is handed out once.
 	clock.Advance(10 * time.Second)
 	requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
-	assert.Error(t, srv.TVmazeConfirm(tok))
+	assert.Error(t, srv.TVmaze.Confirm(tok))
 }
 
 func TestTVmazeFakeStart(t *testing.T) {
@@ -106,9 +107,9 @@ func TestTVmazeFakeStart(t *testing.T) {
 
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"nobody@example.com"}`), http.StatusNotFound)
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{}`), http.StatusNotFound)
-	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.UnconfirmedTVmazeEmail+`"}`), http.StatusUnauthorized)
+	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `{"email":"`+mediaauthtest.DemoTVmazeUnconfirmedEmail+`"}`), http.StatusUnauthorized)
 	requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/start", `not json`), http.StatusBadRequest)
-	_, ok := srv.TVmazeAuthToken("nobody@example.com")
+	_, ok := srv.TVmaze.AuthToken("nobody@example.com")
 	assert.False(t, ok)
 
 	first := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
@@ -118,14 +119,14 @@ func TestTVmazeFakeStart(t *testing.T) {
 	assert.Equal(t, "20", a.header.Get("Retry-After"))
 
 	// Another address is not held back; the same one is after the gap.
-	key, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com", Premium: 2})
+	key, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "bob", Email: "bob@example.com", PremiumLevel: mediaauth.PremiumSilver})
 	require.NoError(t, err)
 	assert.NotEmpty(t, key)
 	tvStart(t, srv, "Bob@Example.com")
 	clock.Advance(20 * time.Second)
 	second := tvStart(t, srv, mediaauthtest.DemoTVmazeEmail)
 	assert.NotEqual(t, first, second)
-	got, _ := srv.TVmazeAuthToken(mediaauthtest.DemoTVmazeEmail)
+	got, _ := srv.TVmaze.AuthToken(mediaauthtest.DemoTVmazeEmail)
 	assert.Equal(t, second, got)
 }
 
@@ -143,7 +144,7 @@ func TestTVmazeFakeConfirmURL(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.status)
 	tok := a.body["token"].(string)
 	confirmURL, _ := a.body["confirm_url"].(string)
-	require.True(t, strings.HasPrefix(confirmURL, srv.TVmazeURL()+"/"), confirmURL)
+	require.True(t, strings.HasPrefix(confirmURL, srv.TVmaze.URL()+"/"), confirmURL)
 	assert.NotContains(t, confirmURL, tok, "the confirm URL does not reveal the poll token")
 
 	resp, err := srv.HTTPClient().Get(confirmURL)
@@ -183,7 +184,7 @@ func TestTVmazeFakeAutoConfirmAndExpiry(t *testing.T) {
 		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusForbidden)
 		clock.Advance(5 * time.Second)
-		assert.Error(t, srv.TVmazeConfirm(tok))
+		assert.Error(t, srv.TVmaze.Confirm(tok))
 		clock.Advance(10 * time.Second)
 		requireTVError(t, tvPoll(t, srv, tok), http.StatusNotFound)
 	})
@@ -192,7 +193,7 @@ func TestTVmazeFakeAutoConfirmAndExpiry(t *testing.T) {
 		srv, _ := startFake(t)
 		requireTVError(t, tvPoll(t, srv, "no-such-token"), http.StatusNotFound)
 		requireTVError(t, tvSend(t, srv, http.MethodPost, "/auth/poll", `{`), http.StatusBadRequest)
-		assert.Error(t, srv.TVmazeConfirm("no-such-token"))
+		assert.Error(t, srv.TVmaze.Confirm("no-such-token"))
 	})
 	t.Run("minimum poll interval option", func(t *testing.T) {
 		t.Parallel()
@@ -213,7 +214,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 
 	a := tvSend(t, srv, http.MethodGet, "/auth/validate", "", mediaauthtest.DemoTVmazeUsername, mediaauthtest.DemoTVmazeAPIKey)
 	require.Equal(t, http.StatusOK, a.status, a.raw)
-	assert.Equal(t, map[string]any{"premium": float64(mediaauthtest.DemoTVmazePremium)}, a.body)
+	assert.Equal(t, map[string]any{"premium": float64(mediaauthtest.DemoTVmazePremiumLevel)}, a.body)
 
 	for _, creds := range [][]string{
 		nil,
@@ -226,7 +227,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 		assert.Contains(t, a.header.Get("WWW-Authenticate"), "Basic")
 	}
 
-	old, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com", Premium: 3})
+	old, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com", PremiumLevel: mediaauth.PremiumGold})
 
 	require.NoError(t, err)
 	a = tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old)
@@ -234,7 +235,7 @@ func TestTVmazeFakeValidate(t *testing.T) {
 	assert.Equal(t, float64(3), a.body["premium"])
 
 	// Replacing the account gives it a new key; the old one stops working.
-	fresh, err := srv.TVmazeAddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com"})
+	fresh, err := srv.TVmaze.AddUser(mediaauthtest.TVmazeUser{Username: "gold", Email: "gold@example.com"})
 	require.NoError(t, err)
 	assert.NotEqual(t, old, fresh)
 	requireTVError(t, tvSend(t, srv, http.MethodGet, "/auth/validate", "", "gold", old), http.StatusUnauthorized)

@@ -334,7 +334,7 @@ func TestWaitSharedAcrossProcesses(t *testing.T) {
 		cmd.Env = append(os.Environ(),
 			helperEnv+"=1",
 			envRedisAddr+"="+rs.addr,
-			envTVmazeURL+"="+srv.TVmazeURL(),
+			envTVmazeURL+"="+srv.TVmaze.URL(),
 			envCalls+"="+strconv.Itoa(calls),
 		)
 		go func() {
@@ -417,12 +417,12 @@ func TestHelperProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	for i := range calls {
-		premium, err := client.ValidateTVmazeCredentials(ctx)
+		premium, err := client.TVmaze.Validate(ctx)
 		if err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
-		if premium != mediaauthtest.DemoTVmazePremium {
-			t.Fatalf("call %d: premium level %v, want %d", i+1, premium, mediaauthtest.DemoTVmazePremium)
+		if premium != mediaauthtest.DemoTVmazePremiumLevel {
+			t.Fatalf("call %d: premium level %v, want %v", i+1, premium, mediaauthtest.DemoTVmazePremiumLevel)
 		}
 	}
 	fmt.Println(helperDone, calls)

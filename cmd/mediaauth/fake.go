@@ -28,17 +28,6 @@ tokens expire. Its outbox of Movies API emails (verification and reset
 tokens) is at /_fake/movies/emails?to=ADDRESS.
 `
 
-// The Movies API account the standalone fake starts with (the TVmaze and
-// TMDb fakes have their own demo accounts).
-const (
-	demoMoviesUsername = "demo"
-	demoMoviesEmail    = "demo@example.com"
-	demoMoviesPassword = "demo-password"
-)
-
-// demoFollowedShows are the TVmaze shows the demo user follows.
-var demoFollowedShows = []int{1, 82}
-
 // fakeCommand is "mediaauth fake".
 var fakeCommand = &command{
 	summary: "run the fake as a server",
@@ -78,7 +67,7 @@ var fakeCommand = &command{
 			mediaauthtest.WithTVmazeMinPollInterval(*pollInterval),
 			mediaauthtest.WithTVmazeStartInterval(*startInterval),
 			mediaauthtest.WithTVmazeAutoConfirm(*autoConfirm),
-			mediaauthtest.WithTokenTTL(*tokenTTL),
+			mediaauthtest.WithMoviesTokenTTL(*tokenTTL),
 			mediaauthtest.WithTVmazeRequestTTL(*tvmazeTTL),
 			mediaauthtest.WithTMDbTokenTTL(*tmdbTTL),
 			mediaauthtest.WithTMDbV4TokenTTL(*tmdbV4TTL),
@@ -98,12 +87,6 @@ var fakeCommand = &command{
 		}
 		srv := mediaauthtest.NewServer(append(opts, mediaauthtest.WithListener(ln))...)
 		defer srv.Close()
-		if _, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{
-			Username: demoMoviesUsername, Email: demoMoviesEmail, Password: demoMoviesPassword, Name: "Demo User",
-		}); err != nil {
-			return fmt.Errorf("fake: adding the demo Movies API account: %w", err)
-		}
-		srv.TVmazeFollowShows(mediaauthtest.DemoTVmazeUsername, demoFollowedShows...)
 		a.printFakeBanner(srv, *autoApprove, *autoConfirm)
 		<-ctx.Done()
 		fmt.Fprintln(a.sys.stderr, "mediaauth fake: stopping")
@@ -125,10 +108,10 @@ func (a *app) printFakeBanner(srv *mediaauthtest.Server, autoApprove bool, autoC
 	fmt.Fprintf(&b, "  TVmaze       %s\n", root+mediaauthtest.TVmazePrefix)
 	fmt.Fprintf(&b, "  TMDb         %s  (/3 and /4; approval pages at %s/authenticate)\n\n", root, root)
 	fmt.Fprintf(&b, "Demo accounts:\n")
-	fmt.Fprintf(&b, "  Movies API   username %s, email %s, password %s\n", demoMoviesUsername, demoMoviesEmail, demoMoviesPassword)
+	fmt.Fprintf(&b, "  Movies API   username %s, email %s, password %s\n", mediaauthtest.DemoMoviesUsername, mediaauthtest.DemoMoviesEmail, mediaauthtest.DemoMoviesPassword)
 	fmt.Fprintf(&b, "  TVmaze       email %s (user %s, API key %s)\n", mediaauthtest.DemoTVmazeEmail, mediaauthtest.DemoTVmazeUsername, mediaauthtest.DemoTVmazeAPIKey)
 	fmt.Fprintf(&b, "  TMDb         user %s, password %s; API key %s; read access token %s\n",
-		mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword, mediaauthtest.DefaultTMDbAPIKey, mediaauthtest.DefaultTMDbAccessToken)
+		mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword, mediaauthtest.DemoTMDbAPIKey, mediaauthtest.DemoTMDbReadAccessToken)
 	switch {
 	case autoConfirm > 0:
 		fmt.Fprintf(&b, "  TVmaze auth requests confirm themselves after %s.\n", autoConfirm)
@@ -144,8 +127,8 @@ func (a *app) printFakeBanner(srv *mediaauthtest.Server, autoApprove bool, autoC
 		{envTVmazeURL, root + mediaauthtest.TVmazePrefix},
 		{envTMDbURL, root},
 		{envTMDbSiteURL, root},
-		{envTMDbAPIKey, mediaauthtest.DefaultTMDbAPIKey},
-		{envTMDbRead, mediaauthtest.DefaultTMDbAccessToken},
+		{envTMDbAPIKey, mediaauthtest.DemoTMDbAPIKey},
+		{envTMDbRead, mediaauthtest.DemoTMDbReadAccessToken},
 	} {
 		fmt.Fprintf(&b, "  export %s=%s\n", kv[0], kv[1])
 	}

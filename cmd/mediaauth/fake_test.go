@@ -44,8 +44,8 @@ func useFake(t *testing.T, env map[string]string) {
 	require.Equal(t, exitOK, ts.run(ctx, "login", "tvmaze", "--email", mediaauthtest.DemoTVmazeEmail, "--poll-interval", "20ms"), ts.stderr.String())
 
 	ts = newSys(t, env)
-	ts.stdin = strings.NewReader(demoMoviesPassword + "\n")
-	require.Equal(t, exitOK, ts.run(ctx, "login", "movies", "--username", demoMoviesUsername, "--api-key"), ts.stderr.String())
+	ts.stdin = strings.NewReader(mediaauthtest.DemoMoviesPassword + "\n")
+	require.Equal(t, exitOK, ts.run(ctx, "login", "movies", "--username", mediaauthtest.DemoMoviesUsername, "--api-key"), ts.stderr.String())
 
 	ts = newSys(t, env)
 	results := ts.browseInBackground("approve")
@@ -94,7 +94,11 @@ func TestFakeInProcess(t *testing.T) {
 		ShowID int `json:"show_id"`
 	}
 	require.NoError(t, c.TVmaze.Do(t.Context(), "GET", "/user/follows/shows", nil, &follows))
-	assert.Len(t, follows, len(demoFollowedShows))
+	var ids []int
+	for _, f := range follows {
+		ids = append(ids, f.ShowID)
+	}
+	assert.Equal(t, mediaauthtest.DemoTVmazeFollowedShows(), ids)
 
 	cancel()
 	assert.Equal(t, exitOK, <-done)

@@ -119,12 +119,12 @@ func (ts *testSys) stderrLines() []string {
 func fakeEnv(t *testing.T, srv *mediaauthtest.Server) map[string]string {
 	return map[string]string{
 		envConfigDir:   filepath.Join(t.TempDir(), "config"),
-		envMoviesURL:   srv.MoviesURL(),
-		envTVmazeURL:   srv.TVmazeURL(),
-		envTMDbURL:     srv.TMDbURL(),
-		envTMDbSiteURL: srv.SiteURL(),
-		envTMDbAPIKey:  mediaauthtest.DefaultTMDbAPIKey,
-		envTMDbRead:    mediaauthtest.DefaultTMDbAccessToken,
+		envMoviesURL:   srv.Movies.URL(),
+		envTVmazeURL:   srv.TVmaze.URL(),
+		envTMDbURL:     srv.TMDb.URL(),
+		envTMDbSiteURL: srv.TMDb.SiteURL(),
+		envTMDbAPIKey:  mediaauthtest.DemoTMDbAPIKey,
+		envTMDbRead:    mediaauthtest.DemoTMDbReadAccessToken,
 	}
 }
 
@@ -139,7 +139,7 @@ func startFake(t *testing.T, opts ...mediaauthtest.Option) *mediaauthtest.Server
 // fakeClient returns a client of srv with its TMDb read access token too.
 func fakeClient(t *testing.T, srv *mediaauthtest.Server) *mediaauth.Client {
 	t.Helper()
-	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+	c, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
 	require.NoError(t, err)
 	return c
 }

@@ -20,7 +20,7 @@ const (
 // moviesFake is a fake with the Movies API account fanName.
 func moviesFake(t *testing.T) *mediaauthtest.Server {
 	srv := startFake(t)
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: fanName, Email: fanEmail, Password: fanPassword})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: fanName, Email: fanEmail, Password: fanPassword})
 	require.NoError(t, err)
 	return srv
 }

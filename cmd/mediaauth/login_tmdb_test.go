@@ -36,7 +36,7 @@ func TestLoginTMDbBrowserApprove(t *testing.T) {
 	assert.Equal(t, "true", cb.Query().Get("approved"))
 
 	require.Len(t, ts.opened, 1)
-	assert.True(t, strings.HasPrefix(ts.opened[0], srv.SiteURL()+"/authenticate/"), ts.opened[0])
+	assert.True(t, strings.HasPrefix(ts.opened[0], srv.TMDb.SiteURL()+"/authenticate/"), ts.opened[0])
 	assert.Contains(t, ts.stderr.String(), "Approve the login on TMDb's page:\n\n    "+ts.opened[0])
 	assert.Regexp(t, `^Logged in to TMDb as demo \(a session\)\. Saved to .* \(profile default\)\.\n$`, ts.stdout.String())
 
@@ -44,7 +44,7 @@ func TestLoginTMDbBrowserApprove(t *testing.T) {
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
 	require.NoError(t, err)
 	require.NotNil(t, saved.TMDbSession)
-	assert.True(t, srv.TMDbSessionValid(saved.TMDbSession.ID))
+	assert.True(t, srv.TMDb.SessionValid(saved.TMDbSession.ID))
 	assert.Nil(t, saved.TMDbAccessToken)
 	assert.NotContains(t, ts.stdout.String()+ts.stderr.String(), saved.TMDbSession.ID)
 }
@@ -91,7 +91,7 @@ func TestLoginTMDbRefusesCallbacksOfOtherLogins(t *testing.T) {
 	c := fakeClient(t, srv)
 	foreign, err := c.TMDb.CreateRequestToken(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, srv.TMDbApprove(foreign.Token))
+	require.NoError(t, srv.TMDb.Approve(foreign.Token))
 
 	type hit struct {
 		status int
@@ -182,16 +182,16 @@ func TestLoginTMDbV4(t *testing.T) {
 	assert.Contains(t, r.page.body, "<h1>Logged in</h1>")
 	assert.Empty(t, mustQuery(t, r.page.url), "TMDb sends v4 logins back without parameters")
 	require.Len(t, ts.opened, 1)
-	assert.True(t, strings.HasPrefix(ts.opened[0], srv.SiteURL()+"/auth/access?request_token="), ts.opened[0])
+	assert.True(t, strings.HasPrefix(ts.opened[0], srv.TMDb.SiteURL()+"/auth/access?request_token="), ts.opened[0])
 	assert.Contains(t, ts.stdout.String(), "Logged in to TMDb as demo (a v4 access token and a session)")
 
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
 	require.NoError(t, err)
 	require.NotNil(t, saved.TMDbSession)
 	require.NotNil(t, saved.TMDbAccessToken)
-	assert.True(t, srv.TMDbSessionValid(saved.TMDbSession.ID))
-	assert.True(t, srv.TMDbV4AccessTokenValid(saved.TMDbAccessToken.AccessToken))
-	assert.Equal(t, mediaauthtest.DefaultTMDbV4AccountID, saved.TMDbAccessToken.AccountID)
+	assert.True(t, srv.TMDb.SessionValid(saved.TMDbSession.ID))
+	assert.True(t, srv.TMDb.AccessTokenValid(saved.TMDbAccessToken.AccessToken))
+	assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, saved.TMDbAccessToken.AccountID)
 }
 
 func TestLoginTMDbV4Deny(t *testing.T) {
@@ -228,12 +228,12 @@ func TestLoginTMDbPassword(t *testing.T) {
 	srv := startFake(t)
 	env := fakeEnv(t, srv)
 	ts := newSys(t, env)
-	ts.stdin = strings.NewReader(mediaauthtest.DefaultTMDbPassword + "\n")
+	ts.stdin = strings.NewReader(mediaauthtest.DemoTMDbPassword + "\n")
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--username", "demo"), ts.stderr.String())
 	assert.Contains(t, ts.stdout.String(), "Logged in to TMDb as demo (a session)")
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
 	require.NoError(t, err)
-	assert.True(t, srv.TMDbSessionValid(saved.TMDbSession.ID))
+	assert.True(t, srv.TMDb.SessionValid(saved.TMDbSession.ID))
 
 	ts = newSys(t, env)
 	ts.stdin = strings.NewReader("not-the-password\n")
@@ -245,7 +245,7 @@ func TestLoginTMDbPassword(t *testing.T) {
 	ts = newSys(t, env)
 	ts.stdin = strings.NewReader("demo\n")
 	ts.termIn, ts.termErr = true, true
-	ts.passwords = []string{mediaauthtest.DefaultTMDbPassword}
+	ts.passwords = []string{mediaauthtest.DemoTMDbPassword}
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--profile", "second"), ts.stderr.String())
 	assert.Equal(t, "TMDb username: TMDb password for demo: \n", ts.stderr.String())
 }

@@ -89,7 +89,7 @@ func TestLoginTVmazeWebConfirmsInBrowser(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Contains(t, r.page.body, "<h1>Confirmed</h1>")
 	require.Len(t, ts.opened, 1)
-	assert.True(t, strings.HasPrefix(ts.opened[0], srv.TVmazeURL()+"/auth/confirm/"), ts.opened[0])
+	assert.True(t, strings.HasPrefix(ts.opened[0], srv.TVmaze.URL()+"/auth/confirm/"), ts.opened[0])
 	assert.Contains(t, ts.stderr.String(), "Confirm the login on TVmaze's page (log in to TVmaze there first):\n\n    "+ts.opened[0])
 	assert.Contains(t, ts.stderr.String(), "Opened it in your browser.")
 	assert.Contains(t, ts.stdout.String(), "Logged in to TVmaze as demo")

@@ -16,9 +16,9 @@ func TestLogoutTMDbRevokesAndForgets(t *testing.T) {
 	env := fakeEnv(t, srv)
 	c := fakeClient(t, srv)
 	ctx := t.Context()
-	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
-	srv.TMDbAddV4AccessToken("v4-of-the-user", mediaauthtest.DefaultTMDbUsername)
+	srv.TMDb.AddAccessToken("v4-of-the-user", mediaauthtest.DemoTMDbUsername)
 	st := storeOf(t, env)
 	require.NoError(t, st.Save(ctx, &mediaauth.StoredCredentials{API: mediaauth.APITMDb, Profile: "default",
 		TMDbSession: sess, TMDbAccessToken: &mediaauth.TMDbAccessToken{AccessToken: "v4-of-the-user", AccountID: "a"}}))
@@ -27,8 +27,8 @@ func TestLogoutTMDbRevokesAndForgets(t *testing.T) {
 	require.Equal(t, exitOK, ts.run(ctx, "logout", "tmdb"), ts.stderr.String())
 	assert.Equal(t, "Logged out of TMDb (profile default).\n", ts.stdout.String())
 	assert.Equal(t, "Deleted the TMDb session.\nLogged out the TMDb v4 access token.\n", ts.stderr.String())
-	assert.False(t, srv.TMDbSessionValid(sess.ID))
-	assert.False(t, srv.TMDbV4AccessTokenValid("v4-of-the-user"))
+	assert.False(t, srv.TMDb.SessionValid(sess.ID))
+	assert.False(t, srv.TMDb.AccessTokenValid("v4-of-the-user"))
 	_, err = st.Load(ctx, mediaauth.APITMDb, "default")
 	assert.ErrorIs(t, err, mediaauth.ErrCredentialNotFound)
 

@@ -24,19 +24,19 @@ func loggedIn(t *testing.T) (*mediaauthtest.Server, map[string]string, []string)
 	require.NoError(t, err)
 	key, err := c.With(tok).Movies.GenerateAPIKey(ctx)
 	require.NoError(t, err)
-	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	sess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	require.NoError(t, err)
 	st := storeOf(t, env)
 	for _, creds := range []*mediaauth.StoredCredentials{
 		{API: mediaauth.APIMovies, Profile: "default", MoviesToken: tok, MoviesAPIKey: key},
 		{API: mediaauth.APITVmaze, Profile: "default", TVmaze: &mediaauth.TVmazeCredentials{Username: mediaauthtest.DemoTVmazeUsername, APIKey: mediaauthtest.DemoTVmazeAPIKey}},
 		{API: mediaauth.APITMDb, Profile: "default", TMDbSession: sess},
-		{API: mediaauth.APITMDb, Profile: "v4", TMDbAccessToken: &mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DefaultTMDbV4AccessToken, AccountID: mediaauthtest.DefaultTMDbV4AccountID}},
+		{API: mediaauth.APITMDb, Profile: "v4", TMDbAccessToken: &mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken, AccountID: mediaauthtest.DemoTMDbV4AccountID}},
 	} {
 		require.NoError(t, st.Save(ctx, creds))
 	}
-	return srv, env, []string{tok.AccessToken, key.Key, sess.ID, mediaauthtest.DemoTVmazeAPIKey, mediaauthtest.DefaultTMDbV4AccessToken,
-		mediaauthtest.DefaultTMDbAPIKey, mediaauthtest.DefaultTMDbAccessToken}
+	return srv, env, []string{tok.AccessToken, key.Key, sess.ID, mediaauthtest.DemoTVmazeAPIKey, mediaauthtest.DemoTMDbAccessToken,
+		mediaauthtest.DemoTMDbAPIKey, mediaauthtest.DemoTMDbReadAccessToken}
 }
 
 func TestStatusValid(t *testing.T) {
@@ -76,7 +76,7 @@ func TestStatusRevoked(t *testing.T) {
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, "default")
 	require.NoError(t, err)
 	require.NoError(t, c.TMDb.With(*saved.TMDbSession).DeleteSession(t.Context())) // logged out elsewhere
-	srv.MoviesExpireTokens()
+	srv.Movies.ExpireTokens()
 
 	ts := newSys(t, env)
 	assert.Equal(t, exitError, ts.run(t.Context(), "status"))

@@ -225,17 +225,17 @@ func TestRunAgainstServerWithPrompts(t *testing.T) {
 	srv := realServer(t)
 	const email = "remote@example.com"
 	stdin := &lines{
-		func() string { tok, _ := srv.MoviesVerificationToken(email); return tok },
-		func() string { tok, _ := srv.MoviesResetToken(email); return tok },
+		func() string { tok, _ := srv.Movies.VerificationToken(email); return tok },
+		func() string { tok, _ := srv.Movies.ResetToken(email); return tok },
 	}
 	var out bytes.Buffer
 	err := run(t.Context(), &out, config{
-		moviesBaseURL: srv.MoviesURL(), username: "remote", email: email,
+		moviesBaseURL: srv.Movies.URL(), username: "remote", email: email,
 		password: "remote-Passw0rd", newPassword: "remote-Passw0rd-2", stdin: stdin,
 	})
 	require.NoError(t, err, out.String())
 	s := out.String()
-	assert.Contains(t, s, "Running against the Movies API at "+srv.MoviesURL())
+	assert.Contains(t, s, "Running against the Movies API at "+srv.Movies.URL())
 	requireSteps(t, s, moviesSteps)
 	assert.Contains(t, s, "Paste the token from the verification email")
 	assert.Contains(t, s, "Paste the token from the password-reset email")
@@ -252,14 +252,14 @@ func TestRunAgainstServerWithPrompts(t *testing.T) {
 func TestRunAgainstServerExistingAccount(t *testing.T) {
 	t.Parallel()
 	srv := realServer(t)
-	_, err := srv.MoviesAddUser(mediaauthtest.MoviesUser{Username: "old", Email: "old@example.com", Password: "old-Passw0rd", Unverified: true})
+	_, err := srv.Movies.AddUser(mediaauthtest.MoviesUser{Username: "old", Email: "old@example.com", Password: "old-Passw0rd", Unverified: true})
 	require.NoError(t, err)
-	vt, ok := srv.MoviesVerificationToken("old@example.com")
+	vt, ok := srv.Movies.VerificationToken("old@example.com")
 	require.True(t, ok)
 
 	var out bytes.Buffer
 	err = run(t.Context(), &out, config{
-		moviesBaseURL: srv.MoviesURL(), username: "old", email: "old@example.com",
+		moviesBaseURL: srv.Movies.URL(), username: "old", email: "old@example.com",
 		password: "old-Passw0rd", verifyToken: vt,
 	})
 	require.NoError(t, err, out.String())
@@ -276,7 +276,7 @@ func TestRunAgainstServerWithoutVerification(t *testing.T) {
 	srv := realServer(t)
 	var out bytes.Buffer
 	err := run(t.Context(), &out, config{
-		moviesBaseURL: srv.MoviesURL(), username: "lazy", email: "lazy@example.com",
+		moviesBaseURL: srv.Movies.URL(), username: "lazy", email: "lazy@example.com",
 		password: "lazy-Passw0rd", stdin: strings.NewReader("\n"),
 	})
 	require.Error(t, err)
@@ -291,7 +291,7 @@ func TestRunFailureNamesTheStep(t *testing.T) {
 	srv.InjectFault("/register", mediaauthtest.Fault{Status: http.StatusInternalServerError})
 	var out bytes.Buffer
 	err := run(t.Context(), &out, config{
-		moviesBaseURL: srv.MoviesURL(), username: "x", email: "x@example.com", password: "x-Passw0rd",
+		moviesBaseURL: srv.Movies.URL(), username: "x", email: "x@example.com", password: "x-Passw0rd",
 	})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, mediaauth.ErrServer)
@@ -386,7 +386,7 @@ func TestMainExitStatus(t *testing.T) {
 		t.Parallel()
 		srv := realServer(t)
 		srv.InjectFault("/register", mediaauthtest.Fault{Status: http.StatusInternalServerError, Times: -1})
-		_, errOut, code := runMain(t, "-base-url "+srv.MoviesURL()+" -username u -email u@example.com", "MOVIES_PASSWORD=u-Passw0rd")
+		_, errOut, code := runMain(t, "-base-url "+srv.Movies.URL()+" -username u -email u@example.com", "MOVIES_PASSWORD=u-Passw0rd")
 		assert.Equal(t, 1, code)
 		assert.Contains(t, errOut, "quickstart: FAILED: Movies API: register:")
 		assert.Contains(t, errOut, "500 Internal Server Error")

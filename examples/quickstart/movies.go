@@ -122,7 +122,7 @@ func runMovies(ctx context.Context, e *env) error {
 func (e *env) verifyEmail(ctx context.Context, address string) error {
 	var token, source string
 	if fake := e.fake(); fake != nil {
-		mail, ok := fake.MoviesLastEmail(address)
+		mail, ok := fake.lastMoviesEmail(address)
 		e.keep(mail)
 		if !ok {
 			return errors.New("verify email: the fake sent no verification email")
@@ -212,7 +212,7 @@ func (e *env) passwordReset(ctx context.Context, acct moviesAccount, authed *med
 
 	var token, source string
 	if fake := e.fake(); fake != nil {
-		mail, ok := fake.MoviesLastEmail(acct.email)
+		mail, ok := fake.lastMoviesEmail(acct.email)
 		e.keep(mail)
 		if !ok || mail.Kind != mediaauthtest.EmailReset {
 			return errors.New("confirm password reset: the fake sent no reset email")

@@ -16,12 +16,11 @@ import (
 
 // fakeHooks is what the flows ask of the fake beyond the APIs: the
 // emails it sent and the user's clicks. The in-process
-// *mediaauthtest.Server has them as methods; a running "mediaauth fake"
-// (remoteFake) answers them through its pages.
+// *mediaauthtest.Server answers them through its handles (localFake); a
+// running "mediaauth fake" (remoteFake) through its pages.
 type fakeHooks interface {
-	MoviesLastEmail(address string) (mediaauthtest.Email, bool)
-	TMDbApprove(token string) error
-	TVmazeFollowShows(username string, showIDs ...int) bool
+	lastMoviesEmail(address string) (mediaauthtest.Email, bool)
+	approveTMDb(token string) error
 }
 
 // fake returns the fake the flows run against, or nil against real
@@ -29,12 +28,23 @@ type fakeHooks interface {
 func (e *env) fake() fakeHooks {
 	switch {
 	case e.srv != nil:
-		return e.srv
+		return localFake{e.srv}
 	case e.remote != nil:
 		return e.remote
 	}
 	return nil
 }
+
+// localFake is an in-process fake: its handles answer the hooks.
+type localFake struct{ srv *mediaauthtest.Server }
+
+// lastMoviesEmail reads the newest email the fake sent to address.
+func (l localFake) lastMoviesEmail(address string) (mediaauthtest.Email, bool) {
+	return l.srv.Movies.LastEmail(address)
+}
+
+// approveTMDb approves a TMDb request token as the fake's demo user.
+func (l localFake) approveTMDb(token string) error { return l.srv.TMDb.Approve(token) }
 
 // remoteFake is a fake started elsewhere with "mediaauth fake", at url. It
 // plays the user on the fake's web pages: the approval and confirm pages,
@@ -64,14 +74,14 @@ func (r *remoteFake) client(opts ...mediaauth.Option) (*mediaauth.Client, error)
 		mediaauth.WithTVmazeBaseURL(r.url + mediaauthtest.TVmazePrefix),
 		mediaauth.WithTMDbBaseURL(r.url),
 		mediaauth.WithTMDbSiteURL(r.url),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DefaultTMDbAPIKey)),
+		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey)),
 	}
 	return mediaauth.New(append(base, opts...)...)
 }
 
-// MoviesLastEmail reads the newest email the fake sent to address from
+// lastMoviesEmail reads the newest email the fake sent to address from
 // its outbox.
-func (r *remoteFake) MoviesLastEmail(address string) (mediaauthtest.Email, bool) {
+func (r *remoteFake) lastMoviesEmail(address string) (mediaauthtest.Email, bool) {
 	resp, err := r.hc.Get(r.url + mediaauthtest.FakeEmailsPath + "?to=" + url.QueryEscape(address))
 	if err != nil {
 		return mediaauthtest.Email{}, false
@@ -91,9 +101,9 @@ func (r *remoteFake) MoviesLastEmail(address string) (mediaauthtest.Email, bool)
 	return mediaauthtest.Email{To: last.To, Kind: last.Kind, Token: last.Token}, true
 }
 
-// TMDbApprove presses Approve on the fake's approval page of token: the v3
+// approveTMDb presses Approve on the fake's approval page of token: the v3
 // page, or the v4 page for a v4 request token.
-func (r *remoteFake) TMDbApprove(token string) error {
+func (r *remoteFake) approveTMDb(token string) error {
 	status, err := r.post(r.url+"/authenticate/"+url.PathEscape(token), url.Values{"action": {"approve"}})
 	if err == nil && status == http.StatusNotFound {
 		status, err = r.post(r.url+"/auth/access", url.Values{"action": {"approve"}, "request_token": {token}})
@@ -106,10 +116,6 @@ func (r *remoteFake) TMDbApprove(token string) error {
 	}
 	return nil
 }
-
-// TVmazeFollowShows has no page: the running fake's demo user follows
-// shows of its own.
-func (r *remoteFake) TVmazeFollowShows(string, ...int) bool { return false }
 
 // confirm presses Confirm on TVmaze's confirm page.
 func (r *remoteFake) confirm(ctx context.Context, confirmURL string) error {

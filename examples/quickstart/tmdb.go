@@ -22,9 +22,9 @@ func runTMDb(ctx context.Context, e *env) error {
 		return skip("a person must approve a real TMDb request token: run go run ./examples/tmdb-login -real")
 	}
 	c, srv := e.client, e.fake()
-	e.secret(mediaauthtest.DefaultTMDbAPIKey)
-	e.secret(mediaauthtest.DefaultTMDbAccessToken)
-	e.secret(mediaauthtest.DefaultTMDbPassword)
+	e.secret(mediaauthtest.DemoTMDbAPIKey)
+	e.secret(mediaauthtest.DemoTMDbReadAccessToken)
+	e.secret(mediaauthtest.DemoTMDbPassword)
 
 	// The client sends the api_key query parameter.
 	err := c.TMDb.Validate(ctx)
@@ -54,7 +54,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("session before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The fake plays the user who clicks Approve.
-	if err := srv.TMDbApprove(tok.Token); err != nil {
+	if err := srv.approveTMDb(tok.Token); err != nil {
 		return fmt.Errorf("approve: %w", err)
 	}
 	e.stepf("user approves", "the user clicked Approve on the page")
@@ -75,14 +75,14 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("reuse the request token", "errors.Is(err, mediaauth.ErrInvalidRequestToken) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// For programs that hold the password: token, validate_with_login, session.
-	loginSess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, mediaauthtest.DefaultTMDbPassword)
+	loginSess, err := c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, mediaauthtest.DemoTMDbPassword)
 	e.keep(loginSess, err)
 	if err != nil {
 		return fmt.Errorf("login session: %w", err)
 	}
 	e.secret(loginSess.ID)
-	e.stepf("login with password", "user %q: session %s", mediaauthtest.DefaultTMDbUsername, preview(loginSess.ID))
-	_, err = c.TMDb.LoginSession(ctx, mediaauthtest.DefaultTMDbUsername, "not-the-password")
+	e.stepf("login with password", "user %q: session %s", mediaauthtest.DemoTMDbUsername, preview(loginSess.ID))
+	_, err = c.TMDb.LoginSession(ctx, mediaauthtest.DemoTMDbUsername, "not-the-password")
 	e.keep(err)
 	if !errors.Is(err, mediaauth.ErrInvalidCredentials) {
 		return fmt.Errorf("wrong password: want ErrInvalidCredentials, got %w", err)
@@ -90,7 +90,7 @@ func runTMDb(ctx context.Context, e *env) error {
 	e.stepf("wrong password", "errors.Is(err, mediaauth.ErrInvalidCredentials) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The read access token travels as a Bearer header instead of the key.
-	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	bearer := c.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	e.keep(bearer)
 	if err := bearer.TMDb.Validate(ctx); err != nil {
 		e.keep(err)
@@ -136,7 +136,7 @@ func runTMDb(ctx context.Context, e *env) error {
 func runTMDbV4(ctx context.Context, e *env) error {
 	srv := e.fake()
 	// The v4 calls need the application's read access token.
-	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken))
+	c := e.client.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
 	e.keep(c)
 
 	rt, err := c.TMDb.CreateV4RequestToken(ctx, "http://localhost:8080/approved")
@@ -157,7 +157,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	e.stepf("v4 before approval", "errors.Is(err, mediaauth.ErrRequestTokenNotApproved) = true (TMDb code %d)", tmdbCodeOf(err))
 
 	// The fake plays the user who clicks Approve.
-	if err := srv.TMDbApprove(rt.Token); err != nil {
+	if err := srv.approveTMDb(rt.Token); err != nil {
 		return fmt.Errorf("approve v4 token: %w", err)
 	}
 	e.stepf("v4 user approves", "the user clicked Approve on the page")
@@ -212,7 +212,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 			}
 			token := u.Query().Get("request_token")
 			e.secret(token)
-			return srv.TMDbApprove(token) // the user clicks Approve at once
+			return srv.approveTMDb(token) // the user clicks Approve at once
 		},
 		PollInterval: 10 * time.Millisecond,
 	})

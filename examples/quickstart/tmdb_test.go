@@ -37,18 +37,18 @@ func TestRunTMDbAgainstFake(t *testing.T) {
 	for _, code := range []string{"41", "33", "30", "7", "37", "35"} {
 		assert.Contains(t, s, "= true (TMDb code "+code+")")
 	}
-	assert.Contains(t, s, srv.SiteURL()+"/authenticate/")
-	assert.Contains(t, s, srv.SiteURL()+"/auth/access?request_token=")
-	assert.Contains(t, s, "of account "+mediaauthtest.DefaultTMDbV4AccountID)
+	assert.Contains(t, s, srv.TMDb.SiteURL()+"/authenticate/")
+	assert.Contains(t, s, srv.TMDb.SiteURL()+"/auth/access?request_token=")
+	assert.Contains(t, s, "of account "+mediaauthtest.DemoTMDbV4AccountID)
 	assert.Contains(t, s, `Authorization: Bearer …: user "demo"`)
 	assert.Contains(t, s, `user "demo", id 548`)
 	// Tokens and ids are 32 to 64 hex digits: none appears in full (the
 	// v4 account id is no secret).
-	rest := strings.ReplaceAll(s, mediaauthtest.DefaultTMDbV4AccountID, "")
+	rest := strings.ReplaceAll(s, mediaauthtest.DemoTMDbV4AccountID, "")
 	assert.Empty(t, regexp.MustCompile(`[0-9a-f]{16,}`).FindAllString(rest, -1), s)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAPIKey)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAccessToken)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbPassword)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbAPIKey)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbReadAccessToken)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbPassword)
 }
 
 func TestRunTMDbSkippedWithoutFake(t *testing.T) {

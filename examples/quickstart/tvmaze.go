@@ -51,13 +51,12 @@ func runTVmaze(ctx context.Context, e *env) error {
 	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
 	var (
 		c   *mediaauth.Client
-		srv fakeHooks
 		err error
 		how = fmt.Sprintf("the fake confirms after %s", confirmAfter)
 	)
 	if e.remote != nil {
 		// The running fake: the user confirms on its page.
-		srv, how = e.remote, "the user confirmed on the confirm page"
+		how = "the user confirmed on the confirm page"
 		c, err = e.remote.client(opts...)
 	} else {
 		// A fake of its own: the shared one keeps TVmaze's real 10 s interval.
@@ -66,7 +65,6 @@ func runTVmaze(ctx context.Context, e *env) error {
 			mediaauthtest.WithTVmazeAutoConfirm(confirmAfter),
 		)
 		defer local.Close()
-		srv = local
 		c, err = local.Client(opts...)
 	}
 	if err != nil {
@@ -109,8 +107,8 @@ func runTVmaze(ctx context.Context, e *env) error {
 	e.stepf("validate credentials", "GET /auth/validate with Basic auth: premium level %s", level)
 
 	// The rest of the API with the same credentials: an *http.Client that
-	// adds them, shares the TVmaze rate limit and keeps them on TVmaze.
-	srv.TVmazeFollowShows(creds.Username, 1, 82)
+	// adds them, shares the TVmaze rate limit and keeps them on TVmaze. The
+	// fake's demo user follows a few shows.
 	resp, err := authed.TVmaze.HTTPClient().Get(authed.TVmaze.BaseURL() + "/user/follows/shows")
 	e.keep(err)
 	if err != nil {

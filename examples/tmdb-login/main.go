@@ -124,10 +124,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 		var opts []mediaauth.Option
 		if s.v4 {
 			// The fake's read access token, for the v4 calls.
-			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DefaultTMDbAccessToken)))
+			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
 		}
 		client, err = srv.Client(opts...)
-		fmt.Fprintf(out, "Talking to an in-process fake of TMDb at %s\n", srv.TMDbURL())
+		fmt.Fprintf(out, "Talking to an in-process fake of TMDb at %s\n", srv.TMDb.URL())
 		fmt.Fprintf(out, "(it approves the token by itself after %s; use -real for the real API)\n", seconds(s.approveAfter))
 	}
 	if err != nil {
@@ -166,7 +166,7 @@ func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 		fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
 			strings.Replace(approveURL, tok.Token, mask(tok.Token), 1))
 		// The fake has no web page: it plays the user who clicks Approve.
-		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.TMDbApprove(tok.Token) })
+		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(tok.Token) })
 		defer approval.Stop()
 	}
 
@@ -233,7 +233,7 @@ func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 				fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
 					strings.Replace(approvalURL, url.QueryEscape(rt), mask(rt), 1))
 				// The fake has no web page: it plays the user who clicks Approve.
-				approval = time.AfterFunc(s.approveAfter, func() { _ = srv.TMDbApprove(rt) })
+				approval = time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(rt) })
 			}
 			fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
 			return nil

@@ -49,7 +49,7 @@ func TestRunAgainstFake(t *testing.T) {
 		assert.Contains(t, s, want)
 	}
 	assert.Empty(t, longHex.FindAllString(s, -1), "no token or id in full:\n%s", s)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAPIKey)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbAPIKey)
 	assert.Empty(t, stderr.String())
 }
 
@@ -101,7 +101,7 @@ func TestRunV4AgainstFake(t *testing.T) {
 		"3. Waiting for the approval",
 		"attempt 1: not approved yet, next try in 0.04 s",
 		"Approved: access token …",
-		"of account " + mediaauthtest.DefaultTMDbV4AccountID + ", session …",
+		"of account " + mediaauthtest.DemoTMDbV4AccountID + ", session …",
 		`4. Signed in as "demo" (v3 account id 548).`,
 		"5. Logged out: the session is deleted and the access token revoked.",
 		"errors.Is(err, mediaauth.ErrInvalidAccessToken) = true",
@@ -110,10 +110,10 @@ func TestRunV4AgainstFake(t *testing.T) {
 	}
 	assert.NotContains(t, s, "1. The API key is valid.")
 	// The account id is no secret; tokens and session ids never show in full.
-	rest := strings.ReplaceAll(s, mediaauthtest.DefaultTMDbV4AccountID, "")
+	rest := strings.ReplaceAll(s, mediaauthtest.DemoTMDbV4AccountID, "")
 	assert.Empty(t, longHex.FindAllString(rest, -1), "no token or id in full:\n%s", s)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAPIKey)
-	assert.NotContains(t, s, mediaauthtest.DefaultTMDbAccessToken)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbAPIKey)
+	assert.NotContains(t, s, mediaauthtest.DemoTMDbReadAccessToken)
 	assert.Empty(t, stderr.String())
 }
 

@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 		defer srv.Close()
 		client, err = srv.Client(mediaauth.WithPollInterval(s.interval), mediaauth.WithPollObserver(progress))
 		defEm = mediaauthtest.DemoTVmazeEmail
-		fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmazeURL())
+		fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmaze.URL())
 		if s.confirmAfter > 0 {
 			fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
 		}

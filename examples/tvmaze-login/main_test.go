@@ -140,7 +140,7 @@ func TestRunErrors(t *testing.T) {
 		text string
 	}{
 		{"unknown email", append([]string{"-email", "nobody@example.com"}, fast...), mediaauth.ErrEmailNotFound, "has no account"},
-		{"unconfirmed email", append([]string{"-email", mediaauthtest.UnconfirmedTVmazeEmail}, fast...), mediaauth.ErrEmailNotConfirmed, "not confirmed yet"},
+		{"unconfirmed email", append([]string{"-email", mediaauthtest.DemoTVmazeUnconfirmedEmail}, fast...), mediaauth.ErrEmailNotConfirmed, "not confirmed yet"},
 		{"bad interval", []string{"-interval", "0s"}, nil, "-interval must be positive"},
 		{"extra argument", []string{"extra"}, nil, "unexpected arguments"},
 	}
