@@ -157,8 +157,8 @@ func (m *Movies) VerifyEmail(ctx context.Context, token string) error {
 
 // loginRequest is the body of POST /login and the form of POST /auth/login.
 type loginRequest struct {
-	Username string `json:"username" url:"username"`
-	Password string `json:"password" url:"password"`
+	Username string `json:"username"`
+	Password string `json:"password"`
 }
 
 // appendForm appends r as a form, as url.Values.Encode writes it: keys in

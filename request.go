@@ -50,8 +50,7 @@ type validator interface {
 }
 
 // formEncoder is a form body that encodes itself, byte for byte as
-// go-querystring and url.Values.Encode would (FuzzLoginForm checks it),
-// without their reflection and map.
+// url.Values.Encode would (FuzzLoginForm checks it), without its map.
 type formEncoder interface {
 	appendForm(b []byte) []byte
 }

@@ -150,6 +150,30 @@ func profileProblem(p string) string {
 	return ""
 }
 
+// Credentials returns the credentials c holds, as values to give to
+// [Client.With] or a handle's With:
+//
+//	stored, err := store.Load(ctx, mediaauth.APITMDb, mediaauth.DefaultProfile)
+//	tmdb := client.TMDb.With(stored.Credentials()...)
+func (c StoredCredentials) Credentials() []Credential {
+	var creds []Credential
+	for _, cr := range []Credential{ptrCredential(c.MoviesToken), ptrCredential(c.MoviesAPIKey), ptrCredential(c.TVmaze),
+		ptrCredential(c.TMDbSession), ptrCredential(c.TMDbGuestSession), ptrCredential(c.TMDbAccessToken)} {
+		if cr != nil {
+			creds = append(creds, cr)
+		}
+	}
+	return creds
+}
+
+// ptrCredential returns *p as a Credential, nil for a nil p.
+func ptrCredential[T Credential](p *T) Credential {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 // strField is one string field of a credential, for validate.
 type strField struct {
 	name, value string

@@ -230,3 +230,19 @@ func TestStoreSentinels(t *testing.T) {
 	assert.NotErrorIs(t, mediaauth.ErrCredentialNotFound, mediaauth.ErrNotFound)
 	assert.Equal(t, "default", mediaauth.DefaultProfile)
 }
+
+// TestStoredCredentialsCredentials checks that a StoredCredentials gives
+// back the values it holds, in a form With takes.
+func TestStoredCredentialsCredentials(t *testing.T) {
+	t.Parallel()
+	sess := mediaauth.Session{ID: "session-id"}
+	at := mediaauth.TMDbAccessToken{AccessToken: "access-token", AccountID: "a1"}
+	stored := mediaauth.StoredCredentials{API: mediaauth.APITMDb, Profile: "default", TMDbSession: &sess, TMDbAccessToken: &at}
+	assert.Equal(t, []mediaauth.Credential{sess, at}, stored.Credentials())
+	assert.Empty(t, mediaauth.StoredCredentials{}.Credentials())
+	tok := mediaauth.Token{AccessToken: "movies-token"}
+	key := mediaauth.APIKey{Key: "movies-key"}
+	tv := mediaauth.TVmazeCredentials{Username: "u", APIKey: "k"}
+	all := mediaauth.StoredCredentials{MoviesToken: &tok, MoviesAPIKey: &key, TVmaze: &tv}
+	assert.Equal(t, []mediaauth.Credential{tok, key, tv}, all.Credentials())
+}
