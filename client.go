@@ -377,7 +377,7 @@ func (e *engine) handle(creds credentialSet) handle {
 	}
 	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
-		auth := &authorize{api: e.api, role: r, creds: cs, next: e.lower}
+		auth := &authorize{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
 		h.doors[r] = &http.Client{
 			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
 			CheckRedirect: redirect,

@@ -231,6 +231,10 @@ func checkSecret(what, v string) error {
 type credentialSet struct {
 	app, user *attachment
 	err       error
+	// others are the secrets of the credentials of other APIs (and those
+	// replaced) given to the same With: scrubbed from this handle's text
+	// too, whoever echoes them.
+	others []string
 }
 
 // with returns a copy of cs holding creds of api in place of those of the
@@ -244,6 +248,7 @@ func (cs credentialSet) with(api API, creds []Credential) (credentialSet, error)
 		}
 		switch {
 		case a.api != api:
+			cs.others = append(cs.others[:len(cs.others):len(cs.others)], a.secrets...)
 		case a.user:
 			cs.user = a
 		default:
@@ -287,7 +292,7 @@ func userCredential[T Credential](h *handle) (T, bool) {
 
 // secrets lists the secrets of the set's credentials.
 func (cs *credentialSet) secrets() []string {
-	var list []string
+	list := cs.others[:len(cs.others):len(cs.others)]
 	for _, a := range [...]*attachment{cs.app, cs.user} {
 		if a != nil {
 			list = append(list, a.secrets...)

@@ -67,16 +67,17 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 	}
 }
 
-// cleanLocation takes the credentials a request carried (secrets) out of
+// cleanLocation takes the credentials a request carried (and every other
+// secret of the client: the lists) out of
 // the Location of a redirect answered to it, before any http.Client above
 // the engine reads it: the credential query parameters that echo them are
 // dropped (the engine adds them again to the next request), and a Location
 // that still holds a secret anywhere (its path, its host) is removed, so
 // that the redirect is not followed. Either way no URL holding a secret
 // reaches net/http's error text, whatever the caller's redirect policy.
-func cleanLocation(req *http.Request, resp *http.Response, secrets []string) {
+func cleanLocation(req *http.Request, resp *http.Response, secrets ...[]string) {
 	loc := resp.Header.Get("Location")
-	if resp.StatusCode < 300 || resp.StatusCode > 399 || loc == "" || len(secrets) == 0 {
+	if loc == "" {
 		return
 	}
 	u, err := req.URL.Parse(loc)
@@ -86,14 +87,14 @@ func cleanLocation(req *http.Request, resp *http.Response, secrets []string) {
 	if u.RawQuery != "" {
 		q := u.Query()
 		for _, name := range credentialParams {
-			if v := q.Get(name); v != "" && scrub(v, secrets) != v {
+			if v := q.Get(name); v != "" && scrub(v, secrets...) != v {
 				q.Del(name)
 			}
 		}
 		u.RawQuery = q.Encode()
 	}
 	clean := u.String()
-	if scrub(clean, secrets) != clean || scrub(loc, secrets) != loc && clean == loc {
+	if scrub(clean, secrets...) != clean || scrub(loc, secrets...) != loc && clean == loc {
 		resp.Header.Del("Location")
 		resp.Header.Set(badLocationHeader, "1")
 		return

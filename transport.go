@@ -109,7 +109,9 @@ type authorize struct {
 	api   API
 	role  role
 	creds *credentialSet
-	next  http.RoundTripper
+	// shared are the secrets of the credentials given to New.
+	shared []string
+	next   http.RoundTripper
 }
 
 // RoundTrip sends a copy of req that carries the credentials.
@@ -127,8 +129,8 @@ func (s *authorize) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out != req {
-		cleanLocation(out, resp, requestSecrets(out))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		cleanLocation(out, resp, requestSecrets(out), s.creds.secrets(), s.shared)
 	}
 	if sent == "" {
 		return resp, nil

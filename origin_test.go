@@ -1,0 +1,131 @@
+package mediaauth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mediaauth/mediaauth"
+)
+
+// TestRedirectEchoThenFailure: a same-origin redirect whose Location echoes
+// the request's query (api_key, session_id), then a next hop that drops the
+// connection or hangs past the deadline. Through HTTPClient (as it is, with
+// CheckRedirect set to nil, and with its Transport in the caller's own
+// http.Client) and through Do, no secret reaches the error, its chain or
+// the log.
+func TestRedirectEchoThenFailure(t *testing.T) {
+	t.Parallel()
+	for _, next := range []string{"drop", "hang"} {
+		var hops atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hops.Add(1)%2 == 1 {
+				http.Redirect(w, r, "/3/elsewhere?"+r.URL.RawQuery, http.StatusMovedPermanently)
+				return
+			}
+			if next == "drop" {
+				drop(t, w)
+				return
+			}
+			<-r.Context().Done()
+		}))
+		t.Cleanup(srv.Close)
+		var logs bytes.Buffer
+		c := boundaryClient(t, srv.URL, mediaauth.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+			mediaauth.WithRetry(0, 0, 0))
+		doors := map[string]func(ctx context.Context) error{
+			"HTTPClient": func(ctx context.Context) error { return getAccount(ctx, c.TMDb.HTTPClient(), srv.URL) },
+			"HTTPClient without CheckRedirect": func(ctx context.Context) error {
+				hc := *c.TMDb.HTTPClient()
+				hc.CheckRedirect = nil
+				return getAccount(ctx, &hc, srv.URL)
+			},
+			"HTTPClient's Transport reused": func(ctx context.Context) error {
+				return getAccount(ctx, &http.Client{Transport: c.TMDb.HTTPClient().Transport}, srv.URL)
+			},
+			"Do": func(ctx context.Context) error { return c.TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &struct{}{}) },
+		}
+		for name, door := range doors {
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			err := door(ctx)
+			cancel()
+			require.Error(t, err, name)
+			assertNoSecret(t, next+" "+name, err, logs.String())
+		}
+		assert.Positive(t, hops.Load()/2, "the redirect was followed")
+	}
+}
+
+// getAccount GETs TMDb's /3/account through hc.
+func getAccount(ctx context.Context, hc *http.Client, base string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/3/account", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return mediaauth.CheckResponse(mediaauth.APITMDb, resp)
+}
+
+// TestRedirectLocationHoldsCredential: a redirect whose Location holds a
+// credential in its path or host is not followed, and neither the
+// CheckResponse error nor the typed call's names it.
+func TestRedirectLocationHoldsCredential(t *testing.T) {
+	t.Parallel()
+	for name, loc := range map[string]string{
+		"bearer in the path": "/Bearer%20" + bTMDbRead,
+		"key as the host":    "http://" + strings.ToLower(bTVmazeKey) + ".example/x",
+		"session in a path":  "/s/" + bSession + "/x",
+	} {
+		var hits atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.Header().Set("Location", loc)
+			w.WriteHeader(http.StatusFound)
+		}))
+		t.Cleanup(srv.Close)
+		var logs bytes.Buffer
+		c := boundaryClient(t, srv.URL, mediaauth.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		c = c.With(mediaauth.TMDbReadAccessToken(bTMDbRead))
+		err := getAccount(t.Context(), c.TMDb.HTTPClient(), srv.URL)
+		require.ErrorIs(t, err, mediaauth.ErrRedirect, name)
+		assertNoSecret(t, name, err, logs.String())
+		_, err = c.TVmaze.Validate(t.Context())
+		require.ErrorIs(t, err, mediaauth.ErrRedirect, name)
+		assertNoSecret(t, name, err, logs.String())
+		assert.Equal(t, int32(2), hits.Load(), "%s: not followed", name)
+	}
+}
+
+// TestCheckResponseScrubsLocation: CheckResponse given a 3xx whose Location
+// echoes the request's credentials (a Bearer token in the path, the TVmaze
+// key as a host) names none of them.
+func TestCheckResponseScrubsLocation(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		auth, loc string
+	}{
+		"bearer in the path": {"Bearer " + bMoviesToken, "http://127.0.0.1:1/Bearer%20" + bMoviesToken},
+		"key as the host":    {"Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+bTVmazeKey)), "http://" + bTVmazeKey + ".example/x"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:1/user/profile", nil)
+		req.Header.Set("Authorization", tc.auth)
+		resp := &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {tc.loc}}, Body: http.NoBody, Request: req}
+		err := mediaauth.CheckResponse(mediaauth.APIMovies, resp)
+		require.ErrorIs(t, err, mediaauth.ErrRedirect, name)
+		assertNoSecret(t, name, err)
+	}
+}
