@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -99,7 +100,7 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 	defer cancel()
 	resp, err := h.doors[cl.ep.role].Do(req)
 	if err != nil {
-		return cl.transportError(req.Context(), ctx, err)
+		return cl.transportError(ctx, err)
 	}
 	cl.status = resp.StatusCode
 	return cl.handleResponse(ctx, resp)
@@ -189,8 +190,12 @@ func (cl *call) encode() ([]byte, []string, error) {
 // context is returned as such, so that errors.Is(err, context.Canceled)
 // works; a check that failed before sending keeps its sentinel; anything
 // else is a *NetworkError.
-func (cl *call) transportError(sendCtx, ctx context.Context, err error) error {
-	err = stripURL(err)
+func (cl *call) transportError(ctx context.Context, err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		// The engine's http.Client names the URL; the stages below have
+		// already said which operation failed.
+		err = ue.Err
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return cl.errorf("%w", ctxErr)
 	}

@@ -91,6 +91,49 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		"Do with a bad path": func() error {
 			return c.TMDb.Do(t.Context(), http.MethodGet, "3/account", nil, nil)
 		},
+		"Do with a value for out": func() error {
+			return c.Movies.Do(t.Context(), http.MethodPost, "/x", nil, struct{ A int }{})
+		},
+		"Do with a nil pointer for out": func() error {
+			return c.Movies.Do(t.Context(), http.MethodGet, "/x", nil, (*struct{})(nil))
+		},
+		"Do with a control character in the path": func() error {
+			return c.Movies.Do(t.Context(), http.MethodGet, "/x\x00y", nil, nil)
+		},
+		"Do with a CR LF in the path": func() error {
+			return c.TVmaze.Do(t.Context(), http.MethodGet, "/x\r\nX-Evil: 1", nil, nil)
+		},
+		"Do with a space in the method": func() error {
+			return c.Movies.Do(t.Context(), "GET /other", "/x", nil, nil)
+		},
+		"Do with a control character in the method": func() error {
+			return c.Movies.Do(t.Context(), "GE\x7fT", "/x", nil, nil)
+		},
+		"Do with an empty method": func() error { return c.Movies.Do(t.Context(), "", "/x", nil, nil) },
+		"Do with a channel as body": func() error {
+			return c.Movies.Do(t.Context(), http.MethodPost, "/x", make(chan int), nil)
+		},
+		"Do with NaN in the body": func() error {
+			return c.TMDb.Do(t.Context(), http.MethodPost, "/3/x", map[string]float64{"v": math.NaN()}, nil)
+		},
+		"Do on a zero client": func() error {
+			var zero mediaauth.Client
+			return zero.Movies.Do(t.Context(), http.MethodGet, "/x", nil, nil)
+		},
+		"a typed call on a zero client": func() error {
+			var zero mediaauth.Client
+			_, err := zero.TMDb.CreateRequestToken(t.Context())
+			return err
+		},
+		"HTTPClient of a zero client": func() error {
+			var zero mediaauth.Client
+			_, err := zero.TVmaze.HTTPClient().Get(srv.URL + "/v1/x")
+			return err
+		},
+		"CheckResponse with an unknown API": func() error {
+			return mediaauth.CheckResponse("imdb", &http.Response{StatusCode: http.StatusNotFound, Body: http.NoBody})
+		},
+		"CheckResponse with no response": func() error { return mediaauth.CheckResponse(mediaauth.APITMDb, nil) },
 	}
 	for name, call := range calls {
 		err := call()

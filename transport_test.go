@@ -1,10 +1,13 @@
 package mediaauth_test
 
 import (
+	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -258,4 +261,77 @@ func TestHTTPClientOriginLock(t *testing.T) {
 		require.ErrorIs(t, mediaauth.CheckResponse(a, resp), mediaauth.ErrRedirect)
 	}
 	assert.Zero(t, other.count(), "the other origin received %v", other.seen)
+}
+
+// rawAnswerServer is a loopback server that reads each request's header
+// and then writes head, then body repeated count times, from buffers made
+// once: it allocates nothing per byte, so that a test can measure what
+// the client allocates.
+func rawAnswerServer(t *testing.T, head, body []byte, count int) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					line, err := br.ReadSlice('\n')
+					if err != nil || len(line) <= 2 {
+						break
+					}
+				}
+				if _, err := conn.Write(head); err != nil {
+					return
+				}
+				for range count {
+					if _, err := conn.Write(body); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// TestHostileHeadersMemory: a 64 MiB header section, and 10,000 "103
+// Early Hints" answers before the final one, each cost the client under 2
+// MiB and end in a *NetworkError, never a hang.
+func TestHostileHeadersMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector multiplies allocations; the goal is measured without it")
+	}
+	pad := []byte("X-Pad: " + strings.Repeat("a", 1016) + "\r\n") // 1 KiB a line
+	hint := []byte("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+	for name, srv := range map[string]struct {
+		head, body []byte
+		count      int
+	}{
+		"64 MiB header section": {[]byte("HTTP/1.1 200 OK\r\n"), pad, 64 << 10},
+		"10,000 1xx answers":    {nil, hint, 10_000},
+	} {
+		base := rawAnswerServer(t, srv.head, srv.body, srv.count)
+		c, err := mediaauth.New(mediaauth.WithTMDbBaseURL(base), mediaauth.WithCredentials(mediaauth.TMDbAPIKey("key-0123")),
+			mediaauth.WithRetry(0, 0, 0))
+		require.NoError(t, err)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		const calls = 3
+		for range calls {
+			_, err = c.TMDb.CreateRequestToken(t.Context())
+			require.ErrorIs(t, err, mediaauth.ErrNetwork, name)
+		}
+		runtime.ReadMemStats(&after)
+		perCall := (after.TotalAlloc - before.TotalAlloc) / calls
+		t.Logf("%s: %d bytes allocated per call: %v", name, perCall, err)
+		assert.Less(t, perCall, uint64(2<<20), name)
+	}
 }
