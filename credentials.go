@@ -45,20 +45,14 @@ type Credential interface {
 }
 
 // attachment is a checked credential in the form the engine puts on a
-// request. authorize is the one method that attaches it; secrets lists
-// what the scrubber must hide.
+// request: its authorizer is the one method that attaches it, and secrets
+// lists what the scrubber must hide.
 type attachment struct {
 	api API
 	// user is set for a user's credential (a TMDb session or v4 token), the
 	// second a handle may hold beside the application's.
 	user bool
-	// header is the Authorization value, or nil.
-	header []string
-	// param is an escaped "name=value" query parameter, or "".
-	param string
-	// source, when set, gives the Movies bearer at each request and is
-	// renewed when the server refuses it as expired (see renewal).
-	source MoviesTokenSource
+	auth authorizer
 	// secrets are the raw and escaped forms of the credential's secrets.
 	secrets []string
 	// name describes the credential in String, without a secret.
@@ -68,30 +62,46 @@ type attachment struct {
 	cred Credential
 }
 
-// authorize puts the credential on req: a header, a query parameter, or
-// the bearer its source gives now. It returns the bearer a source gave,
-// so that a refusal can be traced to it.
-func (a *attachment) authorize(req *http.Request) (sent string, err error) {
-	switch {
-	case a.source != nil:
-		tok, err := a.source.Token(req.Context())
-		if err != nil {
-			return "", fmt.Errorf("movies token source: %w", err)
-		}
-		if tok == nil {
-			return "", fmt.Errorf("movies token source: %w: no token", ErrMissingCredentials)
-		}
-		if err := checkSecret("Movies access token", tok.AccessToken); err != nil {
-			return "", err
-		}
-		req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
-		return tok.AccessToken, nil
-	case a.header != nil:
-		req.Header["Authorization"] = a.header
-	case a.param != "":
-		req.URL.RawQuery = joinQuery(req.URL.RawQuery, a.param)
-	}
+// authorizer puts a credential on a request. It returns the bearer a
+// token source gave, if any, so that a refusal can be traced to it.
+type authorizer interface {
+	authorize(req *http.Request) (sent string, err error)
+}
+
+// authHeader is a credential sent as an Authorization header (Bearer or
+// Basic), its value made once.
+type authHeader []string
+
+func (h authHeader) authorize(req *http.Request) (string, error) {
+	req.Header["Authorization"] = h
 	return "", nil
+}
+
+// queryParam is a credential sent as an escaped "name=value" query
+// parameter.
+type queryParam string
+
+func (p queryParam) authorize(req *http.Request) (string, error) {
+	req.URL.RawQuery = joinQuery(req.URL.RawQuery, string(p))
+	return "", nil
+}
+
+// sourcedBearer is the Movies bearer a token source gives at each request.
+type sourcedBearer struct{ src MoviesTokenSource }
+
+func (s sourcedBearer) authorize(req *http.Request) (string, error) {
+	tok, err := s.src.Token(req.Context())
+	if err != nil {
+		return "", fmt.Errorf("movies token source: %w", err)
+	}
+	if tok == nil {
+		return "", fmt.Errorf("movies token source: %w: no token", ErrMissingCredentials)
+	}
+	if err := checkSecret("Movies access token", tok.AccessToken); err != nil {
+		return "", err
+	}
+	req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
+	return tok.AccessToken, nil
 }
 
 // bearer is the attachment of a credential sent as "Authorization: Bearer".
@@ -99,15 +109,15 @@ func bearer(api API, what, name, secret string, user bool) (*attachment, error) 
 	if err := checkSecret(what, secret); err != nil {
 		return nil, err
 	}
-	return &attachment{api: api, user: user, name: name, header: []string{"Bearer " + secret}, secrets: appendSecret(nil, secret)}, nil
+	return &attachment{api: api, user: user, name: name, auth: authHeader{"Bearer " + secret}, secrets: appendSecret(nil, secret)}, nil
 }
 
-// queryParam is the attachment of a credential sent as a query parameter.
-func queryParam(what, name, param, secret string, user bool) (*attachment, error) {
+// param is the attachment of a TMDb credential sent as a query parameter.
+func param(what, name, key, secret string, user bool) (*attachment, error) {
 	if err := checkSecret(what, secret); err != nil {
 		return nil, err
 	}
-	return &attachment{api: APITMDb, user: user, name: name, param: param + "=" + url.QueryEscape(secret), secrets: appendSecret(nil, secret)}, nil
+	return &attachment{api: APITMDb, user: user, name: name, auth: queryParam(key + "=" + url.QueryEscape(secret)), secrets: appendSecret(nil, secret)}, nil
 }
 
 // TMDbAPIKey is a TMDb application's v3 API key, sent as the api_key query
@@ -164,13 +174,13 @@ func (t TVmazeCredentials) attachment() (*attachment, error) {
 	basic := base64.StdEncoding.EncodeToString([]byte(t.Username + ":" + t.APIKey))
 	return &attachment{
 		api: APITVmaze, name: "tvmaze:" + scrub(t.Username) + ":" + redacted,
-		header:  []string{"Basic " + basic},
+		auth:    authHeader{"Basic " + basic},
 		secrets: appendSecret(appendSecret(nil, t.APIKey), basic),
 	}, nil
 }
 
 func (k TMDbAPIKey) attachment() (*attachment, error) {
-	return queryParam("TMDb API key", "tmdb-api-key", "api_key", string(k), false)
+	return param("TMDb API key", "tmdb-api-key", "api_key", string(k), false)
 }
 
 func (t TMDbReadAccessToken) attachment() (*attachment, error) {
@@ -178,11 +188,11 @@ func (t TMDbReadAccessToken) attachment() (*attachment, error) {
 }
 
 func (s Session) attachment() (*attachment, error) {
-	return queryParam("TMDb session id", "tmdb-session-id", "session_id", s.ID, true)
+	return param("TMDb session id", "tmdb-session-id", "session_id", s.ID, true)
 }
 
 func (g GuestSession) attachment() (*attachment, error) {
-	return queryParam("TMDb guest session id", "tmdb-guest-session-id", "guest_session_id", g.ID, true)
+	return param("TMDb guest session id", "tmdb-guest-session-id", "guest_session_id", g.ID, true)
 }
 
 func (t TMDbAccessToken) attachment() (*attachment, error) {
@@ -278,6 +288,14 @@ func attach(cr Credential) (*attachment, error) {
 	}
 	a.cred = cr
 	return a, nil
+}
+
+// appCredential returns the application's credential of the set, or nil.
+func (cs *credentialSet) appCredential() Credential {
+	if cs.app == nil {
+		return nil
+	}
+	return cs.app.cred
 }
 
 // userCredential returns the user's credential h carries when it is a T.
@@ -379,7 +397,7 @@ func (r renewingMoviesToken) attachment() (*attachment, error) {
 	if r.src == nil {
 		return nil, fmt.Errorf("%w: nil Movies token source", ErrInvalidArgument)
 	}
-	return &attachment{api: APIMovies, name: "movies-token", source: r.src}, nil
+	return &attachment{api: APIMovies, name: "movies-token", auth: sourcedBearer{r.src}}, nil
 }
 
 // String describes the credential without a token.

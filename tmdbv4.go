@@ -211,7 +211,7 @@ func (t *TMDb) needsReadAccessToken() error {
 	if err := h.usable(); err != nil {
 		return err
 	}
-	if a := h.creds.app; a == nil || a.header == nil {
+	if _, ok := h.creds.appCredential().(TMDbReadAccessToken); !ok {
 		return fmt.Errorf("mediaauth: TMDb v4 authentication needs the read access token (TMDbReadAccessToken); an API key is not enough: %w", ErrMissingCredentials)
 	}
 	return nil

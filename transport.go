@@ -172,7 +172,7 @@ func (s *authorize) authorized(req *http.Request) (*http.Request, string, error)
 		if a == nil || (a.user && s.role != roleUser) {
 			continue
 		}
-		got, err := a.authorize(out)
+		got, err := a.auth.authorize(out)
 		if err != nil {
 			return nil, "", err
 		}
@@ -196,7 +196,7 @@ func (s *authorize) renewal(req *http.Request, resp *http.Response, sent string)
 	if !tokenExpired(resp.Header.Get("WWW-Authenticate"), movieErrorCode(data)) {
 		return resp, nil
 	}
-	src := s.creds.app.source
+	src := s.creds.app.auth.(sourcedBearer).src
 	ctx := req.Context()
 	if inv, ok := src.(invalidator); ok {
 		inv.invalidate(ctx, sent)
