@@ -33,3 +33,6 @@ func optionalArgs(method string, kv ...string) error {
 	}
 	return nil
 }
+
+// String returns a pointer to v, for ProfileUpdate fields.
+func String(v string) *string { return &v }

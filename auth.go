@@ -220,9 +220,6 @@ type ProfileUpdate struct {
 	Bio   *string `json:"bio,omitempty"`
 }
 
-// String returns a pointer to v, for ProfileUpdate fields.
-func String(v string) *string { return &v }
-
 // UpdateProfile changes the fields of upd that are not nil
 // (PUT /user/profile, Bearer) and returns the updated profile. A taken email
 // address is ErrConflict.

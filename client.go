@@ -10,30 +10,6 @@ import (
 	"time"
 )
 
-// API names one of the services a Client talks to.
-type API string
-
-// The APIs a Client talks to.
-const (
-	APIMovies API = "movies"
-	APITVmaze API = "tvmaze"
-	APITMDb   API = "tmdb"
-)
-
-func (a API) valid() bool { return a == APIMovies || a == APITVmaze || a == APITMDb }
-
-func (a API) name() string {
-	switch a {
-	case APIMovies:
-		return "Movies API"
-	case APITVmaze:
-		return "TVmaze"
-	case APITMDb:
-		return "TMDb"
-	}
-	return string(a)
-}
-
 // Client talks to the Movies API, TVmaze and TMDb through one handle per
 // API: [Client.Movies], [Client.TVmaze] and [Client.TMDb]. Each handle
 // holds its API's typed calls, its credentials, and its engine: the
@@ -324,21 +300,6 @@ func (t *TMDb) Do(ctx context.Context, method, path string, in, out any) error {
 	return t.hp().do(ctx, method, path, in, out)
 }
 
-// engine is one API's pipeline below the credentials, shared by every
-// handle of that API derived from one New: the origin, the rate limiter,
-// the retry stage and what is below it.
-type engine struct {
-	api        API
-	s          *shared
-	base       string // base URL without a trailing slash; "" when unset
-	basePath   string // the base URL's path
-	origin     origin
-	originText string
-	lower      http.RoundTripper // rate limit → retry → observe → base
-	redirect   func(*http.Request, []*http.Request) error
-	jar        http.CookieJar
-}
-
 // newEngine assembles the stages of one API below the credentials.
 func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 	ac := cfg.api(api)
@@ -359,15 +320,6 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 	return e
 }
 
-// handle is what the three API handles share: the engine, the
-// credentials, and one *http.Client per role, whose transport is the whole
-// pipeline: origin lock → authorize → the engine's lower stages.
-type handle struct {
-	e     *engine
-	creds credentialSet
-	doors [numRoles]*http.Client
-}
-
 // handle returns a handle of e carrying creds.
 func (e *engine) handle(creds credentialSet) handle {
 	h := handle{e: e, creds: creds}
@@ -377,7 +329,7 @@ func (e *engine) handle(creds credentialSet) handle {
 	}
 	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
-		auth := &authorize{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
+		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
 		h.doors[r] = &http.Client{
 			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
 			CheckRedirect: redirect,
@@ -409,62 +361,6 @@ func (h *handle) describe() []string {
 		parts = append(parts, string(h.e.api)+":invalid-credential")
 	}
 	return parts
-}
-
-// usable reports why h cannot send, if it cannot.
-func (h *handle) usable() error {
-	if h == nil || h.e == nil {
-		return fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
-	}
-	if h.e.base == "" {
-		return fmt.Errorf("mediaauth: %s: no base URL configured (use %s): %w", h.e.api.name(), baseOption(h.e.api), ErrInvalidArgument)
-	}
-	return h.creds.err
-}
-
-// baseOption names the option that sets an API's base URL, for errors.
-func baseOption(api API) string {
-	switch api {
-	case APIMovies:
-		return "WithMoviesBaseURL"
-	case APITVmaze:
-		return "WithTVmazeBaseURL"
-	}
-	return "WithTMDbBaseURL"
-}
-
-// httpClient returns the open door: the engine with the credentials an
-// open request of the API gets.
-func (h *handle) httpClient() *http.Client {
-	if h == nil || h.e == nil {
-		return &http.Client{Transport: unusable{}}
-	}
-	return h.doors[openRole(h.e.api)]
-}
-
-// baseURL returns the handle's base URL, "" when none is configured.
-func (h *handle) baseURL() string {
-	if h == nil || h.e == nil {
-		return ""
-	}
-	return h.e.base
-}
-
-// unusable is the transport of a nil handle's HTTPClient.
-type unusable struct{}
-
-// RoundTrip refuses every request.
-func (unusable) RoundTrip(req *http.Request) (*http.Response, error) {
-	closeBody(req)
-	return nil, fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
-}
-
-// engine returns h's engine, nil for a nil or zero handle.
-func (h *handle) engine() *engine {
-	if h == nil {
-		return nil
-	}
-	return h.e
 }
 
 // resendModesOf lists the endpoints of api whose resend mode is not their

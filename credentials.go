@@ -298,16 +298,6 @@ func (cs *credentialSet) appCredential() Credential {
 	return cs.app.cred
 }
 
-// userCredential returns the user's credential h carries when it is a T.
-func userCredential[T Credential](h *handle) (T, bool) {
-	var zero T
-	if h == nil || h.creds.user == nil {
-		return zero, false
-	}
-	v, ok := h.creds.user.cred.(T)
-	return v, ok
-}
-
 // secrets lists the secrets of the set's credentials.
 func (cs *credentialSet) secrets() []string {
 	list := cs.others[:len(cs.others):len(cs.others)]

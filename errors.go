@@ -10,6 +10,30 @@ import (
 	"time"
 )
 
+// API names one of the services a Client talks to.
+type API string
+
+// The APIs a Client talks to.
+const (
+	APIMovies API = "movies"
+	APITVmaze API = "tvmaze"
+	APITMDb   API = "tmdb"
+)
+
+func (a API) valid() bool { return a == APIMovies || a == APITVmaze || a == APITMDb }
+
+func (a API) name() string {
+	switch a {
+	case APIMovies:
+		return "Movies API"
+	case APITVmaze:
+		return "TVmaze"
+	case APITMDb:
+		return "TMDb"
+	}
+	return string(a)
+}
+
 // sentinel is the type of every exported sentinel error. Sentinels are
 // compared by identity with errors.Is.
 type sentinel struct{ msg string }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -444,4 +445,21 @@ func WithRateLimiter(api API, l RateLimiter) Option {
 		c.api(api).custom = l
 		return nil
 	}
+}
+
+// checkTransportSecurity refuses plain http to a host that is not loopback.
+func checkTransportSecurity(u *url.URL, insecureOK bool) error {
+	if u.Scheme == "https" || insecureOK || isLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%w to %s (use https, or WithInsecureHTTP)", ErrInsecureTransport, u.Host)
+}
+
+// isLoopback reports whether host is a loopback name or address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

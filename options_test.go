@@ -156,7 +156,7 @@ func TestMissingToken(t *testing.T) {
 	for _, name := range []string{"getProfile", "updateProfile", "getAPIKey", "generateAPIKey"} {
 		err := unitOps[name].call(t.Context(), c)
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials, name)
-		assert.Contains(t, err.Error(), "Client.With", name)
+		assert.Contains(t, err.Error(), "give one to New or to With", name)
 		assert.NotErrorIs(t, err, mediaauth.ErrUnauthorized, name)
 	}
 	// A derived client whose token was taken away is the same.

@@ -1,7 +1,6 @@
 package mediaauth
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -118,20 +117,4 @@ func redactedLocation(req *http.Request, loc string) string {
 		return "(invalid Location)"
 	}
 	return urlForError(u)
-}
-
-// checkTransportSecurity refuses plain http to a host that is not loopback.
-func checkTransportSecurity(u *url.URL, insecureOK bool) error {
-	if u.Scheme == "https" || insecureOK || isLoopback(u.Hostname()) {
-		return nil
-	}
-	return fmt.Errorf("%w to %s (use https, or WithInsecureHTTP)", ErrInsecureTransport, u.Host)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

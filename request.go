@@ -16,6 +16,81 @@ import (
 	"unicode/utf8"
 )
 
+// handle is what the three API handles share: the engine, the
+// credentials, and one *http.Client per role, whose transport is the whole
+// pipeline: origin lock → authorize → the engine's lower stages.
+type handle struct {
+	e     *engine
+	creds credentialSet
+	doors [numRoles]*http.Client
+}
+
+// usable reports why h cannot send, if it cannot.
+func (h *handle) usable() error {
+	if h == nil || h.e == nil {
+		return fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
+	}
+	if h.e.base == "" {
+		return fmt.Errorf("mediaauth: %s: no base URL configured (use %s): %w", h.e.api.name(), baseOption(h.e.api), ErrInvalidArgument)
+	}
+	return h.creds.err
+}
+
+// httpClient returns the open door: the engine with the credentials an
+// open request of the API gets.
+func (h *handle) httpClient() *http.Client {
+	if h == nil || h.e == nil {
+		return &http.Client{Transport: unusable{}}
+	}
+	return h.doors[openRole(h.e.api)]
+}
+
+// baseURL returns the handle's base URL, "" when none is configured.
+func (h *handle) baseURL() string {
+	if h == nil || h.e == nil {
+		return ""
+	}
+	return h.e.base
+}
+
+// engine returns h's engine, nil for a nil or zero handle.
+func (h *handle) engine() *engine {
+	if h == nil {
+		return nil
+	}
+	return h.e
+}
+
+// baseOption names the option that sets an API's base URL, for errors.
+func baseOption(api API) string {
+	switch api {
+	case APIMovies:
+		return "WithMoviesBaseURL"
+	case APITVmaze:
+		return "WithTVmazeBaseURL"
+	}
+	return "WithTMDbBaseURL"
+}
+
+// unusable is the transport of a nil handle's HTTPClient.
+type unusable struct{}
+
+// RoundTrip refuses every request.
+func (unusable) RoundTrip(req *http.Request) (*http.Response, error) {
+	closeBody(req)
+	return nil, fmt.Errorf("mediaauth: nil or zero client or handle (use New): %w", ErrInvalidArgument)
+}
+
+// userCredential returns the user's credential h carries when it is a T.
+func userCredential[T Credential](h *handle) (T, bool) {
+	var zero T
+	if h == nil || h.creds.user == nil {
+		return zero, false
+	}
+	v, ok := h.creds.user.cred.(T)
+	return v, ok
+}
+
 // call is one invocation of an endpoint: the endpoint's description and
 // the values of this call.
 type call struct {

@@ -233,7 +233,7 @@ func TestTMDbMissingCredentials(t *testing.T) {
 			c, mt := tmdbUnitClient(t)
 			out, err := m.call(t.Context(), c)
 			require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
-			assert.Contains(t, err.Error(), "TMDbAPIKey or TMDbReadAccessToken")
+			assert.Contains(t, err.Error(), "no TMDb API key or read access token")
 			assert.True(t, isNilResult(out))
 			assert.Zero(t, mt.GetTotalCallCount())
 		})

@@ -83,6 +83,21 @@ const maxRedirects = 10
 // MiB).
 const maxResponseHeaderBytes = 64 << 10
 
+// engine is one API's pipeline below the credentials, shared by every
+// handle of that API derived from one New: the origin, the rate limiter,
+// the retry stage and what is below it.
+type engine struct {
+	api        API
+	s          *shared
+	base       string // base URL without a trailing slash; "" when unset
+	basePath   string // the base URL's path
+	origin     origin
+	originText string
+	lower      http.RoundTripper // rate limit → retry → observe → base
+	redirect   func(*http.Request, []*http.Request) error
+	jar        http.CookieJar
+}
+
 // originLock is the first stage: a request for another origin than the
 // API's is refused before anything is sent, with no credential.
 type originLock struct {
@@ -101,11 +116,11 @@ func (s *originLock) RoundTrip(req *http.Request) (*http.Response, error) {
 	return s.next.RoundTrip(req)
 }
 
-// authorize is the stage that puts a handle's credentials on a request:
+// credentialStage is the stage that puts a handle's credentials on a request:
 // the application's and then the user's, as the door's role asks. A
 // credential renewed by a source is renewed here when the server refuses
 // it as expired (see renewal).
-type authorize struct {
+type credentialStage struct {
 	api   API
 	role  role
 	creds *credentialSet
@@ -115,7 +130,7 @@ type authorize struct {
 }
 
 // RoundTrip sends a copy of req that carries the credentials.
-func (s *authorize) RoundTrip(req *http.Request) (*http.Response, error) {
+func (s *credentialStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.creds.err != nil {
 		closeBody(req)
 		return nil, s.creds.err
@@ -142,7 +157,7 @@ func (s *authorize) RoundTrip(req *http.Request) (*http.Response, error) {
 // role, and the bearer a token source gave, if any. The copy has headers
 // of its own; the caller's header values, which net/http only reads, are
 // shared.
-func (s *authorize) authorized(req *http.Request) (*http.Request, string, error) {
+func (s *credentialStage) authorized(req *http.Request) (*http.Request, string, error) {
 	app, user := s.creds.app, s.creds.user
 	switch s.role {
 	case roleNone:
@@ -188,7 +203,7 @@ func (s *authorize) authorized(req *http.Request) (*http.Request, string, error)
 // (if it caches) and asked for a new token once; a request that is safe to
 // repeat (GET, PUT, ...) is then sent again with it, and any other request
 // returns the refusal, the next one carrying the new token.
-func (s *authorize) renewal(req *http.Request, resp *http.Response, sent string) (*http.Response, error) {
+func (s *credentialStage) renewal(req *http.Request, resp *http.Response, sent string) (*http.Response, error) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		return resp, nil
 	}
@@ -276,11 +291,11 @@ func idempotentMethod(m string) bool {
 func missingHint(api API) string {
 	switch api {
 	case APIMovies:
-		return "no Movies access token or API key (use Client.With, Movies.With or WithCredentials)"
+		return "no Movies access token or API key: give one to New or to With"
 	case APITVmaze:
-		return "no TVmaze username and API key (use Client.With, TVmaze.With or WithCredentials)"
+		return "no TVmaze username and API key: give them to New or to With"
 	}
-	return "no TMDb API key or read access token (use TMDbAPIKey or TMDbReadAccessToken)"
+	return "no TMDb API key or read access token: give one to New or to With"
 }
 
 // RateLimiter is a client-side rate limit: Wait blocks until one more
