@@ -387,7 +387,7 @@ func (r renewingMoviesToken) attachment() (*attachment, error) {
 	if r.src == nil {
 		return nil, fmt.Errorf("%w: nil Movies token source", ErrInvalidArgument)
 	}
-	return &attachment{api: APIMovies, name: "movies-token", auth: sourcedBearer{r.src}}, nil
+	return &attachment{api: APIMovies, name: "movies-token", auth: sourcedBearer(r)}, nil
 }
 
 // String describes the credential without a token.
