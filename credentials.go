@@ -104,6 +104,22 @@ func (s sourcedBearer) authorize(req *http.Request) (string, error) {
 	return tok.AccessToken, nil
 }
 
+// renewer is an authorizer whose credential can be renewed when the
+// server refuses the one it gave (sent) as expired.
+type renewer interface {
+	renew(ctx context.Context, sent string) error
+}
+
+// renew tells the source (when it caches) that sent was refused as
+// expired, and asks it for a new token, so that the next request has it.
+func (s sourcedBearer) renew(ctx context.Context, sent string) error {
+	if inv, ok := s.src.(invalidator); ok {
+		inv.invalidate(ctx, sent)
+	}
+	_, err := s.src.Token(ctx)
+	return err
+}
+
 // bearer is the attachment of a credential sent as "Authorization: Bearer".
 func bearer(api API, what, name, secret string, user bool) (*attachment, error) {
 	if err := checkSecret(what, secret); err != nil {

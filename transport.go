@@ -211,12 +211,11 @@ func (s *credentialStage) renewal(req *http.Request, resp *http.Response, sent s
 	if !tokenExpired(resp.Header.Get("WWW-Authenticate"), movieErrorCode(data)) {
 		return resp, nil
 	}
-	src := s.creds.app.auth.(sourcedBearer).src
-	ctx := req.Context()
-	if inv, ok := src.(invalidator); ok {
-		inv.invalidate(ctx, sent)
+	r, ok := s.creds.app.auth.(renewer)
+	if !ok {
+		return resp, nil
 	}
-	if _, err := src.Token(ctx); err != nil {
+	if err := r.renew(req.Context(), sent); err != nil {
 		drainClose(resp.Body)
 		return nil, fmt.Errorf("mediaauth: %s %s %s: renewing the Movies token: %w", s.api, req.Method, req.URL.Path, scrubError(err, appendSecret(nil, sent)))
 	}
