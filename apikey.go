@@ -12,8 +12,9 @@ func (k *APIKey) validate() error {
 	return nil
 }
 
-// FetchMoviesAPIKey returns the caller's current API key (GET /user/api-key, Bearer).
-// A user who never generated one gets ErrNotFound.
+// FetchAPIKey returns the current API key of the user the handle acts for
+// (GET /user/api-key, Bearer, like [Movies.Profile]). A user who never
+// generated one gets [ErrNotFound].
 func (m *Movies) FetchAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
 	err := m.hp().send(ctx, &call{ep: epMoviesGetAPIKey, out: &k})
@@ -23,8 +24,9 @@ func (m *Movies) FetchAPIKey(ctx context.Context) (*APIKey, error) {
 	return &k, nil
 }
 
-// GenerateMoviesAPIKey creates a new API key (POST /user/api-key, Bearer); any
-// earlier key stops working.
+// GenerateAPIKey creates a new API key for the user the handle acts for
+// (POST /user/api-key, Bearer, like [Movies.Profile]); any earlier key
+// stops working. The key is a [Credential] for [Movies.With].
 func (m *Movies) GenerateAPIKey(ctx context.Context) (*APIKey, error) {
 	var k APIKey
 	err := m.hp().send(ctx, &call{ep: epMoviesNewAPIKey, out: &k})

@@ -34,5 +34,5 @@ func optionalArgs(method string, kv ...string) error {
 	return nil
 }
 
-// String returns a pointer to v, for ProfileUpdate fields.
+// String returns a pointer to v, for [ProfileUpdate] fields.
 func String(v string) *string { return &v }

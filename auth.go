@@ -16,7 +16,10 @@ import (
 	"time"
 )
 
-// User is a Movies API account as the server describes it.
+// User is a Movies API account as the server describes it: ID and
+// Username are always set; EmailVerified tells whether the address was
+// verified ([Movies.VerifyEmail]); Name and Bio are what the user set
+// ([Movies.UpdateProfile]); CreatedAt is zero when the server did not say.
 type User struct {
 	ID            string    `json:"id"`
 	Username      string    `json:"username"`
@@ -34,7 +37,8 @@ func (u *User) validate() error {
 	return nil
 }
 
-// RegisterRequest is what Register sends. Password never appears in printed
+// RegisterRequest is what [Movies.Register] sends: Username, Password and
+// Email are required, Name is optional. Password never appears in printed
 // or logged output of the value.
 type RegisterRequest struct {
 	Username string `json:"username"`
@@ -123,7 +127,8 @@ func jwtExpiry(token string) (time.Time, bool) {
 }
 
 // Register creates an account (POST /register). The server then emails a
-// verification link; see VerifyMoviesEmail.
+// verification link; see [Movies.VerifyEmail]. A taken username or email
+// address is [ErrConflict].
 func (m *Movies) Register(ctx context.Context, req RegisterRequest) (*User, error) {
 	if err := requireArgs("Register", "username", req.Username, "password", req.Password, "email", req.Email); err != nil {
 		return nil, err
@@ -139,9 +144,9 @@ func (m *Movies) Register(ctx context.Context, req RegisterRequest) (*User, erro
 	return &u, nil
 }
 
-// VerifyMoviesEmail confirms an email address with the token from the
+// VerifyEmail confirms an email address with the token from the
 // verification link (POST /verify-email). An unknown or used token is
-// ErrNotFound.
+// [ErrNotFound].
 func (m *Movies) VerifyEmail(ctx context.Context, token string) error {
 	if err := requireArgs("VerifyMoviesEmail", "token", token); err != nil {
 		return err
@@ -170,15 +175,17 @@ func (r loginRequest) appendForm(b []byte) []byte {
 	return append(append(b, "&username="...), u...)
 }
 
-// Login logs in with a JSON body (POST /login) and returns an access token.
-// Wrong credentials are ErrInvalidCredentials; an unverified email address
-// is ErrEmailNotVerified.
+// Login logs in with a JSON body (POST /login) and returns an access
+// token, a [Credential] for [Movies.With]. Wrong credentials are
+// [ErrInvalidCredentials]; an unverified email address is
+// [ErrEmailNotVerified].
 func (m *Movies) Login(ctx context.Context, username, password string) (*Token, error) {
 	return m.login(ctx, epMoviesLogin, username, password, false)
 }
 
 // FormLogin logs in OAuth2-password style with a form body
 // (POST /auth/login); username may be the username or the email address.
+// It returns and fails like [Movies.Login].
 func (m *Movies) FormLogin(ctx context.Context, username, password string) (*Token, error) {
 	return m.login(ctx, epMoviesFormLogin, username, password, true)
 }
@@ -202,7 +209,9 @@ func (m *Movies) login(ctx context.Context, ep *endpoint, username, password str
 	return tr.token(m.h.e.s.now()), nil
 }
 
-// Profile reads the caller's profile (GET /user/profile, Bearer).
+// Profile reads the profile of the user whose access token or API key the
+// handle carries (GET /user/profile, Bearer); see [Movies.With]. A handle
+// without one gets [ErrMissingCredentials] before anything is sent.
 func (m *Movies) Profile(ctx context.Context) (*User, error) {
 	var u User
 	err := m.hp().send(ctx, &call{ep: epMoviesProfile, out: &u})
@@ -212,8 +221,9 @@ func (m *Movies) Profile(ctx context.Context) (*User, error) {
 	return &u, nil
 }
 
-// ProfileUpdate is a partial profile update: nil fields are not sent and
-// stay as they are. Use String to take the address of a literal.
+// ProfileUpdate is a partial profile update for [Movies.UpdateProfile]:
+// the Name, Email and Bio that are not nil are sent, the others stay as
+// they are. Use [String] to take the address of a literal.
 type ProfileUpdate struct {
 	Name  *string `json:"name,omitempty"`
 	Email *string `json:"email,omitempty"`
@@ -221,8 +231,8 @@ type ProfileUpdate struct {
 }
 
 // UpdateProfile changes the fields of upd that are not nil
-// (PUT /user/profile, Bearer) and returns the updated profile. A taken email
-// address is ErrConflict.
+// (PUT /user/profile, Bearer, like [Movies.Profile]) and returns the
+// updated profile. A taken email address is [ErrConflict].
 func (m *Movies) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
 	if upd.Name == nil && upd.Email == nil && upd.Bio == nil {
 		return nil, argError("UpdateProfile", "nothing to update")
@@ -262,7 +272,8 @@ func (m *Movies) RequestPasswordReset(ctx context.Context, email string) error {
 
 // ConfirmPasswordReset sets a new password with the token from the reset
 // email (POST /password/reset/confirm). The server revokes existing access
-// tokens. An unknown or used token is ErrNotFound.
+// tokens. An unknown or used token is [ErrNotFound]; the call is not
+// resent once the server may have received the token.
 func (m *Movies) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
 	if err := requireArgs("ConfirmPasswordReset", "token", token, "new password", newPassword); err != nil {
 		return err

@@ -16,7 +16,9 @@ import (
 // *http.Client that every door of that API (the typed calls, Do and
 // HTTPClient) sends through. A Client is immutable after [New] and safe
 // for concurrent use; [Client.With] and the handles' With derive clients
-// that carry other credentials and share the transport and rate limiters.
+// and handles that carry other credentials and share the transport and
+// rate limiters. The zero Client has nil handles, whose calls fail with
+// [ErrInvalidArgument]: use [New].
 type Client struct {
 	// Movies is the Movies API: register, verify, log in, profile,
 	// password reset, API keys.
@@ -29,7 +31,7 @@ type Client struct {
 	TMDb *TMDb
 }
 
-// New builds a Client. Without options it talks to TVmaze and TMDb at their
+// New builds a [Client]. Without options it talks to TVmaze and TMDb at their
 // public addresses with no credentials; the Movies API needs
 // [WithMoviesBaseURL]. Invalid options are an error that wraps
 // [ErrInvalidArgument] (or [ErrInsecureTransport]).
@@ -75,12 +77,14 @@ func New(opts ...Option) (*Client, error) {
 //	tok, err := client.Movies.Login(ctx, user, password)
 //	me, err := client.With(tok).Movies.Profile(ctx)
 //
-// A Movies [Token] or [APIKey] replaces the Movies credential; a
-// [TMDbAPIKey] or [TMDbReadAccessToken] the TMDb application's; a
-// [Session], [GuestSession] or [TMDbAccessToken] the TMDb user's. An
-// invalid credential (empty, or not fit for a header) makes every call of
-// the returned client fail with [ErrInvalidArgument] before anything is
-// sent.
+// A Movies [Token], [APIKey] or [RenewingMoviesToken] replaces the Movies
+// credential; [TVmazeCredentials] the TVmaze user's; a [TMDbAPIKey] or
+// [TMDbReadAccessToken] the TMDb application's (a handle holds one: the
+// later replaces the earlier); a [Session], [GuestSession] or
+// [TMDbAccessToken] the TMDb user's. An invalid credential (empty, or not
+// fit for a header) makes every call of the returned client fail with
+// [ErrInvalidArgument] before anything is sent. On a nil c, With returns a
+// zero Client, whose calls fail with [ErrInvalidArgument].
 func (c *Client) With(creds ...Credential) *Client {
 	if c == nil {
 		return &Client{}
@@ -90,6 +94,8 @@ func (c *Client) With(creds ...Credential) *Client {
 
 // Without returns a client like c without its credentials for apis (all
 // of them when none is named), sharing c's transport and rate limiters.
+// On a nil c, Without returns a zero Client, whose calls fail with
+// [ErrInvalidArgument].
 func (c *Client) Without(apis ...API) *Client {
 	if c == nil {
 		return &Client{}
@@ -132,10 +138,11 @@ func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String
 // LogValue keeps credentials out of slog output.
 func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// Movies is the Movies API handle of a [Client]: register, verify, log in, profile, password reset, API keys. Get it from
-// [Client.Movies]; derive one that carries other credentials with
-// [Movies.With]. It is immutable and safe for concurrent use; the methods of
-// a nil *Movies return an error wrapping [ErrInvalidArgument].
+// Movies is the Movies API handle of a [Client]: register, verify, log in,
+// profile, password reset, API keys. Get it from [Client.Movies]; derive one
+// that carries other credentials with [Movies.With]. It is immutable and safe
+// for concurrent use; the methods of a nil *Movies return an error wrapping
+// [ErrInvalidArgument].
 type Movies struct{ h handle }
 
 // hp returns the handle, nil for a nil *Movies.
@@ -159,12 +166,12 @@ func (m *Movies) With(creds ...Credential) *Movies {
 }
 
 // HTTPClient returns the handle's engine for the rest of the Movies API: an
-// *http.Client whose requests to the API's origin get the handle's
-// credentials (the access token or API key, as a Bearer token), wait on the same rate limiter as the typed calls,
-// are resent only when that is safe, are logged and scrubbed the same way,
-// and follow redirects only within the origin, without a body and without
-// a credential in the target. A request to any other origin fails with
-// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
+// *http.Client whose requests to the API's origin get the handle's credentials
+// (the access token or API key, as a Bearer token), wait on the same rate
+// limiter as the typed calls, are resent only when that is safe, are logged and
+// scrubbed the same way, and follow redirects only within the origin, without a
+// body and without a credential in the target. A request to any other origin
+// fails with [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
 // [APIMovies] to turn its error answers into the typed calls' errors.
 func (m *Movies) HTTPClient() *http.Client { return m.hp().httpClient() }
 
@@ -172,25 +179,26 @@ func (m *Movies) HTTPClient() *http.Client { return m.hp().httpClient() }
 // for building the URLs given to [Movies.HTTPClient].
 func (m *Movies) BaseURL() string { return m.hp().baseURL() }
 
-// Do sends one request through the handle's engine, the one the typed
-// calls use, and decodes the JSON answer into out. path is relative to the
-// base URL and may carry a query string ("/user/profile"). in, when not nil, is
-// sent as the JSON body; out, when not nil, must be a non-nil pointer.
-// The request carries the handle's credentials (the access token or API key, as a Bearer token), waits on the
-// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
-// DELETE on network errors and 5xx, other methods only when the server
-// certainly did not act. Error answers are *APIError, exactly as
-// [CheckResponse] makes them, and a missing answer is *NetworkError. An
-// invalid method, path, in or out fails with [ErrInvalidArgument] before
-// anything is sent.
+// Do sends one request through the handle's engine, the one the typed calls
+// use, and decodes the JSON answer into out. path is relative to the base URL
+// and may carry a query string ("/user/profile"). in, when not nil, is sent as
+// the JSON body; out, when not nil, must be a non-nil pointer. The request
+// carries the handle's credentials (the access token or API key, as a Bearer
+// token), waits on the rate limiter, and is resent only when that is safe: GET,
+// HEAD, PUT and DELETE on network errors and 5xx, other methods only when the
+// server certainly did not act; a path of a typed call is resent as that call
+// is. Error answers are *[APIError], exactly as [CheckResponse] makes them, and
+// a missing answer is *[NetworkError]. An invalid method, path, in or out fails
+// with [ErrInvalidArgument] before anything is sent.
 func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error {
 	return m.hp().do(ctx, method, path, in, out)
 }
 
-// TVmaze is the TVmaze user API handle of a [Client]: the device-style login whose confirmation hands out the user's API key, and its validation. Get it from
-// [Client.TVmaze]; derive one that carries other credentials with
-// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
-// a nil *TVmaze return an error wrapping [ErrInvalidArgument].
+// TVmaze is the TVmaze user API handle of a [Client]: the device-style login
+// whose confirmation hands out the user's API key, and its validation. Get it
+// from [Client.TVmaze]; derive one that carries other credentials with
+// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of a
+// nil *TVmaze return an error wrapping [ErrInvalidArgument].
 type TVmaze struct {
 	h    handle
 	poll pollConfig
@@ -216,39 +224,42 @@ func (t *TVmaze) With(creds ...Credential) *TVmaze {
 	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
 }
 
-// HTTPClient returns the handle's engine for the rest of the TVmaze user API: an
-// *http.Client whose requests to the API's origin get the handle's
-// credentials (the username and API key, as HTTP Basic, when it has them), wait on the same rate limiter as the typed calls,
-// are resent only when that is safe, are logged and scrubbed the same way,
-// and follow redirects only within the origin, without a body and without
-// a credential in the target. A request to any other origin fails with
-// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
-// [APITVmaze] to turn its error answers into the typed calls' errors.
+// HTTPClient returns the handle's engine for the rest of the TVmaze user API:
+// an *http.Client whose requests to the API's origin get the handle's
+// credentials (the username and API key, as HTTP Basic, when it has them), wait
+// on the same rate limiter as the typed calls, are resent only when that is
+// safe, are logged and scrubbed the same way, and follow redirects only within
+// the origin, without a body and without a credential in the target. A request
+// to any other origin fails with [ErrOriginMismatch] and is never sent. Use
+// [CheckResponse] with [APITVmaze] to turn its error answers into the typed
+// calls' errors.
 func (t *TVmaze) HTTPClient() *http.Client { return t.hp().httpClient() }
 
 // BaseURL returns the TVmaze user API's base URL ("" when none is configured),
 // for building the URLs given to [TVmaze.HTTPClient].
 func (t *TVmaze) BaseURL() string { return t.hp().baseURL() }
 
-// Do sends one request through the handle's engine, the one the typed
-// calls use, and decodes the JSON answer into out. path is relative to the
-// base URL and may carry a query string ("/user/follows/shows"). in, when not nil, is
-// sent as the JSON body; out, when not nil, must be a non-nil pointer.
-// The request carries the handle's credentials (the username and API key, as HTTP Basic, when it has them), waits on the
-// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
-// DELETE on network errors and 5xx, other methods only when the server
-// certainly did not act. Error answers are *APIError, exactly as
-// [CheckResponse] makes them, and a missing answer is *NetworkError. An
+// Do sends one request through the handle's engine, the one the typed calls
+// use, and decodes the JSON answer into out. path is relative to the base URL
+// and may carry a query string ("/user/follows/shows"). in, when not nil, is
+// sent as the JSON body; out, when not nil, must be a non-nil pointer. The
+// request carries the handle's credentials (the username and API key, as HTTP
+// Basic, when it has them), waits on the rate limiter, and is resent only when
+// that is safe: GET, HEAD, PUT and DELETE on network errors and 5xx, other
+// methods only when the server certainly did not act; a path of a typed call is
+// resent as that call is. Error answers are *[APIError], exactly as
+// [CheckResponse] makes them, and a missing answer is *[NetworkError]. An
 // invalid method, path, in or out fails with [ErrInvalidArgument] before
 // anything is sent.
 func (t *TVmaze) Do(ctx context.Context, method, path string, in, out any) error {
 	return t.hp().do(ctx, method, path, in, out)
 }
 
-// TMDb is the TMDb API handle of a [Client]: request tokens, sessions, guest sessions and v4 access tokens. Get it from
-// [Client.TMDb]; derive one that carries other credentials with
-// [TMDb.With]. It is immutable and safe for concurrent use; the methods of
-// a nil *TMDb return an error wrapping [ErrInvalidArgument].
+// TMDb is the TMDb API handle of a [Client]: request tokens, sessions, guest
+// sessions and v4 access tokens. Get it from [Client.TMDb]; derive one that
+// carries other credentials with [TMDb.With]. It is immutable and safe for
+// concurrent use; the methods of a nil *TMDb return an error wrapping
+// [ErrInvalidArgument].
 type TMDb struct{ h handle }
 
 // hp returns the handle, nil for a nil *TMDb.
@@ -272,30 +283,32 @@ func (t *TMDb) With(creds ...Credential) *TMDb {
 }
 
 // HTTPClient returns the handle's engine for the rest of the TMDb API: an
-// *http.Client whose requests to the API's origin get the handle's
-// credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), wait on the same rate limiter as the typed calls,
-// are resent only when that is safe, are logged and scrubbed the same way,
-// and follow redirects only within the origin, without a body and without
+// *http.Client whose requests to the API's origin get the handle's credentials
+// (the application's API key or read access token, and the user's session or v4
+// access token when it has one), wait on the same rate limiter as the typed
+// calls, are resent only when that is safe, are logged and scrubbed the same
+// way, and follow redirects only within the origin, without a body and without
 // a credential in the target. A request to any other origin fails with
-// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with
-// [APITMDb] to turn its error answers into the typed calls' errors.
+// [ErrOriginMismatch] and is never sent. Use [CheckResponse] with [APITMDb] to
+// turn its error answers into the typed calls' errors.
 func (t *TMDb) HTTPClient() *http.Client { return t.hp().httpClient() }
 
 // BaseURL returns the TMDb API's base URL ("" when none is configured),
 // for building the URLs given to [TMDb.HTTPClient].
 func (t *TMDb) BaseURL() string { return t.hp().baseURL() }
 
-// Do sends one request through the handle's engine, the one the typed
-// calls use, and decodes the JSON answer into out. path is relative to the
-// base URL and may carry a query string ("/3/account"). in, when not nil, is
-// sent as the JSON body; out, when not nil, must be a non-nil pointer.
-// The request carries the handle's credentials (the application's API key or read access token, and the user's session or v4 access token when it has one), waits on the
-// rate limiter, and is resent only when that is safe: GET, HEAD, PUT and
-// DELETE on network errors and 5xx, other methods only when the server
-// certainly did not act. Error answers are *APIError, exactly as
-// [CheckResponse] makes them, and a missing answer is *NetworkError. An
-// invalid method, path, in or out fails with [ErrInvalidArgument] before
-// anything is sent.
+// Do sends one request through the handle's engine, the one the typed calls
+// use, and decodes the JSON answer into out. path is relative to the base URL
+// and may carry a query string ("/3/account"). in, when not nil, is sent as the
+// JSON body; out, when not nil, must be a non-nil pointer. The request carries
+// the handle's credentials (the application's API key or read access token, and
+// the user's session or v4 access token when it has one), waits on the rate
+// limiter, and is resent only when that is safe: GET, HEAD, PUT and DELETE on
+// network errors and 5xx, other methods only when the server certainly did not
+// act; a path of a typed call is resent as that call is. Error answers are
+// *[APIError], exactly as [CheckResponse] makes them, and a missing answer is
+// *[NetworkError]. An invalid method, path, in or out fails with
+// [ErrInvalidArgument] before anything is sent.
 func (t *TMDb) Do(ctx context.Context, method, path string, in, out any) error {
 	return t.hp().do(ctx, method, path, in, out)
 }

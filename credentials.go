@@ -22,7 +22,9 @@ import (
 // from error and log text. Give credentials to [New] with
 // [WithCredentials], or derive a client or handle that carries them with
 // [Client.With] or a handle's With ([Movies.With], [TVmaze.With],
-// [TMDb.With]).
+// [TMDb.With]). A handle carries at most one application credential and
+// one user credential: a later credential of the same role replaces the
+// earlier one.
 //
 // The credentials of each API:
 //   - Movies API: [Token] (an access token from [Movies.Login]) or
@@ -137,11 +139,13 @@ func param(what, name, key, secret string, user bool) (*attachment, error) {
 }
 
 // TMDbAPIKey is a TMDb application's v3 API key, sent as the api_key query
-// parameter. Printing or logging it never shows the key.
+// parameter. A [TMDbReadAccessToken] given later to the same client or
+// handle replaces it. Printing or logging it never shows the key.
 type TMDbAPIKey string
 
 // TMDbReadAccessToken is a TMDb application's API read access token, sent
-// as "Authorization: Bearer". The TMDb v4 authentication calls need it.
+// as "Authorization: Bearer". The TMDb v4 authentication calls need it. A
+// [TMDbAPIKey] given later to the same client or handle replaces it.
 // Printing or logging it never shows the token.
 type TMDbReadAccessToken string
 
@@ -390,7 +394,7 @@ type invalidator interface {
 // When the Movies API answers [ErrTokenExpired], the engine tells src (if it
 // caches, like [ReuseMoviesTokenSource]) and asks it for a new token once. A
 // request that is safe to repeat (GET, PUT, DELETE) is then sent again with
-// the new token; any other returns ErrTokenExpired, and the next request
+// the new token; any other returns [ErrTokenExpired], and the next request
 // carries the new token.
 func RenewingMoviesToken(src MoviesTokenSource) Credential { return renewingMoviesToken{src: src} }
 
@@ -414,9 +418,10 @@ func (r renewingMoviesToken) String() string {
 // The credential values of the three APIs and how they print: never a
 // secret, whatever the verb.
 
-// Token is a Movies API access token from Login or FormLogin. It is a
-// [Credential]: use it with [Movies.With]. Printing or logging a Token never shows
-// AccessToken.
+// Token is a Movies API access token from [Movies.Login] or
+// [Movies.FormLogin]. It is a [Credential]: a handle derived with
+// [Movies.With] sends it as the Bearer token. Printing or logging a Token
+// never shows AccessToken.
 type Token struct {
 	// AccessToken is the bearer credential (often a JWT).
 	AccessToken string `json:"access_token"`
@@ -443,10 +448,11 @@ func (t Token) Format(f fmt.State, _ rune) { formatSafe(f, t.String()) }
 // LogValue keeps the access token out of slog output.
 func (t Token) LogValue() slog.Value { return logSafe(t.String()) }
 
-// APIKey is a Movies API key. Send it with [Movies.With] (it is a
-// [Credential]): the API takes it as a Bearer credential like an access
-// token. Printing or logging
-// an APIKey never shows Key.
+// APIKey is a Movies API key, from [Movies.GenerateAPIKey] or
+// [Movies.FetchAPIKey]: Key is the key itself, CreatedAt when it was made
+// (zero when the server did not say). It is a [Credential]: a handle
+// derived with [Movies.With] sends it as the Bearer token, like an access
+// token. Printing or logging an APIKey never shows Key.
 type APIKey struct {
 	Key       string    `json:"api_key"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
@@ -463,8 +469,11 @@ func (k APIKey) Format(f fmt.State, _ rune) { formatSafe(f, k.String()) }
 // LogValue keeps the key out of slog output.
 func (k APIKey) LogValue() slog.Value { return logSafe(k.String()) }
 
-// TVmazeCredentials are what TVmaze's HTTP Basic auth takes: the username
-// and the user's API key. Printing or logging them never shows APIKey.
+// TVmazeCredentials are what TVmaze's HTTP Basic auth takes: the Username
+// and the user's APIKey, from [TVmaze.PollUntilConfirmed] or
+// [TVmaze.PollAuth]. They are a [Credential]: a handle derived with
+// [TVmaze.With] sends them as HTTP Basic username:apikey. Printing or
+// logging them never shows APIKey.
 type TVmazeCredentials struct {
 	Username string `json:"username"`
 	APIKey   string `json:"api_key"`
@@ -482,8 +491,9 @@ func (c TVmazeCredentials) Format(f fmt.State, _ rune) { formatSafe(f, c.String(
 func (c TVmazeCredentials) LogValue() slog.Value { return logSafe(c.String()) }
 
 // Session is a TMDb user session, the session_id that TMDb's account
-// methods take. End it with DeleteSession. Printing or logging a Session
-// never shows ID.
+// methods take. It is a [Credential]: a handle derived with [TMDb.With]
+// sends it as the session_id query parameter, and [TMDb.DeleteSession] on
+// that handle ends it. Printing or logging a Session never shows ID.
 type Session struct {
 	// ID is the session id.
 	ID string `json:"session_id"`
@@ -503,7 +513,9 @@ func (s Session) LogValue() slog.Value { return logSafe(s.String()) }
 // GuestSession is a TMDb guest session: it lets someone without a TMDb
 // account rate movies and TV shows. TMDb deletes a guest session that is
 // not used within 24 hours; create one per user or device, not one per
-// call. Printing or logging a GuestSession never shows ID.
+// call. It is a [Credential]: a handle derived with [TMDb.With] sends it
+// as the guest_session_id query parameter. Printing or logging a
+// GuestSession never shows ID.
 type GuestSession struct {
 	// ID is the guest session id.
 	ID string `json:"guest_session_id"`
@@ -530,9 +542,9 @@ func (g GuestSession) LogValue() slog.Value { return logSafe(g.String()) }
 // TMDbAccessToken is a TMDb user's v4 access token with the account it
 // belongs to: what TMDb's v4 user authentication hands out once the user
 // approved a v4 request token ([TMDb.CreateV4AccessToken]). It is a
-// [Credential]: a client derived with [TMDb.With] sends it as the Bearer
-// token of the user's requests. It never expires on its own; log it out
-// with [TMDb.DeleteV4AccessToken] to end it. Printing or logging a
+// [Credential]: a handle derived with [TMDb.With] sends it as the Bearer
+// token of the user's requests. It never expires on its own: to end it,
+// call [TMDb.DeleteV4AccessToken] on that handle. Printing or logging a
 // TMDbAccessToken never shows AccessToken.
 type TMDbAccessToken struct {
 	// AccessToken is the user's v4 bearer token.

@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// TVmaze's user-auth flow works like a device login: StartAuth sends the
-// user an email (or returns a URL) to confirm the request, PollAuth asks
-// whether they did, and the first poll after the confirmation hands out the
-// user's API key, once. PollUntilConfirmed runs the polling schedule.
+// TVmaze's user-auth flow works like a device login: [TVmaze.StartAuth]
+// sends the user an email (or returns a URL) to confirm the request,
+// [TVmaze.PollAuth] asks whether they did, and the first poll after the
+// confirmation hands out the user's API key, once.
+// [TVmaze.PollUntilConfirmed] runs the polling schedule.
 
 // pollAuthResponse is the 200 body of POST /auth/poll.
 type pollAuthResponse struct {
@@ -35,10 +36,11 @@ func (c *pollAuthResponse) validate() error {
 // (whoever holds it can collect the user's API key): printing or logging an
 // AuthRequest never shows it.
 type AuthRequest struct {
-	// Token identifies the request to PollAuth and PollUntilConfirmed.
+	// Token identifies the request to [TVmaze.PollAuth] and
+	// [TVmaze.PollUntilConfirmed].
 	Token string `json:"token"`
 	// ConfirmURL is where the user confirms the request. TVmaze sends it
-	// when the request was started WithoutEmailConfirmation; else it may be
+	// when the request was started [WithoutEmailConfirmation]; else it may be
 	// empty and the user confirms through the email TVmaze sent.
 	ConfirmURL string `json:"confirm_url,omitempty"`
 }
@@ -69,11 +71,11 @@ func urlWithoutQuery(raw string) string {
 	return u.String()
 }
 
-// StartAuthOption changes how StartAuth starts a request.
+// StartAuthOption changes how [TVmaze.StartAuth] starts a request.
 type StartAuthOption func(*startAuthRequest)
 
 // WithoutEmailConfirmation asks TVmaze not to email the user a confirmation
-// link but to return AuthRequest.ConfirmURL, for a user who is logged in to
+// link but to return [AuthRequest.ConfirmURL], for a user who is logged in to
 // TVmaze on the device they are using: send them to that URL.
 func WithoutEmailConfirmation() StartAuthOption {
 	return func(r *startAuthRequest) { r.EmailConfirmation = false }
@@ -101,13 +103,14 @@ func (r *startAuthResponse) validate() error {
 
 // StartAuth starts a TVmaze authentication request for the account with
 // that email address (POST /auth/start). By default TVmaze emails the user
-// a confirmation link; WithoutEmailConfirmation returns a URL to send them
-// to instead. Then call PollUntilConfirmed (or PollAuth) with the token.
+// a confirmation link; [WithoutEmailConfirmation] returns a URL to send
+// them to instead. Then call [TVmaze.PollUntilConfirmed] (or
+// [TVmaze.PollAuth]) with the request.
 //
-// An unknown address is ErrEmailNotFound, an address the user has not
-// confirmed with TVmaze is ErrEmailNotConfirmed, and starting requests too
-// quickly is ErrRateLimited. The client's TVmaze credentials are sent only
-// when it has some.
+// An unknown address is [ErrEmailNotFound], an address the user has not
+// confirmed with TVmaze is [ErrEmailNotConfirmed], and starting requests too
+// quickly is [ErrRateLimited]. The handle's TVmaze credentials are sent
+// only when it has some.
 func (t *TVmaze) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
 	if err := requireArgs("StartAuth", "email address", email); err != nil {
 		return nil, err
@@ -139,10 +142,11 @@ type pollAuthRequest struct {
 // for the poll answer grace ([WithPollAnswerGrace], default
 // [DefaultPollAnswerGrace]) so that a key handed out once is not lost.
 //
-// Not confirmed yet is ErrAuthorizationPending; an unknown or expired request, or
-// one whose key was already handed out, is ErrAuthRequestNotFound (start a
-// new one); polling more often than every 10 seconds is ErrRateLimited. The
-// transport never sends a poll twice. Most callers want PollUntilConfirmed.
+// Not confirmed yet is [ErrAuthorizationPending]; an unknown or expired
+// request, or one whose key was already handed out, is
+// [ErrAuthRequestNotFound] (start a new one); polling more often than
+// every 10 seconds is [ErrRateLimited]. The transport never sends a poll
+// twice. Most callers want [TVmaze.PollUntilConfirmed].
 func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
 	creds, _, err := t.pollAuth(ctx, req.Token)
 	return creds, err
@@ -200,10 +204,11 @@ type validateResponse struct {
 	Premium PremiumLevel `json:"premium"`
 }
 
-// ValidateTVmazeCredentials checks the client's TVmaze credentials
-// (GET /auth/validate, HTTP Basic) and returns the user's premium level.
-// Invalid credentials are ErrUnauthorized; a client without credentials
-// gets ErrMissingCredentials before anything is sent.
+// Validate checks the handle's [TVmazeCredentials] (GET /auth/validate,
+// HTTP Basic) and returns the user's premium level: use it on a handle
+// derived with [TVmaze.With]. Invalid credentials are [ErrUnauthorized]; a
+// handle without credentials gets [ErrMissingCredentials] before anything
+// is sent.
 func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 	var out validateResponse
 	err := t.hp().send(ctx, &call{ep: epTVmazeValidate, out: &out})
@@ -214,16 +219,19 @@ func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 }
 
 // PollUntilConfirmed polls the authentication request until the user
-// confirms it and returns their credentials.
+// confirms it and returns their credentials, a [Credential] for
+// [TVmaze.With]. Its schedule is set by options of [New]:
+// [WithPollInterval], [WithPollObserver], [WithPollAnswerGrace] and
+// [WithFastPolling].
 //
-// It waits one poll interval (DefaultPollInterval, or WithPollInterval)
+// It waits one poll interval ([DefaultPollInterval], or [WithPollInterval])
 // before the first poll and then polls once per interval; the transport
 // never retries a poll on its own. Not confirmed yet (403) keeps waiting.
 // Rate limited (429) doubles the wait, or waits as long as the server's
 // Retry-After if that is longer, up to 5 minutes; the next other answer
 // brings the wait back to the interval. Network errors and 5xx answers are
 // retried on the same schedule up to 5 in a row, then returned. An unknown,
-// expired or already used request (404) is ErrAuthRequestNotFound at once;
+// expired or already used request (404) is [ErrAuthRequestNotFound] at once;
 // any other error is returned at once.
 //
 // When ctx ends, PollUntilConfirmed returns promptly, without another
@@ -233,8 +241,8 @@ func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 // [WithPollAnswerGrace]; zero honours ctx exactly), so that a key TVmaze
 // hands out only once is not lost; PollUntilConfirmed then returns at most
 // that long after ctx ended. A key that was received is always returned,
-// even if ctx ends at the same moment. WithPollObserver
-// reports every attempt. No goroutine or timer outlives the call.
+// even if ctx ends at the same moment. [WithPollObserver] reports every
+// attempt. No goroutine or timer outlives the call.
 func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)

@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// API names one of the services a Client talks to.
+// API names one of the services a [Client] talks to.
 type API string
 
-// The APIs a Client talks to.
+// The APIs a [Client] talks to.
 const (
 	APIMovies API = "movies"
 	APITVmaze API = "tvmaze"
@@ -44,11 +44,11 @@ func (s *sentinel) Error() string { return s.msg }
 func newSentinel(msg string) error { return &sentinel{msg: msg} }
 
 // Error classes, one for each HTTP status family the APIs document. Every
-// *APIError with an error status unwraps to exactly one of them, so
+// *[APIError] with an error status unwraps to exactly one of them, so
 // errors.Is(err, ErrUnauthorized) works whatever the endpoint.
 var (
 	// ErrBadRequest matches HTTP 400 answers: the server found the request
-	// invalid. Checks made before sending are ErrInvalidArgument.
+	// invalid. Checks made before sending are [ErrInvalidArgument].
 	ErrBadRequest = newSentinel("bad request")
 	// ErrUnauthorized matches HTTP 401 answers: credentials missing, invalid or expired.
 	ErrUnauthorized = newSentinel("unauthorized")
@@ -66,7 +66,7 @@ var (
 	ErrServer = newSentinel("server error")
 )
 
-// Endpoint-specific errors. An *APIError that unwraps to one of these also
+// Endpoint-specific errors. An *[APIError] that unwraps to one of these also
 // unwraps to the class of its HTTP status.
 var (
 	// ErrInvalidCredentials: a login was refused (Movies login 401, TMDb code 30).
@@ -98,7 +98,7 @@ var (
 	// ErrSessionDenied: TMDb denied the session (code 17).
 	ErrSessionDenied = newSentinel("session denied")
 	// ErrInvalidAccessToken: TMDb refused a user's v4 access token: unknown,
-	// or logged out with [Client.DeleteV4AccessToken] (code 35).
+	// or logged out with [TMDb.DeleteV4AccessToken] (code 35).
 	ErrInvalidAccessToken = newSentinel("invalid or logged out access token")
 	// ErrResponseTooLarge: the response body was larger than the client accepts.
 	ErrResponseTooLarge = newSentinel("response body too large")
@@ -106,29 +106,31 @@ var (
 	// (not JSON, wrong content type, empty, or missing a required field).
 	ErrMalformedResponse = newSentinel("malformed response")
 	// ErrInsecureTransport: credentials would be sent over plain http to a host
-	// that is not loopback; use https or WithInsecureHTTP.
+	// that is not loopback; use https or [WithInsecureHTTP].
 	ErrInsecureTransport = newSentinel("refusing to send credentials over plain http")
-	// ErrMissingCredentials: the call needs credentials the client does not have.
-	// It is returned before any request is sent.
+	// ErrMissingCredentials: the call needs credentials the handle does not
+	// carry (see [Credential]). It is returned before any request is sent.
 	ErrMissingCredentials = newSentinel("missing credentials")
 	// ErrInvalidArgument: an argument or option failed a check the client
 	// makes before sending (empty or non-UTF-8 strings, credentials that
 	// cannot go into a header, out-of-range options); nothing was sent.
-	// Unlike ErrBadRequest, it never comes from a server.
+	// Unlike [ErrBadRequest], it never comes from a server.
 	ErrInvalidArgument = newSentinel("invalid argument")
 	// ErrRedirect: the server answered with a redirect that the client did
 	// not follow: to another origin (scheme, host or port), or of a request
 	// with a body, or past the redirect limit. Credentials and bodies never
 	// follow a redirect to another origin.
 	ErrRedirect = newSentinel("redirect not followed")
-	// ErrOriginMismatch: a request given to a Client.HTTPClient was for
+	// ErrOriginMismatch: a request given to a handle's HTTPClient
+	// ([Movies.HTTPClient], [TVmaze.HTTPClient], [TMDb.HTTPClient]) was for
 	// another origin than the API's; it was not sent and got no credential.
 	ErrOriginMismatch = newSentinel("request for another origin")
 )
 
 // NetworkError is returned when a request could not be sent or its answer
 // could not be read completely: refused or dropped connections, timeouts,
-// truncated bodies. It unwraps to ErrNetwork and to the underlying error.
+// truncated bodies. It unwraps to [ErrNetwork] and to the underlying error.
+// Method and Path are those of [APIError].
 type NetworkError struct {
 	// API, Method and Path (without query) describe the request.
 	API    API
@@ -139,7 +141,7 @@ type NetworkError struct {
 	Err error
 }
 
-// ErrNetwork matches every *NetworkError.
+// ErrNetwork matches every *[NetworkError].
 var ErrNetwork = newSentinel("network error")
 
 // Error describes the failure without the request URL's query string.
@@ -147,7 +149,7 @@ func (e *NetworkError) Error() string {
 	return fmt.Sprintf("mediaauth: %s %s %s: network error: %v", e.API, e.Method, e.Path, e.Err)
 }
 
-// Unwrap returns ErrNetwork and the underlying error.
+// Unwrap returns [ErrNetwork] and the underlying error.
 func (e *NetworkError) Unwrap() []error { return []error{ErrNetwork, e.Err} }
 
 // classOf returns the error class of an HTTP status, or nil for statuses
@@ -181,13 +183,17 @@ const (
 )
 
 // APIError is the error every endpoint returns when the server answered with
-// an error status, or with a body the client could not accept. Use errors.As
-// to read it and errors.Is with the sentinels to classify it. It never holds
-// a secret: Path has no query string and Message comes from the server.
+// an error status, or with a body the client could not accept: the typed
+// calls, the handles' Do, and [CheckResponse] make the same APIError for
+// the same answer. Use [errors.As] to read it and [errors.Is] with the
+// sentinels to classify it. It never holds a secret: Path has no query
+// string, and the secrets the client knows are scrubbed from Message.
 type APIError struct {
 	// API is the service that answered.
 	API API
-	// Method and Path describe the request (Path without query string).
+	// Method and Path describe the request. Path is its URL path, with the
+	// base URL's path and without the query string: "/v1/auth/poll" for
+	// TVmaze's poll, "/3/authentication/session/new" for a TMDb session.
 	Method string
 	Path   string
 	// StatusCode is the HTTP status of the answer.

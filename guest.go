@@ -30,8 +30,9 @@ func (r *guestSessionResponse) validate() error {
 	return nil
 }
 
-// CreateGuestSession starts a TMDb guest session
-// (GET /authentication/guest_session/new).
+// CreateGuestSession starts a TMDb [GuestSession], a [Credential] for
+// [TMDb.With] (GET /3/authentication/guest_session/new). It needs the
+// handle's application credential, like every TMDb call.
 func (t *TMDb) CreateGuestSession(ctx context.Context) (*GuestSession, error) {
 	var r guestSessionResponse
 	err := t.hp().send(ctx, &call{ep: epTMDbGuestSession, out: &r})

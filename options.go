@@ -14,11 +14,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Option configures a Client in [New]. Options are applied in order; an
+// Option configures a [Client] in [New]. Options are applied in order; an
 // invalid option makes New return an error that wraps [ErrInvalidArgument].
 type Option func(*config) error
 
-// Defaults of a new Client.
+// Defaults of a new [Client].
 const (
 	// DefaultTVmazeBaseURL is where TVmaze's user API lives.
 	DefaultTVmazeBaseURL = "https://api.tvmaze.com/v1"
@@ -29,7 +29,7 @@ const (
 	// tokens.
 	DefaultTMDbSiteURL = "https://www.themoviedb.org"
 	// DefaultTimeout bounds one HTTP attempt of a client built without
-	// WithHTTPClient.
+	// [WithHTTPClient].
 	DefaultTimeout = 30 * time.Second
 	// DefaultMaxRetries is how many times a retryable call is sent again.
 	DefaultMaxRetries = 3
@@ -41,11 +41,11 @@ const (
 	DefaultPollInterval = 10 * time.Second
 	// DefaultPollAnswerGrace is how long a TVmaze poll whose answer has
 	// started to arrive may go on reading it after the caller's context
-	// ended (see WithPollAnswerGrace).
+	// ended (see [WithPollAnswerGrace]).
 	DefaultPollAnswerGrace = 2 * time.Second
-	// MaxPollAnswerGrace is the longest grace WithPollAnswerGrace accepts.
+	// MaxPollAnswerGrace is the longest grace [WithPollAnswerGrace] accepts.
 	MaxPollAnswerGrace = 10 * time.Second
-	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+	// DefaultUserAgent is sent unless [WithUserAgent] says otherwise.
 	DefaultUserAgent = "mediaauth-go/1"
 )
 
@@ -131,13 +131,15 @@ func defaultConfig() config {
 	return cfg
 }
 
-// PollEvent reports one attempt of PollUntilConfirmed to WithPollObserver.
+// PollEvent reports one attempt of [TVmaze.PollUntilConfirmed] to
+// [WithPollObserver].
 type PollEvent struct {
 	// Attempt counts poll requests, from 1.
 	Attempt int
 	// StatusCode is the HTTP status of the answer, 0 on a network error.
 	StatusCode int
-	// Err is the attempt's error (ErrAuthorizationPending while waiting), nil on success.
+	// Err is the attempt's error ([ErrAuthorizationPending] while
+	// waiting), nil on success.
 	Err error
 	// NextPoll is the wait before the next attempt; 0 when polling ended.
 	NextPoll time.Duration
@@ -230,8 +232,8 @@ func WithTMDbBaseURL(rawURL string) Option {
 }
 
 // WithTMDbSiteURL replaces [DefaultTMDbSiteURL], the site whose pages
-// [Client.AuthenticateURL] and [Client.TMDbV4ApprovalURL] name (a test
-// server's, for instance).
+// [TMDb.AuthenticateURL] and [TMDb.V4ApprovalURL] name (a test server's,
+// for instance).
 func WithTMDbSiteURL(rawURL string) Option {
 	return func(c *config) error {
 		u, err := parseBase("TMDb site", rawURL)
@@ -275,7 +277,10 @@ func parseBase(what, rawURL string) (*url.URL, error) {
 
 // WithHTTPClient makes the client send through hc: its Transport, Timeout
 // (per attempt), Jar and CheckRedirect are used, except that redirects
-// obey the origin lock first (see [ErrRedirect]). A nil hc is an error.
+// obey the origin lock first (see [ErrRedirect]). The 64 KiB cap on the
+// header section of an answer is set only on the transport New builds
+// without hc: set [http.Transport.MaxResponseHeaderBytes] on yours. A nil
+// hc is an error.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -287,7 +292,7 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithTimeout bounds each HTTP attempt of a client built without
-// WithHTTPClient (default [DefaultTimeout]), from sending the request to
+// [WithHTTPClient] (default [DefaultTimeout]), from sending the request to
 // the end of reading the answer. Zero means no bound beyond the context's.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
@@ -300,10 +305,12 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithCredentials gives the client credentials (see [Credential]): for
-// example mediaauth.TMDbAPIKey(key), a [Token] from Login, or
-// [TVmazeCredentials]. A later credential of the same kind replaces an
-// earlier one. Invalid credentials (empty, not UTF-8, or holding a control
-// character) are an error.
+// example mediaauth.TMDbAPIKey(key), a [Token] from [Movies.Login], or
+// [TVmazeCredentials]. Each goes to the handle of its API. A later
+// credential of the same API and role replaces an earlier one: a
+// [TMDbReadAccessToken] replaces a [TMDbAPIKey], and the other way round.
+// Invalid credentials (empty, not UTF-8, or holding a control character)
+// are an error.
 func WithCredentials(creds ...Credential) Option {
 	return func(c *config) error {
 		if err := c.addCredentials(creds); err != nil {
@@ -336,7 +343,8 @@ func WithRetry(maxRetries int, minWait, maxWait time.Duration) Option {
 
 // WithRateLimit replaces the client-side rate limit of one API: at most
 // limit requests per second with bursts of burst (both above zero).
-// rate.Inf turns the limit off. Clients derived with the With... methods share the limiter.
+// [rate.Inf] turns the limit off. Clients and handles derived with With
+// share the limiter.
 func WithRateLimit(api API, limit rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if !api.valid() {
@@ -362,7 +370,7 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithUserAgent replaces DefaultUserAgent; an empty ua sends no User-Agent
+// WithUserAgent replaces [DefaultUserAgent]; an empty ua sends no User-Agent
 // header at all.
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
@@ -375,7 +383,8 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithInsecureHTTP allows credentials over plain http to hosts that are not
-// loopback. Without it New refuses such a base URL with ErrInsecureTransport.
+// loopback. Without it [New] refuses such a base URL with
+// [ErrInsecureTransport].
 func WithInsecureHTTP() Option {
 	return func(c *config) error {
 		c.insecureHTTP = true
@@ -383,9 +392,10 @@ func WithInsecureHTTP() Option {
 	}
 }
 
-// WithPollInterval replaces [DefaultPollInterval] for PollUntilConfirmed.
-// An interval under TVmaze's 10 seconds is refused by New unless the
-// TVmaze base URL is a loopback test server or [WithFastPolling] is given.
+// WithPollInterval replaces [DefaultPollInterval] for
+// [TVmaze.PollUntilConfirmed]. An interval under TVmaze's 10 seconds is
+// refused by [New] unless the TVmaze base URL is a loopback test server or
+// [WithFastPolling] is given.
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -421,8 +431,9 @@ func WithPollAnswerGrace(d time.Duration) Option {
 	}
 }
 
-// WithPollObserver makes PollUntilConfirmed report each attempt to fn, for
-// progress output. fn runs on the polling goroutine and must not block long.
+// WithPollObserver makes [TVmaze.PollUntilConfirmed] report each attempt
+// to fn, for progress output. fn runs on the polling goroutine and must
+// not block long.
 func WithPollObserver(fn func(PollEvent)) Option {
 	return func(c *config) error {
 		c.tvmaze.poll.observer = fn
@@ -430,10 +441,10 @@ func WithPollObserver(fn func(PollEvent)) Option {
 	}
 }
 
-// WithRateLimiter makes every request to api, the SDK's own and those sent
-// through the client's HTTP client for that API, wait on l first. It
-// replaces the default limit and any WithRateLimit for api. Clients derived
-// with the With... methods share it. A nil l is an error.
+// WithRateLimiter makes every request to api, through every door of its
+// handle (the typed calls, Do and HTTPClient), wait on l first. It
+// replaces the default limit and any [WithRateLimit] for api. Clients and
+// handles derived with With share it. A nil l is an error.
 func WithRateLimiter(api API, l RateLimiter) Option {
 	return func(c *config) error {
 		if !api.valid() {

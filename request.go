@@ -483,7 +483,7 @@ func redirectError(api API, method, path string, resp *http.Response, secrets []
 }
 
 // CheckResponse turns an answer of api into the error the SDK's own calls
-// return for it: nil for a 2xx status, else an *APIError that unwraps to
+// return for it: nil for a 2xx status, else an *[APIError] that unwraps to
 // the class of the status and to the sentinel of the endpoint or API
 // ([ErrEmailNotVerified], [ErrTokenExpired], [ErrInvalidAPIKey] for TMDb
 // code 7, ...), with the same fields. It reads at most 64 KiB of the body

@@ -52,7 +52,7 @@ func (m retryMode) String() string {
 	return "unknown"
 }
 
-// MaxRetries is the most retries WithRetry accepts.
+// MaxRetries is the most retries [WithRetry] accepts.
 const MaxRetries = 10
 
 // resendModes maps a method and a URL path to the resend mode of the

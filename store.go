@@ -27,7 +27,8 @@ const maxProfileLen = 64
 // user again later. Only the fields of its API may be set, and at least one
 // of them must be: MoviesToken and MoviesAPIKey for [APIMovies], TVmaze for
 // [APITVmaze], and TMDbSession, TMDbGuestSession and TMDbAccessToken for
-// [APITMDb].
+// [APITMDb]. [StoredCredentials.Credentials] gives them back as values for
+// [Client.With].
 //
 // Its JSON form is stable: snake_case names, times in RFC 3339, unset fields
 // left out. Printing or logging a StoredCredentials never shows a secret.
@@ -43,7 +44,8 @@ type StoredCredentials struct {
 	// copy when it is zero.
 	SavedAt time.Time `json:"saved_at,omitzero"`
 
-	// MoviesToken is a Movies API access token (from Login or FormLogin).
+	// MoviesToken is a Movies API access token (from [Movies.Login] or
+	// [Movies.FormLogin]).
 	MoviesToken *Token `json:"movies_token,omitempty"`
 	// MoviesAPIKey is a Movies API key.
 	MoviesAPIKey *APIKey `json:"movies_api_key,omitempty"`

@@ -53,18 +53,20 @@ func (r *sessionResponse) validate() error {
 	return nil
 }
 
-// ValidateTMDbCredentials checks the client's TMDb API key or read access token
-// (GET /authentication). A refused credential is ErrInvalidAPIKey.
+// Validate checks the handle's application credential, the
+// [TMDbAPIKey] or [TMDbReadAccessToken] (GET /3/authentication). A refused
+// credential is [ErrInvalidAPIKey]; a handle without one gets
+// [ErrMissingCredentials] before anything is sent.
 func (t *TMDb) Validate(ctx context.Context) error {
 	var st tmdbStatus
 	return t.hp().send(ctx, &call{ep: epTMDbValidateKey, out: &st})
 }
 
-// CreateSession turns an approved request token into a session
-// (POST /authentication/session/new). Until the user approves the token it
-// is ErrRequestTokenNotApproved (keep waiting); a token the user denied is
-// ErrSessionDenied; an unknown, expired or already used token is
-// ErrInvalidRequestToken.
+// CreateSession turns an approved request token into a [Session], a
+// [Credential] for [TMDb.With] (POST /3/authentication/session/new). Until the
+// user approves the token it is [ErrRequestTokenNotApproved] (keep waiting); a
+// token the user denied is [ErrSessionDenied]; an unknown, expired or already
+// used token is [ErrInvalidRequestToken].
 func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, error) {
 	requestToken := tok.Token
 	if err := requireArgs("CreateSession", "request token", requestToken); err != nil {
@@ -79,8 +81,10 @@ func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, e
 	})
 }
 
-// CreateSessionFromV4Token turns a user-approved TMDb v4 access token into
-// a v3 session (POST /authentication/session/convert/4).
+// CreateSessionFromV4Token turns a user's v4 access token (from
+// [TMDb.CreateV4AccessToken]) into a v3 [Session]
+// (POST /3/authentication/session/convert/4). A token that was logged out
+// is [ErrInvalidAccessToken].
 func (t *TMDb) CreateSessionFromV4Token(ctx context.Context, tok TMDbAccessToken) (*Session, error) {
 	accessToken := tok.AccessToken
 	if err := requireArgs("CreateSessionFromV4Token", "access token", accessToken); err != nil {
@@ -105,10 +109,11 @@ func (t *TMDb) session(ctx context.Context, cl *call) (*Session, error) {
 }
 
 // LoginSession runs the whole login in one call for programs that hold the
-// user's TMDb username and password: CreateRequestToken, then
-// ValidateRequestTokenWithLogin, then CreateSession. TMDb prefers that users
-// approve request tokens in their browser on the page AuthenticateURL names,
-// so that the program never sees the password; use that flow when you can.
+// user's TMDb username and password: [TMDb.CreateRequestToken], then
+// [TMDb.ValidateRequestTokenWithLogin], then [TMDb.CreateSession]. TMDb
+// prefers that users approve request tokens in their browser on the page
+// [TMDb.AuthenticateURL] names, so that the program never sees the
+// password; use that flow when you can.
 func (t *TMDb) LoginSession(ctx context.Context, username, password string) (*Session, error) {
 	if err := requireArgs("LoginSession", "username", username, "password", password); err != nil {
 		return nil, err
@@ -124,10 +129,11 @@ func (t *TMDb) LoginSession(ctx context.Context, username, password string) (*Se
 	return t.CreateSession(ctx, *tok)
 }
 
-// DeleteSession logs the handle's session out
-// (DELETE /authentication/session). The handle must carry it:
-// tmdb.With(session).DeleteSession(ctx). An unknown or already deleted
-// session is ErrNotFound.
+// DeleteSession logs the handle's [Session] out
+// (DELETE /3/authentication/session). The handle must carry it:
+// tmdb.With(session).DeleteSession(ctx); one without a Session gets
+// [ErrMissingCredentials] before anything is sent. An unknown or already
+// deleted session is [ErrNotFound].
 func (t *TMDb) DeleteSession(ctx context.Context) error {
 	if err := t.hp().usable(); err != nil {
 		return err

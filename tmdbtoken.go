@@ -14,11 +14,11 @@ import (
 // "2016-08-26 17:04:39 UTC".
 const TMDbTimeLayout = "2006-01-02 15:04:05 MST"
 
-// RequestToken is a TMDb request token: the first step towards a session.
-// The user approves it on the page AuthenticateURL names (or
-// ValidateRequestTokenWithLogin approves it with their password), then
-// CreateSession turns it into a Session. It lives 60 minutes and can be
-// used for one session only. Printing or logging a RequestToken never shows
+// RequestToken is a TMDb request token: the first step towards a session. The
+// user approves it on the page [TMDb.AuthenticateURL] names (or
+// [TMDb.ValidateRequestTokenWithLogin] approves it with their password), then
+// [TMDb.CreateSession] turns it into a [Session]. It lives 60 minutes and can
+// be used for one session only. Printing or logging a RequestToken never shows
 // Token.
 type RequestToken struct {
 	// Token is the request token itself.
@@ -87,19 +87,20 @@ func (r *requestTokenResponse) validate() error {
 }
 
 // CreateRequestToken asks TMDb for a new request token
-// (GET /authentication/token/new). The user then approves it on the page
-// AuthenticateURL names, and CreateSession turns it into a session.
+// (GET /3/authentication/token/new). The user then approves it on the page
+// [TMDb.AuthenticateURL] names, and [TMDb.CreateSession] turns it into a
+// session.
 func (t *TMDb) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
 	return t.requestToken(ctx, &call{ep: epTMDbRequestToken})
 }
 
-// ValidateRequestTokenWithLogin approves requestToken with the user's TMDb
-// username and password (POST /authentication/token/validate_with_login)
-// and returns the approved token. TMDb prefers that users approve tokens on
-// its own page (AuthenticateURL); use this only in programs that hold the
-// user's password anyway. A wrong password is ErrInvalidCredentials, an
-// unverified account ErrEmailNotVerified, and an unknown, expired or used
-// token ErrInvalidRequestToken.
+// ValidateRequestTokenWithLogin approves tok with the user's TMDb username and
+// password (POST /3/authentication/token/validate_with_login) and returns the
+// approved token. TMDb prefers that users approve tokens on its own page
+// ([TMDb.AuthenticateURL]); use this only in programs that hold the user's
+// password anyway. A wrong password is [ErrInvalidCredentials], an unverified
+// account [ErrEmailNotVerified], and an unknown, expired or used token
+// [ErrInvalidRequestToken].
 func (t *TMDb) ValidateRequestTokenWithLogin(ctx context.Context, username, password string, tok RequestToken) (*RequestToken, error) {
 	requestToken := tok.Token
 	if err := requireArgs("ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
@@ -125,10 +126,11 @@ func (t *TMDb) requestToken(ctx context.Context, cl *call) (*RequestToken, error
 	return &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}, nil
 }
 
-// AuthenticateURL returns the TMDb page where the user approves
-// requestToken. TMDb sends the browser on to redirectTo afterwards; an empty
-// redirectTo is left out. It makes no request. The URL holds the request
-// token: show it to the user, do not log it.
+// AuthenticateURL returns the TMDb page where the user approves tok, on
+// the site [WithTMDbSiteURL] sets. TMDb sends the browser on to
+// redirectTo afterwards; an empty redirectTo is left out. It makes no
+// request. The URL holds the request token: show it to the user, do not
+// log it.
 func (t *TMDb) AuthenticateURL(tok RequestToken, redirectTo string) string {
 	site, requestToken := t.site(), tok.Token
 	var b strings.Builder

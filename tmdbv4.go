@@ -12,7 +12,7 @@ import (
 
 // TMDb's v4 user authentication (tmdb-auth-v4.openapi.yaml). Every call is
 // made by the application with its read access token
-// ([TMDbReadAccessToken]); a client with only a [TMDbAPIKey] gets
+// ([TMDbReadAccessToken]); a handle with a [TMDbAPIKey] instead gets
 // [ErrMissingCredentials] before anything is sent. The flow:
 //
 //  1. [TMDb.CreateV4RequestToken] makes a request token;
@@ -110,7 +110,7 @@ func (r *tmdbV4Deleted) validate() error { return checkSuccess(r.Success, true) 
 // (POST /4/auth/request_token). The user approves it on the page
 // [TMDb.V4ApprovalURL] names; TMDb then sends the browser to
 // redirectTo, when it is not empty. [TMDb.CreateV4AccessToken] turns the
-// approved token into the user's access token. It needs the client's
+// approved token into the user's access token. It needs the handle's
 // [TMDbReadAccessToken]; a refused one is [ErrInvalidAPIKey].
 func (t *TMDb) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TMDbV4RequestToken, error) {
 	if err := t.needsReadAccessToken(); err != nil {
@@ -134,7 +134,7 @@ func (t *TMDb) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TM
 	return &TMDbV4RequestToken{Token: r.RequestToken, CreatedAt: now, ExpiresAt: now.Add(TMDbV4RequestTokenLifetime)}, nil
 }
 
-// TMDbV4ApprovalURL returns the TMDb page where the user approves a v4
+// V4ApprovalURL returns the TMDb page where the user approves tok, a v4
 // request token: https://www.themoviedb.org/auth/access?request_token=...,
 // on the site [WithTMDbSiteURL] sets. It makes no request. The URL holds
 // the request token: show it to the user, do not log it.
@@ -149,7 +149,8 @@ func (t *TMDb) V4ApprovalURL(tok TMDbV4RequestToken) string {
 }
 
 // CreateV4AccessToken turns a v4 request token the user approved into the
-// user's access token and v4 account id (POST /4/auth/access_token). Until
+// user's [TMDbAccessToken], with their v4 account id, a [Credential] for
+// [TMDb.With] (POST /4/auth/access_token). Until
 // the user approves the token it is [ErrRequestTokenNotApproved] (keep
 // waiting); an unknown, expired, denied or already exchanged token is
 // [ErrInvalidRequestToken]. The call is never resent once TMDb may have
@@ -177,10 +178,12 @@ func (t *TMDb) CreateV4AccessToken(ctx context.Context, tok TMDbV4RequestToken) 
 	return &TMDbAccessToken{AccessToken: r.AccessToken, AccountID: r.AccountID}, nil
 }
 
-// DeleteV4AccessToken logs the handle's v4 access token out
+// DeleteV4AccessToken logs the handle's [TMDbAccessToken] out
 // (DELETE /4/auth/access_token): TMDb accepts it no more, neither as a
 // credential nor for [TMDb.CreateSessionFromV4Token]. The handle must
-// carry it: tmdb.With(accessToken).DeleteV4AccessToken(ctx). End a v3
+// carry it, beside the read access token:
+// tmdb.With(accessToken).DeleteV4AccessToken(ctx); one without an access
+// token gets [ErrMissingCredentials] before anything is sent. End a v3
 // session made from it with [TMDb.DeleteSession]. An unknown or already
 // logged out token is [ErrInvalidAccessToken]; so is the answer to a
 // logout that is resent after its first answer was lost, so treat it as

@@ -33,11 +33,11 @@ type TMDbV4Login struct {
 	ShowApprovalURL func(ctx context.Context, approvalURL string) error
 	// WaitForApproval, when set, is called after ShowApprovalURL and must
 	// return when the user says they approved (they pressed Enter, say).
-	// LoginV4 then exchanges the token; if TMDb says it is not approved
+	// [TMDb.LoginV4] then exchanges the token; if TMDb says it is not approved
 	// yet, OnPending is called and WaitForApproval is called again. An
-	// error ends the login with that error. When nil, LoginV4 polls.
+	// error ends the login with that error. When nil, [TMDb.LoginV4] polls.
 	WaitForApproval func(ctx context.Context) error
-	// PollInterval is, when LoginV4 polls, the wait before the first
+	// PollInterval is, when [TMDb.LoginV4] polls, the wait before the first
 	// attempt to exchange the token; after each "not approved yet" the
 	// wait doubles, up to MaxPollInterval. Zero means
 	// [DefaultTMDbV4PollInterval].
@@ -70,7 +70,7 @@ type TMDbV4Login struct {
 // the polling down; any other error of the exchange ends it at once. If the
 // access token was made but the session was not, LoginV4 returns the
 // access token with the error, so that the caller can retry
-// CreateSessionFromV4Token or log the token out. No timer outlives the
+// [TMDb.CreateSessionFromV4Token] or log the token out. No timer outlives the
 // call.
 func (t *TMDb) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken, *Session, error) {
 	const method = "LoginV4"

@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
-// LoginTokenSource returns a source that logs in with username and
-// the password that password returns, each time it is asked for a token.
-// Wrap it in [ReuseMoviesTokenSource] so that it is asked only when the
-// token expires. password is called at each login, so that the password
-// need not be kept in memory longer than the caller wants.
+// LoginTokenSource returns a source that logs in ([Movies.Login]) with username
+// and the password that password returns, each time it is asked for a token.
+// Wrap it in [ReuseMoviesTokenSource] so that it is asked only when the token
+// expires, and give that to [RenewingMoviesToken]. password is called at each
+// login, so that the password need not be kept in memory longer than the caller
+// wants.
 func (m *Movies) LoginTokenSource(username string, password func(ctx context.Context) (string, error)) MoviesTokenSource {
 	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
 		if password == nil {
@@ -32,18 +33,17 @@ func (m *Movies) LoginTokenSource(username string, password func(ctx context.Con
 // twice as long is renewed halfway through its life instead.
 const DefaultTokenExpiryDelta = 10 * time.Second
 
-// ReuseMoviesTokenSource returns a source that returns tok (which may be
-// nil) until shortly before it expires, then asks src for a new one and
-// keeps that. Shortly is [DefaultTokenExpiryDelta], or half the time the
-// token had left when the source got it if that is shorter, so that a
-// token that lives only a few seconds is still used. A token that src
-// gives already expired (expires_in 0, or a clock ahead of the server's)
-// is used until the server refuses it: asking src again at once would
-// give no better one. Concurrent callers wait for one renewal instead of
-// renewing each. When the Movies API says a token has expired, the client
-// tells the source, which renews once for all the calls that saw that
-// token fail (and tells src first, when src caches tokens too, like
-// [StoredMoviesTokenSource]).
+// ReuseMoviesTokenSource returns a source that returns tok (which may be nil)
+// until shortly before it expires, then asks src for a new one and keeps that.
+// Shortly is [DefaultTokenExpiryDelta], or half the time the token had left
+// when the source got it if that is shorter, so that a token that lives only a
+// few seconds is still used. A token that src gives already expired (expires_in
+// 0, or a clock ahead of the server's) is used until the server refuses it:
+// asking src again at once would give no better one. Concurrent callers wait
+// for one renewal instead of renewing each. When the Movies API says a token
+// has expired ([ErrTokenExpired]), the engine tells the source, which renews
+// once for all the calls that saw that token fail (and tells src first, when
+// src caches tokens too, like [StoredMoviesTokenSource]).
 func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource) MoviesTokenSource {
 	return newReuseMoviesTokenSource(tok, src, time.Now)
 }

@@ -74,7 +74,9 @@ func TestRunAgainstFake(t *testing.T) {
 	assert.Contains(t, s, "errors.Is(err, mediaauth.ErrUnauthorized) = true")
 	assert.Contains(t, s, `Code: "invalid_token"`)
 	assert.Contains(t, s, "errors.Is(err, mediaauth.ErrInvalidCredentials) = true")
-	assert.Contains(t, s, "Movies API: all steps passed")
+	for _, f := range flows {
+		assert.Contains(t, s, f.name+": all steps passed")
+	}
 	assert.True(t, strings.HasSuffix(s, "Done.\n"))
 }
 
@@ -100,34 +102,47 @@ func (c *collector) secret(s string) {
 	c.secrets[s] = true
 }
 
-// allSecrets returns the secrets the flows reported plus those found in
-// the typed values they got back.
+// allSecrets returns the secrets the flows reported, the fake's demo
+// credentials, and the secrets of the typed values the flows got back.
 func (c *collector) allSecrets() map[string]bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	all := map[string]bool{}
-	for s := range c.secrets {
-		all[s] = true
-	}
-	add := func(s string) {
-		if s != "" {
-			all[s] = true
+	add := func(ss ...string) {
+		for _, s := range ss {
+			if s != "" {
+				all[s] = true
+			}
 		}
 	}
+	for s := range c.secrets {
+		add(s)
+	}
+	add(mediaauthtest.DemoTMDbAPIKey, mediaauthtest.DemoTMDbReadAccessToken, mediaauthtest.DemoTMDbPassword, mediaauthtest.DemoTVmazeAPIKey)
 	for _, v := range c.values {
 		switch v := v.(type) {
 		case *mediaauth.Token:
-			if v != nil {
-				add(v.AccessToken)
-			}
+			add(v.AccessToken)
 		case *mediaauth.APIKey:
-			if v != nil {
-				add(v.Key)
-			}
+			add(v.Key)
 		case mediaauth.RegisterRequest:
 			add(v.Password)
 		case mediaauthtest.Email:
 			add(v.Token)
+		case *mediaauth.AuthRequest:
+			add(v.Token)
+		case *mediaauth.TVmazeCredentials:
+			add(v.APIKey)
+		case *mediaauth.RequestToken:
+			add(v.Token)
+		case *mediaauth.Session:
+			add(v.ID)
+		case *mediaauth.GuestSession:
+			add(v.ID)
+		case *mediaauth.TMDbV4RequestToken:
+			add(v.Token)
+		case *mediaauth.TMDbAccessToken:
+			add(v.AccessToken)
 		}
 	}
 	return all
@@ -135,8 +150,9 @@ func (c *collector) allSecrets() map[string]bool {
 
 // TestSecretsNeverLeak runs the whole quickstart with debug logging and
 // checks that no password, access token, API key, verification or reset
-// token appears in the output, the logs, any error, or the printed form
-// (%v, %+v, %#v, slog) of any value the flows got back.
+// token, poll token, request token or session id appears in the output,
+// the logs, any error, or the printed form (%v, %+v, %#v, slog) of any
+// value the flows got back.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	handlers := map[string]func(io.Writer) slog.Handler{
@@ -186,9 +202,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 			for _, s := range []string{cfg.password, cfg.newPassword} {
 				require.True(t, secrets[s], "the flow reported the password")
 			}
-			// 2 passwords, 3 access tokens, 2 API keys, a verification and a reset token.
-			require.GreaterOrEqual(t, len(secrets), 9, "secrets seen")
-			assert.GreaterOrEqual(t, errCount, 3, "the refusals shown are among the values")
+			// Movies: 2 passwords, 3 access tokens, 2 API keys, a verification
+			// and a reset token; TVmaze: a poll token and the API key; TMDb: the
+			// application's 2 credentials and the demo password, a request
+			// token, 4 sessions, a guest session, 2 v4 request tokens and 2
+			// access tokens.
+			require.GreaterOrEqual(t, len(secrets), 24, "secrets seen")
+			// Movies 3, TVmaze 1, TMDb v3 5, TMDb v4 3.
+			assert.GreaterOrEqual(t, errCount, 12, "the refusals shown are among the values")
 			assert.Contains(t, haystack, "[REDACTED]")
 			assert.Contains(t, haystack, "/user/profile", "requests were logged")
 			assert.Contains(t, haystack, "leaktest@example.com")
@@ -282,7 +303,7 @@ func TestRunAgainstServerWithoutVerification(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, out.String(), "verify email               skipped: no token given")
 	assert.ErrorIs(t, err, mediaauth.ErrEmailNotVerified)
-	assert.Contains(t, err.Error(), "Movies API: JSON login:")
+	assert.Contains(t, err.Error(), "Movies API: JSON login (POST /login):")
 }
 
 func TestRunFailureNamesTheStep(t *testing.T) {

@@ -17,12 +17,20 @@ var tvmazeSteps = []string{
 	"start auth request", "poll until confirmed", "confirmed", "validate credentials", "followed shows", "poll again",
 }
 
+// testEnv is the env of the in-process fake, with the TVmaze walk-through
+// at fastTVmaze.
+func testEnv(t *testing.T, out *bytes.Buffer) *env {
+	t.Helper()
+	e, closeFake, err := newEnv(out, config{tvmazeInterval: fastTVmaze})
+	require.NoError(t, err)
+	t.Cleanup(closeFake)
+	return e
+}
+
 func TestRunTVmazeAgainstFake(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	e := &env{out: &out, srv: mediaauthtest.NewServer(), cfg: config{tvmazeInterval: fastTVmaze}}
-	defer e.srv.Close()
-	require.NoError(t, runTVmaze(t.Context(), e))
+	require.NoError(t, runTVmaze(t.Context(), testEnv(t, &out)))
 	s := out.String()
 	requireSteps(t, s, tvmazeSteps)
 	assert.Contains(t, s, "every 50ms (the fake confirms after 75ms)")
@@ -31,6 +39,7 @@ func TestRunTVmazeAgainstFake(t *testing.T) {
 	assert.Contains(t, s, "attempt 1: HTTP ")
 	assert.Contains(t, s, "HTTP 200, confirmed")
 	assert.Contains(t, s, "premium level Bronze")
+	assert.Contains(t, s, "show ids 1, 82", "the demo user's followed shows, through HTTPClient")
 	assert.Contains(t, s, "errors.Is(err, mediaauth.ErrAuthRequestNotFound) = true")
 	assert.NotContains(t, s, mediaauthtest.DemoTVmazeAPIKey)
 }

@@ -9,19 +9,19 @@
 //	go run ./examples/tmdb-login
 //
 // With -real it talks to api.themoviedb.org with the API key in
-// TMDB_API_KEY or the read access token in TMDB_ACCESS_TOKEN (the token
-// wins when both are set):
+// TMDB_API_KEY or the read access token in TMDB_READ_ACCESS_TOKEN (the
+// token wins when both are set):
 //
 //	TMDB_API_KEY=... go run ./examples/tmdb-login -real
 //
 // With -v4 it uses TMDb's v4 user authentication instead: the user
 // approves a v4 request token, which becomes their v4 access token, then a
 // v3 session; it reads the account with the access token and logs both
-// out. The v4 calls need the read access token (TMDB_ACCESS_TOKEN with
-// -real):
+// out. The v4 calls need the read access token (TMDB_READ_ACCESS_TOKEN
+// with -real):
 //
 //	go run ./examples/tmdb-login -v4
-//	TMDB_ACCESS_TOKEN=... go run ./examples/tmdb-login -v4 -real
+//	TMDB_READ_ACCESS_TOKEN=... go run ./examples/tmdb-login -v4 -real
 package main
 
 import (
@@ -30,7 +30,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -42,10 +41,11 @@ import (
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
-// Environment variables with the real API's credentials.
+// Environment variables with the real API's credentials: the same as the
+// mediaauth command's.
 const (
-	envAPIKey      = "TMDB_API_KEY"
-	envAccessToken = "TMDB_ACCESS_TOKEN"
+	envAPIKey          = "TMDB_API_KEY"
+	envReadAccessToken = "TMDB_READ_ACCESS_TOKEN"
 )
 
 // settings is what the flags say.
@@ -68,8 +68,8 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	var s settings
 	fs := flag.NewFlagSet("tmdb-login", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.BoolVar(&s.real, "real", false, "talk to the real TMDb API (credentials from "+envAPIKey+" or "+envAccessToken+") instead of the in-process fake")
-	fs.BoolVar(&s.v4, "v4", false, "use TMDb's v4 user authentication (an access token, then a session); needs the read access token ("+envAccessToken+" with -real)")
+	fs.BoolVar(&s.real, "real", false, "talk to the real TMDb API (credentials from "+envAPIKey+" or "+envReadAccessToken+") instead of the in-process fake")
+	fs.BoolVar(&s.v4, "v4", false, "use TMDb's v4 user authentication (an access token, then a session); needs the read access token ("+envReadAccessToken+" with -real)")
 	fs.DurationVar(&s.interval, "interval", 0, "wait between attempts to create the session while the token is not approved (default 1s with the fake, 3s with -real; with -v4 the first wait, doubling up to 15s)")
 	fs.DurationVar(&s.timeout, "timeout", 10*time.Minute, "give up waiting for the approval after this long")
 	fs.StringVar(&s.redirectTo, "redirect-to", "", "URL TMDb sends the browser to after the approval (optional)")
@@ -103,224 +103,94 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, st
 	if err != nil {
 		return err
 	}
-
 	var (
 		client *mediaauth.Client
 		srv    *mediaauthtest.Server
 	)
 	if s.real {
-		key, token := getenv(envAPIKey), getenv(envAccessToken)
-		if s.v4 && token == "" {
-			return fmt.Errorf("-v4 -real needs the read access token in %s", envAccessToken)
+		client, err = realClient(getenv, s.v4)
+		if err == nil {
+			fmt.Fprintf(out, "Talking to TMDb at %s\n", mediaauth.DefaultTMDbBaseURL)
 		}
-		if key == "" && token == "" {
-			return fmt.Errorf("-real needs %s or %s in the environment", envAPIKey, envAccessToken)
-		}
-		client, err = mediaauth.New(mediaauth.WithCredentials(mediaauth.TMDbAPIKey(key)), mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(token)))
-		fmt.Fprintf(out, "Talking to TMDb at %s\n", mediaauth.DefaultTMDbBaseURL)
 	} else {
 		srv = mediaauthtest.NewServer()
 		defer srv.Close()
-		var opts []mediaauth.Option
-		if s.v4 {
-			// The fake's read access token, for the v4 calls.
-			opts = append(opts, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)))
-		}
-		client, err = srv.Client(opts...)
+		client, err = srv.Client()
 		fmt.Fprintf(out, "Talking to an in-process fake of TMDb at %s\n", srv.TMDb.URL())
 		fmt.Fprintf(out, "(it approves the token by itself after %s; use -real for the real API)\n", seconds(s.approveAfter))
 	}
 	if err != nil {
-		return fmt.Errorf("building the client: %w", err)
-	}
-	if s.v4 {
-		return runV4(ctx, client, srv, s, out)
-	}
-
-	// 1. Check the credentials.
-	if err := client.TMDb.Validate(ctx); err != nil {
-		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
-			return fmt.Errorf("TMDb refused the API key or read access token: %w", err)
-		}
-		return fmt.Errorf("checking the credentials: %w", err)
-	}
-	fmt.Fprintln(out, "\n1. The API key is valid.")
-	return runV3(ctx, client, srv, s, out)
-}
-
-// runV3 runs the v3 login: request token, approval, session, guest
-// session, logout. srv is the fake, or nil with -real.
-func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
-
-	// 2. Create a request token and show where to approve it.
-	tok, err := client.TMDb.CreateRequestToken(ctx)
-	if err != nil {
-		return fmt.Errorf("creating a request token: %w", err)
-	}
-	fmt.Fprintf(out, "2. Request token %s, valid until %s.\n", mask(tok.Token), tok.ExpiresAt.Format(time.RFC3339))
-	approveURL := client.TMDb.AuthenticateURL(*tok, s.redirectTo)
-	if s.real {
-		// The page needs the whole token: this is the one place it is shown.
-		fmt.Fprintf(out, "\nOpen this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", approveURL)
-	} else {
-		fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
-			strings.Replace(approveURL, tok.Token, mask(tok.Token), 1))
-		// The fake has no web page: it plays the user who clicks Approve.
-		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(tok.Token) })
-		defer approval.Stop()
-	}
-
-	// 3. Wait for the approval: CreateSession answers ErrRequestTokenNotApproved until then.
-	fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
-	sess, err := waitForSession(ctx, client, tok, s, out)
-	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   Approved: session %s.\n", mask(sess.ID))
-
-	// 4. A guest session needs no account at all.
-	guest, err := client.TMDb.CreateGuestSession(ctx)
-	if err != nil {
-		return fmt.Errorf("creating a guest session: %w", err)
+	l := &login{tmdb: client.TMDb, srv: srv, s: s, out: out}
+	if s.v4 {
+		// The v4 calls need the read access token: with the fake, its own.
+		if !s.real {
+			l.tmdb = l.tmdb.With(mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken))
+		}
+		return l.runV4(ctx)
 	}
-	fmt.Fprintf(out, "4. Guest session %s, deleted by TMDb if unused by %s.\n", mask(guest.ID), guest.ExpiresAt.Format(time.RFC3339))
-
-	// 5. Log out.
-	if err := client.TMDb.With(*sess).DeleteSession(ctx); err != nil {
-		return fmt.Errorf("deleting the session: %w", err)
-	}
-	fmt.Fprintln(out, "5. Logged out: the session is deleted.")
-	if !s.real {
-		err := client.TMDb.With(*sess).DeleteSession(ctx)
-		fmt.Fprintf(out, "   Deleting it again: errors.Is(err, mediaauth.ErrNotFound) = %t\n", errors.Is(err, mediaauth.ErrNotFound))
-	}
-	return nil
+	return l.runV3(ctx)
 }
 
-// runV4 runs TMDb's v4 user authentication with LoginV4: a v4 request
-// token the user approves, their access token, a v3 session from it; then
-// it reads the account with the access token and logs both out. srv is the
-// fake, or nil with -real.
-func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
-	// 1. The v4 calls need the read access token.
-	if err := client.TMDb.Validate(ctx); err != nil {
-		if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
-			return fmt.Errorf("TMDb refused the read access token: %w", err)
-		}
+// realClient builds a client of the real TMDb API with the application's
+// credentials from the environment. A handle holds one application
+// credential: the read access token, given last, replaces the API key.
+func realClient(getenv func(string) string, v4 bool) (*mediaauth.Client, error) {
+	key, token := getenv(envAPIKey), getenv(envReadAccessToken)
+	switch {
+	case v4 && token == "":
+		return nil, fmt.Errorf("-v4 -real needs the read access token in %s", envReadAccessToken)
+	case key == "" && token == "":
+		return nil, fmt.Errorf("-real needs %s or %s in the environment", envAPIKey, envReadAccessToken)
+	}
+	var creds []mediaauth.Credential
+	if key != "" {
+		creds = append(creds, mediaauth.TMDbAPIKey(key))
+	}
+	if token != "" {
+		creds = append(creds, mediaauth.TMDbReadAccessToken(token))
+	}
+	client, err := mediaauth.New(mediaauth.WithCredentials(creds...))
+	if err != nil {
+		return nil, fmt.Errorf("building the client: %w", err)
+	}
+	return client, nil
+}
+
+// login is one run of the login: the TMDb handle, the fake (nil with
+// -real), the flags, and where the steps are reported.
+type login struct {
+	tmdb *mediaauth.TMDb
+	srv  *mediaauthtest.Server
+	s    settings
+	out  io.Writer
+}
+
+// validate checks the application's credentials, the first step.
+func (l *login) validate(ctx context.Context) error {
+	err := l.tmdb.Validate(ctx)
+	if errors.Is(err, mediaauth.ErrInvalidAPIKey) {
+		return fmt.Errorf("TMDb refused the API key or read access token: %w", err)
+	}
+	if err != nil {
 		return fmt.Errorf("checking the credentials: %w", err)
 	}
-	fmt.Fprintln(out, "\n1. The read access token is valid (v4 user authentication).")
-
-	// 2. and 3. LoginV4 creates the request token, shows the page, polls
-	// until the user approves, and makes the access token and the session.
-	loginCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	var approval *time.Timer
-	defer func() {
-		if approval != nil {
-			approval.Stop()
-		}
-	}()
-	tok, sess, err := client.TMDb.LoginV4(loginCtx, mediaauth.TMDbV4Login{
-		RedirectTo: s.redirectTo,
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			if s.real {
-				// The page needs the whole token: this is the one place it is shown.
-				fmt.Fprintf(out, "2. Open this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", approvalURL)
-			} else {
-				rt := requestTokenOf(approvalURL)
-				fmt.Fprintf(out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt))
-				fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
-					strings.Replace(approvalURL, url.QueryEscape(rt), mask(rt), 1))
-				// The fake has no web page: it plays the user who clicks Approve.
-				approval = time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(rt) })
-			}
-			fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
-			return nil
-		},
-		PollInterval: s.interval,
-		OnPending: func(attempt int, next time.Duration) {
-			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(next))
-		},
-	})
-	switch {
-	case err == nil:
-	case errors.Is(err, mediaauth.ErrInvalidRequestToken):
-		return fmt.Errorf("the request was denied, or the token expired: run the login again: %w", err)
-	case tok != nil:
-		return fmt.Errorf("turning the access token into a session: %w", err)
-	default:
-		return fmt.Errorf("logging in: %w", err)
-	}
-	fmt.Fprintf(out, "   Approved: access token %s of account %s, session %s.\n", mask(tok.AccessToken), tok.AccountID, mask(sess.ID))
-
-	// 4. The access token is the user's credential.
-	var acct struct {
-		ID       int    `json:"id"`
-		Username string `json:"username"`
-	}
-	if err := client.With(tok).TMDb.Do(ctx, http.MethodGet, "/3/account", nil, &acct); err != nil {
-		return fmt.Errorf("reading the account: %w", err)
-	}
-	fmt.Fprintf(out, "4. Signed in as %q (v3 account id %d).\n", acct.Username, acct.ID)
-
-	// 5. Log out: the session, then the access token.
-	if err := client.TMDb.With(*sess).DeleteSession(ctx); err != nil {
-		return fmt.Errorf("deleting the session: %w", err)
-	}
-	if err := client.TMDb.With(*tok).DeleteV4AccessToken(ctx); err != nil {
-		return fmt.Errorf("logging the access token out: %w", err)
-	}
-	fmt.Fprintln(out, "5. Logged out: the session is deleted and the access token revoked.")
-	if !s.real {
-		_, err := client.TMDb.CreateSessionFromV4Token(ctx, *tok)
-		fmt.Fprintf(out, "   Using the token again: errors.Is(err, mediaauth.ErrInvalidAccessToken) = %t\n", errors.Is(err, mediaauth.ErrInvalidAccessToken))
-	}
 	return nil
 }
 
-// requestTokenOf returns the request token an approval URL holds.
-func requestTokenOf(approvalURL string) string {
-	u, err := url.Parse(approvalURL)
-	if err != nil {
-		return ""
+// showPage prints the page where the user approves token. The fake has no
+// browser: it plays the user who clicks Approve after -approve-after; the
+// returned function stops that.
+func (l *login) showPage(pageURL, token string) (stop func() bool) {
+	if l.s.real {
+		// The page needs the whole token: this is the one place it is shown.
+		fmt.Fprintf(l.out, "\nOpen this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", pageURL)
+		return func() bool { return false }
 	}
-	return u.Query().Get("request_token")
-}
-
-// waitForSession tries to turn tok into a session once per interval until
-// the user approves it, denies it, the token expires, or the wait times out.
-func waitForSession(ctx context.Context, client *mediaauth.Client, tok *mediaauth.RequestToken, s settings, out io.Writer) (*mediaauth.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		case <-timer.C:
-		}
-		sess, err := client.TMDb.CreateSession(ctx, *tok)
-		switch {
-		case err == nil:
-			return sess, nil
-		case errors.Is(err, mediaauth.ErrRequestTokenNotApproved):
-			if tok.Expired(time.Now().Add(s.interval)) {
-				return nil, fmt.Errorf("the request token expired before it was approved: run the login again: %w", err)
-			}
-			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(s.interval))
-			timer.Reset(s.interval)
-		case errors.Is(err, mediaauth.ErrSessionDenied):
-			return nil, fmt.Errorf("the request was denied on TMDb's page: %w", err)
-		case errors.Is(err, mediaauth.ErrInvalidRequestToken):
-			return nil, fmt.Errorf("the request token expired or was already used: run the login again: %w", err)
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		default:
-			return nil, fmt.Errorf("creating the session: %w", err)
-		}
-	}
+	fmt.Fprintf(l.out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
+		strings.Replace(pageURL, url.QueryEscape(token), mask(token), 1))
+	return time.AfterFunc(l.s.approveAfter, func() { _ = l.srv.TMDb.Approve(token) }).Stop
 }
 
 // seconds prints a duration in seconds: "1 s", "2.5 s".

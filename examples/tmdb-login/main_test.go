@@ -140,7 +140,7 @@ func TestRunV4RealNeedsReadToken(t *testing.T) {
 	}
 	err := run(t.Context(), []string{"-v4", "-real"}, keyOnly, &out, io.Discard)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "-v4 -real needs the read access token in TMDB_ACCESS_TOKEN")
+	assert.Contains(t, err.Error(), "-v4 -real needs the read access token in TMDB_READ_ACCESS_TOKEN")
 	assert.Empty(t, out.String(), "nothing sent, nothing printed")
 }
 
@@ -150,8 +150,40 @@ func TestRunRealNeedsCredentials(t *testing.T) {
 	err := run(t.Context(), []string{"-real"}, noEnv, &out, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "TMDB_API_KEY")
-	assert.Contains(t, err.Error(), "TMDB_ACCESS_TOKEN")
+	assert.Contains(t, err.Error(), "TMDB_READ_ACCESS_TOKEN")
 	assert.Empty(t, out.String(), "nothing sent, nothing printed")
+}
+
+// TestRealClient checks the client -real builds, without sending: either
+// credential alone is enough, and the read access token wins over the key.
+func TestRealClient(t *testing.T) {
+	t.Parallel()
+	env := func(vars ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(vars); i += 2 {
+				if vars[i] == k {
+					return vars[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name   string
+		getenv func(string) string
+		want   string
+	}{
+		{"key only", env(envAPIKey, "some-api-key"), "tmdb-api-key:[REDACTED]"},
+		{"token only", env(envReadAccessToken, "some-read-access-token"), "tmdb-read-access-token:[REDACTED]"},
+		{"both", env(envAPIKey, "some-api-key", envReadAccessToken, "some-read-access-token"), "tmdb-read-access-token:[REDACTED]"},
+	}
+	for _, tt := range tests {
+		c, err := realClient(tt.getenv, false)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, "mediaauth.Client{"+tt.want+"}", c.String(), tt.name)
+	}
+	_, err := realClient(env(envReadAccessToken, "some-read-access-token"), true)
+	assert.NoError(t, err, "-v4 with the token only")
 }
 
 func TestParseFlags(t *testing.T) {
@@ -181,6 +213,7 @@ func TestParseFlags(t *testing.T) {
 	require.True(t, errors.Is(err, flag.ErrHelp))
 	assert.Contains(t, usage.String(), "Usage: go run ./examples/tmdb-login")
 	assert.Contains(t, usage.String(), "TMDB_API_KEY")
+	assert.Contains(t, usage.String(), "TMDB_READ_ACCESS_TOKEN")
 	assert.Contains(t, usage.String(), "-v4")
 
 	for _, args := range [][]string{

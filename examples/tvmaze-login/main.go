@@ -76,49 +76,55 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	if err != nil {
 		return err
 	}
-
-	progress := func(ev mediaauth.PollEvent) { fmt.Fprintln(out, describePoll(ev)) }
-	var (
-		client *mediaauth.Client
-		defEm  string
-	)
-	if s.real {
-		client, err = mediaauth.New(mediaauth.WithPollObserver(progress))
-		fmt.Fprintf(out, "Talking to TVmaze at %s\n", mediaauth.DefaultTVmazeBaseURL)
-	} else {
-		srv := mediaauthtest.NewServer(
-			mediaauthtest.WithTVmazeMinPollInterval(s.interval),
-			mediaauthtest.WithTVmazeAutoConfirm(s.confirmAfter),
-		)
-		defer srv.Close()
-		client, err = srv.Client(mediaauth.WithPollInterval(s.interval), mediaauth.WithPollObserver(progress))
-		defEm = mediaauthtest.DemoTVmazeEmail
-		fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmaze.URL())
-		if s.confirmAfter > 0 {
-			fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
-		}
-	}
+	client, demoEmail, closeFake, err := newClient(s, out)
 	if err != nil {
 		return fmt.Errorf("building the client: %w", err)
 	}
-
+	defer closeFake()
 	email := s.email
 	if email == "" {
-		email, err = askEmail(ctx, stdin, out, defEm)
-		if err != nil {
+		if email, err = askEmail(ctx, stdin, out, demoEmail); err != nil {
 			return err
 		}
 	}
 	if email == "" {
 		return errors.New("no email address given (use -email)")
 	}
+	return login(ctx, client.TVmaze, email, s, out)
+}
 
+// newClient builds the client: of the real TVmaze with -real, else of an
+// in-process fake (closeFake stops it) whose demo account's email address
+// it returns. The poll settings are the client's; the observer prints
+// each attempt.
+func newClient(s settings, out io.Writer) (client *mediaauth.Client, demoEmail string, closeFake func(), err error) {
+	progress := mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) { fmt.Fprintln(out, describePoll(ev)) })
+	if s.real {
+		fmt.Fprintf(out, "Talking to TVmaze at %s\n", mediaauth.DefaultTVmazeBaseURL)
+		client, err = mediaauth.New(progress)
+		return client, "", func() {}, err
+	}
+	srv := mediaauthtest.NewServer(
+		mediaauthtest.WithTVmazeMinPollInterval(s.interval),
+		mediaauthtest.WithTVmazeAutoConfirm(s.confirmAfter),
+	)
+	fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmaze.URL())
+	if s.confirmAfter > 0 {
+		fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
+	}
+	client, err = srv.Client(mediaauth.WithPollInterval(s.interval), progress)
+	return client, mediaauthtest.DemoTVmazeEmail, srv.Close, err
+}
+
+// login runs the device-style login for email: start the request, show
+// where to confirm it, poll until the user does, and check the key.
+func login(ctx context.Context, tvmaze *mediaauth.TVmaze, email string, s settings, out io.Writer) error {
 	// 1. Start the authentication request.
 	var startOpts []mediaauth.StartAuthOption
 	if !s.emailConfirmation {
 		startOpts = append(startOpts, mediaauth.WithoutEmailConfirmation())
 	}
-	req, err := client.TVmaze.StartAuth(ctx, email, startOpts...)
+	req, err := tvmaze.StartAuth(ctx, email, startOpts...)
 	switch {
 	case errors.Is(err, mediaauth.ErrEmailNotFound):
 		return fmt.Errorf("TVmaze has no account with the email address %s: %w", email, err)
@@ -135,7 +141,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 
 	// 2. Poll until the user confirms.
 	fmt.Fprintln(out, "Waiting for the confirmation (Ctrl-C to give up)...")
-	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := tvmaze.PollUntilConfirmed(ctx, *req)
 	switch {
 	case errors.Is(err, mediaauth.ErrAuthRequestNotFound):
 		return fmt.Errorf("the request expired or was already used: run the login again: %w", err)
@@ -144,8 +150,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	}
 	fmt.Fprintf(out, "\nLogged in as %s.\nAPI key: %s (TVmaze hands it out only once: store it safely)\n", creds.Username, maskKey(creds.APIKey))
 
-	// 3. Check the key and read the premium level.
-	level, err := client.With(creds).TVmaze.Validate(ctx)
+	// 3. Check the key and read the premium level: a handle that carries
+	// the credentials sends them as HTTP Basic.
+	level, err := tvmaze.With(creds).Validate(ctx)
 	if err != nil {
 		return fmt.Errorf("validating the credentials: %w", err)
 	}

@@ -45,13 +45,15 @@ func TestRunAgainstMediaauthFake(t *testing.T) {
 		assert.Contains(t, s, "Running against the fake server at "+fakeURL+" (mediaauth fake)")
 		requireSteps(t, s, moviesSteps)
 		requireSteps(t, s[strings.Index(s, "== TVmaze"):], tvmazeSteps)
-		requireSteps(t, s[strings.Index(s, "== TMDb"):], tmdbSteps)
-		for _, api := range []string{"Movies API", "TVmaze", "TMDb"} {
-			assert.Contains(t, s, api+": all steps passed")
+		requireSteps(t, s[strings.Index(s, "== TMDb v3"):], tmdbSteps)
+		requireSteps(t, s[strings.Index(s, "== TMDb v4"):], tmdbV4Steps)
+		for _, f := range flows {
+			assert.Contains(t, s, f.name+": all steps passed")
 		}
 		assert.Contains(t, s, "every 20ms (the user confirmed on the confirm page)")
 		assert.Contains(t, s, "show ids 1, 82", "the fake's demo user follows two shows")
 		assert.Contains(t, s, fakeURL+"/authenticate/")
+		assert.Contains(t, s, fakeURL+"/auth/access?request_token=")
 		assert.True(t, strings.HasSuffix(s, "Done.\n"))
 	}
 
