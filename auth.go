@@ -130,10 +130,10 @@ func jwtExpiry(token string) (time.Time, bool) {
 // verification link; see [Movies.VerifyEmail]. A taken username or email
 // address is [ErrConflict].
 func (m *Movies) Register(ctx context.Context, req RegisterRequest) (*User, error) {
-	if err := requireArgs("Register", "username", req.Username, "password", req.Password, "email", req.Email); err != nil {
+	if err := requireArgs("Movies.Register", "username", req.Username, "password", req.Password, "email", req.Email); err != nil {
 		return nil, err
 	}
-	if err := optionalArgs("Register", "name", req.Name); err != nil {
+	if err := optionalArgs("Movies.Register", "name", req.Name); err != nil {
 		return nil, err
 	}
 	var u User
@@ -148,7 +148,7 @@ func (m *Movies) Register(ctx context.Context, req RegisterRequest) (*User, erro
 // verification link (POST /verify-email). An unknown or used token is
 // [ErrNotFound].
 func (m *Movies) VerifyEmail(ctx context.Context, token string) error {
-	if err := requireArgs("VerifyMoviesEmail", "token", token); err != nil {
+	if err := requireArgs("Movies.VerifyEmail", "token", token); err != nil {
 		return err
 	}
 	return m.hp().send(ctx, &call{
@@ -235,14 +235,14 @@ type ProfileUpdate struct {
 // updated profile. A taken email address is [ErrConflict].
 func (m *Movies) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
 	if upd.Name == nil && upd.Email == nil && upd.Bio == nil {
-		return nil, argError("UpdateProfile", "nothing to update")
+		return nil, argError("Movies.UpdateProfile", "nothing to update")
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"name", upd.Name}, {"email", upd.Email}, {"bio", upd.Bio}} {
 		if f.v != nil {
-			if err := optionalArgs("UpdateProfile", f.name, *f.v); err != nil {
+			if err := optionalArgs("Movies.UpdateProfile", f.name, *f.v); err != nil {
 				return nil, err
 			}
 		}
@@ -259,7 +259,7 @@ func (m *Movies) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, e
 // /password/reset). The server answers the same whether or not the address
 // belongs to an account.
 func (m *Movies) RequestPasswordReset(ctx context.Context, email string) error {
-	if err := requireArgs("RequestPasswordReset", "email", email); err != nil {
+	if err := requireArgs("Movies.RequestPasswordReset", "email", email); err != nil {
 		return err
 	}
 	return m.hp().send(ctx, &call{
@@ -275,7 +275,7 @@ func (m *Movies) RequestPasswordReset(ctx context.Context, email string) error {
 // tokens. An unknown or used token is [ErrNotFound]; the call is not
 // resent once the server may have received the token.
 func (m *Movies) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
-	if err := requireArgs("ConfirmPasswordReset", "token", token, "new password", newPassword); err != nil {
+	if err := requireArgs("Movies.ConfirmPasswordReset", "token", token, "new password", newPassword); err != nil {
 		return err
 	}
 	return m.hp().send(ctx, &call{

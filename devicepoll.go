@@ -112,7 +112,7 @@ func (r *startAuthResponse) validate() error {
 // quickly is [ErrRateLimited]. The handle's TVmaze credentials are sent
 // only when it has some.
 func (t *TVmaze) StartAuth(ctx context.Context, email string, opts ...StartAuthOption) (*AuthRequest, error) {
-	if err := requireArgs("StartAuth", "email address", email); err != nil {
+	if err := requireArgs("TVmaze.StartAuth", "email address", email); err != nil {
 		return nil, err
 	}
 	body := startAuthRequest{Email: email, EmailConfirmation: true}
@@ -155,7 +155,7 @@ func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredenti
 // pollAuth is PollAuth that also returns the HTTP status of the answer
 // (0 when there was none).
 func (t *TVmaze) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
-	if err := requireArgs("PollAuth", "token", token); err != nil {
+	if err := requireArgs("TVmaze.PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
 	var out pollAuthResponse
@@ -251,7 +251,7 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVma
 		return nil, err
 	}
 	token := req.Token
-	if err := requireArgs("PollUntilConfirmed", "token", token); err != nil {
+	if err := requireArgs("TVmaze.PollUntilConfirmed", "token", token); err != nil {
 		return nil, err
 	}
 	interval := t.poll.interval

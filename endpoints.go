@@ -25,62 +25,62 @@ type endpoint struct {
 
 // The endpoints of the Movies API (its contract: movies-auth.openapi.yaml).
 var (
-	epMoviesRegister = &endpoint{name: "Register", api: APIMovies, method: http.MethodPost, path: "/register",
+	epMoviesRegister = &endpoint{name: "Movies.Register", api: APIMovies, method: http.MethodPost, path: "/register",
 		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
 	// The verification token is single-use: resent only when the server
 	// certainly did not receive it.
-	epMoviesVerifyEmail = &endpoint{name: "VerifyMoviesEmail", api: APIMovies, method: http.MethodPost, path: "/verify-email",
+	epMoviesVerifyEmail = &endpoint{name: "Movies.VerifyEmail", api: APIMovies, method: http.MethodPost, path: "/verify-email",
 		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
-	epMoviesLogin = &endpoint{name: "Login", api: APIMovies, method: http.MethodPost, path: "/login",
+	epMoviesLogin = &endpoint{name: "Movies.Login", api: APIMovies, method: http.MethodPost, path: "/login",
 		role: roleNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
-	epMoviesFormLogin = &endpoint{name: "FormLogin", api: APIMovies, method: http.MethodPost, path: "/auth/login",
+	epMoviesFormLogin = &endpoint{name: "Movies.FormLogin", api: APIMovies, method: http.MethodPost, path: "/auth/login",
 		role: roleNone, resend: retryUnsafe, statuses: moviesLoginStatuses}
-	epMoviesProfile = &endpoint{name: "Profile", api: APIMovies, method: http.MethodGet, path: "/user/profile",
+	epMoviesProfile = &endpoint{name: "Movies.Profile", api: APIMovies, method: http.MethodGet, path: "/user/profile",
 		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
 	// PUT of the same fields twice leaves the same profile.
-	epMoviesUpdateProfile = &endpoint{name: "UpdateProfile", api: APIMovies, method: http.MethodPut, path: "/user/profile",
+	epMoviesUpdateProfile = &endpoint{name: "Movies.UpdateProfile", api: APIMovies, method: http.MethodPut, path: "/user/profile",
 		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
-	epMoviesResetRequest = &endpoint{name: "RequestPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset",
+	epMoviesResetRequest = &endpoint{name: "Movies.RequestPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset",
 		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
-	epMoviesResetConfirm = &endpoint{name: "ConfirmPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
+	epMoviesResetConfirm = &endpoint{name: "Movies.ConfirmPasswordReset", api: APIMovies, method: http.MethodPost, path: "/password/reset/confirm",
 		role: roleNone, resend: retryUnsafe, statuses: moviesStatuses}
-	epMoviesGetAPIKey = &endpoint{name: "FetchMoviesAPIKey", api: APIMovies, method: http.MethodGet, path: "/user/api-key",
+	epMoviesGetAPIKey = &endpoint{name: "Movies.FetchAPIKey", api: APIMovies, method: http.MethodGet, path: "/user/api-key",
 		role: roleRequired, resend: retryIdempotent, statuses: moviesStatuses}
 	// Each POST makes a new key and revokes the last one.
-	epMoviesNewAPIKey = &endpoint{name: "GenerateMoviesAPIKey", api: APIMovies, method: http.MethodPost, path: "/user/api-key",
+	epMoviesNewAPIKey = &endpoint{name: "Movies.GenerateAPIKey", api: APIMovies, method: http.MethodPost, path: "/user/api-key",
 		role: roleRequired, resend: retryUnsafe, statuses: moviesStatuses}
 )
 
 // The endpoints of TVmaze's user API (tvmaze-user-v1.openapi.yaml).
 var (
-	epTVmazeStart = &endpoint{name: "StartAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/start",
+	epTVmazeStart = &endpoint{name: "TVmaze.StartAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/start",
 		role: roleIfAny, resend: retryUnsafe, statuses: tvmazeStartStatuses}
 	// The key is handed out once: a poll is never resent by the transport.
-	epTVmazePoll = &endpoint{name: "PollAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
+	epTVmazePoll = &endpoint{name: "TVmaze.PollAuth", api: APITVmaze, method: http.MethodPost, path: "/auth/poll",
 		role: roleIfAny, resend: retryNever, statuses: tvmazePollStatuses}
-	epTVmazeValidate = &endpoint{name: "ValidateTVmazeCredentials", api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
+	epTVmazeValidate = &endpoint{name: "TVmaze.Validate", api: APITVmaze, method: http.MethodGet, path: "/auth/validate",
 		role: roleRequired, resend: retryIdempotent}
 )
 
 // The endpoints of TMDb's authentication (tmdb-auth-v3.openapi.yaml and
 // tmdb-auth-v4.openapi.yaml), relative to the API's root.
 var (
-	epTMDbValidateKey = &endpoint{name: "ValidateTMDbCredentials", api: APITMDb, method: http.MethodGet, path: "/3/authentication",
+	epTMDbValidateKey = &endpoint{name: "TMDb.Validate", api: APITMDb, method: http.MethodGet, path: "/3/authentication",
 		role: roleRequired, resend: retryIdempotent}
 	// A new unused request token is harmless: it expires on its own.
-	epTMDbRequestToken = &endpoint{name: "CreateRequestToken", api: APITMDb, method: http.MethodGet, path: "/3/authentication/token/new",
+	epTMDbRequestToken = &endpoint{name: "TMDb.CreateRequestToken", api: APITMDb, method: http.MethodGet, path: "/3/authentication/token/new",
 		role: roleRequired, resend: retryIdempotent}
-	epTMDbValidateWithLogin = &endpoint{name: "ValidateRequestTokenWithLogin", api: APITMDb, method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
+	epTMDbValidateWithLogin = &endpoint{name: "TMDb.ValidateRequestTokenWithLogin", api: APITMDb, method: http.MethodPost, path: "/3/authentication/token/validate_with_login",
 		role: roleRequired, resend: retryUnsafe}
 	// A request token makes one session only.
-	epTMDbSession = &endpoint{name: "CreateSession", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/new",
+	epTMDbSession = &endpoint{name: "TMDb.CreateSession", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/new",
 		role: roleRequired, resend: retryUnsafe}
-	epTMDbSessionFromV4 = &endpoint{name: "CreateSessionFromV4Token", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/convert/4",
+	epTMDbSessionFromV4 = &endpoint{name: "TMDb.CreateSessionFromV4Token", api: APITMDb, method: http.MethodPost, path: "/3/authentication/session/convert/4",
 		role: roleRequired, resend: retryUnsafe}
-	epTMDbGuestSession = &endpoint{name: "CreateGuestSession", api: APITMDb, method: http.MethodGet, path: "/3/authentication/guest_session/new",
+	epTMDbGuestSession = &endpoint{name: "TMDb.CreateGuestSession", api: APITMDb, method: http.MethodGet, path: "/3/authentication/guest_session/new",
 		role: roleRequired, resend: retryIdempotent}
 	// Deleting a session twice leaves it deleted.
-	epTMDbDeleteSession = &endpoint{name: "DeleteSession", api: APITMDb, method: http.MethodDelete, path: "/3/authentication/session",
+	epTMDbDeleteSession = &endpoint{name: "TMDb.DeleteSession", api: APITMDb, method: http.MethodDelete, path: "/3/authentication/session",
 		role: roleRequired, resend: retryIdempotent}
 
 	// The v4 calls authenticate with the application's read access token
@@ -88,14 +88,14 @@ var (
 	// does no harm: the extra token is one nobody approves, and it expires
 	// on its own after 15 minutes, like the v3 token/new above (a GET that
 	// also makes a token). So it is resent like an idempotent call.
-	epTMDbV4RequestToken = &endpoint{name: "CreateV4RequestToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/request_token",
+	epTMDbV4RequestToken = &endpoint{name: "TMDb.CreateV4RequestToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/request_token",
 		role: roleRequired, appBearer: true, resend: retryIdempotent}
 	// An approved request token makes one access token only.
-	epTMDbV4AccessToken = &endpoint{name: "CreateV4AccessToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/access_token",
+	epTMDbV4AccessToken = &endpoint{name: "TMDb.CreateV4AccessToken", api: APITMDb, method: http.MethodPost, path: "/4/auth/access_token",
 		role: roleRequired, appBearer: true, resend: retryUnsafe}
 	// Logging a token out twice leaves it logged out (the second answer is
 	// code 35, ErrInvalidAccessToken).
-	epTMDbV4DeleteAccessToken = &endpoint{name: "DeleteV4AccessToken", api: APITMDb, method: http.MethodDelete, path: "/4/auth/access_token",
+	epTMDbV4DeleteAccessToken = &endpoint{name: "TMDb.DeleteV4AccessToken", api: APITMDb, method: http.MethodDelete, path: "/4/auth/access_token",
 		role: roleRequired, appBearer: true, resend: retryIdempotent}
 )
 

@@ -28,29 +28,29 @@ import (
 // documentedStatuses are the error statuses each endpoint's contract
 // documents (../shared/specs), by the endpoint's method name.
 var documentedStatuses = map[string][]int{
-	"Register":                      {400, 409, 500},
-	"VerifyMoviesEmail":             {400, 404, 500},
-	"Login":                         {400, 401, 403, 500},
-	"FormLogin":                     {400, 401, 403, 500},
-	"Profile":                       {401, 500},
-	"UpdateProfile":                 {400, 401, 409, 500},
-	"FetchMoviesAPIKey":             {401, 404, 500},
-	"GenerateMoviesAPIKey":          {401, 500},
-	"RequestPasswordReset":          {400, 500},
-	"ConfirmPasswordReset":          {400, 404, 500},
-	"StartAuth":                     {401, 404, 429},
-	"PollAuth":                      {403, 404, 429},
-	"ValidateTVmazeCredentials":     {401},
-	"ValidateTMDbCredentials":       {401, 429},
-	"CreateRequestToken":            {401, 429, 503},
-	"ValidateRequestTokenWithLogin": {400, 401, 429},
-	"CreateSession":                 {401, 422, 429},
-	"CreateSessionFromV4Token":      {401, 429},
-	"CreateGuestSession":            {401, 429, 503},
-	"DeleteSession":                 {401, 404, 429},
-	"CreateV4RequestToken":          {401, 429},
-	"CreateV4AccessToken":           {401, 422, 429},
-	"DeleteV4AccessToken":           {401, 429},
+	"Movies.Register":                    {400, 409, 500},
+	"Movies.VerifyEmail":                 {400, 404, 500},
+	"Movies.Login":                       {400, 401, 403, 500},
+	"Movies.FormLogin":                   {400, 401, 403, 500},
+	"Movies.Profile":                     {401, 500},
+	"Movies.UpdateProfile":               {400, 401, 409, 500},
+	"Movies.FetchAPIKey":                 {401, 404, 500},
+	"Movies.GenerateAPIKey":              {401, 500},
+	"Movies.RequestPasswordReset":        {400, 500},
+	"Movies.ConfirmPasswordReset":        {400, 404, 500},
+	"TVmaze.StartAuth":                   {401, 404, 429},
+	"TVmaze.PollAuth":                    {403, 404, 429},
+	"TVmaze.Validate":                    {401},
+	"TMDb.Validate":                      {401, 429},
+	"TMDb.CreateRequestToken":            {401, 429, 503},
+	"TMDb.ValidateRequestTokenWithLogin": {400, 401, 429},
+	"TMDb.CreateSession":                 {401, 422, 429},
+	"TMDb.CreateSessionFromV4Token":      {401, 429},
+	"TMDb.CreateGuestSession":            {401, 429, 503},
+	"TMDb.DeleteSession":                 {401, 404, 429},
+	"TMDb.CreateV4RequestToken":          {401, 429},
+	"TMDb.CreateV4AccessToken":           {401, 422, 429},
+	"TMDb.DeleteV4AccessToken":           {401, 429},
 }
 
 // errorBodies are the error answers each API gives for a status: every
@@ -89,66 +89,66 @@ type doorAnswer struct {
 
 // typedCalls makes each endpoint's typed call, by the endpoint's name.
 var typedCalls = map[string]func(context.Context, *Client) error{
-	"Register": func(ctx context.Context, c *Client) error {
+	"Movies.Register": func(ctx context.Context, c *Client) error {
 		_, err := c.Movies.Register(ctx, RegisterRequest{Username: "u", Password: "p-secret", Email: "u@example.com"})
 		return err
 	},
-	"VerifyMoviesEmail": func(ctx context.Context, c *Client) error { return c.Movies.VerifyEmail(ctx, "verify-token") },
-	"Login": func(ctx context.Context, c *Client) error {
+	"Movies.VerifyEmail": func(ctx context.Context, c *Client) error { return c.Movies.VerifyEmail(ctx, "verify-token") },
+	"Movies.Login": func(ctx context.Context, c *Client) error {
 		_, err := c.Movies.Login(ctx, "u", "p-secret")
 		return err
 	},
-	"FormLogin": func(ctx context.Context, c *Client) error {
+	"Movies.FormLogin": func(ctx context.Context, c *Client) error {
 		_, err := c.Movies.FormLogin(ctx, "u", "p-secret")
 		return err
 	},
-	"Profile": func(ctx context.Context, c *Client) error { _, err := c.Movies.Profile(ctx); return err },
-	"UpdateProfile": func(ctx context.Context, c *Client) error {
+	"Movies.Profile": func(ctx context.Context, c *Client) error { _, err := c.Movies.Profile(ctx); return err },
+	"Movies.UpdateProfile": func(ctx context.Context, c *Client) error {
 		_, err := c.Movies.UpdateProfile(ctx, ProfileUpdate{Bio: String("b")})
 		return err
 	},
-	"FetchMoviesAPIKey":    func(ctx context.Context, c *Client) error { _, err := c.Movies.FetchAPIKey(ctx); return err },
-	"GenerateMoviesAPIKey": func(ctx context.Context, c *Client) error { _, err := c.Movies.GenerateAPIKey(ctx); return err },
-	"RequestPasswordReset": func(ctx context.Context, c *Client) error {
+	"Movies.FetchAPIKey":    func(ctx context.Context, c *Client) error { _, err := c.Movies.FetchAPIKey(ctx); return err },
+	"Movies.GenerateAPIKey": func(ctx context.Context, c *Client) error { _, err := c.Movies.GenerateAPIKey(ctx); return err },
+	"Movies.RequestPasswordReset": func(ctx context.Context, c *Client) error {
 		return c.Movies.RequestPasswordReset(ctx, "u@example.com")
 	},
-	"ConfirmPasswordReset": func(ctx context.Context, c *Client) error {
+	"Movies.ConfirmPasswordReset": func(ctx context.Context, c *Client) error {
 		return c.Movies.ConfirmPasswordReset(ctx, "reset-token", "new-secret")
 	},
-	"StartAuth": func(ctx context.Context, c *Client) error {
+	"TVmaze.StartAuth": func(ctx context.Context, c *Client) error {
 		_, err := c.TVmaze.StartAuth(ctx, "u@example.com")
 		return err
 	},
-	"PollAuth": func(ctx context.Context, c *Client) error {
+	"TVmaze.PollAuth": func(ctx context.Context, c *Client) error {
 		_, err := c.TVmaze.PollAuth(ctx, AuthRequest{Token: "poll-token"})
 		return err
 	},
-	"ValidateTVmazeCredentials": func(ctx context.Context, c *Client) error { _, err := c.TVmaze.Validate(ctx); return err },
-	"ValidateTMDbCredentials":   func(ctx context.Context, c *Client) error { return c.TMDb.Validate(ctx) },
-	"CreateRequestToken":        func(ctx context.Context, c *Client) error { _, err := c.TMDb.CreateRequestToken(ctx); return err },
-	"ValidateRequestTokenWithLogin": func(ctx context.Context, c *Client) error {
+	"TVmaze.Validate":         func(ctx context.Context, c *Client) error { _, err := c.TVmaze.Validate(ctx); return err },
+	"TMDb.Validate":           func(ctx context.Context, c *Client) error { return c.TMDb.Validate(ctx) },
+	"TMDb.CreateRequestToken": func(ctx context.Context, c *Client) error { _, err := c.TMDb.CreateRequestToken(ctx); return err },
+	"TMDb.ValidateRequestTokenWithLogin": func(ctx context.Context, c *Client) error {
 		_, err := c.TMDb.ValidateRequestTokenWithLogin(ctx, "u", "p-secret", RequestToken{Token: "request-token"})
 		return err
 	},
-	"CreateSession": func(ctx context.Context, c *Client) error {
+	"TMDb.CreateSession": func(ctx context.Context, c *Client) error {
 		_, err := c.TMDb.CreateSession(ctx, RequestToken{Token: "request-token"})
 		return err
 	},
-	"CreateSessionFromV4Token": func(ctx context.Context, c *Client) error {
+	"TMDb.CreateSessionFromV4Token": func(ctx context.Context, c *Client) error {
 		_, err := c.TMDb.CreateSessionFromV4Token(ctx, TMDbAccessToken{AccessToken: "access-token"})
 		return err
 	},
-	"CreateGuestSession": func(ctx context.Context, c *Client) error { _, err := c.TMDb.CreateGuestSession(ctx); return err },
-	"DeleteSession":      func(ctx context.Context, c *Client) error { return c.TMDb.DeleteSession(ctx) },
-	"CreateV4RequestToken": func(ctx context.Context, c *Client) error {
+	"TMDb.CreateGuestSession": func(ctx context.Context, c *Client) error { _, err := c.TMDb.CreateGuestSession(ctx); return err },
+	"TMDb.DeleteSession":      func(ctx context.Context, c *Client) error { return c.TMDb.DeleteSession(ctx) },
+	"TMDb.CreateV4RequestToken": func(ctx context.Context, c *Client) error {
 		_, err := c.TMDb.CreateV4RequestToken(ctx, "")
 		return err
 	},
-	"CreateV4AccessToken": func(ctx context.Context, c *Client) error {
+	"TMDb.CreateV4AccessToken": func(ctx context.Context, c *Client) error {
 		_, err := c.TMDb.CreateV4AccessToken(ctx, TMDbV4RequestToken{Token: "request-token"})
 		return err
 	},
-	"DeleteV4AccessToken": func(ctx context.Context, c *Client) error {
+	"TMDb.DeleteV4AccessToken": func(ctx context.Context, c *Client) error {
 		return c.TMDb.With(TMDbAccessToken{AccessToken: "access-token"}).DeleteV4AccessToken(ctx)
 	},
 }

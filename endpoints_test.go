@@ -17,34 +17,34 @@ func TestResendAudit(t *testing.T) {
 		mode retryMode
 		why  string
 	}{
-		"Register":                      {retryUnsafe, "a second account attempt answers 409 and hides the first's success"},
-		"VerifyMoviesEmail":             {retryUnsafe, "single-use verification token"},
-		"Login":                         {retryUnsafe, "POST; each login issues a token"},
-		"FormLogin":                     {retryUnsafe, "POST; each login issues a token"},
-		"Profile":                       {retryIdempotent, "GET"},
-		"UpdateProfile":                 {retryIdempotent, "PUT of the same fields leaves the same profile"},
-		"RequestPasswordReset":          {retryUnsafe, "each request sends another email"},
-		"ConfirmPasswordReset":          {retryUnsafe, "single-use reset token"},
-		"FetchMoviesAPIKey":             {retryIdempotent, "GET"},
-		"GenerateMoviesAPIKey":          {retryUnsafe, "each POST revokes the previous key"},
-		"StartAuth":                     {retryUnsafe, "each start sends another email"},
-		"PollAuth":                      {retryNever, "the key is handed out once; a lost 200 cannot be asked for again"},
-		"ValidateTVmazeCredentials":     {retryIdempotent, "GET"},
-		"ValidateTMDbCredentials":       {retryIdempotent, "GET"},
-		"CreateRequestToken":            {retryIdempotent, "GET; an unused token expires on its own"},
-		"ValidateRequestTokenWithLogin": {retryUnsafe, "carries a password; approves a single-use token"},
-		"CreateSession":                 {retryUnsafe, "single-use request token"},
-		"CreateSessionFromV4Token":      {retryUnsafe, "POST; each conversion makes a session"},
-		"CreateGuestSession":            {retryIdempotent, "GET; an unused guest session expires on its own"},
-		"DeleteSession":                 {retryIdempotent, "DELETE; a deleted session stays deleted"},
-		"CreateV4RequestToken":          {retryIdempotent, "POST that only makes an unapproved token, which expires on its own"},
-		"CreateV4AccessToken":           {retryUnsafe, "single-use approved request token"},
-		"DeleteV4AccessToken":           {retryIdempotent, "DELETE; a logged-out token stays logged out"},
+		"Movies.Register":                    {retryUnsafe, "a second account attempt answers 409 and hides the first's success"},
+		"Movies.VerifyEmail":                 {retryUnsafe, "single-use verification token"},
+		"Movies.Login":                       {retryUnsafe, "POST; each login issues a token"},
+		"Movies.FormLogin":                   {retryUnsafe, "POST; each login issues a token"},
+		"Movies.Profile":                     {retryIdempotent, "GET"},
+		"Movies.UpdateProfile":               {retryIdempotent, "PUT of the same fields leaves the same profile"},
+		"Movies.RequestPasswordReset":        {retryUnsafe, "each request sends another email"},
+		"Movies.ConfirmPasswordReset":        {retryUnsafe, "single-use reset token"},
+		"Movies.FetchAPIKey":                 {retryIdempotent, "GET"},
+		"Movies.GenerateAPIKey":              {retryUnsafe, "each POST revokes the previous key"},
+		"TVmaze.StartAuth":                   {retryUnsafe, "each start sends another email"},
+		"TVmaze.PollAuth":                    {retryNever, "the key is handed out once; a lost 200 cannot be asked for again"},
+		"TVmaze.Validate":                    {retryIdempotent, "GET"},
+		"TMDb.Validate":                      {retryIdempotent, "GET"},
+		"TMDb.CreateRequestToken":            {retryIdempotent, "GET; an unused token expires on its own"},
+		"TMDb.ValidateRequestTokenWithLogin": {retryUnsafe, "carries a password; approves a single-use token"},
+		"TMDb.CreateSession":                 {retryUnsafe, "single-use request token"},
+		"TMDb.CreateSessionFromV4Token":      {retryUnsafe, "POST; each conversion makes a session"},
+		"TMDb.CreateGuestSession":            {retryIdempotent, "GET; an unused guest session expires on its own"},
+		"TMDb.DeleteSession":                 {retryIdempotent, "DELETE; a deleted session stays deleted"},
+		"TMDb.CreateV4RequestToken":          {retryIdempotent, "POST that only makes an unapproved token, which expires on its own"},
+		"TMDb.CreateV4AccessToken":           {retryUnsafe, "single-use approved request token"},
+		"TMDb.DeleteV4AccessToken":           {retryIdempotent, "DELETE; a logged-out token stays logged out"},
 	}
 	// POSTs that may be resent freely, each with the reason above.
-	harmlessPOST := map[string]bool{"CreateV4RequestToken": true}
-	singleUse := map[string]bool{"VerifyMoviesEmail": true, "ConfirmPasswordReset": true, "PollAuth": true,
-		"CreateSession": true, "ValidateRequestTokenWithLogin": true, "CreateV4AccessToken": true}
+	harmlessPOST := map[string]bool{"TMDb.CreateV4RequestToken": true}
+	singleUse := map[string]bool{"Movies.VerifyEmail": true, "Movies.ConfirmPasswordReset": true, "TVmaze.PollAuth": true,
+		"TMDb.CreateSession": true, "TMDb.ValidateRequestTokenWithLogin": true, "TMDb.CreateV4AccessToken": true}
 	seen := map[string]bool{}
 	for _, ep := range endpoints {
 		seen[ep.name] = true

@@ -69,7 +69,7 @@ func (t *TMDb) Validate(ctx context.Context) error {
 // used token is [ErrInvalidRequestToken].
 func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, error) {
 	requestToken := tok.Token
-	if err := requireArgs("CreateSession", "request token", requestToken); err != nil {
+	if err := requireArgs("TMDb.CreateSession", "request token", requestToken); err != nil {
 		return nil, err
 	}
 	return t.session(ctx, &call{
@@ -87,7 +87,7 @@ func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, e
 // is [ErrInvalidAccessToken].
 func (t *TMDb) CreateSessionFromV4Token(ctx context.Context, tok TMDbAccessToken) (*Session, error) {
 	accessToken := tok.AccessToken
-	if err := requireArgs("CreateSessionFromV4Token", "access token", accessToken); err != nil {
+	if err := requireArgs("TMDb.CreateSessionFromV4Token", "access token", accessToken); err != nil {
 		return nil, err
 	}
 	return t.session(ctx, &call{
@@ -115,7 +115,7 @@ func (t *TMDb) session(ctx context.Context, cl *call) (*Session, error) {
 // [TMDb.AuthenticateURL] names, so that the program never sees the
 // password; use that flow when you can.
 func (t *TMDb) LoginSession(ctx context.Context, username, password string) (*Session, error) {
-	if err := requireArgs("LoginSession", "username", username, "password", password); err != nil {
+	if err := requireArgs("TMDb.LoginSession", "username", username, "password", password); err != nil {
 		return nil, err
 	}
 	tok, err := t.CreateRequestToken(ctx)

@@ -103,7 +103,7 @@ func (t *TMDb) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
 // [ErrInvalidRequestToken].
 func (t *TMDb) ValidateRequestTokenWithLogin(ctx context.Context, username, password string, tok RequestToken) (*RequestToken, error) {
 	requestToken := tok.Token
-	if err := requireArgs("ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
+	if err := requireArgs("TMDb.ValidateRequestTokenWithLogin", "username", username, "password", password, "request token", requestToken); err != nil {
 		return nil, err
 	}
 	return t.requestToken(ctx, &call{

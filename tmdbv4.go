@@ -116,7 +116,7 @@ func (t *TMDb) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TM
 	if err := t.needsReadAccessToken(); err != nil {
 		return nil, err
 	}
-	if err := optionalArgs("CreateV4RequestToken", "redirect URL", redirectTo); err != nil {
+	if err := optionalArgs("TMDb.CreateV4RequestToken", "redirect URL", redirectTo); err != nil {
 		return nil, err
 	}
 	var r tmdbV4RequestTokenResponse
@@ -160,7 +160,7 @@ func (t *TMDb) CreateV4AccessToken(ctx context.Context, tok TMDbV4RequestToken) 
 		return nil, err
 	}
 	requestToken := tok.Token
-	if err := requireArgs("CreateV4AccessToken", "request token", requestToken); err != nil {
+	if err := requireArgs("TMDb.CreateV4AccessToken", "request token", requestToken); err != nil {
 		return nil, err
 	}
 	var r tmdbV4AccessTokenResponse

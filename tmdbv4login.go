@@ -73,7 +73,7 @@ type TMDbV4Login struct {
 // [TMDb.CreateSessionFromV4Token] or log the token out. No timer outlives the
 // call.
 func (t *TMDb) LoginV4(ctx context.Context, login TMDbV4Login) (*TMDbAccessToken, *Session, error) {
-	const method = "LoginV4"
+	const method = "TMDb.LoginV4"
 	switch {
 	case login.ShowApprovalURL == nil:
 		return nil, nil, argError(method, "nil ShowApprovalURL")

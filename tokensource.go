@@ -18,7 +18,7 @@ import (
 func (m *Movies) LoginTokenSource(username string, password func(ctx context.Context) (string, error)) MoviesTokenSource {
 	return MoviesTokenSourceFunc(func(ctx context.Context) (*Token, error) {
 		if password == nil {
-			return nil, argError("LoginTokenSource", "nil password function")
+			return nil, argError("Movies.LoginTokenSource", "nil password function")
 		}
 		pw, err := password(ctx)
 		if err != nil {
