@@ -4,28 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"runtime"
 	"sync"
 	"testing"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/mediaauth/mediaauth"
 )
 
 // The SDK's calls against hand-written net/http + encoding/json code doing
-// the same request, in the same run. Each benchmark has the pairs
+// the same request, in the same run, through each of the SDK's doors: the
+// typed call (where there is one), Do, and HTTPClient with CheckResponse.
+// Each benchmark has, for each door, the pairs
 //
-//	BenchmarkX/sdk/background      BenchmarkX/nethttp/background
-//	BenchmarkX/sdk/cancellable     BenchmarkX/nethttp/cancellable
+//	BenchmarkX/door/sdk/background      BenchmarkX/door/nethttp/background
+//	BenchmarkX/door/sdk/cancellable     BenchmarkX/door/nethttp/cancellable
 //
 // run one after the other: with context.Background(), and with a context
 // that can be cancelled (and has no deadline). Both sides talk to the same
@@ -34,8 +31,18 @@ import (
 // a per-attempt timeout of DefaultTimeout (the SDK's default, and
 // http.Client.Timeout in the baseline) on a transport set up alike; both
 // check the status, decode the same answer into an equivalent struct and
-// check a field of it. The SDK's client-side rate limits are off.
-// scripts/bench.sh runs them and prints the ratios.
+// check a field of it. The HTTPClient door is the baseline's own code with
+// the handle's http.Client in place of the baseline's and CheckResponse in
+// place of its status check; it leaves the credentials to the engine. The
+// SDK's client-side rate limits are off. scripts/bench.sh runs them and
+// prints the ratios.
+
+// The doors, as the sub-benchmarks name them.
+const (
+	doorTyped      = "typed"
+	doorDo         = "Do"
+	doorHTTPClient = "HTTPClient"
+)
 
 // benchBaselineFirst runs the baseline of each pair before the SDK's call;
 // scripts/bench.sh alternates the order from one round to the next.
@@ -56,6 +63,20 @@ func benchSides(sdk, nethttp func(context.Context) error) []benchSide {
 		return []benchSide{{"nethttp", nethttp}, {"sdk", sdk}}
 	}
 	return []benchSide{{"sdk", sdk}, {"nethttp", nethttp}}
+}
+
+// benchDoor is one door of the SDK and the call that goes through it.
+type benchDoor struct {
+	name string
+	sdk  func(context.Context) error
+}
+
+// benchDoors runs, for each door, the door's call and the baseline nethttp
+// as the pairs of benchPair, under a sub-benchmark named after the door.
+func benchDoors(b *testing.B, nethttp func(context.Context) error, doors ...benchDoor) {
+	for _, d := range doors {
+		b.Run(d.name, func(b *testing.B) { benchPair(b, d.sdk, nethttp) })
+	}
 }
 
 // benchPair runs sdk and its baseline nethttp as the four sub-benchmarks
@@ -80,51 +101,71 @@ func benchPair(b *testing.B, sdk, nethttp func(context.Context) error) {
 					}
 				}
 				b.ReportAllocs()
+				cpu := cpuTime()
 				for b.Loop() {
 					if err := call(ctx); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}
 }
 
-// benchParallel runs sdk and nethttp with b.RunParallel on 64 goroutines
-// each, as the sub-benchmarks sdk and nethttp, with context.Background().
-func benchParallel(b *testing.B, sdk, nethttp func(context.Context) error) {
-	for _, side := range benchSides(sdk, nethttp) {
-		b.Run(side.name, func(b *testing.B) {
-			call := side.call
-			procs := max(1, 64/runtime.GOMAXPROCS(0))
-			// The warm-up, 64 goroutines at once, makes the connections.
-			var wg sync.WaitGroup
-			for range procs * runtime.GOMAXPROCS(0) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range benchWarmup / 16 {
-						if err := call(context.Background()); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
+// benchParallelDoors runs, for each door, its call and nethttp with
+// b.RunParallel on 64 goroutines each, as the sub-benchmarks door/sdk and
+// door/nethttp, with context.Background().
+func benchParallelDoors(b *testing.B, nethttp func(context.Context) error, doors ...benchDoor) {
+	for _, d := range doors {
+		b.Run(d.name, func(b *testing.B) {
+			for _, side := range benchSides(d.sdk, nethttp) {
+				b.Run(side.name, func(b *testing.B) { benchParallel(b, side.call) })
 			}
-			wg.Wait()
-			b.SetParallelism(procs)
-			b.ResetTimer()
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				ctx := context.Background()
-				for pb.Next() {
-					if err := call(ctx); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
 		})
+	}
+}
+
+// benchParallel measures call from 64 goroutines.
+func benchParallel(b *testing.B, call func(context.Context) error) {
+	procs := max(1, 64/runtime.GOMAXPROCS(0))
+	// The warm-up, 64 goroutines at once, makes the connections.
+	var wg sync.WaitGroup
+	for range procs * runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range benchWarmup / 16 {
+				if err := call(context.Background()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.SetParallelism(procs)
+	b.ResetTimer()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			if err := call(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the CPU time the process used since start (a cpuTime),
+// per op, as cpu-ns/op: the client's and the in-process server's work,
+// which the machine's load changes much less than the time per op.
+func reportCPU(b *testing.B, start int64) {
+	if end := cpuTime(); end > start && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -156,9 +197,26 @@ func benchAPIServer(b *testing.B, contentType string, answer []byte, reqs ...exp
 	})
 }
 
+// checker checks an answer's status: statusOK in the baselines,
+// CheckResponse through the HTTPClient door.
+type checker func(*http.Response) error
+
+// statusOK is the baselines' check: 200 or an error.
+func statusOK(resp *http.Response) error {
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// checkWith is the HTTPClient door's check: CheckResponse for api.
+func checkWith(api mediaauth.API) checker {
+	return func(resp *http.Response) error { return mediaauth.CheckResponse(api, resp) }
+}
+
 // doJSON is the baseline's one call: it sends req with the headers the SDK
 // sends, checks the status and decodes the JSON answer into out.
-func doJSON(hc *http.Client, req *http.Request, contentType string, out any) error {
+func doJSON(hc *http.Client, check checker, req *http.Request, contentType string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -169,8 +227,8 @@ func doJSON(hc *http.Client, req *http.Request, contentType string, out any) err
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", resp.StatusCode)
+	if err := check(resp); err != nil {
+		return err
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return err
@@ -179,243 +237,24 @@ func doJSON(hc *http.Client, req *http.Request, contentType string, out any) err
 	return nil
 }
 
-// Movies API: Login (JSON body) and FormLogin (form body).
-
-var (
-	benchUser, benchPassword = "john_doe", "secure_password123"
-	benchTokenJSON           = []byte(`{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMiLCJleHAiOjIwMDAwMDAwMDB9.c2ln","token_type":"bearer","expires_in":3600}`)
-	benchLoginBody           = []byte(`{"username":"john_doe","password":"secure_password123"}`)
-	benchFormBody            = []byte(`password=secure_password123&username=john_doe`)
-)
-
-// benchMovies starts the Movies API server of the login benchmarks and
-// returns it with an SDK client and a baseline http.Client.
-func benchMovies(b *testing.B) (*httptest.Server, *mediaauth.Client, *http.Client) {
-	srv := benchAPIServer(b, "application/json", benchTokenJSON,
-		expect{method: http.MethodPost, path: "/login", contentType: "application/json", body: benchLoginBody},
-		expect{method: http.MethodPost, path: "/auth/login", contentType: "application/x-www-form-urlencoded", body: benchFormBody})
-	return srv, benchClient(b, mediaauth.WithMoviesBaseURL(srv.URL)), benchHTTPClient(b)
-}
-
-// benchToken is the baseline's Token: the answer decoded, and its expiry.
-type benchToken struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   *int64 `json:"expires_in"`
-}
-
-// baselineLogin posts body as contentType to url and decodes the token.
-func baselineLogin(ctx context.Context, hc *http.Client, url, contentType string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// benchGet is a GET of target through hc, decoded into out.
+func benchGet(ctx context.Context, hc *http.Client, check checker, target string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return err
 	}
-	var tok benchToken
-	if err := doJSON(hc, req, contentType, &tok); err != nil {
-		return err
-	}
-	if tok.AccessToken == "" || tok.ExpiresIn == nil {
-		return errors.New("no token")
-	}
-	_ = time.Now().Add(time.Duration(*tok.ExpiresIn) * time.Second)
-	return nil
+	return doJSON(hc, check, req, "", out)
 }
 
-func checkToken(tok *mediaauth.Token, err error) error {
-	if err == nil && tok.AccessToken == "" {
-		err = errors.New("no token")
-	}
-	return err
-}
-
-// BenchmarkLogin: Client.Login, a POST with a JSON body.
-func BenchmarkLogin(b *testing.B) {
-	srv, c, hc := benchMovies(b)
-	target := srv.URL + "/login"
-	benchPair(b, func(ctx context.Context) error {
-		return checkToken(c.Movies.Login(ctx, benchUser, benchPassword))
-	}, func(ctx context.Context) error {
-		return baselineJSONLogin(ctx, hc, target)
-	})
-}
-
-// baselineJSONLogin is Login with net/http and encoding/json.
-func baselineJSONLogin(ctx context.Context, hc *http.Client, target string) error {
-	body, err := json.Marshal(struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}{benchUser, benchPassword})
+// benchPost is a POST of in as JSON to target through hc, decoded into out.
+func benchPost(ctx context.Context, hc *http.Client, check checker, target string, in, out any) error {
+	body, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	return baselineLogin(ctx, hc, target, "application/json", body)
-}
-
-// BenchmarkFormLogin: Client.FormLogin, a POST with a form body.
-func BenchmarkFormLogin(b *testing.B) {
-	srv, c, hc := benchMovies(b)
-	target := srv.URL + "/auth/login"
-	benchPair(b, func(ctx context.Context) error {
-		return checkToken(c.Movies.FormLogin(ctx, benchUser, benchPassword))
-	}, func(ctx context.Context) error {
-		body := url.Values{"username": {benchUser}, "password": {benchPassword}}.Encode()
-		return baselineLogin(ctx, hc, target, "application/x-www-form-urlencoded", []byte(body))
-	})
-}
-
-// BenchmarkLoginParallel: Login from 64 goroutines on one client, for
-// throughput (with context.Background()).
-func BenchmarkLoginParallel(b *testing.B) {
-	srv, c, hc := benchMovies(b)
-	target := srv.URL + "/login"
-	benchParallel(b, func(ctx context.Context) error {
-		return checkToken(c.Movies.Login(ctx, benchUser, benchPassword))
-	}, func(ctx context.Context) error {
-		return baselineJSONLogin(ctx, hc, target)
-	})
-}
-
-// TVmaze: PollAuth.
-
-const benchPollToken = "0123456789abcdef0123456789abcdef01234567"
-
-// BenchmarkPollAuth: one Client.PollAuth that gets the key. With a
-// cancellable context the SDK also keeps an answer already arriving when
-// the context ends (WithPollAnswerGrace); the baseline does not.
-func BenchmarkPollAuth(b *testing.B) {
-	srv := benchAPIServer(b, "application/json", []byte(`{"username":"alice","apikey":"bench-api-key-0123456789abcdef"}`),
-		expect{method: http.MethodPost, path: "/v1/auth/poll", contentType: "application/json",
-			body: []byte(`{"token":"` + benchPollToken + `"}`)})
-	c := benchClient(b, mediaauth.WithTVmazeBaseURL(srv.URL+"/v1"), mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0))
-	hc := benchHTTPClient(b)
-	target := srv.URL + "/v1/auth/poll"
-	benchPair(b, func(ctx context.Context) error {
-		creds, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: benchPollToken})
-		if err == nil && creds.APIKey == "" {
-			err = errors.New("no key")
-		}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
 		return err
-	}, func(ctx context.Context) error {
-		body, err := json.Marshal(struct {
-			Token string `json:"token"`
-		}{benchPollToken})
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		var out struct {
-			Username string `json:"username"`
-			APIKey   string `json:"apikey"`
-		}
-		if err := doJSON(hc, req, "application/json", &out); err != nil {
-			return err
-		}
-		if out.APIKey == "" {
-			return errors.New("no key")
-		}
-		return nil
-	})
-}
-
-// TMDb: CreateRequestToken, and one call through Client.HTTPClient.
-
-const benchTMDbKey = "bench-api-key"
-
-// benchTMDb starts the TMDb server of the TMDb benchmarks and returns it
-// with an SDK client (API key credential) and a baseline http.Client.
-func benchTMDb(b *testing.B, path string, answer []byte) (*httptest.Server, *mediaauth.Client, *http.Client) {
-	srv := benchAPIServer(b, "application/json;charset=utf-8", answer,
-		expect{method: http.MethodGet, path: path, query: "api_key=" + benchTMDbKey})
-	c := benchClient(b,
-		mediaauth.WithTMDbBaseURL(srv.URL),
-		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(benchTMDbKey)),
-		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),
-	)
-	return srv, c, benchHTTPClient(b)
-}
-
-// BenchmarkCreateRequestToken: Client.CreateRequestToken, a GET with the
-// API key in the query; the answer's expires_at is parsed.
-func BenchmarkCreateRequestToken(b *testing.B) {
-	srv, c, hc := benchTMDb(b, "/3/authentication/token/new", []byte(tmdbUnitTokenJSON))
-	target := srv.URL + "/3/authentication/token/new?api_key=" + benchTMDbKey
-	benchPair(b, func(ctx context.Context) error {
-		tok, err := c.TMDb.CreateRequestToken(ctx)
-		if err == nil && tok.Token != tmdbUnitToken {
-			err = fmt.Errorf("token %q", tok.Token)
-		}
-		return err
-	}, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-		if err != nil {
-			return err
-		}
-		var out struct {
-			Success      bool   `json:"success"`
-			ExpiresAt    string `json:"expires_at"`
-			RequestToken string `json:"request_token"`
-		}
-		if err := doJSON(hc, req, "", &out); err != nil {
-			return err
-		}
-		if !out.Success || out.RequestToken != tmdbUnitToken {
-			return fmt.Errorf("token %q", out.RequestToken)
-		}
-		_, err = time.Parse(mediaauth.TMDbTimeLayout, out.ExpiresAt)
-		return err
-	})
-}
-
-// BenchmarkHTTPClient: one GET /3/authentication through
-// Client.HTTPClient(APITMDb), which adds the API key, checked with
-// CheckResponse; the baseline puts the key in the URL itself.
-func BenchmarkHTTPClient(b *testing.B) {
-	srv, c, hc := benchTMDb(b, "/3/authentication", []byte(`{"success":true,"status_code":1,"status_message":"Success."}`))
-	sdk := c.TMDb.HTTPClient()
-	target := srv.URL + "/3/authentication"
-	type status struct {
-		Success       bool   `json:"success"`
-		StatusCode    int    `json:"status_code"`
-		StatusMessage string `json:"status_message"`
 	}
-	benchPair(b, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := sdk.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if err := mediaauth.CheckResponse(mediaauth.APITMDb, resp); err != nil {
-			return err
-		}
-		var st status
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		if !st.Success {
-			return errors.New("no success")
-		}
-		return nil
-	}, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target+"?api_key="+benchTMDbKey, nil)
-		if err != nil {
-			return err
-		}
-		var st status
-		if err := doJSON(hc, req, "", &st); err != nil {
-			return err
-		}
-		if !st.Success {
-			return errors.New("no success")
-		}
-		return nil
-	})
+	return doJSON(hc, check, req, "application/json", out)
 }

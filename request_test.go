@@ -216,26 +216,6 @@ func TestHugeBodyMemory(t *testing.T) {
 	}
 }
 
-// BenchmarkHugeBody reports the B/op of one call against a 1 GiB answer,
-// as TestHugeBodyMemory measures it: after a first call has warmed up the
-// connection pool and the body buffer pool (b.Loop starts measuring at its
-// first call).
-func BenchmarkHugeBody(b *testing.B) {
-	srv := httptest.NewServer(hugeBody(false))
-	defer srv.Close()
-	c, err := mediaauth.New(mediaauth.WithTMDbBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.TMDbAPIKey("k")),
-		mediaauth.WithRetry(0, 0, 0), mediaauth.WithRateLimit(mediaauth.APITMDb, 1e9, 1))
-	require.NoError(b, err)
-	_, err = c.TMDb.CreateRequestToken(context.Background())
-	require.ErrorIs(b, err, mediaauth.ErrResponseTooLarge)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.TMDb.CreateRequestToken(context.Background()); err == nil {
-			b.Fatal("a 1 GiB body was accepted")
-		}
-	}
-}
-
 // slowBody sends the headers, then one byte every 20 ms, for ever.
 func slowBody(status int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

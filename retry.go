@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -85,6 +86,8 @@ func methodMode(method string) retryMode {
 type retry struct {
 	clients [numRetryModes]*retryablehttp.Client
 	modes   resendModes
+	// next is the stage below, which the clients send through.
+	next http.RoundTripper
 }
 
 // RoundTrip sends req with the retries its mode allows. As with
@@ -92,18 +95,53 @@ type retry struct {
 // returned as it is.
 func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	rc := s.clients[s.modes.of(req)]
-	if rc.RetryMax > 0 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if rc.RetryMax == 0 {
+		return s.once(req)
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		var err error
 		if req, err = bufferBody(req); err != nil {
 			return nil, fmt.Errorf("reading the request body: %w", err)
 		}
 	}
-	resp, err := rc.Do(&retryablehttp.Request{Request: req})
+	rr := retryRequests.Get().(*retryablehttp.Request)
+	rr.Request = req
+	resp, err := rc.Do(rr)
+	rr.Request = nil
+	retryRequests.Put(rr)
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)
 		}
 		return nil, stripURL(err)
+	}
+	return resp, nil
+}
+
+// retryRequests are the wrappers go-retryablehttp sends, reused: a wrapper
+// is only read during the Do it is given to.
+var retryRequests = sync.Pool{New: func() any { return new(retryablehttp.Request) }}
+
+// once sends a request that may not be resent (a TVmaze poll, or any
+// request of a client built WithRetry(0)) through the stages below, as
+// go-retryablehttp would with no retries left, without its http.Client
+// around the one attempt: the answer or the error as it is, or the
+// context's error once the context has ended (as checkRetry says).
+func (s *retry) once(req *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(req)
+	switch {
+	case req.Context().Err() != nil:
+		if err == nil && resp != nil && resp.Body != nil {
+			drainClose(resp.Body)
+		}
+		return nil, req.Context().Err()
+	case err != nil:
+		return nil, err
+	case resp == nil:
+		return nil, errors.New("the transport returned neither an answer nor an error")
+	case resp.Body == nil:
+		// As http.Client does: a body is never nil.
+		resp.Body = http.NoBody
 	}
 	return resp, nil
 }
@@ -136,7 +174,7 @@ func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter Rate
 		Transport:     next,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	stage := &retry{modes: modes}
+	stage := &retry{modes: modes, next: next}
 	for mode := range numRetryModes {
 		retries := p.retries
 		if mode == retryNever {

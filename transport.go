@@ -364,7 +364,9 @@ func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
 				slog.String("api", string(s.api)), slog.String("method", req.Method),
 				slog.String("path", req.URL.Path), slog.String("error", err.Error()))
 		}
-		return nil, err
+		// Every door sees a *NetworkError: a caller of HTTPClient finds it
+		// inside net/http's *url.Error.
+		return nil, &NetworkError{API: s.api, Method: req.Method, Path: strings.ToValidUTF8(req.URL.Path, "\uFFFD"), Err: err}
 	}
 	if logging {
 		s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request",
