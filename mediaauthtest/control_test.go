@@ -2,6 +2,7 @@ package mediaauthtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -251,4 +252,32 @@ func TestControlIsNeitherLoggedNorFaulted(t *testing.T) {
 	assert.Equal(t, http.StatusOK, control(t, srv, http.MethodGet, "/_fake/info", nil).status, "a Go fault does not reach it either")
 	assert.Empty(t, srv.Requests())
 	assert.Zero(t, srv.RequestCount("", "/_fake/info"))
+}
+
+// A test in any language drives the fake over HTTP as this one does: it
+// adds a TVmaze account, confirms the auth request the code under test
+// started, and moves the fake's clock past TVmaze's poll interval.
+func ExampleServer_controlAPI() {
+	srv := mediaauthtest.NewServer()
+	defer srv.Close()
+	post := func(path, body string) int {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	fmt.Println(post("/_fake/tvmaze/users", `{"username": "ann", "email": "ann@example.com", "api_key": "ann-key"}`))
+	fmt.Println(post("/v1/auth/start", `{"email": "ann@example.com"}`)) // the code under test
+	fmt.Println(post("/_fake/tvmaze/confirm", `{"email": "ann@example.com"}`))
+	fmt.Println(post("/_fake/clock/advance", `{"seconds": 11}`))
+	token, _ := srv.TVmaze.AuthToken("ann@example.com")
+	fmt.Println(post("/v1/auth/poll", `{"token": "`+token+`"}`), srv.RequestCount(http.MethodPost, "/v1/auth/poll"))
+	// Output:
+	// 201
+	// 200
+	// 204
+	// 200
+	// 200 1
 }

@@ -14,8 +14,16 @@
 // [Server.TMDb] ([TMDb.AddUser], [TMDb.Approve], [TMDb.Deny], ...). Every
 // server starts with one demo account per API ([DemoMoviesUsername],
 // [DemoTVmazeEmail], [DemoTMDbUsername]) and accepts the TMDb application
-// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]. A [Clock]
-// given to [WithClock] moves its time.
+// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]; [WithState]
+// adds the accounts and keys a test suite needs, and [Server.Reset] brings
+// that starting state back. A [Clock] given to [WithClock] moves its time,
+// and so do [Server.AdvanceClock] and [Server.SetClock].
+//
+// The same hooks are served over HTTP under [ControlPrefix] (/_fake/), for
+// tests written in any language against "mediaauth fake": JSON in and out,
+// described by the OpenAPI document of [ControlOpenAPI], served at
+// [ControlOpenAPIPath], which lists its operations; see
+// [WithControlToken] and [WithoutControlAPI] to guard it or turn it off.
 package mediaauthtest
 
 import (

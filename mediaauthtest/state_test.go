@@ -1,6 +1,7 @@
 package mediaauthtest_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -190,4 +191,28 @@ func TestStateSecretsDoNotPrint(t *testing.T) {
 		assert.NotContains(t, out, "secret")
 		assert.Contains(t, out, "[REDACTED]")
 	}
+}
+
+// A test suite's accounts and keys, as "mediaauth fake --state FILE"
+// reads them, given to an in-process fake.
+func ExampleParseState() {
+	st, err := mediaauthtest.ParseState([]byte(`{
+		"tvmaze": {"users": [{"username": "ann", "email": "ann@example.com", "api_key": "ann-key", "premium_level": 2}]},
+		"tmdb": {"api_keys": ["suite-key"]}
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := mediaauthtest.NewServer(mediaauthtest.WithState(st))
+	defer srv.Close()
+	c, _ := srv.Client(mediaauth.WithCredentials(mediaauth.TVmazeCredentials{Username: "ann", APIKey: "ann-key"}))
+	level, err := c.TVmaze.Validate(context.Background())
+	fmt.Println(level, err)
+
+	_, err = mediaauthtest.ParseState([]byte(`{"tvmaze": {"users": [{"username": "bob"}]}}`))
+	fmt.Println(err)
+	// Output:
+	// Silver <nil>
+	// mediaauthtest: state: tvmaze.users[0]: username and email are required
 }
