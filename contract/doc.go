@@ -4,7 +4,10 @@
 // With the Prism validator (@stoplight/prism-cli) they check that every
 // request the SDK sends, and every answer of mediaauthtest, match the API
 // contracts in ../shared/specs (relative to the repository root, or the
-// folder MEDIAAUTH_SPECS names). Run them from the repository root with
+// folder MEDIAAUTH_SPECS names), and that mediaauthtest's control API
+// (/_fake/) matches the OpenAPI document it serves: Prism's mock of it
+// answers every documented status, and every operation passes Prism's
+// proxy of it in front of a fake. Run them from the repository root with
 //
 //	bash scripts/contract.sh
 //

@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,10 @@ type flow struct {
 	// srv is the fake behind every proxy, and clock its clock.
 	srv   *mediaauthtest.Server
 	clock *mediaauthtest.Clock
+	// accountFaults is held by a flow while it injects faults into the
+	// TMDb account paths, and by a flow that calls them expecting the
+	// real answer: an injected fault hits whichever request comes first.
+	accountFaults *sync.Mutex
 }
 
 // step runs fn through the proxy, fails the test on any contract
@@ -56,11 +61,12 @@ func testProxy(t *testing.T, index *specIndex, log *contractLog, proxies prismSe
 	rt := proxies.transport(t, index, log)
 	key := mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey))
 	tmdb := proxies.tmdbClient(t, index, rt, key)
+	var accountFaults sync.Mutex
 	for _, cf := range index.contracts {
 		c := contractClient(t, rt, append(proxies.apiOptions(cf), key)...)
 		t.Run(cf.name, func(t *testing.T) {
 			t.Parallel()
-			cf.flow(flow{t: t, index: index, c: c, tmdb: tmdb, srv: srv, clock: clock})
+			cf.flow(flow{t: t, index: index, c: c, tmdb: tmdb, srv: srv, clock: clock, accountFaults: &accountFaults})
 		})
 	}
 }

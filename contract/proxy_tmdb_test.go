@@ -137,7 +137,10 @@ func tmdbAccountFlow(f flow) {
 	f.step("accountDetails", 404, mediaauth.ErrNotFound, details(user, me+1))
 	f.step("accountDetails", 401, mediaauth.ErrUnauthorized, details(unknown, me))
 
-	// TMDb's rate limit, with its Retry-After, injected into the fake.
+	// TMDb's rate limit, with its Retry-After, injected into the fake
+	// while no other flow calls these paths.
+	f.accountFaults.Lock()
+	defer f.accountFaults.Unlock()
 	for _, tc := range []struct {
 		op, path string
 		call     func(ctx context.Context) error
@@ -165,6 +168,10 @@ func tmdbAccountFlow(f flow) {
 // TestContractFakeTMDbV4.
 func tmdbV4Flow(f flow) {
 	t, srv := f.t, f.srv
+	// It reads the account of its session: not while the account flow
+	// injects faults there.
+	f.accountFaults.Lock()
+	defer f.accountFaults.Unlock()
 	read := mediaauth.TMDbReadAccessToken(mediaauthtest.DemoTMDbReadAccessToken)
 	app := f.c.With(read)
 	wrongApp := f.c.With(mediaauth.TMDbReadAccessToken("wrong-read-access-token"))

@@ -46,3 +46,32 @@ func (c *Clock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
+
+// The server's own clock: what [WithClock] gives (time.Now by default),
+// moved by an offset that the clock hooks set. It moves for every rule of
+// the fake at once, and over HTTP too (POST /_fake/clock/advance and
+// PUT /_fake/clock), so that a test in any language can expire a token
+// without waiting.
+
+// Now reads the server's clock: the time of [WithClock] (time.Now by
+// default) moved by [Server.AdvanceClock] and [Server.SetClock]. Every
+// expiry rule of the fake reads it.
+func (s *Server) Now() time.Time {
+	return s.cfg.now().Add(time.Duration(s.clockOffset.Load()))
+}
+
+// AdvanceClock moves the server's clock by d (back in time when d is
+// negative) and returns the time it then reads. The clock keeps running
+// from there, at the pace of the clock of [WithClock]. [Server.Reset]
+// takes the move back.
+func (s *Server) AdvanceClock(d time.Duration) time.Time {
+	s.clockOffset.Add(int64(d))
+	return s.Now()
+}
+
+// SetClock makes the server's clock read t now; it keeps running from
+// there, at the pace of the clock of [WithClock]. [Server.Reset] takes
+// the move back.
+func (s *Server) SetClock(t time.Time) {
+	s.clockOffset.Store(int64(t.Sub(s.cfg.now())))
+}

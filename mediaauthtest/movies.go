@@ -56,29 +56,35 @@ const (
 	moviesRealm = "movies"
 )
 
-// MoviesUser describes an account for [Movies.AddUser]. Printing or logging it
-// never shows Password.
+// MoviesUser describes an account for [Movies.AddUser], and for the
+// Movies accounts of a [State] (its JSON names are the fields' in
+// snake_case). Printing or logging it never shows Password or APIKey.
 type MoviesUser struct {
 	// Username is what the account logs in with (required).
-	Username string
+	Username string `json:"username"`
 	// Email is the account's email address (required); the form login
 	// takes it in place of the username.
-	Email string
+	Email string `json:"email"`
 	// Password is the account's password (required).
-	Password string
+	Password string `json:"password"`
 	// Name is the account's display name (optional).
-	Name string
+	Name string `json:"name,omitempty"`
 	// Bio is the account's biography (optional, at most 1000 characters).
-	Bio string
+	Bio string `json:"bio,omitempty"`
 	// Unverified leaves the email address unverified (a verification email
 	// is then sent); by default the account is ready to log in.
-	Unverified bool
+	Unverified bool `json:"unverified,omitempty"`
+	// APIKey, when set, is the account's API key from the start, as if
+	// generated with POST /user/api-key (optional; no two accounts share
+	// one).
+	APIKey string `json:"api_key,omitempty"`
 }
 
 // String describes the account without its password.
 func (u MoviesUser) String() string {
 	return "mediaauthtest.MoviesUser{Username:" + strconv.Quote(u.Username) + " Email:" + strconv.Quote(u.Email) +
-		" Name:" + strconv.Quote(u.Name) + " Password:" + mark(u.Password) + " Unverified:" + strconv.FormatBool(u.Unverified) + "}"
+		" Name:" + strconv.Quote(u.Name) + " Password:" + mark(u.Password) + " Unverified:" + strconv.FormatBool(u.Unverified) +
+		" APIKey:" + mark(u.APIKey) + "}"
 }
 
 // Format prints the account like String for every verb.
@@ -95,8 +101,8 @@ func mark(secret string) string {
 	return "[REDACTED]"
 }
 
-// moviesState is the fake Movies API's data. It is guarded by Server.mu.
-type moviesState struct {
+// moviesData is the fake Movies API's data. It is guarded by Server.mu.
+type moviesData struct {
 	users      map[string]*moviesAccount // by id
 	byUsername map[string]*moviesAccount // by lower-cased username
 	byEmail    map[string]*moviesAccount // by lower-cased email
@@ -131,7 +137,7 @@ type passwordHash struct {
 	salt, key []byte
 }
 
-func (st *moviesState) init() {
+func (st *moviesData) init() {
 	st.users = map[string]*moviesAccount{}
 	st.byUsername = map[string]*moviesAccount{}
 	st.byEmail = map[string]*moviesAccount{}
@@ -293,7 +299,7 @@ func (s *Server) moviesRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 // addUser stores a new unverified account, or says which field is taken.
-func (st *moviesState) addUser(username, email, name, bio string, hash passwordHash, now time.Time) (*moviesAccount, error) {
+func (st *moviesData) addUser(username, email, name, bio string, hash passwordHash, now time.Time) (*moviesAccount, error) {
 	if st.byUsername[strings.ToLower(username)] != nil {
 		return nil, errors.New("username is already taken")
 	}
@@ -355,7 +361,8 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 	if acct == nil && form {
 		acct = s.movies.byEmail[strings.ToLower(username)]
 	}
-	hash := &s.movies.dummyHash
+	dummy := s.movies.dummyHash // a copy: Reset replaces the field
+	hash := &dummy
 	if acct != nil {
 		hash = acct.password
 	}
@@ -390,7 +397,7 @@ func (s *Server) moviesLogin(w http.ResponseWriter, r *http.Request) {
 
 // issueToken makes a JWT-shaped access token (HS256 over sub, iat, exp and
 // a random jti) and remembers it until it is revoked.
-func (st *moviesState) issueToken(userID string, now time.Time, ttl time.Duration) (string, time.Duration) {
+func (st *moviesData) issueToken(userID string, now time.Time, ttl time.Duration) (string, time.Duration) {
 	if ttl < 0 {
 		ttl = 0
 	}
@@ -443,31 +450,56 @@ func (s *Server) moviesAuthed(h func(w http.ResponseWriter, r *http.Request, acc
 
 // AddUser creates a Movies API account directly, verified unless
 // u.Unverified is set, and returns it as GET /user/profile would. A taken
-// username or email address, or a missing field, is an error.
+// username, email address or API key, or a missing field, is an error.
 func (m *Movies) AddUser(u MoviesUser) (mediaauth.User, error) {
-	if u.Username == "" || u.Password == "" || u.Email == "" {
-		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: username, email and password are required")
+	if err := u.check(); err != nil {
+		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: %w", err)
 	}
-	if !validEmail(u.Email) {
-		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: invalid email address %q", u.Email)
-	}
-	if utf8.RuneCountInString(u.Bio) > moviesMaxBio {
-		return mediaauth.User{}, errors.New("mediaauthtest: Movies.AddUser: bio too long")
-	}
-	hash := hashPassword(u.Password)
+	hash := hashPassword(u.Password) // slow: outside the lock
 	s := m.srv
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
+	acct, err := s.addMoviesUser(u, hash)
 	if err != nil {
 		return mediaauth.User{}, fmt.Errorf("mediaauthtest: Movies.AddUser: %w", err)
+	}
+	return acct.user, nil
+}
+
+// check reports what makes u unfit for AddUser, as an invalid-argument error.
+func (u MoviesUser) check() error {
+	switch {
+	case u.Username == "" || u.Password == "" || u.Email == "":
+		return invalidf("username, email and password are required")
+	case !validEmail(u.Email):
+		return invalidf("invalid email address %q", u.Email)
+	case utf8.RuneCountInString(u.Bio) > moviesMaxBio:
+		return invalidf("bio too long")
+	}
+	return nil
+}
+
+// addMoviesUser adds the checked account u with its password hash; a
+// taken username, email address or API key is a conflict error. Server.mu
+// must be held.
+func (s *Server) addMoviesUser(u MoviesUser, hash passwordHash) (*moviesAccount, error) {
+	if _, taken := s.movies.apiKeys[u.APIKey]; u.APIKey != "" && taken {
+		return nil, conflictf("API key is already taken")
+	}
+	acct, err := s.movies.addUser(u.Username, u.Email, u.Name, u.Bio, hash, s.now())
+	if err != nil {
+		return nil, conflictf("%v", err)
 	}
 	if u.Unverified {
 		s.movies.sendVerification(acct)
 	} else {
 		acct.user.EmailVerified = true
 	}
-	return acct.user, nil
+	if u.APIKey != "" {
+		acct.apiKey = &mediaauth.APIKey{Key: u.APIKey, CreatedAt: s.now().UTC().Truncate(time.Second)}
+		s.movies.apiKeys[u.APIKey] = acct.user.ID
+	}
+	return acct, nil
 }
 
 // ExpireTokens makes every Movies API access token issued so far expired,

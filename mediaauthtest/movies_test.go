@@ -394,7 +394,7 @@ func TestMoviesAddUser(t *testing.T) {
 func TestMoviesSecretsDoNotPrint(t *testing.T) {
 	t.Parallel()
 	mail := mediaauthtest.Email{To: "a@example.com", Kind: mediaauthtest.EmailVerify, Token: "vrf_secret_token"}
-	user := mediaauthtest.MoviesUser{Username: "a", Email: "a@example.com", Password: "the-password"}
+	user := mediaauthtest.MoviesUser{Username: "a", Email: "a@example.com", Password: "the-password", APIKey: "mk_the_api_key"}
 	var logs strings.Builder
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	logger.Info("values", "mail", mail, "user", user)
@@ -402,6 +402,7 @@ func TestMoviesSecretsDoNotPrint(t *testing.T) {
 		out := fmt.Sprintf("%v %+v %#v %s %q", v, v, v, v, v) + logs.String()
 		assert.NotContains(t, out, "vrf_secret_token")
 		assert.NotContains(t, out, "the-password")
+		assert.NotContains(t, out, "mk_the_api_key")
 		assert.Contains(t, out, "[REDACTED]")
 	}
 }

@@ -45,7 +45,7 @@ func (e Email) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
 // sendVerification replaces any pending verification token of acct and
 // mails a new one to its address.
-func (st *moviesState) sendVerification(acct *moviesAccount) {
+func (st *moviesData) sendVerification(acct *moviesAccount) {
 	for tok, id := range st.verify {
 		if id == acct.user.ID {
 			delete(st.verify, tok)

@@ -17,7 +17,6 @@ import (
 //	POST /auth/access                            its buttons: request_token and action
 //	GET  /v1/auth/confirm/{code}                 TVmaze's confirm page (a Confirm button)
 //	POST /v1/auth/confirm/{code}                 the button
-//	GET  /_fake/movies/emails?to=ADDRESS         the Movies API's outbox, as JSON
 //
 // Approving on a TMDb page is [TMDb.Approve] (as the demo user) and
 // denying is [TMDb.Deny]. A v3 page then sends the browser to its
@@ -32,13 +31,8 @@ import (
 // a test with a plain HTTP client, not a browser) confirms at once, so that
 // following the confirm URL is enough outside a browser.
 //
-// The outbox lists the emails the fake Movies API sent to an address
-// ([Movies.Emails]), newest last: {"emails": [{"to", "kind",
-// "token"}]}. It serves tests written in any language that need the token
-// of a verification or reset email.
-
-// FakeEmailsPath is the path of the fake's Movies outbox (see pages.go).
-const FakeEmailsPath = "/_fake/movies/emails"
+// The outboxes of the Movies API and TVmaze, and the TVmaze outbox's page,
+// are in the control API (controlmovies.go, controltvmaze.go).
 
 // routePages registers the fake's web pages (the TVmaze confirm page is
 // registered with the TVmaze API, under its prefix).
@@ -47,7 +41,6 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	mux.HandleFunc("POST /authenticate/{token}", s.tmdbApprovalSubmit)
 	mux.HandleFunc("GET /auth/access", s.tmdbV4ApprovalPage)
 	mux.HandleFunc("POST /auth/access", s.tmdbV4ApprovalSubmit)
-	mux.HandleFunc("GET "+FakeEmailsPath, s.moviesOutbox)
 }
 
 // pageData is what the page template shows.
@@ -329,31 +322,4 @@ func (s *Server) tvmazeConfirmSubmit(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("Authentication request for " + username + " confirmed. You can close this page.\n"))
 	}
-}
-
-// outboxEmail is one email of the outbox's JSON.
-type outboxEmail struct {
-	To    string `json:"to"`
-	Kind  string `json:"kind"`
-	Token string `json:"token"`
-}
-
-// moviesOutbox is GET /_fake/movies/emails?to=ADDRESS: the emails the fake
-// Movies API sent to ADDRESS (compared without case), oldest first.
-func (s *Server) moviesOutbox(w http.ResponseWriter, r *http.Request) {
-	to := r.URL.Query().Get("to")
-	if to == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the to query parameter names the address"})
-		return
-	}
-	out := []outboxEmail{}
-	for _, e := range s.Movies.Emails() {
-		if strings.EqualFold(e.To, to) {
-			out = append(out, outboxEmail(e))
-		}
-	}
-	noStore(w)
-	writeJSON(w, http.StatusOK, struct {
-		Emails []outboxEmail `json:"emails"`
-	}{out})
 }

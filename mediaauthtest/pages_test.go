@@ -2,7 +2,6 @@ package mediaauthtest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"html"
 	"io"
@@ -253,39 +252,6 @@ func TestTVmazeConfirmPage(t *testing.T) {
 
 	// The request is gone once its key was handed out.
 	assert.Equal(t, http.StatusNotFound, b.get(ar.ConfirmURL).status)
-}
-
-func TestMoviesOutbox(t *testing.T) {
-	t.Parallel()
-	srv, c := pagesFake(t)
-	ctx := t.Context()
-	_, err := c.Movies.Register(ctx, mediaauth.RegisterRequest{Username: "fan", Email: "Fan@Example.com", Password: "pw-123456789"})
-	require.NoError(t, err)
-	require.NoError(t, c.Movies.RequestPasswordReset(ctx, "fan@example.com"))
-
-	get := func(query string) (int, []map[string]string) {
-		resp, err := srv.HTTPClient().Get(srv.URL + mediaauthtest.FakeEmailsPath + query)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var body struct {
-			Emails []map[string]string `json:"emails"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body.Emails
-	}
-	status, emails := get("?to=fan%40example.com")
-	require.Equal(t, http.StatusOK, status)
-	require.Len(t, emails, 2)
-	verify, _ := srv.Movies.VerificationToken("Fan@Example.com")
-	reset, _ := srv.Movies.ResetToken("Fan@Example.com")
-	assert.Equal(t, map[string]string{"to": "Fan@Example.com", "kind": mediaauthtest.EmailVerify, "token": verify}, emails[0])
-	assert.Equal(t, map[string]string{"to": "Fan@Example.com", "kind": mediaauthtest.EmailReset, "token": reset}, emails[1])
-
-	status, emails = get("?to=nobody%40example.com")
-	assert.Equal(t, http.StatusOK, status)
-	assert.Empty(t, emails)
-	status, _ = get("")
-	assert.Equal(t, http.StatusBadRequest, status)
 }
 
 // handedOut runs the same requests against a new server and returns what

@@ -14,14 +14,21 @@
 // [Server.TMDb] ([TMDb.AddUser], [TMDb.Approve], [TMDb.Deny], ...). Every
 // server starts with one demo account per API ([DemoMoviesUsername],
 // [DemoTVmazeEmail], [DemoTMDbUsername]) and accepts the TMDb application
-// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]. A [Clock]
-// given to [WithClock] moves its time.
+// credentials [DemoTMDbAPIKey] and [DemoTMDbReadAccessToken]; [WithState]
+// adds the accounts and keys a test suite needs, and [Server.Reset] brings
+// that starting state back. A [Clock] given to [WithClock] moves its time,
+// and so do [Server.AdvanceClock] and [Server.SetClock].
+//
+// The same hooks are served over HTTP under [ControlPrefix] (/_fake/), for
+// tests written in any language against "mediaauth fake": JSON in and out,
+// described by the OpenAPI document of [ControlOpenAPI], served at
+// [ControlOpenAPIPath], which lists its operations; see
+// [WithControlToken] and [WithoutControlAPI] to guard it or turn it off.
 package mediaauthtest
 
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -36,6 +43,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -69,12 +77,22 @@ type Server struct {
 	cfg config
 
 	mu       sync.Mutex
-	movies   moviesState
-	tvmaze   tvmazeState
-	tmdb     tmdbState
+	movies   moviesData
+	tvmaze   tvmazeData
+	tmdb     tmdbData
 	faults   []*faultRule
 	requests []Request
 	conns    int
+
+	// clockOffset moves the clock of WithClock, in nanoseconds (clock.go).
+	clockOffset atomic.Int64
+	// start is the State of WithState, checked and with its passwords
+	// hashed, that every Reset adds again (state.go).
+	start *preparedState
+	// control serves the control API under /_fake/ (control.go), and
+	// openAPI is its OpenAPI document.
+	control http.Handler
+	openAPI []byte
 
 	// rnd, when WithSeed was given, makes the tokens, keys and ids of the
 	// TVmaze and TMDb fakes; nil means crypto/rand.
@@ -142,6 +160,9 @@ type config struct {
 	listener          net.Listener
 	seeded            bool
 	seed              int64
+	state             *State // the starting state of WithState
+	controlToken      string
+	controlOff        bool
 }
 
 // Option configures NewServer.
@@ -236,24 +257,23 @@ func NewServer(opts ...Option) *Server {
 	s := &Server{cfg: cfg}
 	s.Movies, s.TVmaze, s.TMDb = &Movies{s}, &TVmaze{s}, &TMDb{s}
 	if cfg.seeded {
-		var seed [32]byte
-		binary.LittleEndian.PutUint64(seed[:], uint64(cfg.seed))
-		s.rnd = mathrand.NewChaCha8(seed)
+		s.rnd = mathrand.NewChaCha8(chachaSeed(cfg.seed))
 	}
-	s.movies.init()
-	s.movies.randomHex = s.randomHex
-	s.tvmaze.init()
-	s.tmdb.init()
-	if s.rnd != nil {
-		_, _ = s.rnd.Read(s.movies.jwtSecret)
+	if cfg.state != nil {
+		start, err := cfg.state.prepare()
+		if err != nil {
+			panic("mediaauthtest: WithState: " + err.Error())
+		}
+		s.start = start
 	}
-	s.addDemoMoviesUser()
+	s.initState()
 
 	mux := http.NewServeMux()
 	s.routeMovies(mux)
 	s.routeTVmaze(mux)
 	s.routeTMDb(mux)
 	s.routePages(mux)
+	s.control = s.controlHandler()
 
 	s.ts = httptest.NewUnstartedServer(s.middleware(mux))
 	if cfg.listener != nil {
@@ -331,8 +351,8 @@ func (s *Server) Connections() int {
 	return s.conns
 }
 
-// now reads the server's clock.
-func (s *Server) now() time.Time { return s.cfg.now() }
+// now reads the server's clock ([Server.Now]).
+func (s *Server) now() time.Time { return s.Now() }
 
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
@@ -356,9 +376,14 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
-// middleware records each request and applies injected faults.
+// middleware records each request and applies injected faults. The
+// control API under /_fake/ is neither recorded nor faulted.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isControlPath(r.URL.Path) {
+			s.control.ServeHTTP(w, r)
+			return
+		}
 		rec := Request{Method: r.Method, Path: r.URL.Path, At: s.now(), Header: r.Header.Clone()}
 		sr := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -413,6 +438,12 @@ func readJSONObject(w http.ResponseWriter, r *http.Request, v any, strict bool) 
 	if err != nil {
 		return errBodyUnreadable
 	}
+	return decodeJSONObject(data, v, strict)
+}
+
+// decodeJSONObject decodes data, which must be a single JSON object, into
+// v; with strict, fields v does not know are refused too.
+func decodeJSONObject(data []byte, v any, strict bool) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return errNotObject

@@ -2,7 +2,6 @@ package mediaauthtest
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -124,8 +123,8 @@ func tmdbError(w http.ResponseWriter, code int) {
 // tmdbTime formats an expiry like TMDb: "2016-08-26 17:04:39 UTC".
 func tmdbTime(t time.Time) string { return t.UTC().Format(mediaauth.TMDbTimeLayout) }
 
-// tmdbState is the fake TMDb API data. It is guarded by Server.mu.
-type tmdbState struct {
+// tmdbData is the fake TMDb API data. It is guarded by Server.mu.
+type tmdbData struct {
 	apiKeys   map[string]bool // API key → suspended
 	readToks  map[string]bool // read access token → suspended
 	users     map[string]*tmdbUser
@@ -153,7 +152,7 @@ type tmdbRequestToken struct {
 	redirectTo string
 }
 
-func (st *tmdbState) init() {
+func (st *tmdbData) init() {
 	st.apiKeys = map[string]bool{DemoTMDbAPIKey: false}
 	st.readToks = map[string]bool{DemoTMDbReadAccessToken: false}
 	st.users = map[string]*tmdbUser{
@@ -168,7 +167,7 @@ func (st *tmdbState) init() {
 
 // liveToken returns the request token, v3 or v4, if it is known,
 // unexpired and unused.
-func (st *tmdbState) liveToken(token string, now time.Time) *tmdbRequestToken {
+func (st *tmdbData) liveToken(token string, now time.Time) *tmdbRequestToken {
 	t := st.tokens[token]
 	if t == nil || t.used || !now.Before(t.expires) {
 		return nil
@@ -178,7 +177,7 @@ func (st *tmdbState) liveToken(token string, now time.Time) *tmdbRequestToken {
 
 // liveTokenOf is liveToken for one kind of token: a v3 call does not take
 // a v4 request token, nor the other way round.
-func (st *tmdbState) liveTokenOf(token string, v4 bool, now time.Time) *tmdbRequestToken {
+func (st *tmdbData) liveTokenOf(token string, v4 bool, now time.Time) *tmdbRequestToken {
 	if t := st.liveToken(token, now); t != nil && t.v4 == v4 {
 		return t
 	}
@@ -478,37 +477,6 @@ func (t *TMDb) SuspendAPIKey(key string) bool {
 	return found
 }
 
-// TMDbUser describes an account for [TMDb.AddUser].
-type TMDbUser struct {
-	// Username is what the account logs in with (required).
-	Username string
-	// Password is the account's password (required).
-	Password string
-	// Unverified leaves the account's email address unverified: its logins
-	// get 401 code 32. By default it is verified.
-	Unverified bool
-}
-
-// AddUser adds (or replaces) a TMDb account for validate_with_login and
-// the approval pages. Username and Password are required.
-func (t *TMDb) AddUser(user TMDbUser) error {
-	if user.Username == "" || user.Password == "" {
-		return errors.New("mediaauthtest: TMDb.AddUser: username and password are required")
-	}
-	username := user.Username
-	u := &tmdbUser{password: hashPassword(user.Password), emailVerified: !user.Unverified}
-	s := t.srv
-	s.mu.Lock()
-	if old := s.tmdb.users[username]; old != nil {
-		u.id = old.id
-	} else {
-		u.id = DemoTMDbAccountID + len(s.tmdb.users)
-	}
-	s.tmdb.users[username] = u
-	s.mu.Unlock()
-	return nil
-}
-
 // AddAccessToken makes the server accept accessToken as a user-approved v4
 // access token of username (a [mediaauth.TMDbAccessToken]), for
 // session/convert/4 and as the Bearer token of the user's calls.
@@ -520,7 +488,7 @@ func (t *TMDb) AddAccessToken(accessToken, username string) {
 
 // errTMDbToken is returned by the approval hooks for a token they cannot
 // act on.
-var errTMDbToken = errors.New("mediaauthtest: unknown, expired or used TMDb request token")
+var errTMDbToken = notFoundf("mediaauthtest: unknown, expired or used TMDb request token")
 
 // Approve approves a request token as the demo user
 // (DemoTMDbUsername) would on TMDb's authenticate page: session/new then

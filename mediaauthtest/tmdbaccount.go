@@ -1,6 +1,9 @@
 package mediaauthtest
 
 import (
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,7 +16,7 @@ import (
 //
 // They take the application's credentials like every TMDb call, plus the
 // user's session_id; a user's v4 access token as the Bearer token stands
-// for both.
+// for both. The accounts themselves are added with [TMDb.AddUser], below.
 
 // tmdbAccount is the Account schema.
 type tmdbAccount struct {
@@ -81,4 +84,63 @@ func (s *Server) tmdbAccountDetails(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, acct)
+}
+
+// TMDbUser describes an account for [TMDb.AddUser], and for the TMDb
+// accounts of a [State] (its JSON names are the fields' in snake_case).
+// Printing or logging it never shows Password.
+type TMDbUser struct {
+	// Username is what the account logs in with (required).
+	Username string `json:"username"`
+	// Password is the account's password (required).
+	Password string `json:"password"`
+	// Unverified leaves the account's email address unverified: its logins
+	// get 401 code 32. By default it is verified.
+	Unverified bool `json:"unverified,omitempty"`
+}
+
+// String describes the account without its password.
+func (u TMDbUser) String() string {
+	return "mediaauthtest.TMDbUser{Username:" + strconv.Quote(u.Username) + " Password:" + mark(u.Password) +
+		" Unverified:" + strconv.FormatBool(u.Unverified) + "}"
+}
+
+// Format prints the account like String for every verb.
+func (u TMDbUser) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, u.String()) }
+
+// LogValue keeps the password out of slog output.
+func (u TMDbUser) LogValue() slog.Value { return slog.StringValue(u.String()) }
+
+// AddUser adds (or replaces) a TMDb account for validate_with_login and
+// the approval pages. Username and Password are required.
+func (t *TMDb) AddUser(user TMDbUser) error {
+	if err := user.check(); err != nil {
+		return fmt.Errorf("mediaauthtest: TMDb.AddUser: %w", err)
+	}
+	hash := hashPassword(user.Password) // slow: outside the lock
+	s := t.srv
+	s.mu.Lock()
+	s.addTMDbUser(user, hash)
+	s.mu.Unlock()
+	return nil
+}
+
+// check reports what makes u unfit for AddUser.
+func (u TMDbUser) check() error {
+	if u.Username == "" || u.Password == "" {
+		return invalidf("username and password are required")
+	}
+	return nil
+}
+
+// addTMDbUser adds or replaces the checked account u, with its password
+// hash. Server.mu must be held.
+func (s *Server) addTMDbUser(user TMDbUser, hash passwordHash) {
+	u := &tmdbUser{password: hash, emailVerified: !user.Unverified}
+	if old := s.tmdb.users[user.Username]; old != nil {
+		u.id = old.id
+	} else {
+		u.id = DemoTMDbAccountID + len(s.tmdb.users)
+	}
+	s.tmdb.users[user.Username] = u
 }

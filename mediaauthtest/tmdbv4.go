@@ -173,7 +173,7 @@ func (t *TMDb) ApproveAs(token, username string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tmdb.users[username] == nil {
-		return fmt.Errorf("mediaauthtest: unknown TMDb user %q", username)
+		return notFoundf("mediaauthtest: unknown TMDb user %q", username)
 	}
 	rt := s.tmdb.liveToken(token, s.now())
 	if rt == nil {

@@ -2,9 +2,9 @@ package mediaauthtest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,13 +17,14 @@ import (
 // maxTVmazeBody bounds the request bodies the fake TVmaze API reads.
 const maxTVmazeBody = 64 << 10
 
-// tvmazeState is the fake TVmaze API's data. It is guarded by Server.mu.
-type tvmazeState struct {
+// tvmazeData is the fake TVmaze API's data. It is guarded by Server.mu.
+type tvmazeData struct {
 	users     map[string]*tvmazeUser        // by lower-case email
 	requests  map[string]*tvmazeAuthRequest // by poll token
 	byCode    map[string]*tvmazeAuthRequest // by confirm-URL code
 	lastStart map[string]time.Time          // by lower-case email
 	latest    map[string]string             // lower-case email → newest token
+	outbox    []TVmazeEmail                 // confirmation emails, oldest first
 }
 
 type tvmazeUser struct {
@@ -45,7 +46,7 @@ type tvmazeAuthRequest struct {
 	confirmed bool
 }
 
-func (st *tvmazeState) init() {
+func (st *tvmazeData) init() {
 	st.users = map[string]*tvmazeUser{}
 	st.requests = map[string]*tvmazeAuthRequest{}
 	st.byCode = map[string]*tvmazeAuthRequest{}
@@ -63,7 +64,7 @@ func (st *tvmazeState) init() {
 }
 
 // userByName finds an account by username.
-func (st *tvmazeState) userByName(username string) *tvmazeUser {
+func (st *tvmazeData) userByName(username string) *tvmazeUser {
 	for _, u := range st.users {
 		if u.username == username {
 			return u
@@ -72,45 +73,87 @@ func (st *tvmazeState) userByName(username string) *tvmazeUser {
 	return nil
 }
 
-// TVmazeUser describes an account for [TVmaze.AddUser].
+// TVmazeUser describes an account for [TVmaze.AddUser], and for the
+// TVmaze accounts of a [State] (its JSON names are the fields' in
+// snake_case).
 type TVmazeUser struct {
 	// Username is the account's username (required), which HTTP Basic
 	// authentication sends with its API key.
-	Username string
+	Username string `json:"username"`
 	// Email is the address auth requests start for (required).
-	Email string
+	Email string `json:"email"`
 	// Unconfirmed leaves the email address unconfirmed with TVmaze: such an
 	// account cannot start auth requests (401). By default it can.
-	Unconfirmed bool
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 	// PremiumLevel is the account's premium subscription, from
 	// [mediaauth.PremiumNone] (the zero value) to [mediaauth.PremiumGold].
-	PremiumLevel mediaauth.PremiumLevel
+	PremiumLevel mediaauth.PremiumLevel `json:"premium_level,omitempty"`
+	// APIKey, when set, is the account's API key, which a confirmed auth
+	// request hands out; by default AddUser makes a new one.
+	APIKey string `json:"api_key,omitempty"`
+	// FollowedShows are the ids of the shows the account follows, for
+	// GET /v1/user/follows/shows (optional; see [TVmaze.FollowShows]).
+	FollowedShows []int `json:"followed_shows,omitempty"`
 }
 
+// String describes the account without its API key.
+func (u TVmazeUser) String() string {
+	return fmt.Sprintf("mediaauthtest.TVmazeUser{Username:%q Email:%q Unconfirmed:%t PremiumLevel:%d APIKey:%s FollowedShows:%v}",
+		u.Username, u.Email, u.Unconfirmed, int(u.PremiumLevel), mark(u.APIKey), u.FollowedShows)
+}
+
+// Format prints the account like String for every verb.
+func (u TVmazeUser) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, u.String()) }
+
+// LogValue keeps the API key out of slog output.
+func (u TVmazeUser) LogValue() slog.Value { return slog.StringValue(u.String()) }
+
 // AddUser adds a TVmaze account, replacing any with that email or
-// username, and returns its new API key. Username and Email are required.
+// username, and returns its API key (u.APIKey, or a new one). Username
+// and Email are required.
 func (t *TVmaze) AddUser(u TVmazeUser) (apiKey string, err error) {
-	if u.Username == "" || u.Email == "" {
-		return "", errors.New("mediaauthtest: TVmaze.AddUser: username and email are required")
+	if err := u.check(); err != nil {
+		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: %w", err)
 	}
-	if u.PremiumLevel < mediaauth.PremiumNone || u.PremiumLevel > mediaauth.PremiumGold {
-		return "", fmt.Errorf("mediaauthtest: TVmaze.AddUser: premium level %d outside 0..3", int(u.PremiumLevel))
-	}
-	username, email, confirmed, premium := u.Username, u.Email, !u.Unconfirmed, u.PremiumLevel
 	s := t.srv
-	apiKey = s.randomHex(16)
-	key := strings.ToLower(email)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, u := range s.tvmaze.users {
-		if u.username == username {
+	return s.addTVmazeUser(u), nil
+}
+
+// check reports what makes u unfit for AddUser.
+func (u TVmazeUser) check() error {
+	if u.Username == "" || u.Email == "" {
+		return invalidf("username and email are required")
+	}
+	if u.PremiumLevel < mediaauth.PremiumNone || u.PremiumLevel > mediaauth.PremiumGold {
+		return invalidf("premium level %d outside 0..3", int(u.PremiumLevel))
+	}
+	return nil
+}
+
+// addTVmazeUser adds the checked account u, replacing any with its email
+// or username, and returns its API key. Server.mu must be held.
+func (s *Server) addTVmazeUser(u TVmazeUser) string {
+	apiKey := u.APIKey
+	if apiKey == "" {
+		apiKey = s.randomHex(16)
+	}
+	for k, old := range s.tvmaze.users {
+		if old.username == u.Username {
 			delete(s.tvmaze.users, k)
 		}
 	}
-	s.tvmaze.users[key] = &tvmazeUser{
-		username: username, email: email, confirmed: confirmed, premium: premium, apiKey: apiKey,
+	user := &tvmazeUser{
+		username: u.Username, email: u.Email, confirmed: !u.Unconfirmed, premium: u.PremiumLevel, apiKey: apiKey,
 	}
-	return apiKey, nil
+	for _, id := range u.FollowedShows {
+		if !slices.Contains(user.follows, id) {
+			user.follows = append(user.follows, id)
+		}
+	}
+	s.tvmaze.users[strings.ToLower(u.Email)] = user
+	return apiKey
 }
 
 // Confirm confirms an auth request as the user would by clicking the
@@ -123,7 +166,7 @@ func (t *TVmaze) Confirm(token string) error {
 	defer s.mu.Unlock()
 	req := s.tvmaze.live(token, now, s.cfg.tvmazeRequestTTL)
 	if req == nil {
-		return errors.New("mediaauthtest: TVmaze auth request not found, expired or already used")
+		return notFoundf("mediaauthtest: TVmaze auth request not found, expired or already used")
 	}
 	req.confirmed = true
 	return nil
@@ -141,7 +184,7 @@ func (t *TVmaze) AuthToken(email string) (string, bool) {
 
 // live returns the auth request for token if it exists and has not expired;
 // an expired one is forgotten.
-func (st *tvmazeState) live(token string, now time.Time, ttl time.Duration) *tvmazeAuthRequest {
+func (st *tvmazeData) live(token string, now time.Time, ttl time.Duration) *tvmazeAuthRequest {
 	req := st.requests[token]
 	if req == nil {
 		return nil
@@ -153,7 +196,7 @@ func (st *tvmazeState) live(token string, now time.Time, ttl time.Duration) *tvm
 	return req
 }
 
-func (st *tvmazeState) forget(req *tvmazeAuthRequest) {
+func (st *tvmazeData) forget(req *tvmazeAuthRequest) {
 	delete(st.requests, req.token)
 	delete(st.byCode, req.code)
 }
@@ -237,8 +280,11 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		Token      string `json:"token"`
 		ConfirmURL string `json:"confirm_url,omitempty"`
 	}{Token: req.token}
+	confirmURL := s.ts.URL + TVmazePrefix + "/auth/confirm/" + req.code
 	if body.EmailConfirmation != nil && !*body.EmailConfirmation {
-		resp.ConfirmURL = s.ts.URL + TVmazePrefix + "/auth/confirm/" + req.code
+		resp.ConfirmURL = confirmURL
+	} else {
+		st.outbox = append(st.outbox, TVmazeEmail{To: user.email, Username: user.username, ConfirmURL: confirmURL, SentAt: now})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

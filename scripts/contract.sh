@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Contract tests: checks with the Prism validator (@stoplight/prism-cli) that
 # what the SDK sends, and what mediaauthtest answers, match the API contracts
-# in ../shared/specs (relative to the module root).
+# in ../shared/specs (relative to the module root), and that mediaauthtest's
+# control API matches its own OpenAPI document (mediaauthtest/controlapi,
+# as the fake serves it at /_fake/openapi.json).
 #
 # 1. Installs Prism at a pinned version with npm into a cache folder outside
 #    the module, ${XDG_CACHE_HOME:-$HOME/.cache}/mediaauth/prism-VERSION, and

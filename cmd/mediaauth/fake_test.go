@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -184,5 +186,107 @@ func readBanner(t *testing.T, r io.Reader) string {
 		case <-timeout:
 			t.Fatalf("no banner; got:\n%s", b.String())
 		}
+	}
+}
+
+// startFakeCommand runs "mediaauth fake" in process with args after an
+// --addr on a free port, waits for its banner, and stops it when the test
+// ends.
+func startFakeCommand(t *testing.T, env map[string]string, args ...string) (banner, root string) {
+	t.Helper()
+	ts := newSys(t, env)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() { done <- ts.run(ctx, append([]string{"fake", "--addr", "127.0.0.1:0"}, args...)...) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.Equal(t, exitOK, <-done)
+	})
+	waitFor(t, "the banner", func() bool { return strings.Contains(ts.stdout.String(), "Serving until") })
+	banner = ts.stdout.String()
+	root = regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(banner)
+	require.NotEmpty(t, root, banner)
+	return banner, root
+}
+
+// controlGet sends GET root+path with the control token, if any, and
+// returns the status and body.
+func controlGet(t *testing.T, root, path, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, root+path, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// TestFakeStateAndControlToken starts the fake with the module's example
+// state and a control token from the environment: the banner says where
+// the control API and the outboxes are, without the token, and the
+// state's accounts are there.
+func TestFakeStateAndControlToken(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join("..", "..", "mediaauthtest", "testdata", "state.json")
+	banner, root := startFakeCommand(t, map[string]string{envFakeControlToken: "suite-control-token"}, "--state", state)
+	for _, want := range []string{
+		"  Control API  " + root + "/_fake/  (OpenAPI document at " + root + "/_fake/openapi.json; it needs the control token",
+		"  Outboxes     TVmaze confirmation emails at " + root + "/_fake/tvmaze/outbox\n",
+		"               Movies API emails at " + root + "/_fake/movies/emails?to=ADDRESS\n",
+		"  and the accounts and keys of " + state + "\n",
+		"TVmaze auth requests wait for the link of their email, in the outbox above",
+	} {
+		assert.Contains(t, banner, want)
+	}
+	assert.NotContains(t, banner, "suite-control-token")
+
+	status, _ := controlGet(t, root, "/_fake/info", "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, body := controlGet(t, root, "/_fake/tvmaze/emails/last?to=alice%40example.com", "suite-control-token")
+	assert.Equal(t, http.StatusNotFound, status, body)
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(root))
+	require.NoError(t, err)
+	_, err = c.Movies.Login(t.Context(), "alice", "alice-password")
+	assert.NoError(t, err, "the state's account logs in")
+}
+
+func TestFakeNoControl(t *testing.T) {
+	t.Parallel()
+	banner, root := startFakeCommand(t, nil, "--no-control", "--control-token", "ignored")
+	assert.Contains(t, banner, "  Control API  off (--no-control)\n")
+	assert.Contains(t, banner, "TVmaze auth requests wait for the confirm page (log in with --web).")
+	assert.NotContains(t, banner, "Outboxes")
+	status, _ := controlGet(t, root, mediaauthtest.ControlOpenAPIPath, "")
+	assert.Equal(t, http.StatusNotFound, status)
+}
+
+func TestFakeBadState(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "state.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"movies": {"users": [{"username": "x"}]}}`), 0o600))
+	for file, want := range map[string]string{
+		filepath.Join(dir, "missing.json"): "fake: --state: open ",
+		bad:                                "fake: --state " + bad + ": mediaauthtest: state: movies.users[0]: username, email and password are required",
+	} {
+		ts := newSys(t, nil)
+		assert.Equal(t, exitError, ts.run(t.Context(), "fake", "--addr", "127.0.0.1:0", "--state", file))
+		requireOneErrorLine(t, ts, want)
+	}
+}
+
+func TestFakeHelpListsTheControlAPI(t *testing.T) {
+	t.Parallel()
+	ts := newSys(t, nil)
+	assert.Equal(t, exitOK, ts.run(t.Context(), "fake", "-h"))
+	help := ts.stdout.String() + ts.stderr.String()
+	for _, want := range []string{"--state file", "--control-token token", "--no-control", "/_fake/openapi.json",
+		"POST /_fake/reset", "/_fake/faults", "/_fake/requests", "/_fake/tvmaze/outbox", "/_fake/tmdb/approve", `"read_access_tokens"`} {
+		assert.Contains(t, help, want)
 	}
 }
