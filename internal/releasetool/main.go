@@ -10,6 +10,7 @@
 //	releasetool check [ROOT]                   go.work, and the in-repository requirements exist
 //	releasetool sync [ROOT]                    go.sum lines and go.work replacements of those requirements
 //	releasetool set-version VERSION [ROOT]     make every module require the others at VERSION
+//	releasetool export SRC DST                 copy the work tree as a commit would hold it
 //	releasetool proxy VERSION TREE DST         serve every released module of TREE at VERSION
 //	releasetool readme README.md DST           write the README's Go programs into DST
 //	releasetool install-lines README.md        print the README's go get and go install commands
@@ -59,6 +60,7 @@ func subcommands() map[string]subcommand {
 		"check":         {"[ROOT]", runCheck, 0, 1},
 		"sync":          {"[ROOT]", runSync, 0, 1},
 		"set-version":   {"VERSION [ROOT]", runSetVersion, 1, 2},
+		"export":        {"SRC DST", runExport, 2, 2},
 		"proxy":         {"VERSION TREE DST", runProxy, 3, 3},
 		"readme":        {"README.md DST", runReadme, 2, 2},
 		"install-lines": {"README.md", runInstallLines, 1, 1},

@@ -103,11 +103,15 @@ func goPrograms(text string) []codeBlock {
 
 // runReadme writes each Go program of a README into a directory of its
 // own under DST, prog_LINE/main.go, with a line directive so that the
-// compiler's messages name the README's lines, and prints the directory
-// and the line, separated by a tab.
+// compiler's messages name the README (by its absolute path) and its
+// lines, and prints the directory and the line, separated by a tab.
 func runReadme(_ context.Context, args []string, stdout io.Writer) error {
 	readme, dst := args[0], args[1]
 	data, err := os.ReadFile(readme)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(readme)
 	if err != nil {
 		return err
 	}
@@ -117,7 +121,7 @@ func runReadme(_ context.Context, args []string, stdout io.Writer) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		src := fmt.Sprintf("//line %s:%d\n%s", filepath.Base(readme), p.Line, p.Code)
+		src := fmt.Sprintf("//line %s:%d:1\n%s", abs, p.Line, p.Code)
 		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 			return err
 		}
