@@ -6,8 +6,9 @@
 #
 # 1. checks what a clone does not show (releasetool check): every version
 #    of the repository's modules that a module requires exists (a tag, or
-#    the commit of a pseudo-version) with its go.sum lines, no module
-#    replaces another, and go.work joins them all;
+#    the commit of a pseudo-version; VERSION itself is the work tree's, as
+#    when scripts/prepare-release.sh runs this before tagging) with its
+#    go.sum lines, no module replaces another, and go.work joins them all;
 # 2. copies the work tree as a commit would hold it (the files git knows
 #    or would add), and makes every module require the others at VERSION,
 #    as scripts/prepare-release.sh does for a release;
@@ -77,7 +78,7 @@ ROOT_PATH=$(awk '$1 == "module" { print $2; exit }' go.mod)
 log "checking $ROOT_PATH and its sub-modules at $VERSION"
 
 # 1. What a clone does not show.
-if ! "$tool" check . >"$RUN/check.txt"; then
+if ! "$tool" check -release "$VERSION" . >"$RUN/check.txt"; then
   [ -s "$RUN/check.txt" ] || fail "releasetool check failed (above)"
   sed 's/^/release-check: FAIL: /' "$RUN/check.txt" >&2
   exit 1

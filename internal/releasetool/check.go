@@ -16,20 +16,32 @@ import (
 // that no module replaces another of the repository (a user's build
 // ignores replace directives), that every version of a repository's module
 // that a module requires exists (a tag, or the commit of a pseudo-version)
-// with its go.sum lines, and that go.work joins every module.
+// with its go.sum lines, and that go.work joins every module. With
+// -release VERSION, the version being released is the work tree's: its
+// tags do not exist yet.
 func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
-	root := argOr(args, 0, ".")
-	mods, err := findModules(root)
+	c := checker{g: gitRepo{dir: "."}}
+	if len(args) > 0 && args[0] == "-release" {
+		if len(args) < 2 {
+			return fmt.Errorf("%w: -release needs a version", errUsage)
+		}
+		c.release, args = args[1], args[2:]
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, args[1])
+	}
+	c.root = argOr(args, 0, ".")
+	c.g.dir = c.root
+	mods, err := findModules(c.root)
 	if err != nil {
 		return err
 	}
-	problems, err := checkWorkspace(root, mods)
+	problems, err := checkWorkspace(c.root, mods)
 	if err != nil {
 		return err
 	}
-	g := gitRepo{dir: root}
 	for _, m := range mods {
-		ps, err := checkModule(ctx, g, root, m, mods)
+		ps, err := c.module(ctx, m, mods)
 		if err != nil {
 			return err
 		}
@@ -38,9 +50,19 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	return report(stdout, problems)
 }
 
-// checkModule checks the requirements of module m on the repository's
-// modules.
-func checkModule(ctx context.Context, g gitRepo, root string, m repoModule, mods []repoModule) ([]string, error) {
+// checker checks the requirements of the modules of the repository at
+// root on one another.
+type checker struct {
+	root string
+	g    gitRepo
+	// release is the version being released, whose tags do not exist
+	// yet: the work tree's; "" when none.
+	release string
+}
+
+// module checks the requirements of module m on the repository's modules.
+func (c checker) module(ctx context.Context, m repoModule, mods []repoModule) ([]string, error) {
+	root := c.root
 	name := path.Join(m.Dir, "go.mod")
 	f, err := readGoMod(m.file(root, "go.mod"))
 	if err != nil {
@@ -62,7 +84,7 @@ func checkModule(ctx context.Context, g gitRepo, root string, m repoModule, mods
 		if !ok {
 			continue
 		}
-		p, err := checkRequirement(ctx, g, dep, r.Mod.Version, sums)
+		p, err := c.requirement(ctx, dep, r.Mod.Version, sums)
 		if err != nil {
 			return nil, err
 		}
@@ -73,9 +95,13 @@ func checkModule(ctx context.Context, g gitRepo, root string, m repoModule, mods
 	return problems, nil
 }
 
-// checkRequirement checks that version of module dep exists and that sums
-// has its go.sum lines; it returns what is wrong, or "".
-func checkRequirement(ctx context.Context, g gitRepo, dep repoModule, version string, sums map[sumKey]string) (string, error) {
+// requirement checks that version of module dep exists and that sums has
+// its go.sum lines; it returns what is wrong, or "".
+func (c checker) requirement(ctx context.Context, dep repoModule, version string, sums map[sumKey]string) (string, error) {
+	if version == c.release {
+		return c.releasedSums(ctx, dep, sums)
+	}
+	g := c.g
 	commit, problem, err := resolveVersion(ctx, g, dep, version)
 	if err != nil || problem != "" {
 		return "which does not exist: " + problem, err
@@ -91,11 +117,31 @@ func checkRequirement(ctx context.Context, g gitRepo, dep repoModule, version st
 	if err != nil {
 		return "", err
 	}
-	zipSum, modSum := sums[sumKey{Path: dep.Path, Version: version}], sums[sumKey{Path: dep.Path, Version: version + "/go.mod"}]
-	if zipSum != want.zip || modSum != want.mod {
-		return "but go.sum does not hold its hashes (releasetool sync writes them: see RELEASING.md)", nil
+	return compareSums(sums, module.Version{Path: dep.Path, Version: version}, want), nil
+}
+
+// releasedSums checks that sums has the go.sum lines of module dep at the
+// version being released, made of the work tree.
+func (c checker) releasedSums(ctx context.Context, dep repoModule, sums map[sumKey]string) (string, error) {
+	files, err := workTreeFiles(ctx, c.root)
+	if err != nil {
+		return "", err
 	}
-	return "", nil
+	m := module.Version{Path: dep.Path, Version: c.release}
+	want, err := hashModule(m, subdirFiles(files, dep.Dir))
+	if err != nil {
+		return "", err
+	}
+	return compareSums(sums, m, want), nil
+}
+
+// compareSums returns what is wrong with the go.sum lines of m in sums,
+// or "".
+func compareSums(sums map[sumKey]string, m module.Version, want moduleSum) string {
+	if sums[m] != want.zip || sums[sumKey{Path: m.Path, Version: m.Version + "/go.mod"}] != want.mod {
+		return "but go.sum does not hold its hashes (releasetool sync writes them: see RELEASING.md)"
+	}
+	return ""
 }
 
 // resolveVersion returns the commit of version of module dep: the commit

@@ -142,3 +142,25 @@ func TestCheckWorkspace(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckTakesTheReleaseFromTheWorkTree(t *testing.T) {
+	t.Parallel()
+	r := releasedRepo(t)
+	if code, out, errs := runTool(t, "set-version", "v0.2.0", r.dir); code != 0 {
+		t.Fatalf("set-version: %d\n%s%s", code, out, errs)
+	}
+	if code, out, _ := runTool(t, "check", r.dir); code != 1 || !strings.Contains(out, "which does not exist: no tag v0.2.0 in this repository") {
+		t.Errorf("check before the tag: exit %d\n%s", code, out)
+	}
+	if code, out, errs := runTool(t, "check", "-release", "v0.2.0", r.dir); code != 0 {
+		t.Errorf("check -release v0.2.0: exit %d\n%s%s", code, out, errs)
+	}
+	// A change to the root module after set-version changes its hash.
+	r.write(map[string]string{"repo.go": "package repo\n\n// Hello says hello.\nfunc Hello() string { return \"hi\" }\n"})
+	if code, out, _ := runTool(t, "check", "-release", "v0.2.0", r.dir); code != 1 || !strings.Contains(out, "sub/go.mod: requires "+repoPath+" v0.2.0, but go.sum does not hold its hashes") {
+		t.Errorf("check -release after a change: exit %d\n%s", code, out)
+	}
+	if code, _, errs := runTool(t, "check", "-release"); code != 2 || !strings.Contains(errs, "-release needs a version") {
+		t.Errorf("check -release without a version: exit %d, %s", code, errs)
+	}
+}

@@ -7,7 +7,7 @@
 // The scripts in scripts/ run it; each subcommand does one step:
 //
 //	releasetool modules [ROOT]                 the released modules: DIR, path, tag prefix
-//	releasetool check [ROOT]                   go.work, and the in-repository requirements exist
+//	releasetool check [-release V] [ROOT]      go.work, and the in-repository requirements exist
 //	releasetool sync [ROOT]                    go.sum lines and go.work replacements of those requirements
 //	releasetool set-version VERSION [ROOT]     make every module require the others at VERSION
 //	releasetool export SRC DST                 copy the work tree as a commit would hold it
@@ -57,7 +57,7 @@ type subcommand struct {
 func subcommands() map[string]subcommand {
 	return map[string]subcommand{
 		"modules":       {"[ROOT]", runModules, 0, 1},
-		"check":         {"[ROOT]", runCheck, 0, 1},
+		"check":         {"[-release VERSION] [ROOT]", runCheck, 0, 3},
 		"sync":          {"[ROOT]", runSync, 0, 1},
 		"set-version":   {"VERSION [ROOT]", runSetVersion, 1, 2},
 		"export":        {"SRC DST", runExport, 2, 2},
