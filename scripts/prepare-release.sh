@@ -5,10 +5,10 @@
 # 1. checks the version (vX.Y.Z or vX.Y.Z-PRERELEASE, above every release
 #    of the SDK, with no tag yet for any module) and that the work tree is
 #    clean;
-# 2. makes every module require the others at that version, with their
-#    go.sum lines and go.work's replace lines (releasetool set-version);
-# 3. turns CHANGELOG.md's Unreleased section into the version's section,
+# 2. turns CHANGELOG.md's Unreleased section into the version's section,
 #    dated today (UTC);
+# 3. makes every module require the others at that version, with their
+#    go.sum lines and go.work's replace lines (releasetool set-version);
 # 4. runs scripts/release-check.sh at that version: users will get what
 #    the tags will point at;
 # 5. prints the commands that commit, tag and push the release.
@@ -46,10 +46,12 @@ if [ -n "$newest" ] && { [ "$base" = "$newest" ] || [ "$(printf '%s\n%s\n' "$new
   fail "$VERSION is not above the newest release, $newest"
 fi
 
-log "setting every module's requirements to $VERSION"
-"$tool" set-version "$VERSION" .
+# CHANGELOG.md first: it is a file of the SDK's module, whose hashes
+# set-version writes into the sub-modules' go.sum.
 log "releasing CHANGELOG.md's Unreleased section as $VERSION"
 "$tool" changelog "$VERSION" "$(date -u +%F)" CHANGELOG.md
+log "setting every module's requirements to $VERSION"
+"$tool" set-version "$VERSION" .
 log "checking the modules as users will get them"
 bash scripts/release-check.sh "$VERSION"
 
