@@ -189,8 +189,13 @@ type archiveFile struct {
 	f    *zip.File
 }
 
-func (a archiveFile) Path() string                 { return a.name }
-func (a archiveFile) Lstat() (os.FileInfo, error)  { return a.f.FileInfo(), nil }
+// Path is the file's path in the module.
+func (a archiveFile) Path() string { return a.name }
+
+// Lstat describes the file.
+func (a archiveFile) Lstat() (os.FileInfo, error) { return a.f.FileInfo(), nil }
+
+// Open opens the file for reading.
 func (a archiveFile) Open() (io.ReadCloser, error) { return a.f.Open() }
 
 // diskFile is a file on disk, for a module zip.
@@ -199,8 +204,13 @@ type diskFile struct {
 	info       os.FileInfo
 }
 
-func (d diskFile) Path() string                 { return d.name }
-func (d diskFile) Lstat() (os.FileInfo, error)  { return d.info, nil }
+// Path is the file's path in the module.
+func (d diskFile) Path() string { return d.name }
+
+// Lstat describes the file.
+func (d diskFile) Lstat() (os.FileInfo, error) { return d.info, nil }
+
+// Open opens the file for reading.
 func (d diskFile) Open() (io.ReadCloser, error) { return os.Open(d.path) }
 
 // renamedFile is a file under another path.
@@ -209,4 +219,5 @@ type renamedFile struct {
 	name string
 }
 
+// Path is the file's path in the module.
 func (r renamedFile) Path() string { return r.name }
