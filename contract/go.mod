@@ -3,7 +3,7 @@ module github.com/mediaauth/mediaauth/contract
 go 1.24.0
 
 require (
-	github.com/mediaauth/mediaauth v0.0.0
+	github.com/mediaauth/mediaauth v0.0.0-20261202042059-c85a77b19765
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/time v0.14.0
@@ -13,5 +13,3 @@ require (
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 )
-
-replace github.com/mediaauth/mediaauth => ../

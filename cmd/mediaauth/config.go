@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/term"
@@ -51,6 +52,11 @@ type system struct {
 	readPassword func(stdin any) (string, error)
 	// openBrowser shows a web page to the user, or fails.
 	openBrowser func(ctx context.Context, url string) error
+	// version is the version a release build stamped, or "".
+	version string
+	// buildInfo returns what the Go command recorded in the binary, as
+	// debug.ReadBuildInfo does; nil: nothing recorded.
+	buildInfo func() (*debug.BuildInfo, bool)
 }
 
 // osSystem is the real world: the process's streams and environment, the
@@ -71,6 +77,7 @@ func osSystem() *system {
 			b, err := term.ReadPassword(int(f.Fd()))
 			return string(b), err
 		},
+		version: version, buildInfo: debug.ReadBuildInfo,
 	}
 	sys.openBrowser = func(ctx context.Context, url string) error { return openInBrowser(ctx, sys.getenv(envBrowser), url) }
 	return sys

@@ -146,14 +146,16 @@ func TestFakeCommandStopsOnSIGTERM(t *testing.T) {
 	assert.Equal(t, "mediaauth fake: stopping\n", stderr.String())
 }
 
-// buildCommand builds this command into a temporary directory.
-func buildCommand(t *testing.T) string {
+// buildCommand builds this command into a temporary directory, with the
+// go build flags given.
+func buildCommand(t *testing.T, buildFlags ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "mediaauth")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	args := append(append([]string{"build"}, buildFlags...), "-o", bin, ".")
+	out, err := exec.Command("go", args...).CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 	return bin
 }

@@ -58,12 +58,13 @@ var commands map[string]*command
 
 func init() {
 	commands = map[string]*command{
-		"login":  loginCommand,
-		"status": statusCommand,
-		"logout": logoutCommand,
-		"token":  tokenCommand,
-		"fake":   fakeCommand,
-		"help":   helpCommand,
+		"login":   loginCommand,
+		"status":  statusCommand,
+		"logout":  logoutCommand,
+		"token":   tokenCommand,
+		"fake":    fakeCommand,
+		"version": versionCommand,
+		"help":    helpCommand,
 	}
 }
 
@@ -241,6 +242,7 @@ Commands:
   logout API        revoke a credential where the API can, and forget it
   token API         print a stored secret for scripts
   fake              run the fake of the three APIs as a standalone server
+  version           print the version of mediaauth
   help [COMMAND]    show this help, or a command's
 
 Global flags (before or after the command):
