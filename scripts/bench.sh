@@ -106,7 +106,7 @@ if [ ! -x "$benchstat" ]; then
 fi
 
 go test -c -o "$RUN/mediaauth.test" .
-(cd benchpeer && GOWORK=off go test -c -o "$RUN/benchpeer.test" .)
+(cd internal/benchpeer && GOWORK=off go test -c -o "$RUN/benchpeer.test" .)
 raw="$RUN/raw.txt" peer="$RUN/peer.txt"
 : >"$raw"
 : >"$peer"

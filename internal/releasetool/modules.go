@@ -84,7 +84,10 @@ func findModules(root string) ([]repoModule, error) {
 		if err != nil {
 			return err
 		}
-		mods = append(mods, repoModule{Dir: filepath.ToSlash(rel), Path: f.Module.Mod.Path})
+		m := repoModule{Dir: filepath.ToSlash(rel), Path: f.Module.Mod.Path}
+		if !standalone(m, f) {
+			mods = append(mods, m)
+		}
 		return nil
 	})
 	if err != nil {
@@ -100,6 +103,25 @@ func findModules(root string) ([]repoModule, error) {
 		}
 	}
 	return mods, nil
+}
+
+// standalone reports whether module m, whose go.mod is f, is a
+// development tool built only from this work tree, outside the workspace
+// (GOWORK=off): a module that is not released and replaces a module with a
+// directory. Such a module, a benchmark beside a peer library whose
+// requirements must not change the versions the workspace builds with, is
+// no part of the versioning scheme: it is neither checked, nor joined by
+// go.work, nor given a release's versions.
+func standalone(m repoModule, f *modfile.File) bool {
+	if m.released() {
+		return false
+	}
+	for _, r := range f.Replace {
+		if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // readGoMod parses a go.mod file.

@@ -13,6 +13,8 @@ func TestFindModules(t *testing.T) {
 	files["node_modules/x/go.mod"] = "module x\n"
 	files[".hidden/go.mod"] = "module hidden\n"
 	files["a/b/go.mod"] = "module " + repoPath + "/a/b\n"
+	// A tool built only from the work tree is no part of the scheme.
+	files["internal/peer/go.mod"] = "module " + repoPath + "/internal/peer\nrequire " + repoPath + " v0.0.0\nreplace " + repoPath + " => ../../\n"
 	writeFiles(t, dir, files)
 	mods, err := findModules(dir)
 	if err != nil {

@@ -1,4 +1,4 @@
-module github.com/mediaauth/mediaauth/benchpeer
+module github.com/mediaauth/mediaauth/internal/benchpeer
 
 go 1.24.0
 
@@ -14,4 +14,4 @@ require (
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
 )
 
-replace github.com/mediaauth/mediaauth => ../
+replace github.com/mediaauth/mediaauth => ../../
