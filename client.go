@@ -49,7 +49,6 @@ func New(opts ...Option) (*Client, error) {
 	s := &shared{
 		logger:       cfg.logger,
 		now:          time.Now,
-		pollGrace:    cfg.tvmaze.pollGrace,
 		tmdbSite:     cfg.tmdbSite,
 		hdrAccept:    []string{"application/json"},
 		hdrJSON:      []string{"application/json"},
@@ -62,7 +61,7 @@ func New(opts ...Option) (*Client, error) {
 	s.timeout = hc.Timeout
 	c := &Client{
 		Movies: &Movies{h: newEngine(APIMovies, &cfg, s, hc).handle(cfg.movies.creds)},
-		TVmaze: &TVmaze{h: newEngine(APITVmaze, &cfg, s, hc).handle(cfg.tvmaze.creds), poll: cfg.tvmaze.poll},
+		TVmaze: &TVmaze{h: newEngine(APITVmaze, &cfg, s, hc).handle(cfg.tvmaze.creds)},
 		TMDb:   &TMDb{h: newEngine(APITMDb, &cfg, s, hc).handle(cfg.tmdb.creds)},
 	}
 	return c, nil
@@ -103,7 +102,7 @@ func (c *Client) Without(apis ...API) *Client {
 		case api == APIMovies && c.Movies.hp().engine() != nil:
 			d.Movies = &Movies{h: c.Movies.h.e.handle(credentialSet{})}
 		case api == APITVmaze && c.TVmaze.hp().engine() != nil:
-			d.TVmaze = &TVmaze{h: c.TVmaze.h.e.handle(credentialSet{}), poll: c.TVmaze.poll}
+			d.TVmaze = &TVmaze{h: c.TVmaze.h.e.handle(credentialSet{})}
 		case api == APITMDb && c.TMDb.hp().engine() != nil:
 			d.TMDb = &TMDb{h: c.TMDb.h.e.handle(credentialSet{})}
 		}
@@ -191,10 +190,7 @@ func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error
 // [Client.TVmaze]; derive one that carries other credentials with
 // [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
 // a nil *TVmaze return an error wrapping [ErrInvalidArgument].
-type TVmaze struct {
-	h    handle
-	poll pollConfig
-}
+type TVmaze struct{ h handle }
 
 // hp returns the handle, nil for a nil *TVmaze.
 func (t *TVmaze) hp() *handle {
@@ -213,7 +209,7 @@ func (t *TVmaze) With(creds ...Credential) *TVmaze {
 	if t == nil || t.h.e == nil {
 		return t
 	}
-	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
+	return &TVmaze{h: t.h.with(APITVmaze, creds)}
 }
 
 // HTTPClient returns the handle's engine for the rest of the TVmaze user API: an

@@ -10,9 +10,14 @@
 //   - TMDb v3 authentication: request tokens, validation with a login,
 //     sessions, guest sessions and session deletion, with the api_key query
 //     parameter or a Bearer read access token.
-//   - TMDb v4 user authentication: CreateV4RequestToken, TMDbV4ApprovalURL,
-//     CreateV4AccessToken, DeleteV4AccessToken, and LoginV4 for the whole
-//     flow to a v3 session, with the Bearer read access token.
+//   - TMDb v4 user authentication: CreateV4RequestToken, V4ApprovalURL,
+//     CreateV4AccessToken, DeleteV4AccessToken, with the Bearer read
+//     access token;
+//   - one shape for waiting on a person's approval: a pending value
+//     (AuthRequest, RequestToken, TMDbV4RequestToken) and one wait per flow
+//     with the same WaitOptions and WaitEvents (PollUntilConfirmed,
+//     PollUntilApproved, PollUntilApprovedV4), and TMDb's browser login
+//     with a loopback callback (LoginInBrowser, LoginInBrowserV4).
 //
 // # Clients
 //

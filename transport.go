@@ -36,11 +36,10 @@ const (
 
 // shared is what every handle derived from one New has in common.
 type shared struct {
-	logger    *slog.Logger
-	now       func() time.Time
-	pollGrace time.Duration
-	tmdbSite  string
-	timeout   time.Duration // per attempt, for calls sent once
+	logger   *slog.Logger
+	now      func() time.Time
+	tmdbSite string
+	timeout  time.Duration // per attempt, for calls sent once
 	// secrets are those of every credential given to New, scrubbed from
 	// every text even after a derived handle replaced them.
 	secrets []string

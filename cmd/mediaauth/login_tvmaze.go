@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,8 +54,11 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 		}
 	}
 
+	if err := a.checkPollInterval(*interval); err != nil {
+		return err
+	}
 	progress := newPollProgress(a.sys.stderr, a.sys.isTerminal(a.sys.stderr), *interval)
-	c, err := a.client(mediaauth.WithPollInterval(*interval), mediaauth.WithPollObserver(progress.observe))
+	c, err := a.client()
 	if err != nil {
 		return err
 	}
@@ -64,15 +70,15 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("starting the TVmaze login: %w", err)
 	}
-	if *web && req.ConfirmURL != "" {
-		a.show(ctx, "Confirm the login on TVmaze's page (log in to TVmaze there first)", req.ConfirmURL, true)
+	if *web && req.ApprovalURL != "" {
+		a.show(ctx, "Confirm the login on TVmaze's page (log in to TVmaze there first)", req.ApprovalURL, true)
 	} else {
 		fmt.Fprintf(a.sys.stderr, "TVmaze sent an email to %s: open the link in it to confirm the login.\n", *email)
 	}
 	fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
 
 	progress.start()
-	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req, mediaauth.WithPollInterval(*interval), mediaauth.WithWaitObserver(progress.observe))
 	progress.stop()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -90,6 +96,31 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(a.sys.stdout, "Logged in to TVmaze as %s%s. Saved to %s (profile %s).\n", creds.Username, level, path, a.globals.profile)
 	return nil
+}
+
+// checkPollInterval refuses, before anything is sent, a poll interval under
+// TVmaze's 10 seconds against a TVmaze that is not a loopback test server.
+func (a *app) checkPollInterval(d time.Duration) error {
+	if d <= 0 {
+		return usagef("login tvmaze: --poll-interval must be positive")
+	}
+	if d >= mediaauth.DefaultPollInterval {
+		return nil
+	}
+	u, err := url.Parse(a.globals.tvmazeURL)
+	if a.globals.tvmazeURL != "" && err == nil && isLoopbackHost(u.Hostname()) {
+		return nil
+	}
+	return usagef("login tvmaze: --poll-interval %s is under TVmaze's 10 s minimum (allowed against a loopback test server only)", d)
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // pollProgress shows how PollUntilConfirmed is doing. On a terminal it
@@ -163,8 +194,8 @@ func (p *pollProgress) stop() {
 	}
 }
 
-// observe is the WithPollObserver callback.
-func (p *pollProgress) observe(ev mediaauth.PollEvent) {
+// observe is the WithWaitObserver callback.
+func (p *pollProgress) observe(ev mediaauth.WaitEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()

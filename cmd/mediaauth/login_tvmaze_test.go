@@ -135,7 +135,7 @@ func TestLoginTVmazeErrors(t *testing.T) {
 	env := fakeEnv(t, srv)
 	env[envTVmazeURL] = "https://tvmaze.example/v1"
 	ts = newSys(t, env)
-	assert.Equal(t, exitError, ts.run(t.Context(), "login", "tvmaze", "--email", "a@b.c", "--poll-interval", "1s"))
+	assert.Equal(t, exitUsage, ts.run(t.Context(), "login", "tvmaze", "--email", "a@b.c", "--poll-interval", "1s"))
 	requireOneErrorLine(t, ts, "under TVmaze's 10 s minimum")
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -132,7 +131,8 @@ func runTMDb(ctx context.Context, e *env) error {
 
 // runTMDbV4 walks through TMDb's v4 user authentication: a v4 request
 // token approved by the user, their access token (a credential, and a v3
-// session), the whole flow in one call with LoginV4, and logging out.
+// session), the wait for the approval with PollUntilApprovedV4, and
+// logging out.
 func runTMDbV4(ctx context.Context, e *env) error {
 	srv := e.fake()
 	// The v4 calls need the application's read access token.
@@ -203,26 +203,30 @@ func runTMDbV4(ctx context.Context, e *env) error {
 	}
 	e.stepf("v4 token to session", "session %s: GET /3/account?session_id=…: user %q, id %d", preview(sess.ID), acct.Username, acct.ID)
 
-	// The whole flow in one call: LoginV4 shows the page and polls.
-	loginTok, loginSess, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			u, err := url.Parse(approvalURL)
-			if err != nil {
-				return err
-			}
-			token := u.Query().Get("request_token")
-			e.secret(token)
-			return srv.approveTMDb(token) // the user clicks Approve at once
-		},
-		PollInterval: 10 * time.Millisecond,
-	})
-	e.keep(loginTok, loginSess, err)
+	// The wait for the approval: PollUntilApprovedV4 shows the page with
+	// its opener and polls until the user approved.
+	rt2, err := c.TMDb.CreateV4RequestToken(ctx, "")
+	e.keep(rt2, err)
 	if err != nil {
-		return fmt.Errorf("LoginV4: %w", err)
+		return fmt.Errorf("create v4 request token: %w", err)
+	}
+	e.secret(rt2.Token)
+	loginTok, err := c.TMDb.PollUntilApprovedV4(ctx, *rt2, mediaauth.WithPollInterval(10*time.Millisecond),
+		mediaauth.WithPageOpener(func(context.Context, string) (bool, error) {
+			return false, srv.approveTMDb(rt2.Token) // the user clicks Approve at once
+		}))
+	e.keep(loginTok, err)
+	if err != nil {
+		return fmt.Errorf("PollUntilApprovedV4: %w", err)
 	}
 	e.secret(loginTok.AccessToken)
+	loginSess, err := c.TMDb.CreateSessionFromV4Token(ctx, *loginTok)
+	e.keep(loginSess, err)
+	if err != nil {
+		return fmt.Errorf("session from v4 token: %w", err)
+	}
 	e.secret(loginSess.ID)
-	e.stepf("LoginV4 in one call", "access token %s, session %s", preview(loginTok.AccessToken), preview(loginSess.ID))
+	e.stepf("v4 wait for approval", "access token %s, session %s", preview(loginTok.AccessToken), preview(loginSess.ID))
 
 	// Log out: the sessions, then the access tokens.
 	for _, id := range []string{sess.ID, loginSess.ID} {

@@ -33,7 +33,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 		interval = e.cfg.tvmazeInterval
 	}
 	confirmAfter := interval * 3 / 2
-	progress := func(ev mediaauth.PollEvent) {
+	progress := func(ev mediaauth.WaitEvent) {
 		line := fmt.Sprintf("      attempt %d: HTTP %d", ev.Attempt, ev.StatusCode)
 		switch {
 		case errors.Is(ev.Err, mediaauth.ErrAuthorizationPending):
@@ -48,7 +48,8 @@ func runTVmaze(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintln(e.out, line)
 	}
-	opts := append([]mediaauth.Option{mediaauth.WithPollInterval(interval), mediaauth.WithPollObserver(progress)}, e.cfg.options...)
+	opts := e.cfg.options
+	wait := []mediaauth.WaitOption{mediaauth.WithPollInterval(interval), mediaauth.WithWaitObserver(progress)}
 	var (
 		c   *mediaauth.Client
 		err error
@@ -79,16 +80,16 @@ func runTVmaze(ctx context.Context, e *env) error {
 		return fmt.Errorf("start auth: %w", err)
 	}
 	e.secret(req.Token)
-	e.stepf("start auth request", "for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ConfirmURL)
+	e.stepf("start auth request", "for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ApprovalURL)
 	if e.remote != nil {
-		if err := e.remote.confirm(ctx, req.ConfirmURL); err != nil {
+		if err := e.remote.confirm(ctx, req.ApprovalURL); err != nil {
 			return fmt.Errorf("confirm: %w", err)
 		}
 	}
 
 	// Poll until confirmed; the observer prints each attempt.
 	e.stepf("poll until confirmed", "every %s (%s):", interval, how)
-	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req, wait...)
 	e.keep(creds, err)
 	if err != nil {
 		return fmt.Errorf("poll until confirmed: %w", err)

@@ -9,7 +9,7 @@
 //	go run ./examples/tmdb-login
 //
 // With -real it talks to api.themoviedb.org with the API key in
-// TMDB_API_KEY or the read access token in TMDB_ACCESS_TOKEN (the token
+// TMDB_API_KEY or the read access token in TMDB_READ_ACCESS_TOKEN (the token
 // wins when both are set):
 //
 //	TMDB_API_KEY=... go run ./examples/tmdb-login -real
@@ -17,11 +17,11 @@
 // With -v4 it uses TMDb's v4 user authentication instead: the user
 // approves a v4 request token, which becomes their v4 access token, then a
 // v3 session; it reads the account with the access token and logs both
-// out. The v4 calls need the read access token (TMDB_ACCESS_TOKEN with
+// out. The v4 calls need the read access token (TMDB_READ_ACCESS_TOKEN with
 // -real):
 //
 //	go run ./examples/tmdb-login -v4
-//	TMDB_ACCESS_TOKEN=... go run ./examples/tmdb-login -v4 -real
+//	TMDB_READ_ACCESS_TOKEN=... go run ./examples/tmdb-login -v4 -real
 package main
 
 import (
@@ -45,7 +45,7 @@ import (
 // Environment variables with the real API's credentials.
 const (
 	envAPIKey      = "TMDB_API_KEY"
-	envAccessToken = "TMDB_ACCESS_TOKEN"
+	envAccessToken = "TMDB_READ_ACCESS_TOKEN"
 )
 
 // settings is what the flags say.
@@ -170,11 +170,20 @@ func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 		defer approval.Stop()
 	}
 
-	// 3. Wait for the approval: CreateSession answers ErrRequestTokenNotApproved until then.
+	// 3. Wait for the approval: PollUntilApproved tries to create the
+	// session once per interval; TMDb answers ErrRequestTokenNotApproved
+	// until then.
 	fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
-	sess, err := waitForSession(ctx, client, tok, s, out)
-	if err != nil {
-		return err
+	waitCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	sess, err := client.TMDb.PollUntilApproved(waitCtx, *tok, mediaauth.WithPollInterval(s.interval), mediaauth.WithWaitObserver(progress(out)))
+	switch {
+	case errors.Is(err, mediaauth.ErrApprovalDenied):
+		return fmt.Errorf("the request was denied on TMDb's page: %w", err)
+	case errors.Is(err, mediaauth.ErrInvalidRequestToken):
+		return fmt.Errorf("the request token expired or was already used: run the login again: %w", err)
+	case err != nil:
+		return fmt.Errorf("waiting for the approval: %w", err)
 	}
 	fmt.Fprintf(out, "   Approved: session %s.\n", mask(sess.ID))
 
@@ -197,10 +206,10 @@ func runV3(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 	return nil
 }
 
-// runV4 runs TMDb's v4 user authentication with LoginV4: a v4 request
-// token the user approves, their access token, a v3 session from it; then
-// it reads the account with the access token and logs both out. srv is the
-// fake, or nil with -real.
+// runV4 runs TMDb's v4 user authentication: a v4 request token the user
+// approves (PollUntilApprovedV4 waits), their access token, a v3 session
+// from it; then it reads the account with the access token and logs both
+// out. srv is the fake, or nil with -real.
 func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Server, s settings, out io.Writer) error {
 	// 1. The v4 calls need the read access token.
 	if err := client.TMDb.Validate(ctx); err != nil {
@@ -211,46 +220,38 @@ func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 	}
 	fmt.Fprintln(out, "\n1. The read access token is valid (v4 user authentication).")
 
-	// 2. and 3. LoginV4 creates the request token, shows the page, polls
-	// until the user approves, and makes the access token and the session.
-	loginCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	// 2. The request token, and the page where the user approves it.
+	rt, err := client.TMDb.CreateV4RequestToken(ctx, s.redirectTo)
+	if err != nil {
+		return fmt.Errorf("creating a request token: %w", err)
+	}
+	fmt.Fprintf(out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt.Token))
+	if s.real {
+		// The page needs the whole token: this is the one place it is shown.
+		fmt.Fprintf(out, "\nOpen this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", rt.ApprovalURL)
+	} else {
+		fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
+			strings.Replace(rt.ApprovalURL, url.QueryEscape(rt.Token), mask(rt.Token), 1))
+		// The fake has no web page: it plays the user who clicks Approve.
+		approval := time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(rt.Token) })
+		defer approval.Stop()
+	}
+
+	// 3. PollUntilApprovedV4 polls until the user approves and returns
+	// their access token, which then becomes a v3 session.
+	fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
+	waitCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	var approval *time.Timer
-	defer func() {
-		if approval != nil {
-			approval.Stop()
-		}
-	}()
-	tok, sess, err := client.TMDb.LoginV4(loginCtx, mediaauth.TMDbV4Login{
-		RedirectTo: s.redirectTo,
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			if s.real {
-				// The page needs the whole token: this is the one place it is shown.
-				fmt.Fprintf(out, "2. Open this page, log in to TMDb if asked, and click Approve:\n\n    %s\n\n", approvalURL)
-			} else {
-				rt := requestTokenOf(approvalURL)
-				fmt.Fprintf(out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt))
-				fmt.Fprintf(out, "\nThe user would now open this page and click Approve:\n\n    %s\n\n",
-					strings.Replace(approvalURL, url.QueryEscape(rt), mask(rt), 1))
-				// The fake has no web page: it plays the user who clicks Approve.
-				approval = time.AfterFunc(s.approveAfter, func() { _ = srv.TMDb.Approve(rt) })
-			}
-			fmt.Fprintln(out, "3. Waiting for the approval (Ctrl-C to give up)...")
-			return nil
-		},
-		PollInterval: s.interval,
-		OnPending: func(attempt int, next time.Duration) {
-			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(next))
-		},
-	})
+	tok, err := client.TMDb.PollUntilApprovedV4(waitCtx, *rt, mediaauth.WithPollInterval(s.interval), mediaauth.WithWaitObserver(progress(out)))
 	switch {
-	case err == nil:
-	case errors.Is(err, mediaauth.ErrInvalidRequestToken):
+	case errors.Is(err, mediaauth.ErrApprovalDenied), errors.Is(err, mediaauth.ErrInvalidRequestToken):
 		return fmt.Errorf("the request was denied, or the token expired: run the login again: %w", err)
-	case tok != nil:
+	case err != nil:
+		return fmt.Errorf("waiting for the approval: %w", err)
+	}
+	sess, err := client.TMDb.CreateSessionFromV4Token(ctx, *tok)
+	if err != nil {
 		return fmt.Errorf("turning the access token into a session: %w", err)
-	default:
-		return fmt.Errorf("logging in: %w", err)
 	}
 	fmt.Fprintf(out, "   Approved: access token %s of account %s, session %s.\n", mask(tok.AccessToken), tok.AccountID, mask(sess.ID))
 
@@ -279,46 +280,11 @@ func runV4(ctx context.Context, client *mediaauth.Client, srv *mediaauthtest.Ser
 	return nil
 }
 
-// requestTokenOf returns the request token an approval URL holds.
-func requestTokenOf(approvalURL string) string {
-	u, err := url.Parse(approvalURL)
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get("request_token")
-}
-
-// waitForSession tries to turn tok into a session once per interval until
-// the user approves it, denies it, the token expires, or the wait times out.
-func waitForSession(ctx context.Context, client *mediaauth.Client, tok *mediaauth.RequestToken, s settings, out io.Writer) (*mediaauth.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		case <-timer.C:
-		}
-		sess, err := client.TMDb.CreateSession(ctx, *tok)
-		switch {
-		case err == nil:
-			return sess, nil
-		case errors.Is(err, mediaauth.ErrRequestTokenNotApproved):
-			if tok.Expired(time.Now().Add(s.interval)) {
-				return nil, fmt.Errorf("the request token expired before it was approved: run the login again: %w", err)
-			}
-			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(s.interval))
-			timer.Reset(s.interval)
-		case errors.Is(err, mediaauth.ErrSessionDenied):
-			return nil, fmt.Errorf("the request was denied on TMDb's page: %w", err)
-		case errors.Is(err, mediaauth.ErrInvalidRequestToken):
-			return nil, fmt.Errorf("the request token expired or was already used: run the login again: %w", err)
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		default:
-			return nil, fmt.Errorf("creating the session: %w", err)
+// progress prints each attempt of a wait for the approval to out.
+func progress(out io.Writer) func(mediaauth.WaitEvent) {
+	return func(ev mediaauth.WaitEvent) {
+		if errors.Is(ev.Err, mediaauth.ErrRequestTokenNotApproved) {
+			fmt.Fprintf(out, "   attempt %d: not approved yet, next try in %s\n", ev.Attempt, seconds(ev.NextPoll))
 		}
 	}
 }

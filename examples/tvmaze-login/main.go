@@ -77,13 +77,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 		return err
 	}
 
-	progress := func(ev mediaauth.PollEvent) { fmt.Fprintln(out, describePoll(ev)) }
+	progress := func(ev mediaauth.WaitEvent) { fmt.Fprintln(out, describePoll(ev)) }
+	wait := []mediaauth.WaitOption{mediaauth.WithWaitObserver(progress)}
 	var (
 		client *mediaauth.Client
 		defEm  string
 	)
 	if s.real {
-		client, err = mediaauth.New(mediaauth.WithPollObserver(progress))
+		client, err = mediaauth.New()
 		fmt.Fprintf(out, "Talking to TVmaze at %s\n", mediaauth.DefaultTVmazeBaseURL)
 	} else {
 		srv := mediaauthtest.NewServer(
@@ -91,7 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 			mediaauthtest.WithTVmazeAutoConfirm(s.confirmAfter),
 		)
 		defer srv.Close()
-		client, err = srv.Client(mediaauth.WithPollInterval(s.interval), mediaauth.WithPollObserver(progress))
+		client, err = srv.Client()
+		wait = append(wait, mediaauth.WithPollInterval(s.interval))
 		defEm = mediaauthtest.DemoTVmazeEmail
 		fmt.Fprintf(out, "Talking to an in-process fake of TVmaze at %s\n", srv.TVmaze.URL())
 		if s.confirmAfter > 0 {
@@ -127,15 +129,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	case err != nil:
 		return fmt.Errorf("starting the authentication request: %w", err)
 	}
-	if req.ConfirmURL != "" {
-		fmt.Fprintf(out, "\nOpen this URL to confirm the login (you must be logged in to TVmaze):\n\n    %s\n\n", req.ConfirmURL)
+	if req.ApprovalURL != "" {
+		fmt.Fprintf(out, "\nOpen this URL to confirm the login (you must be logged in to TVmaze):\n\n    %s\n\n", req.ApprovalURL)
 	} else {
 		fmt.Fprintf(out, "\nTVmaze has emailed %s a link: open it to confirm the login.\n\n", email)
 	}
 
 	// 2. Poll until the user confirms.
 	fmt.Fprintln(out, "Waiting for the confirmation (Ctrl-C to give up)...")
-	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req, wait...)
 	switch {
 	case errors.Is(err, mediaauth.ErrAuthRequestNotFound):
 		return fmt.Errorf("the request expired or was already used: run the login again: %w", err)
@@ -189,7 +191,7 @@ func askEmail(ctx context.Context, stdin io.Reader, out io.Writer, def string) (
 }
 
 // describePoll is one line of progress for a poll attempt.
-func describePoll(ev mediaauth.PollEvent) string {
+func describePoll(ev mediaauth.WaitEvent) string {
 	prefix := fmt.Sprintf("  attempt %d: ", ev.Attempt)
 	var what string
 	switch {
