@@ -18,6 +18,8 @@ import (
 //	GET  /v1/auth/confirm/{code}                 TVmaze's confirm page (a Confirm button)
 //	POST /v1/auth/confirm/{code}                 the button
 //	GET  /_fake/movies/emails?to=ADDRESS         the Movies API's outbox, as JSON
+//	GET  /_fake/tvmaze/emails?to=ADDRESS         TVmaze's confirmation emails, as JSON (tvmazeemail.go)
+//	GET  /_fake/tvmaze/outbox                    the same on a page, with their confirm links
 //
 // Approving on a TMDb page is [TMDb.Approve] (as the demo user) and
 // denying is [TMDb.Deny]. A v3 page then sends the browser to its
@@ -282,9 +284,12 @@ func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
 	if req != nil {
 		req = s.tvmaze.live(req.token, now, s.cfg.tvmazeRequestTTL)
 	}
-	username := ""
+	username, app := "", "An application"
 	if req != nil {
 		username = req.user.username
+		if req.app != "" {
+			app = "The application " + req.app
+		}
 	}
 	s.mu.Unlock()
 	if req == nil {
@@ -293,7 +298,7 @@ func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
 	}
 	writePage(w, http.StatusOK, pageData{
 		Title:   "Confirm the login",
-		Message: "An application asks for the API key of your TVmaze account " + username + ". Confirm to give it.",
+		Message: app + " asks for the API key of your TVmaze account " + username + ". Confirm to give it.",
 		Action:  TVmazePrefix + "/auth/confirm/" + url.PathEscape(code),
 		Buttons: []pageButton{{"confirm", "Confirm"}},
 	})

@@ -254,6 +254,7 @@ func NewServer(opts ...Option) *Server {
 	s.routeTVmaze(mux)
 	s.routeTMDb(mux)
 	s.routePages(mux)
+	s.routeTVmazeOutbox(mux)
 
 	s.ts = httptest.NewUnstartedServer(s.middleware(mux))
 	if cfg.listener != nil {

@@ -24,6 +24,7 @@ type tvmazeState struct {
 	byCode    map[string]*tvmazeAuthRequest // by confirm-URL code
 	lastStart map[string]time.Time          // by lower-case email
 	latest    map[string]string             // lower-case email → newest token
+	outbox    []TVmazeEmail                 // the confirmation emails sent (tvmazeemail.go)
 }
 
 type tvmazeUser struct {
@@ -39,6 +40,7 @@ type tvmazeUser struct {
 type tvmazeAuthRequest struct {
 	token     string
 	code      string // in the confirm URL; not the poll token
+	app       string // the application that started it, from its User-Agent
 	user      *tvmazeUser
 	started   time.Time
 	lastPoll  time.Time // zero until the first poll
@@ -229,7 +231,7 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.lastStart[key] = now
-	req := &tvmazeAuthRequest{token: s.randomHex(20), code: s.randomHex(12), user: user, started: now}
+	req := &tvmazeAuthRequest{token: s.randomHex(20), code: s.randomHex(12), app: appName(r), user: user, started: now}
 	st.requests[req.token] = req
 	st.byCode[req.code] = req
 	st.latest[key] = req.token
@@ -237,8 +239,11 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		Token      string `json:"token"`
 		ConfirmURL string `json:"confirm_url,omitempty"`
 	}{Token: req.token}
+	confirmURL := s.ts.URL + TVmazePrefix + "/auth/confirm/" + req.code
 	if body.EmailConfirmation != nil && !*body.EmailConfirmation {
-		resp.ConfirmURL = s.ts.URL + TVmazePrefix + "/auth/confirm/" + req.code
+		resp.ConfirmURL = confirmURL
+	} else {
+		st.outbox = append(st.outbox, TVmazeEmail{To: user.email, App: req.app, ConfirmURL: confirmURL, SentAt: now})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
