@@ -29,7 +29,8 @@ import (
 // approval page sends the browser back to
 // http://127.0.0.1:PORT/callback/STATE (STATE random for each login), and
 // shows the user that page with the wait's opener ([WithPageOpener],
-// [SystemBrowser] by default), beside the wait. When the browser comes
+// [SystemBrowser] by default), beside the wait: its context ends when the
+// login does, and the login returns once it has. When the browser comes
 // back approved, it creates the session and answers with a page that
 // names TMDb and the account (read from /3/account). The server takes only
 // its own callback: a request with another Host header (DNS rebinding),
@@ -171,11 +172,18 @@ func (l *browserLogin) run(ctx context.Context, opts []WaitOption, start func(co
 // the login, ctx ends, the token expires or the opener fails.
 func (l *browserLogin) wait(ctx context.Context, cb *callbackServer, callback func(context.Context, url.Values) loginStep) error {
 	openCtx, stopOpening := context.WithCancel(ctx)
-	defer stopOpening()
-	opened := make(chan error, 1)
+	openerDone := make(chan error, 1)
 	go func() {
 		_, err := l.cfg.opener(openCtx, l.page)
-		opened <- err
+		openerDone <- err
+	}()
+	opened := openerDone // nil once the opener returned
+	defer func() {
+		// The opener's words come before the login's result.
+		stopOpening()
+		if opened != nil {
+			<-openerDone
+		}
 	}()
 	var expired <-chan time.Time
 	if !l.expires.IsZero() {
@@ -190,6 +198,7 @@ func (l *browserLogin) wait(ctx context.Context, cb *callbackServer, callback fu
 		case <-expired:
 			return fmt.Errorf("mediaauth: %s: the request token expired before the person approved it: %w", l.method, ErrRequestTokenNotApproved)
 		case err := <-opened:
+			opened = nil
 			if err != nil {
 				return fmt.Errorf("mediaauth: %s: showing the approval page: %w", l.method, err)
 			}

@@ -105,8 +105,10 @@ func TestBrowserOpener(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
+		start := time.Now()
 		opened, err := BrowserOpener("sh -c 'sleep 3'")(ctx, page)
-		assert.False(t, opened)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NoError(t, err)
+		assert.True(t, opened, "still running when the wait ended")
+		assert.Less(t, time.Since(start), time.Second)
 	})
 }

@@ -134,7 +134,7 @@ var outboxTemplate = template.Must(template.New("outbox").Parse(`<!DOCTYPE html>
 li { margin: 1em 0; } p.note { color: #666; font-size: 0.9em; }</style>
 </head><body><h1>TVmaze confirmation emails</h1>
 {{if .}}<ul>{{range .}}
-<li><strong>To {{.To}}</strong>, {{.SentAt.Format "15:04:05"}}: {{if .App}}the application {{.App}}{{else}}an application{{end}}
+<li><strong>To {{.To}}</strong>, {{.SentAt.Format "15:04:05 MST"}}: {{if .App}}the application {{.App}}{{else}}an application{{end}}
 asks for the API key of your TVmaze account. <a href="{{.Link}}">Open the confirm link</a></li>{{end}}
 </ul>{{else}}<p>No email yet. Start a login: mediaauth login tvmaze --email ADDRESS</p>{{end}}
 <p class="note">The outbox of mediaauthtest, the fake of the Movies API, TVmaze and TMDb. Nothing here is real.</p>

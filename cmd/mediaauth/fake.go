@@ -25,7 +25,10 @@ The fake keeps its state in memory and enforces the services' rules: a
 TVmaze poll faster than --tvmaze-poll-interval gets 429, TMDb request tokens
 need approval (on the approval page, or at once with --tmdb-auto-approve),
 tokens expire. Its outbox of Movies API emails (verification and reset
-tokens) is at /_fake/movies/emails?to=ADDRESS.
+tokens) is at /_fake/movies/emails?to=ADDRESS; TVmaze's confirmation emails
+are on the page /_fake/tvmaze/outbox (and as JSON at
+/_fake/tvmaze/emails?to=ADDRESS): open the link of one to confirm a
+"mediaauth login tvmaze --email" login.
 `
 
 // fakeCommand is "mediaauth fake".
@@ -116,7 +119,8 @@ func (a *app) printFakeBanner(srv *mediaauthtest.Server, autoApprove bool, autoC
 	case autoConfirm > 0:
 		fmt.Fprintf(&b, "  TVmaze auth requests confirm themselves after %s.\n", autoConfirm)
 	default:
-		fmt.Fprintf(&b, "  TVmaze auth requests wait for the confirm page (log in with --web).\n")
+		fmt.Fprintf(&b, "  TVmaze confirmation emails: %s (open the link in one to confirm; or log in with --web)\n",
+			root+mediaauthtest.FakeTVmazeOutboxPath)
 	}
 	if autoApprove {
 		fmt.Fprintf(&b, "  TMDb request tokens are approved at once.\n")

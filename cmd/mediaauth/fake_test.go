@@ -119,7 +119,7 @@ func TestFakeCommandStopsOnSIGTERM(t *testing.T) {
 		t.Skip("no SIGTERM on Windows")
 	}
 	t.Parallel()
-	bin := buildCommand(t)
+	bin := builtCommand(t)
 	cmd := exec.Command(bin, "fake", "--addr", "127.0.0.1:0", "--tvmaze-poll-interval", "20ms", "--tvmaze-auto-confirm", "30ms")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -142,18 +142,6 @@ func TestFakeCommandStopsOnSIGTERM(t *testing.T) {
 	}
 	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
 	assert.Equal(t, "mediaauth fake: stopping\n", stderr.String())
-}
-
-// buildCommand builds this command into a temporary directory.
-func buildCommand(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mediaauth")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
 }
 
 // readBanner reads the fake's stdout up to its last banner line.
@@ -185,4 +173,22 @@ func readBanner(t *testing.T, r io.Reader) string {
 			t.Fatalf("no banner; got:\n%s", b.String())
 		}
 	}
+}
+
+// builtFake runs the built "mediaauth fake" with args (and a loopback port
+// of its own) until the test ends, and returns the environment its export
+// lines give, with a new config directory whose file is the store.
+func builtFake(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	cmd := exec.Command(builtCommand(t), append([]string{"fake", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	env := exports(t, readBanner(t, stdout))
+	env[envInsecureStorage] = "1"
+	return env
 }
