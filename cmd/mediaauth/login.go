@@ -127,8 +127,12 @@ func (l *login) saveFailed(ctx context.Context, creds *mediaauth.StoredCredentia
 		fmt.Fprintf(l.a.sys.stdout, "%s\n", data)
 		return fmt.Errorf("saving the credentials failed: %s, and so did keeping them in a file of their own (%s): they are printed above, keep them", cause, trimPkg(rerr))
 	}
+	profile := ""
+	if l.profile != mediaauth.DefaultProfile {
+		profile = " --profile " + shellQuote(l.profile)
+	}
 	return fmt.Errorf("saving the credentials failed: %s. They are not lost: %s handed them out, and they are kept in %s (mode 0600); "+
-		"read them with: mediaauth --config-dir %s token %s", cause, apiName(l.api), filepath.Join(dir, credentialsFile), shellQuote(dir), l.api)
+		"read them with: mediaauth --config-dir %s%s token %s", cause, apiName(l.api), filepath.Join(dir, credentialsFile), shellQuote(dir), profile, l.api)
 }
 
 // saved prints the line that ends a login: who logged in, what was kept
