@@ -56,10 +56,13 @@ func waitReadingStdin(t *testing.T, pid int, what func() string) {
 	t.Fatalf("the command never read its stdin; it wrote:\n%s", what())
 }
 
+// maxInterruptDelay is how long the command may take to exit after SIGINT.
+const maxInterruptDelay = 200 * time.Millisecond
+
 // interrupt sends SIGINT to cmd (or types Ctrl-C into the terminal's
-// master, when typed is set) and checks that it exits with status 130
-// within 200 ms.
-func interrupt(t *testing.T, cmd *exec.Cmd, typed *os.File, output func() string) {
+// master, when typed is set), checks that it exits with status 130, and
+// returns how long that took.
+func interrupt(t *testing.T, cmd *exec.Cmd, typed *os.File, output func() string) time.Duration {
 	t.Helper()
 	waited := make(chan error, 1)
 	start := time.Now()
@@ -77,33 +80,48 @@ func interrupt(t *testing.T, cmd *exec.Cmd, typed *os.File, output func() string
 		t.Fatalf("still running 5 s after SIGINT; it wrote:\n%s", output())
 	}
 	took := time.Since(start)
-	assert.Less(t, took, 200*time.Millisecond, "exit after SIGINT")
 	assert.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), output())
 	// A terminal's last bytes may reach its master after the exit.
 	waitFor(t, `"mediaauth: interrupted"`, func() bool { return strings.Contains(output(), "mediaauth: interrupted") })
 	t.Logf("exited %s after SIGINT", took)
+	return took
+}
+
+// fastInterrupt runs attempt, which starts the command at a prompt and
+// interrupts it, and checks that the command exited within
+// maxInterruptDelay. A machine busy with other tests may delay the exit
+// past it once: a second attempt must then make it. A command that waits
+// for its read never exits, and fails both.
+func fastInterrupt(t *testing.T, attempt func() time.Duration) {
+	t.Helper()
+	took := attempt()
+	if took >= maxInterruptDelay && !t.Failed() {
+		t.Logf("slow exit (%s): the machine is busy; once more", took)
+		took = attempt()
+	}
+	assert.Less(t, took, maxInterruptDelay, "exit after SIGINT")
 }
 
 // TestPromptsEndOnSIGINTWithAPipe: a login reading its password from a
 // stdin pipe that stays open ends at once on SIGINT, with status 130.
 func TestPromptsEndOnSIGINTWithAPipe(t *testing.T) {
-	t.Parallel()
 	for name, args := range map[string][]string{
 		"movies password": {"login", "movies", "--username", fanName},
 		"tmdb password":   {"login", "tmdb", "--password", "--username", "demo"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.Command(builtCommand(t), args...)
-			cmd.Env = childEnv(promptEnv(t))
-			stdin, err := cmd.StdinPipe() // stays open: the read waits
-			require.NoError(t, err)
-			defer stdin.Close()
-			var out syncBuffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			require.NoError(t, cmd.Start())
-			waitReadingStdin(t, cmd.Process.Pid, out.String)
-			interrupt(t, cmd, nil, out.String)
+			fastInterrupt(t, func() time.Duration {
+				cmd := exec.Command(builtCommand(t), args...)
+				cmd.Env = childEnv(promptEnv(t))
+				stdin, err := cmd.StdinPipe() // stays open: the read waits
+				require.NoError(t, err)
+				defer stdin.Close()
+				var out syncBuffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				require.NoError(t, cmd.Start())
+				waitReadingStdin(t, cmd.Process.Pid, out.String)
+				return interrupt(t, cmd, nil, out.String)
+			})
 		})
 	}
 }
@@ -111,9 +129,9 @@ func TestPromptsEndOnSIGINTWithAPipe(t *testing.T) {
 // TestPromptsEndOnSIGINTWithATerminal: each prompt on a terminal (a
 // pseudo-terminal the command has as its controlling terminal) ends at
 // once on SIGINT, or on Ctrl-C typed, with status 130, and the password
-// prompt leaves the terminal's echo on.
+// prompt leaves the terminal's echo on. The cases run one at a time, so
+// that they do not slow each other down.
 func TestPromptsEndOnSIGINTWithATerminal(t *testing.T) {
-	t.Parallel()
 	for _, tt := range []struct {
 		name, prompt string
 		args         []string
@@ -127,23 +145,25 @@ func TestPromptsEndOnSIGINTWithATerminal(t *testing.T) {
 		{"tvmaze email", "TVmaze account email: ", []string{"login", "tvmaze"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			master, tty := openPTY(t)
-			cmd := exec.Command(builtCommand(t), tt.args...)
-			cmd.Env = childEnv(promptEnv(t))
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-			require.NoError(t, cmd.Start())
-			var out syncBuffer
-			go func() { _, _ = copyUntilError(&out, master) }()
-			waitFor(t, "the prompt", func() bool { return strings.Contains(out.String(), tt.prompt) })
-			waitReadingStdin(t, cmd.Process.Pid, out.String)
-			var typed *os.File
-			if tt.typed {
-				typed = master
-			}
-			interrupt(t, cmd, typed, out.String)
-			assert.True(t, echoOn(t, tty), "the terminal's echo is back on")
+			fastInterrupt(t, func() time.Duration {
+				master, tty := openPTY(t)
+				cmd := exec.Command(builtCommand(t), tt.args...)
+				cmd.Env = childEnv(promptEnv(t))
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+				require.NoError(t, cmd.Start())
+				var out syncBuffer
+				go func() { _, _ = copyUntilError(&out, master) }()
+				waitFor(t, "the prompt", func() bool { return strings.Contains(out.String(), tt.prompt) })
+				waitReadingStdin(t, cmd.Process.Pid, out.String)
+				var typed *os.File
+				if tt.typed {
+					typed = master
+				}
+				took := interrupt(t, cmd, typed, out.String)
+				assert.True(t, echoOn(t, tty), "the terminal's echo is back on")
+				return took
+			})
 		})
 	}
 }
