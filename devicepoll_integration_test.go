@@ -186,7 +186,8 @@ func TestPollUntilConfirmedAfterKIntervals(t *testing.T) {
 }
 
 // TestPollUntilConfirmedAutoConfirm: a fake that confirms by itself after
-// 3.5 intervals is polled 4 or 5 times.
+// 3.5 intervals is polled 4 or 5 times on an idle machine: never more (no
+// poll comes early), and fewer only when a busy machine delays them.
 func TestPollUntilConfirmedAutoConfirm(t *testing.T) {
 	t.Parallel()
 	const interval = 30 * time.Millisecond
@@ -195,7 +196,7 @@ func TestPollUntilConfirmedAutoConfirm(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
 	n := srv.RequestCount(http.MethodPost, tvPollPath)
-	assert.GreaterOrEqual(t, n, 4)
+	assert.GreaterOrEqual(t, n, 2)
 	assert.LessOrEqual(t, n, 5)
 }
 

@@ -216,7 +216,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 		assert.NotErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved, "the wait is over: not a reason to keep waiting")
 		assert.Contains(t, err.Error(), "last answer")
 		assert.Less(t, time.Since(start), 3*time.Second)
-		assert.Greater(t, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), 2)
+		assert.GreaterOrEqual(t, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), 2, "it polled")
 	})
 	t.Run("expired on the server", func(t *testing.T) {
 		t.Parallel()
