@@ -192,3 +192,17 @@ func builtFake(t *testing.T, args ...string) map[string]string {
 	env[envInsecureStorage] = "1"
 	return env
 }
+
+// TestFakeBannerNamesTheTVmazeOutbox: without auto-confirm, the banner
+// says where TVmaze's confirmation emails are.
+func TestFakeBannerNamesTheTVmazeOutbox(t *testing.T) {
+	t.Parallel()
+	ts := newSys(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() { done <- ts.run(ctx, "fake", "--addr", "127.0.0.1:0") }()
+	waitFor(t, "the banner", func() bool { return strings.Contains(ts.stdout.String(), "Serving until") })
+	assert.Regexp(t, `\n  TVmaze confirmation emails: http://127\.0\.0\.1:\d+/_fake/tvmaze/outbox \(open the link in one to confirm; or log in with --web\)\n`, ts.stdout.String())
+	cancel()
+	assert.Equal(t, exitOK, <-done)
+}
