@@ -358,6 +358,11 @@ func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(req)
 	if err != nil {
 		err = scrubError(stripURL(err), requestSecrets(req), contextSecrets(ctx), s.secrets)
+		if ctx.Err() == nil {
+			// No complete answer: the same *NetworkError through every
+			// door, HTTPClient's too (inside net/http's *url.Error).
+			err = &NetworkError{API: s.api, Method: req.Method, Path: req.URL.Path, Err: err}
+		}
 		if logging {
 			s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request failed",
 				slog.String("api", string(s.api)), slog.String("method", req.Method),
