@@ -51,7 +51,6 @@ func New(opts ...Option) (*Client, error) {
 	s := &shared{
 		logger:       cfg.logger,
 		now:          time.Now,
-		pollGrace:    cfg.tvmaze.pollGrace,
 		tmdbSite:     cfg.tmdbSite,
 		hdrAccept:    []string{"application/json"},
 		hdrJSON:      []string{"application/json"},
@@ -64,7 +63,7 @@ func New(opts ...Option) (*Client, error) {
 	s.timeout = hc.Timeout
 	c := &Client{
 		Movies: &Movies{h: newEngine(APIMovies, &cfg, s, hc).handle(cfg.movies.creds)},
-		TVmaze: &TVmaze{h: newEngine(APITVmaze, &cfg, s, hc).handle(cfg.tvmaze.creds), poll: cfg.tvmaze.poll},
+		TVmaze: &TVmaze{h: newEngine(APITVmaze, &cfg, s, hc).handle(cfg.tvmaze.creds)},
 		TMDb:   &TMDb{h: newEngine(APITMDb, &cfg, s, hc).handle(cfg.tmdb.creds)},
 	}
 	return c, nil
@@ -109,7 +108,7 @@ func (c *Client) Without(apis ...API) *Client {
 		case api == APIMovies && c.Movies.hp().engine() != nil:
 			d.Movies = &Movies{h: c.Movies.h.e.handle(credentialSet{})}
 		case api == APITVmaze && c.TVmaze.hp().engine() != nil:
-			d.TVmaze = &TVmaze{h: c.TVmaze.h.e.handle(credentialSet{}), poll: c.TVmaze.poll}
+			d.TVmaze = &TVmaze{h: c.TVmaze.h.e.handle(credentialSet{})}
 		case api == APITMDb && c.TMDb.hp().engine() != nil:
 			d.TMDb = &TMDb{h: c.TMDb.h.e.handle(credentialSet{})}
 		}
@@ -194,15 +193,11 @@ func (m *Movies) Do(ctx context.Context, method, path string, in, out any) error
 	return m.hp().do(ctx, method, path, in, out)
 }
 
-// TVmaze is the TVmaze user API handle of a [Client]: the device-style login
-// whose confirmation hands out the user's API key, and its validation. Get it
-// from [Client.TVmaze]; derive one that carries other credentials with
-// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of a
-// nil *TVmaze return an error wrapping [ErrInvalidArgument].
-type TVmaze struct {
-	h    handle
-	poll pollConfig
-}
+// TVmaze is the TVmaze user API handle of a [Client]: the device-style login whose confirmation hands out the user's API key, and its validation. Get it from
+// [Client.TVmaze]; derive one that carries other credentials with
+// [TVmaze.With]. It is immutable and safe for concurrent use; the methods of
+// a nil *TVmaze return an error wrapping [ErrInvalidArgument].
+type TVmaze struct{ h handle }
 
 // hp returns the handle, nil for a nil *TVmaze.
 func (t *TVmaze) hp() *handle {
@@ -221,7 +216,7 @@ func (t *TVmaze) With(creds ...Credential) *TVmaze {
 	if t == nil || t.h.e == nil {
 		return t
 	}
-	return &TVmaze{h: t.h.with(APITVmaze, creds), poll: t.poll}
+	return &TVmaze{h: t.h.with(APITVmaze, creds)}
 }
 
 // HTTPClient returns the handle's engine for the rest of the TVmaze user API:

@@ -43,7 +43,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	t.Parallel()
 	srv := mediaauthtest.NewServer(mediaauthtest.WithTVmazeMinPollInterval(time.Millisecond))
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(mediaauth.WithPollInterval(time.Millisecond))
+	c, err := srv.Client()
 	require.NoError(t, err)
 	ctx := t.Context()
 
@@ -73,7 +73,7 @@ func TestHTTPClientProtectedCalls(t *testing.T) {
 	req, err := c.TVmaze.StartAuth(ctx, "alice@example.com")
 	require.NoError(t, err)
 	require.NoError(t, srv.TVmaze.Confirm(req.Token))
-	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req, mediaauth.WithPollInterval(time.Millisecond))
 	require.NoError(t, err)
 	tv := c.With(creds)
 	var follows []struct {

@@ -61,7 +61,7 @@ func credJSONCases() []credJSONCase {
 		credCase("api_key.json", mediaauth.APIKey{Key: "movies-SECRET-apikey", CreatedAt: goldenNanoTime}, "movies-SECRET-apikey"),
 		credCase("tvmaze_credentials.json", mediaauth.TVmazeCredentials{Username: "alice", APIKey: "tvmaze-SECRET-apikey"}, "tvmaze-SECRET-apikey"),
 		credCase("auth_request.json", mediaauth.AuthRequest{
-			Token: "tvmaze-SECRET-authtoken", ConfirmURL: "https://www.tvmaze.com/auth/confirm?token=tvmaze-SECRET-inurl",
+			Token: "tvmaze-SECRET-authtoken", ApprovalURL: "https://www.tvmaze.com/auth/confirm?token=tvmaze-SECRET-inurl",
 		}, "tvmaze-SECRET-authtoken", "tvmaze-SECRET-inurl"),
 		credCase("request_token.json", mediaauth.RequestToken{Token: "tmdb-SECRET-requesttoken", ExpiresAt: goldenTime}, "tmdb-SECRET-requesttoken"),
 		credCase("session.json", mediaauth.Session{ID: "tmdb-SECRET-session"}, "tmdb-SECRET-session"),

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -32,23 +31,28 @@ func (c *pollAuthResponse) validate() error {
 	return nil
 }
 
-// AuthRequest is a started TVmaze authentication request. Token is a secret
-// (whoever holds it can collect the user's API key): printing or logging an
-// AuthRequest never shows it.
+// AuthRequest is a started TVmaze authentication request: the pending
+// value of TVmaze's login (see [TVmaze.PollUntilConfirmed]). Token is a
+// secret (whoever holds it can collect the user's API key): printing or
+// logging an AuthRequest never shows it.
 type AuthRequest struct {
 	// Token identifies the request to [TVmaze.PollAuth] and
 	// [TVmaze.PollUntilConfirmed].
 	Token string `json:"token"`
-	// ConfirmURL is where the user confirms the request. TVmaze sends it
-	// when the request was started [WithoutEmailConfirmation]; else it may be
-	// empty and the user confirms through the email TVmaze sent.
-	ConfirmURL string `json:"confirm_url,omitempty"`
+	// ApprovalURL is the page where the user confirms the request. TVmaze
+	// sends it when the request was started [WithoutEmailConfirmation];
+	// else it is empty and the user confirms through the email TVmaze
+	// sent.
+	ApprovalURL string `json:"approval_url,omitempty"`
+	// ExpiresAt is when TVmaze drops the request; zero, since TVmaze does
+	// not say.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // String describes the request without its token (and without the query
-// string of ConfirmURL).
+// string of ApprovalURL).
 func (r AuthRequest) String() string {
-	return safeString("AuthRequest", "Token", secretMark(r.Token), "ConfirmURL", strconv.Quote(urlWithoutQuery(r.ConfirmURL)))
+	return safeString("AuthRequest", "Token", secretMark(r.Token), "ApprovalURL", strconv.Quote(urlWithoutQuery(r.ApprovalURL)))
 }
 
 // Format prints the request like String for every verb.
@@ -75,7 +79,7 @@ func urlWithoutQuery(raw string) string {
 type StartAuthOption func(*startAuthRequest)
 
 // WithoutEmailConfirmation asks TVmaze not to email the user a confirmation
-// link but to return [AuthRequest.ConfirmURL], for a user who is logged in to
+// link but to return [AuthRequest.ApprovalURL], for a user who is logged in to
 // TVmaze on the device they are using: send them to that URL.
 func WithoutEmailConfirmation() StartAuthOption {
 	return func(r *startAuthRequest) { r.EmailConfirmation = false }
@@ -126,7 +130,7 @@ func (t *TVmaze) StartAuth(ctx context.Context, email string, opts ...StartAuthO
 	if err != nil {
 		return nil, err
 	}
-	return &AuthRequest{Token: out.Token, ConfirmURL: out.ConfirmURL}, nil
+	return &AuthRequest{Token: out.Token, ApprovalURL: out.ConfirmURL}, nil
 }
 
 // pollAuthRequest is the body of POST /auth/poll.
@@ -139,8 +143,7 @@ type pollAuthRequest struct {
 // hands the API key out only once: keep what this returns.
 //
 // If ctx ends while the answer is arriving, the poll may go on reading it
-// for the poll answer grace ([WithPollAnswerGrace], default
-// [DefaultPollAnswerGrace]) so that a key handed out once is not lost.
+// for [DefaultPollAnswerGrace] so that a key handed out once is not lost.
 //
 // Not confirmed yet is [ErrAuthorizationPending]; an unknown or expired
 // request, or one whose key was already handed out, is
@@ -148,23 +151,19 @@ type pollAuthRequest struct {
 // every 10 seconds is [ErrRateLimited]. The transport never sends a poll
 // twice. Most callers want [TVmaze.PollUntilConfirmed].
 func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
-	creds, _, err := t.pollAuth(ctx, req.Token)
+	creds, _, err := t.pollAuth(ctx, req.Token, DefaultPollAnswerGrace)
 	return creds, err
 }
 
-// pollAuth is PollAuth that also returns the HTTP status of the answer
-// (0 when there was none).
-func (t *TVmaze) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
+// pollAuth is PollAuth with its answer grace that also returns the HTTP
+// status of the answer (0 when there was none).
+func (t *TVmaze) pollAuth(ctx context.Context, token string, grace time.Duration) (*TVmazeCredentials, int, error) {
 	if err := requireArgs("TVmaze.PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
 	var out pollAuthResponse
 	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
-	if h := t.hp(); ctx != nil && h != nil && h.e != nil {
-		var guard *answerGuard
-		cl.attempt, guard = keepAnswer(ctx, h.e.s.pollGrace, h.e.s.timeout)
-		defer guard.release()
-	}
+	defer t.hp().guard(ctx, cl, grace).release()
 	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, cl.status, err
 	}
@@ -219,20 +218,22 @@ func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 }
 
 // PollUntilConfirmed polls the authentication request until the user
-// confirms it and returns their credentials, a [Credential] for
-// [TVmaze.With]. Its schedule is set by options of [New]:
-// [WithPollInterval], [WithPollObserver], [WithPollAnswerGrace] and
-// [WithFastPolling].
+// confirms it and returns their credentials. It is TVmaze's wait for a
+// person's approval, with the options and events of the other waits
+// ([WaitOption], [WaitEvent]).
 //
-// It waits one poll interval ([DefaultPollInterval], or [WithPollInterval])
-// before the first poll and then polls once per interval; the transport
-// never retries a poll on its own. Not confirmed yet (403) keeps waiting.
-// Rate limited (429) doubles the wait, or waits as long as the server's
-// Retry-After if that is longer, up to 5 minutes; the next other answer
-// brings the wait back to the interval. Network errors and 5xx answers are
-// retried on the same schedule up to 5 in a row, then returned. An unknown,
-// expired or already used request (404) is [ErrAuthRequestNotFound] at once;
-// any other error is returned at once.
+// With [WithPageOpener] it first shows the user req.ApprovalURL, when
+// there is one. It waits one poll interval ([DefaultPollInterval], or
+// [WithPollInterval]; under 10 seconds only against a loopback test server
+// or with [WithFastPolling]) before the first poll and then polls once per
+// interval; the transport never retries a poll on its own. Not confirmed
+// yet (403) keeps waiting. Rate limited (429) doubles the wait, or waits
+// as long as the server's Retry-After if that is longer, up to 5 minutes;
+// the next other answer brings the wait back to the interval. Network
+// errors and 5xx answers are retried on the same schedule up to 5 in a
+// row, then returned. An unknown, expired or already used request (404)
+// is [ErrAuthRequestNotFound] at once; any other error is returned at
+// once.
 //
 // When ctx ends, PollUntilConfirmed returns promptly, without another
 // request, with an error that wraps ctx.Err(). The one exception is a poll
@@ -241,98 +242,31 @@ func (t *TVmaze) Validate(ctx context.Context) (PremiumLevel, error) {
 // [WithPollAnswerGrace]; zero honours ctx exactly), so that a key TVmaze
 // hands out only once is not lost; PollUntilConfirmed then returns at most
 // that long after ctx ended. A key that was received is always returned,
-// even if ctx ends at the same moment. [WithPollObserver] reports every
+// even if ctx ends at the same moment. [WithWaitObserver] reports every
 // attempt. No goroutine or timer outlives the call.
-func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVmazeCredentials, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("mediaauth: nil context: %w", ErrInvalidArgument)
-	}
-	if err := t.hp().usable(); err != nil {
+func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest, opts ...WaitOption) (*TVmazeCredentials, error) {
+	const method = "TVmaze.PollUntilConfirmed"
+	cfg, err := newWaitConfig(method, waitPoll, opts)
+	if err != nil {
 		return nil, err
 	}
-	token := req.Token
-	if err := requireArgs("TVmaze.PollUntilConfirmed", "token", token); err != nil {
+	if err := cfg.checkTVmazeInterval(t.BaseURL()); err != nil {
 		return nil, err
 	}
-	interval := t.poll.interval
-	if interval <= 0 {
-		interval = DefaultPollInterval
+	if cfg.interval == 0 {
+		cfg.interval = DefaultPollInterval
 	}
-	sched := pollSchedule{poll: t.poll, interval: interval, wait: interval}
-	timer := time.NewTimer(sched.wait)
-	defer timer.Stop()
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return nil, pollStopped(ctx, attempt-1)
-		case <-timer.C:
-		}
-		// A timer and ctx ending together: ctx wins, no request is sent.
-		if ctx.Err() != nil {
-			return nil, pollStopped(ctx, attempt-1)
-		}
-		creds, status, err := t.pollAuth(ctx, token)
-		if err == nil {
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
-			return creds, nil
-		}
-		if err := sched.next(ctx, attempt, status, err); err != nil {
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: sched.last})
-			return nil, err
-		}
-		t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: sched.wait})
-		timer.Reset(sched.wait)
+	if err := t.hp().startWait(ctx, method, &cfg, req.ApprovalURL, req.Token); err != nil {
+		return nil, err
 	}
-}
-
-// pollSchedule is the state of PollUntilConfirmed between two polls.
-type pollSchedule struct {
-	poll     pollConfig
-	interval time.Duration
-	wait     time.Duration // before the next poll
-	failures int           // network errors and 5xx in a row
-	last     error         // the last poll's error
-}
-
-// next takes the error of poll attempt (status its HTTP status) and sets
-// the wait before the next poll, or returns the error that ends polling.
-func (p *pollSchedule) next(ctx context.Context, attempt, status int, err error) error {
-	p.last = err
-	var apiErr *APIError
-	isAPIErr := errors.As(err, &apiErr)
-	switch {
-	case ctx.Err() != nil:
-		// ctx ended while the poll was in flight.
-		if errors.Is(err, ctx.Err()) {
-			return err
-		}
-		return pollStopped(ctx, attempt)
-	case errors.Is(err, ErrAuthorizationPending):
-		p.failures, p.wait = 0, p.interval
-	case status == http.StatusTooManyRequests:
-		p.failures = 0
-		p.wait = nextPollWait(p.wait, p.interval, p.poll.maxWait, true, retryAfterOf(apiErr, isAPIErr))
-	case errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer):
-		p.failures++
-		if p.failures >= max(p.poll.maxErrs, 1) {
-			return fmt.Errorf("mediaauth: PollUntilConfirmed: giving up after %d failed polls in a row: %w", p.failures, err)
-		}
-		p.wait = nextPollWait(p.wait, p.interval, p.poll.maxWait, false, retryAfterOf(apiErr, isAPIErr))
-	default:
-		// ErrAuthRequestNotFound and every other error end polling.
-		return err
+	var creds *TVmazeCredentials
+	p := poller{api: APITVmaze, method: method, cfg: &cfg, pending: ErrAuthorizationPending, now: t.h.e.s.now}
+	err = p.run(ctx, func(ctx context.Context) (status int, err error) {
+		creds, status, err = t.pollAuth(ctx, req.Token, cfg.grace)
+		return status, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
-}
-
-// observePoll reports an attempt to the client's poll observer, if any.
-func (t *TVmaze) observePoll(ev PollEvent) {
-	if fn := t.poll.observer; fn != nil {
-		fn(ev)
-	}
-}
-
-// pollStopped is the error of a PollUntilConfirmed that ctx ended.
-func pollStopped(ctx context.Context, polls int) error {
-	return fmt.Errorf("mediaauth: PollUntilConfirmed: stopped after %d polls: %w", polls, ctx.Err())
+	return creds, nil
 }

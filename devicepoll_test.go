@@ -146,7 +146,7 @@ func TestStartAuthWire(t *testing.T) {
 			ar, err := c.TVmaze.StartAuth(context.Background(), "alice@example.com", tt.startOpts...)
 			require.NoError(t, err)
 			assert.Equal(t, tvToken, ar.Token)
-			assert.Equal(t, tt.wantURL, ar.ConfirmURL)
+			assert.Equal(t, tt.wantURL, ar.ApprovalURL)
 
 			req, body := capt.last(t)
 			assert.Equal(t, http.MethodPost, req.Method)
@@ -401,7 +401,7 @@ func TestTVmazeEmptyInputsSendNothing(t *testing.T) {
 func TestTVmazeSecretsRedacted(t *testing.T) {
 	t.Parallel()
 	values := []any{
-		AuthRequest{Token: tvToken, ConfirmURL: "https://www.tvmaze.com/auth/confirm?token=" + tvToken},
+		AuthRequest{Token: tvToken, ApprovalURL: "https://www.tvmaze.com/auth/confirm?token=" + tvToken},
 		&AuthRequest{Token: tvToken},
 		TVmazeCredentials{Username: "alice", APIKey: tvAPIKey},
 		&TVmazeCredentials{Username: "alice", APIKey: tvAPIKey},
@@ -418,9 +418,9 @@ func TestTVmazeSecretsRedacted(t *testing.T) {
 		assert.NotContains(t, buf.String(), tvAPIKey)
 		assert.Contains(t, buf.String(), redacted)
 	}
-	s := AuthRequest{Token: tvToken, ConfirmURL: "https://www.tvmaze.com/auth/confirm?token=" + tvToken}.String()
+	s := AuthRequest{Token: tvToken, ApprovalURL: "https://www.tvmaze.com/auth/confirm?token=" + tvToken}.String()
 	assert.Contains(t, s, "https://www.tvmaze.com/auth/confirm")
-	assert.Equal(t, `mediaauth.AuthRequest{Token:"" ConfirmURL:""}`, AuthRequest{}.String())
+	assert.Equal(t, `mediaauth.AuthRequest{Token:"" ApprovalURL:""}`, AuthRequest{}.String())
 	assert.Equal(t, redacted, urlWithoutQuery("://bad"))
 }
 
@@ -451,14 +451,15 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var events []PollEvent
-			c, mt := tvClient(t, WithPollInterval(2*time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			var events []WaitEvent
+			c, mt := tvClient(t)
+			wait := []WaitOption{WithPollInterval(2 * time.Millisecond), WithFastPolling(), WithWaitObserver(func(ev WaitEvent) { events = append(events, ev) })}
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
 
-			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
+			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken}, wait...)
 			require.ErrorIs(t, err, tt.want)
-			assert.Equal(t, c.TVmaze.poll.maxErrs, mt.GetTotalCallCount())
-			require.Len(t, events, c.TVmaze.poll.maxErrs)
+			assert.Equal(t, maxPollFailures, mt.GetTotalCallCount())
+			require.Len(t, events, maxPollFailures)
 			for i, ev := range events {
 				assert.Equal(t, i+1, ev.Attempt)
 				assert.Equal(t, tt.status, ev.StatusCode)
@@ -477,7 +478,8 @@ func TestPollUntilConfirmedTransientBound(t *testing.T) {
 // failures resets the count of failures in a row.
 func TestPollUntilConfirmedTransientResets(t *testing.T) {
 	t.Parallel()
-	c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling())
+	c, mt := tvClient(t)
+	wait := []WaitOption{WithPollInterval(time.Millisecond), WithFastPolling()}
 	// 4 failures, a 403, 4 failures, then the key: never 5 failures in a row.
 	answers := []httpmock.Responder{}
 	for range 4 {
@@ -492,7 +494,7 @@ func TestPollUntilConfirmedTransientResets(t *testing.T) {
 		return answers[min(n, len(answers))-1](r)
 	})
 
-	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
+	creds, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken}, wait...)
 	require.NoError(t, err)
 	assert.Equal(t, tvAPIKey, creds.APIKey)
 	assert.Equal(t, 10, mt.GetTotalCallCount())
@@ -515,9 +517,10 @@ func TestPollUntilConfirmedStopsOnOtherErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling())
+			c, mt := tvClient(t)
+			wait := []WaitOption{WithPollInterval(time.Millisecond), WithFastPolling()}
 			mt.RegisterResponder(http.MethodPost, tvPollURL, tt.answer)
-			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken})
+			_, err := c.TVmaze.PollUntilConfirmed(context.Background(), AuthRequest{Token: tvToken}, wait...)
 			require.ErrorIs(t, err, tt.want)
 			assert.Equal(t, 1, mt.GetTotalCallCount())
 		})

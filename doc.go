@@ -22,8 +22,7 @@
 //     [TMDb.CreateGuestSession], [TMDb.DeleteSession]), [TMDb.Validate],
 //     and the v4 user authentication ([TMDb.CreateV4RequestToken],
 //     [TMDb.V4ApprovalURL], [TMDb.CreateV4AccessToken],
-//     [TMDb.CreateSessionFromV4Token], [TMDb.DeleteV4AccessToken], and
-//     [TMDb.LoginV4] for the whole flow).
+//     [TMDb.CreateSessionFromV4Token], [TMDb.DeleteV4AccessToken]).
 //
 // The Client and its handles are immutable and safe for concurrent use.
 // Every network call takes a [context.Context] first.
@@ -50,8 +49,22 @@
 //
 //	err = c.TMDb.With(session).DeleteSession(ctx)
 //
-// [StoredCredentials] and a [CredentialStore] ([FileStore]) keep
-// credentials between runs.
+// [StoredCredentials] and a [CredentialStore] ([FileStore], or
+// [KeychainStore] for the OS keychain) keep credentials between runs.
+//
+// # Waiting for a person's approval
+//
+// The logins that a person approves elsewhere have one shape. Starting one
+// returns a pending value with what the person needs, ApprovalURL, Token
+// and ExpiresAt: [AuthRequest] from [TVmaze.StartAuth], [RequestToken]
+// from [TMDb.CreateRequestToken], [TMDbV4RequestToken] from
+// [TMDb.CreateV4RequestToken]. One wait per flow takes it, with the same
+// per-call options ([WaitOption]: [WithPollInterval], [WithFastPolling],
+// [WithPollAnswerGrace], [WithWaitObserver], [WithPageOpener]) and the
+// same events ([WaitEvent]): [TVmaze.PollUntilConfirmed],
+// [TMDb.PollUntilApproved] and [TMDb.PollUntilApprovedV4].
+// [TMDb.LoginInBrowser] and [TMDb.LoginInBrowserV4] run TMDb's whole login
+// in the user's browser ([SystemBrowser]) with a callback on 127.0.0.1.
 //
 // # Three doors, one engine
 //

@@ -125,6 +125,16 @@ var (
 	// ([Movies.HTTPClient], [TVmaze.HTTPClient], [TMDb.HTTPClient]) was for
 	// another origin than the API's; it was not sent and got no credential.
 	ErrOriginMismatch = newSentinel("request for another origin")
+	// ErrApprovalDenied: the person refused the login on the approval page
+	// (TMDb's Deny button), so a wait for their approval ended without a
+	// credential. It is never an HTTP status of its own: the answer that
+	// said so is wrapped beside it when there was one.
+	ErrApprovalDenied = newSentinel("the person denied the login")
+	// ErrCallbackRefused: a browser login's loopback server got a request
+	// that was not the callback of its login (another Host, state or
+	// request token): it answered 400 and went on waiting. Only
+	// [WaitEvent.Err] carries it.
+	ErrCallbackRefused = newSentinel("callback refused: not for this login")
 )
 
 // NetworkError is returned when a request could not be sent or its answer

@@ -443,15 +443,16 @@ func everyDoor() []sdkCall {
 		sdkCall{"DeleteV4AccessToken", func(ctx context.Context, c *mediaauth.Client) error {
 			return c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: bToken}).DeleteV4AccessToken(ctx)
 		}},
-		sdkCall{"LoginV4", func(ctx context.Context, c *mediaauth.Client) error {
-			_, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
-				ShowApprovalURL: func(context.Context, string) error { return nil },
-				PollInterval:    time.Millisecond,
-			})
+		sdkCall{"PollUntilApproved", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.TMDb.PollUntilApproved(ctx, mediaauth.RequestToken{Token: bToken}, mediaauth.WithPollInterval(time.Millisecond))
+			return err
+		}},
+		sdkCall{"PollUntilApprovedV4", func(ctx context.Context, c *mediaauth.Client) error {
+			_, err := c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{Token: bToken}, mediaauth.WithPollInterval(time.Millisecond))
 			return err
 		}},
 		sdkCall{"PollUntilConfirmed", func(ctx context.Context, c *mediaauth.Client) error {
-			_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken})
+			_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken}, mediaauth.WithPollInterval(time.Millisecond))
 			return err
 		}},
 	)
@@ -477,7 +478,7 @@ func TestHostileErrorPages(t *testing.T) {
 		_, _ = io.WriteString(w, p.body)
 	}))
 	t.Cleanup(srv.Close)
-	c := boundaryClient(t, srv.URL, mediaauth.WithPollInterval(time.Millisecond),
+	c := boundaryClient(t, srv.URL,
 		mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0), mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0))
 	// TMDb v4 authentication needs a read access token, not an API key.
 	c = c.With(mediaauth.TMDbReadAccessToken(bTMDbRead))

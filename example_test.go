@@ -105,7 +105,8 @@ func ExampleAPIError() {
 // and poll until TVmaze hands out the user's API key.
 func ExampleTVmaze_PollUntilConfirmed() {
 	// The fake confirms every request 30ms after it starts; polling at the
-	// real 10-second interval is the default outside tests.
+	// real 10-second interval is the default, and a shorter one is for
+	// loopback test servers only.
 	srv := mediaauthtest.NewServer(
 		mediaauthtest.WithTVmazeMinPollInterval(20*time.Millisecond),
 		mediaauthtest.WithTVmazeAutoConfirm(30*time.Millisecond),
@@ -122,7 +123,7 @@ func ExampleTVmaze_PollUntilConfirmed() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := client.TVmaze.PollUntilConfirmed(ctx, *req, mediaauth.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

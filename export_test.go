@@ -22,12 +22,12 @@ func ClosedAddr(t testing.TB) string {
 	return addr
 }
 
-// WithPollMaxWait replaces the 5-minute cap on PollUntilConfirmed's wait
-// after a 429, so that a test of a server asking for Retry-After: 10 need
-// not wait ten seconds to see the client slow down.
-func WithPollMaxWait(d time.Duration) Option {
-	return func(c *config) error {
-		c.tvmaze.poll.maxWait = d
+// WithPollMaxWait replaces the 5-minute cap on a wait's back-off after a
+// 429, so that a test of a server asking for Retry-After: 10 need not wait
+// ten seconds to see the client slow down.
+func WithPollMaxWait(d time.Duration) WaitOption {
+	return func(c *waitConfig) error {
+		c.maxWait = d
 		return nil
 	}
 }

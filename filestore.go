@@ -59,7 +59,10 @@ type FileStore struct {
 	beforeRename func() error
 }
 
-var _ CredentialStore = (*FileStore)(nil)
+var (
+	_ CredentialStore = (*FileStore)(nil)
+	_ SaveChecker     = (*FileStore)(nil)
+)
 
 // The credentials file: its format version, the longest file read, and how
 // often a writer tries again to take the lock another process holds.
@@ -171,6 +174,23 @@ func (s *FileStore) Save(ctx context.Context, creds *StoredCredentials) error {
 	})
 }
 
+// CheckSave reports whether Save of credentials for api and profile would
+// succeed now, so that a program can find out before it asks a server for
+// a credential it could not keep. It checks the arguments, creates the
+// directory (mode 0700) when it is missing, refuses a directory or file
+// open to others or a file that is not valid, takes and releases the lock,
+// and writes and removes a file in the directory. It changes no
+// credential.
+func (s *FileStore) CheckSave(ctx context.Context, api API, profile string) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
+	if err := checkStoreKey(api, profile); err != nil {
+		return err
+	}
+	return s.update(ctx, nil)
+}
+
 // Delete forgets the credentials kept for api and profile, or returns an
 // error matching [ErrCredentialNotFound] when there are none.
 func (s *FileStore) Delete(ctx context.Context, api API, profile string) error {
@@ -212,7 +232,8 @@ func compareEntries(a, b StoredCredentials) int {
 
 // update runs one read-modify-write of the file under both locks: change
 // gets the current entries and returns those to write, or an error that
-// leaves the file as it is.
+// leaves the file as it is. A nil change only checks that a write would
+// succeed (CheckSave).
 func (s *FileStore) update(ctx context.Context, change func([]StoredCredentials) ([]StoredCredentials, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -241,11 +262,24 @@ func (s *FileStore) update(ctx context.Context, change func([]StoredCredentials)
 	if err != nil {
 		return err
 	}
+	if change == nil {
+		return s.probeWrite()
+	}
 	if entries, err = change(entries); err != nil {
 		return err
 	}
 	s.removeTempFiles()
 	return s.write(entries)
+}
+
+// probeWrite creates and removes a file where write makes the new file.
+func (s *FileStore) probeWrite() error {
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), s.tempPrefix()+"*")
+	if err != nil {
+		return fmt.Errorf("mediaauth: credentials file %s cannot be written: %w", s.path, err)
+	}
+	_ = tmp.Close()
+	return os.Remove(tmp.Name())
 }
 
 // tempPrefix begins the name of the new file while it is written; a
@@ -444,7 +478,7 @@ func (s *FileStore) decode(data []byte) ([]StoredCredentials, error) {
 	}
 	for i := range file.Credentials {
 		e := &file.Credentials[i]
-		if why := e.problem(); why != "" {
+		if why := e.problem(true); why != "" {
 			return nil, s.corrupt(fmt.Sprintf("entry %d: %s", i+1, why))
 		}
 		if j := findEntry(file.Credentials[:i], e.API, e.Profile); j >= 0 {

@@ -169,6 +169,9 @@ func TestFileStoreLockHonoursContext(t *testing.T) {
 	err = waiter.Save(short, apiKeyEntry("waiter", "k"))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(begin), 5*time.Second)
+	short, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, waiter.CheckSave(short, mediaauth.APIMovies, "waiter"), context.DeadlineExceeded, "CheckSave takes the lock too")
 
 	close(release)
 	require.NoError(t, <-done)

@@ -305,10 +305,11 @@ func TestFileStoreRefusesOpenPermissions(t *testing.T) {
 			_, loadErr := s.Load(ctx, mediaauth.APIMovies, "p")
 			_, listErr := s.List(ctx)
 			for op, err := range map[string]error{
-				"Load":   loadErr,
-				"List":   listErr,
-				"Save":   s.Save(ctx, apiKeyEntry("p", "k")),
-				"Delete": s.Delete(ctx, mediaauth.APIMovies, "p"),
+				"Load":      loadErr,
+				"List":      listErr,
+				"Save":      s.Save(ctx, apiKeyEntry("p", "k")),
+				"Delete":    s.Delete(ctx, mediaauth.APIMovies, "p"),
+				"CheckSave": s.CheckSave(ctx, mediaauth.APIMovies, "p"),
 			} {
 				require.Error(t, err, op)
 				assert.Contains(t, err.Error(), wantFix, "%s: the error says how to fix it", op)
@@ -364,9 +365,10 @@ func TestFileStoreCorruptFile(t *testing.T) {
 		{name: "bad time", content: `{"version":1,"credentials":[{"api":"tmdb","profile":"p","tmdb_guest_session":{"guest_session_id":"g","expires_at":"SECRET-7"}}]}`, why: "RFC 3339"},
 		{name: "unknown API", content: `{"version":1,"credentials":[{"api":"netflix","profile":"p","movies_api_key":{"api_key":"SECRET-8"}}]}`, why: "entry 1: unknown API"},
 		{name: "bad profile", content: `{"version":1,"credentials":[{"api":"movies","profile":"../x","movies_api_key":{"api_key":"SECRET-9"}}]}`, why: "path separator"},
-		{name: "credential of another API", content: `{"version":1,"credentials":[{"api":"tvmaze","profile":"p","tvmaze":{"username":"u","api_key":"SECRET-10"},"tmdb_session":{"session_id":"SECRET-11"}}]}`, why: "TMDbSession is a TMDb credential"},
+		{name: "credential of another API", content: `{"version":1,"credentials":[{"api":"tvmaze","profile":"p","tvmaze":{"username":"u","api_key":"SECRET-10"},"tmdb_session":{"session_id":"SECRET-11"}}]}`, why: "tmdb_session is a TMDb credential"},
 		{name: "no credential", content: `{"version":1,"credentials":[{"api":"tmdb","profile":"p"}]}`, why: "no credential set"},
-		{name: "empty secret", content: `{"version":1,"credentials":[{"api":"tvmaze","profile":"p","tvmaze":{"username":"SECRET-12","api_key":""}}]}`, why: "TVmaze.APIKey is empty"},
+		{name: "empty secret", content: `{"version":1,"credentials":[{"api":"tvmaze","profile":"p","tvmaze":{"username":"SECRET-12","api_key":""}}]}`, why: "tvmaze.api_key is empty"},
+		{name: "empty token", content: `{"version":1,"credentials":[{"api":"movies","profile":"p","movies_token":{"access_token":""}}]}`, why: "movies_token.access_token is empty"},
 		{name: "duplicate", content: `{"version":1,"credentials":[` +
 			`{"api":"movies","profile":"p","movies_api_key":{"api_key":"SECRET-13"}},` +
 			`{"api":"movies","profile":"p","movies_api_key":{"api_key":"SECRET-14"}}]}`, why: "entries 1 and 2"},
@@ -377,10 +379,11 @@ func TestFileStoreCorruptFile(t *testing.T) {
 			_, loadErr := s.Load(ctx, mediaauth.APIMovies, "p")
 			_, listErr := s.List(ctx)
 			for op, err := range map[string]error{
-				"Load":   loadErr,
-				"List":   listErr,
-				"Save":   s.Save(ctx, apiKeyEntry("new", "k")),
-				"Delete": s.Delete(ctx, mediaauth.APIMovies, "p"),
+				"Load":      loadErr,
+				"List":      listErr,
+				"Save":      s.Save(ctx, apiKeyEntry("new", "k")),
+				"Delete":    s.Delete(ctx, mediaauth.APIMovies, "p"),
+				"CheckSave": s.CheckSave(ctx, mediaauth.APIMovies, "new"),
 			} {
 				require.Error(t, err, op)
 				msg := err.Error()
@@ -393,6 +396,44 @@ func TestFileStoreCorruptFile(t *testing.T) {
 			assert.Equal(t, tc.content, readFile(t, s.Path()), "a corrupt file was overwritten")
 		})
 	}
+}
+
+// TestFileStoreCheckSave: CheckSave says whether a Save would succeed
+// without saving anything: it makes the directory a Save would make, and
+// leaves no file behind.
+func TestFileStoreCheckSave(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newTestStore(t)
+	require.NoError(t, s.CheckSave(ctx, mediaauth.APITVmaze, mediaauth.DefaultProfile))
+	dir := filepath.Dir(s.Path())
+	fi, err := os.Stat(dir)
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		assert.Equal(t, fs.FileMode(0o700), fi.Mode().Perm())
+	}
+	assert.Equal(t, []string{"credentials.json.lock"}, dirNames(t, dir), "no credentials file, no temporary file")
+
+	require.NoError(t, s.Save(ctx, apiKeyEntry("p", "k")))
+	before := readFile(t, s.Path())
+	require.NoError(t, s.CheckSave(ctx, mediaauth.APIMovies, "p"))
+	assert.Equal(t, before, readFile(t, s.Path()), "nothing changed")
+
+	for _, bad := range []struct {
+		api     mediaauth.API
+		profile string
+	}{{mediaauth.APIMovies, "../x"}, {mediaauth.APIMovies, ""}, {"netflix", "p"}} {
+		err := s.CheckSave(ctx, bad.api, bad.profile)
+		assert.ErrorIs(t, err, mediaauth.ErrInvalidArgument, bad.profile)
+	}
+	require.ErrorIs(t, mediaauth.CheckProfile("../x"), mediaauth.ErrInvalidArgument)
+	assert.Contains(t, mediaauth.CheckProfile("a/b").Error(), `profile "a/b" contains a path separator`)
+	require.NoError(t, mediaauth.CheckProfile("work"))
+
+	// A file where the directory should be.
+	blocked, err := mediaauth.NewFileStore(filepath.Join(s.Path(), "credentials.json"))
+	require.NoError(t, err)
+	require.Error(t, blocked.CheckSave(ctx, mediaauth.APIMovies, "p"))
 }
 
 func TestFileStoreMissingFile(t *testing.T) {

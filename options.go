@@ -37,14 +37,6 @@ const (
 	// attempts; DefaultRetryMaxWait also caps a server's Retry-After.
 	DefaultRetryMinWait = 250 * time.Millisecond
 	DefaultRetryMaxWait = 30 * time.Second
-	// DefaultPollInterval is TVmaze's documented minimum poll interval.
-	DefaultPollInterval = 10 * time.Second
-	// DefaultPollAnswerGrace is how long a TVmaze poll whose answer has
-	// started to arrive may go on reading it after the caller's context
-	// ended (see [WithPollAnswerGrace]).
-	DefaultPollAnswerGrace = 2 * time.Second
-	// MaxPollAnswerGrace is the longest grace [WithPollAnswerGrace] accepts.
-	MaxPollAnswerGrace = 10 * time.Second
 	// DefaultUserAgent is sent unless [WithUserAgent] says otherwise.
 	DefaultUserAgent = "mediaauth-go/1"
 )
@@ -70,15 +62,11 @@ type config struct {
 
 // apiConfig is what the options say of one API.
 type apiConfig struct {
-	base    *url.URL
-	creds   credentialSet
-	limit   rate.Limit
-	burst   int
-	custom  RateLimiter // WithRateLimiter, in place of limit and burst
-	poll    pollConfig  // TVmaze only
-	pollSet bool        // WithPollInterval was given
-	// pollGrace is the TVmaze poll answer grace.
-	pollGrace time.Duration
+	base   *url.URL
+	creds  credentialSet
+	limit  rate.Limit
+	burst  int
+	custom RateLimiter // WithRateLimiter, in place of limit and burst
 }
 
 // api returns the configuration of api, or nil for an unknown API.
@@ -126,44 +114,11 @@ func defaultConfig() config {
 	// TMDb's limit sits "somewhere in the 40 requests per second range": a
 	// burst of 4 and 35 per second allow at most 39 in any one second.
 	cfg.tmdb.limit, cfg.tmdb.burst = 35, 4
-	cfg.tvmaze.poll = defaultPollConfig()
-	cfg.tvmaze.pollGrace = DefaultPollAnswerGrace
 	return cfg
-}
-
-// PollEvent reports one attempt of [TVmaze.PollUntilConfirmed] to
-// [WithPollObserver].
-type PollEvent struct {
-	// Attempt counts poll requests, from 1.
-	Attempt int
-	// StatusCode is the HTTP status of the answer, 0 on a network error.
-	StatusCode int
-	// Err is the attempt's error ([ErrAuthorizationPending] while
-	// waiting), nil on success.
-	Err error
-	// NextPoll is the wait before the next attempt; 0 when polling ended.
-	NextPoll time.Duration
-}
-
-// pollConfig is the TVmaze handle's PollUntilConfirmed schedule.
-type pollConfig struct {
-	interval time.Duration
-	fast     bool // WithFastPolling
-	maxWait  time.Duration
-	maxErrs  int
-	observer func(PollEvent)
-}
-
-func defaultPollConfig() pollConfig {
-	return pollConfig{interval: DefaultPollInterval, maxWait: 5 * time.Minute, maxErrs: 5}
 }
 
 // check validates what only the options together can tell.
 func (c *config) check() error {
-	if u, p := c.tvmaze.base, c.tvmaze.poll; u != nil && p.interval < DefaultPollInterval && !p.fast && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("mediaauth: WithPollInterval: %s is under TVmaze's 10 s minimum for %s (loopback test servers excepted; WithFastPolling opts in): %w",
-			p.interval, urlForError(u), ErrInvalidArgument)
-	}
 	for _, api := range [...]API{APIMovies, APITVmaze, APITMDb} {
 		u := c.api(api).base
 		if u == nil {
@@ -388,55 +343,6 @@ func WithUserAgent(ua string) Option {
 func WithInsecureHTTP() Option {
 	return func(c *config) error {
 		c.insecureHTTP = true
-		return nil
-	}
-}
-
-// WithPollInterval replaces [DefaultPollInterval] for
-// [TVmaze.PollUntilConfirmed]. An interval under TVmaze's 10 seconds is
-// refused by [New] unless the TVmaze base URL is a loopback test server or
-// [WithFastPolling] is given.
-func WithPollInterval(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("mediaauth: WithPollInterval: interval must be positive, got %s: %w", d, ErrInvalidArgument)
-		}
-		c.tvmaze.poll.interval, c.tvmaze.pollSet = d, true
-		return nil
-	}
-}
-
-// WithFastPolling lets [WithPollInterval] go under 10 seconds against a
-// TVmaze base URL that is not loopback: a test server on another host, say.
-// TVmaze itself answers faster polls with 429.
-func WithFastPolling() Option {
-	return func(c *config) error {
-		c.tvmaze.poll.fast = true
-		return nil
-	}
-}
-
-// WithPollAnswerGrace sets how long a TVmaze poll whose answer has started
-// to arrive may go on reading it after the caller's context ended (default
-// [DefaultPollAnswerGrace], at most [MaxPollAnswerGrace]). TVmaze hands a
-// key out once: the grace keeps a key already on its way from being thrown
-// away. Zero honours the context's end exactly.
-func WithPollAnswerGrace(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 || d > MaxPollAnswerGrace {
-			return fmt.Errorf("mediaauth: WithPollAnswerGrace: %s outside 0..%s: %w", d, MaxPollAnswerGrace, ErrInvalidArgument)
-		}
-		c.tvmaze.pollGrace = d
-		return nil
-	}
-}
-
-// WithPollObserver makes [TVmaze.PollUntilConfirmed] report each attempt
-// to fn, for progress output. fn runs on the polling goroutine and must
-// not block long.
-func WithPollObserver(fn func(PollEvent)) Option {
-	return func(c *config) error {
-		c.tvmaze.poll.observer = fn
 		return nil
 	}
 }

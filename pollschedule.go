@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// The timing of TVmaze polls: how long PollUntilConfirmed waits before the
-// next poll, and how long a poll whose answer has begun to arrive may go on
-// reading it after the caller's context ended.
+// The timing of the waits for a person's approval (approval.go): how long
+// a wait sleeps before the next attempt, and how long an attempt whose
+// answer has begun to arrive may go on reading it after the caller's
+// context ended.
 
 // nextPollWait is the polling schedule: the wait before the next poll,
 // given the previous wait. Normally it is the interval. After a 429
@@ -36,6 +37,17 @@ func retryAfterOf(e *APIError, ok bool) time.Duration {
 		return 0
 	}
 	return e.RetryAfter
+}
+
+// guard makes cl keep an answer that has begun to arrive for grace after
+// ctx ends (see keepAnswer); release the guard when the call is done.
+func (h *handle) guard(ctx context.Context, cl *call, grace time.Duration) *answerGuard {
+	if ctx == nil || h == nil || h.e == nil {
+		return nil
+	}
+	var g *answerGuard
+	cl.attempt, g = keepAnswer(ctx, grace, h.e.s.timeout)
+	return g
 }
 
 // answerGuard keeps a poll's answer that has begun to arrive when the

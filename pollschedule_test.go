@@ -193,8 +193,9 @@ func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests, http.StatusBadGateway} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			t.Parallel()
-			var events []PollEvent
-			c, mt := tvClient(t, WithPollInterval(time.Millisecond), WithFastPolling(), WithPollObserver(func(ev PollEvent) { events = append(events, ev) }))
+			var events []WaitEvent
+			c, mt := tvClient(t)
+			wait := []WaitOption{WithPollInterval(time.Millisecond), WithFastPolling(), WithWaitObserver(func(ev WaitEvent) { events = append(events, ev) })}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			mt.RegisterResponder(http.MethodPost, tvPollURL, func(r *http.Request) (*http.Response, error) {
@@ -206,7 +207,7 @@ func TestPollUntilConfirmedCancelInFlight(t *testing.T) {
 				cancel()
 				return tvJSON(status, tvErrorBody(status, "x"))(r)
 			})
-			_, err := c.TVmaze.PollUntilConfirmed(ctx, AuthRequest{Token: tvToken})
+			_, err := c.TVmaze.PollUntilConfirmed(ctx, AuthRequest{Token: tvToken}, wait...)
 			require.ErrorIs(t, err, context.Canceled)
 			assert.Equal(t, 1, mt.GetTotalCallCount())
 			require.Len(t, events, 1)

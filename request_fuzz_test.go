@@ -27,12 +27,12 @@ func (raw rawAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // fuzzDoors is every door of everyDoor that answers after one exchange:
-// the polling loops (PollUntilConfirmed, LoginV4) are left to their own
-// tests, since a "not yet" answer makes them wait by design.
+// the polling waits (PollUntilConfirmed, PollUntilApproved, ...) are left
+// to their own tests, since a "not yet" answer makes them wait by design.
 func fuzzDoors() []sdkCall {
 	var doors []sdkCall
 	for _, d := range everyDoor() {
-		if d.name != "PollUntilConfirmed" && d.name != "LoginV4" {
+		if !strings.HasPrefix(d.name, "PollUntil") {
 			doors = append(doors, d)
 		}
 	}

@@ -150,8 +150,6 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		"retries without a wait":       mediaauth.WithRetry(3, 0, 0),
 		"NaN rate":                     mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Limit(math.NaN()), 1),
 		"negative rate":                mediaauth.WithRateLimit(mediaauth.APITMDb, -1, 1),
-		"grace over the bound":         mediaauth.WithPollAnswerGrace(time.Hour),
-		"poll interval under 10 s":     mediaauth.WithPollInterval(time.Millisecond),
 		"nil limiter":                  mediaauth.WithRateLimiter(mediaauth.APITVmaze, nil),
 		"negative timeout":             mediaauth.WithTimeout(-time.Second),
 		"rate limiter for unknown API": mediaauth.WithRateLimiter("imdb", nil),
@@ -160,12 +158,6 @@ func TestInvalidArgumentsSendNothing(t *testing.T) {
 		_, err := mediaauth.New(opt)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidArgument, name)
 	}
-	// A fast poll interval is fine against a loopback test server, or with
-	// an explicit opt-in.
-	_, err := mediaauth.New(mediaauth.WithPollInterval(time.Millisecond), mediaauth.WithTVmazeBaseURL(srv.URL))
-	require.NoError(t, err)
-	_, err = mediaauth.New(mediaauth.WithPollInterval(time.Millisecond), mediaauth.WithFastPolling())
-	require.NoError(t, err)
 }
 
 // hugeBody answers with a 1 GiB body, streamed (no Content-Length) or
@@ -263,22 +255,25 @@ func TestPollGraceBound(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(slowBody(http.StatusOK))
 	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL)
 	for _, grace := range []time.Duration{0, 300 * time.Millisecond, mediaauth.DefaultPollAnswerGrace} {
-		opts := []mediaauth.Option{mediaauth.WithPollInterval(10 * time.Millisecond)}
+		wait := []mediaauth.WaitOption{mediaauth.WithPollInterval(10 * time.Millisecond)}
 		if grace != mediaauth.DefaultPollAnswerGrace {
-			opts = append(opts, mediaauth.WithPollAnswerGrace(grace))
+			wait = append(wait, mediaauth.WithPollAnswerGrace(grace))
 		}
-		c := boundaryClient(t, srv.URL, opts...)
-		for name, poll := range map[string]func(ctx context.Context) error{
-			"PollAuth": func(ctx context.Context) error {
+		polls := map[string]func(ctx context.Context) error{
+			"PollUntilConfirmed": func(ctx context.Context) error {
+				_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken}, wait...)
+				return err
+			},
+		}
+		if grace == mediaauth.DefaultPollAnswerGrace {
+			polls["PollAuth"] = func(ctx context.Context) error {
 				_, err := c.TVmaze.PollAuth(ctx, mediaauth.AuthRequest{Token: bToken})
 				return err
-			},
-			"PollUntilConfirmed": func(ctx context.Context) error {
-				_, err := c.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: bToken})
-				return err
-			},
-		} {
+			}
+		}
+		for name, poll := range polls {
 			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 			deadline, _ := ctx.Deadline()
 			err := poll(ctx)

@@ -116,6 +116,29 @@ type CredentialStore interface {
 	List(ctx context.Context) ([]StoredCredentials, error)
 }
 
+// SaveChecker is implemented by a [CredentialStore] that can tell, before
+// a program asks a server for a credential, whether saving it would
+// succeed: a credential some APIs hand out once (TVmaze's key) must not be
+// received into a store that cannot keep it. [FileStore] and
+// [KeychainStore] implement it.
+type SaveChecker interface {
+	// CheckSave returns the error Save of credentials for api and profile
+	// would return now for a reason of the store's (its arguments, its
+	// permissions, its lock, its reachability), or nil. It changes nothing
+	// the store keeps.
+	CheckSave(ctx context.Context, api API, profile string) error
+}
+
+// CheckProfile returns an error wrapping [ErrInvalidArgument] when profile
+// cannot name an account in a [CredentialStore] (see
+// [StoredCredentials.Profile]), or nil.
+func CheckProfile(profile string) error {
+	if why := profileProblem(profile); why != "" {
+		return fmt.Errorf("mediaauth: %s: %w", why, ErrInvalidArgument)
+	}
+	return nil
+}
+
 // checkStoreKey checks the API and profile a CredentialStore method is
 // given; the error wraps ErrInvalidArgument.
 func checkStoreKey(api API, profile string) error {
@@ -176,39 +199,41 @@ func ptrCredential[T Credential](p *T) Credential {
 	return *p
 }
 
-// strField is one string field of a credential, for validate.
+// strField is one string field of a credential, for validate: its Go and
+// JSON names.
 type strField struct {
-	name, value string
-	required    bool
+	name, json, value string
+	required          bool
 }
 
-// credFields is one credential a StoredCredentials holds, for validate.
+// credFields is one credential a StoredCredentials holds, for validate:
+// the Go and JSON names of its field.
 type credFields struct {
-	name   string
-	api    API
-	fields []strField
+	name, json string
+	api        API
+	fields     []strField
 }
 
 // held lists the credentials c holds, in the order of the struct.
 func (c *StoredCredentials) held() []credFields {
 	var h []credFields
 	if t := c.MoviesToken; t != nil {
-		h = append(h, credFields{"MoviesToken", APIMovies, []strField{{"AccessToken", t.AccessToken, true}, {"TokenType", t.TokenType, false}}})
+		h = append(h, credFields{"MoviesToken", "movies_token", APIMovies, []strField{{"AccessToken", "access_token", t.AccessToken, true}, {"TokenType", "token_type", t.TokenType, false}}})
 	}
 	if k := c.MoviesAPIKey; k != nil {
-		h = append(h, credFields{"MoviesAPIKey", APIMovies, []strField{{"Key", k.Key, true}}})
+		h = append(h, credFields{"MoviesAPIKey", "movies_api_key", APIMovies, []strField{{"Key", "api_key", k.Key, true}}})
 	}
 	if t := c.TVmaze; t != nil {
-		h = append(h, credFields{"TVmaze", APITVmaze, []strField{{"Username", t.Username, true}, {"APIKey", t.APIKey, true}}})
+		h = append(h, credFields{"TVmaze", "tvmaze", APITVmaze, []strField{{"Username", "username", t.Username, true}, {"APIKey", "api_key", t.APIKey, true}}})
 	}
 	if s := c.TMDbSession; s != nil {
-		h = append(h, credFields{"TMDbSession", APITMDb, []strField{{"ID", s.ID, true}}})
+		h = append(h, credFields{"TMDbSession", "tmdb_session", APITMDb, []strField{{"ID", "session_id", s.ID, true}}})
 	}
 	if g := c.TMDbGuestSession; g != nil {
-		h = append(h, credFields{"TMDbGuestSession", APITMDb, []strField{{"ID", g.ID, true}}})
+		h = append(h, credFields{"TMDbGuestSession", "tmdb_guest_session", APITMDb, []strField{{"ID", "guest_session_id", g.ID, true}}})
 	}
 	if t := c.TMDbAccessToken; t != nil {
-		h = append(h, credFields{"TMDbAccessToken", APITMDb, []strField{{"AccessToken", t.AccessToken, true}, {"AccountID", t.AccountID, false}}})
+		h = append(h, credFields{"TMDbAccessToken", "tmdb_access_token", APITMDb, []strField{{"AccessToken", "access_token", t.AccessToken, true}, {"AccountID", "account_id", t.AccountID, false}}})
 	}
 	return h
 }
@@ -219,7 +244,7 @@ func (c *StoredCredentials) validate() error {
 	if c == nil {
 		return fmt.Errorf("mediaauth: nil StoredCredentials: %w", ErrInvalidArgument)
 	}
-	if why := c.problem(); why != "" {
+	if why := c.problem(false); why != "" {
 		return fmt.Errorf("mediaauth: %s: %w", why, ErrInvalidArgument)
 	}
 	return nil
@@ -228,8 +253,9 @@ func (c *StoredCredentials) validate() error {
 // problem says why c cannot be stored, or "": an unknown API, an invalid
 // profile, no credential, one of another API, or an empty or non-UTF-8
 // string (JSON would not keep invalid UTF-8 as it is). It names fields,
-// never their values.
-func (c *StoredCredentials) problem() string {
+// never their values: by their JSON names when jsonNames (a file's
+// reader), else by their Go names.
+func (c *StoredCredentials) problem(jsonNames bool) string {
 	if why := keyProblem(c.API, c.Profile); why != "" {
 		return why
 	}
@@ -238,15 +264,23 @@ func (c *StoredCredentials) problem() string {
 		return fmt.Sprintf("%s profile %q: no credential set", c.API, c.Profile)
 	}
 	for _, cred := range held {
+		name := cred.name
+		if jsonNames {
+			name = cred.json
+		}
 		if cred.api != c.API {
-			return fmt.Sprintf("%s profile %q: %s is a %s credential", c.API, c.Profile, cred.name, cred.api.name())
+			return fmt.Sprintf("%s profile %q: %s is a %s credential", c.API, c.Profile, name, cred.api.name())
 		}
 		for _, f := range cred.fields {
+			field := name + "." + f.name
+			if jsonNames {
+				field = name + "." + f.json
+			}
 			if !utf8.ValidString(f.value) {
-				return fmt.Sprintf("%s profile %q: %s.%s is not valid UTF-8", c.API, c.Profile, cred.name, f.name)
+				return fmt.Sprintf("%s profile %q: %s is not valid UTF-8", c.API, c.Profile, field)
 			}
 			if f.required && f.value == "" {
-				return fmt.Sprintf("%s profile %q: %s.%s is empty", c.API, c.Profile, cred.name, f.name)
+				return fmt.Sprintf("%s profile %q: %s is empty", c.API, c.Profile, field)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // checkSuccess refuses a 2xx answer whose success field is false, or
@@ -68,17 +69,26 @@ func (t *TMDb) Validate(ctx context.Context) error {
 // token the user denied is [ErrSessionDenied]; an unknown, expired or already
 // used token is [ErrInvalidRequestToken].
 func (t *TMDb) CreateSession(ctx context.Context, tok RequestToken) (*Session, error) {
-	requestToken := tok.Token
+	sess, _, err := t.createSession(ctx, tok.Token, 0)
+	return sess, err
+}
+
+// createSession is CreateSession with an answer grace (see keepAnswer); it
+// also returns the HTTP status of the answer.
+func (t *TMDb) createSession(ctx context.Context, requestToken string, grace time.Duration) (*Session, int, error) {
 	if err := requireArgs("TMDb.CreateSession", "request token", requestToken); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return t.session(ctx, &call{
+	cl := &call{
 		ep: epTMDbSession,
 		body: struct {
 			RequestToken string `json:"request_token"`
 		}{requestToken},
 		secrets: [2]string{requestToken},
-	})
+	}
+	defer t.hp().guard(ctx, cl, grace).release()
+	sess, err := t.session(ctx, cl)
+	return sess, cl.status, err
 }
 
 // CreateSessionFromV4Token turns a user's v4 access token (from

@@ -177,10 +177,11 @@ func TestTMDbDecoding(t *testing.T) {
 	assert.Equal(t, time.UTC, tok.ExpiresAt.Location())
 	assert.False(t, tok.Expired(tmdbUnitExpiry.Add(-time.Second)))
 	assert.True(t, tok.Expired(tmdbUnitExpiry))
+	assert.Equal(t, c.TMDb.AuthenticateURL(*tok, ""), tok.ApprovalURL, "the page to open, without a redirect")
 
 	tok, err = c.TMDb.ValidateRequestTokenWithLogin(ctx, "johnny", "pa55-5ecret", mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.NoError(t, err)
-	assert.Equal(t, &mediaauth.RequestToken{Token: tmdbUnitToken, ExpiresAt: tmdbUnitExpiry}, tok)
+	assert.Equal(t, &mediaauth.RequestToken{Token: tmdbUnitToken, ApprovalURL: mediaauth.DefaultTMDbSiteURL + "/authenticate/" + tmdbUnitToken, ExpiresAt: tmdbUnitExpiry}, tok)
 
 	sess, err := c.TMDb.CreateSession(ctx, mediaauth.RequestToken{Token: tmdbUnitToken})
 	require.NoError(t, err)

@@ -14,15 +14,20 @@ import (
 // "2016-08-26 17:04:39 UTC".
 const TMDbTimeLayout = "2006-01-02 15:04:05 MST"
 
-// RequestToken is a TMDb request token: the first step towards a session. The
-// user approves it on the page [TMDb.AuthenticateURL] names (or
-// [TMDb.ValidateRequestTokenWithLogin] approves it with their password), then
-// [TMDb.CreateSession] turns it into a [Session]. It lives 60 minutes and can
-// be used for one session only. Printing or logging a RequestToken never shows
-// Token.
+// RequestToken is a TMDb request token: the first step towards a session,
+// and the pending value of TMDb's v3 login (see [TMDb.PollUntilApproved]).
+// The user approves it on the page ApprovalURL names (or
+// [TMDb.ValidateRequestTokenWithLogin] approves it with their password),
+// then [TMDb.CreateSession] turns it into a [Session]. It lives 60 minutes
+// and can be used for one session only. Printing or logging a
+// RequestToken never shows Token.
 type RequestToken struct {
 	// Token is the request token itself.
 	Token string `json:"request_token"`
+	// ApprovalURL is the page where the user approves the token, without a
+	// redirect ([TMDb.AuthenticateURL] names one with a redirect). It
+	// holds the token: show it to the user, do not log it.
+	ApprovalURL string `json:"approval_url,omitempty"`
 	// ExpiresAt is when TMDb stops accepting the token (UTC).
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
@@ -87,9 +92,11 @@ func (r *requestTokenResponse) validate() error {
 }
 
 // CreateRequestToken asks TMDb for a new request token
-// (GET /3/authentication/token/new). The user then approves it on the page
-// [TMDb.AuthenticateURL] names, and [TMDb.CreateSession] turns it into a
-// session.
+// (GET /3/authentication/token/new): the pending value of TMDb's v3 login.
+// The user then approves it on the page its ApprovalURL (or
+// [TMDb.AuthenticateURL]) names, and [TMDb.PollUntilApproved] or
+// [TMDb.CreateSession] turns it into a session; [TMDb.LoginInBrowser]
+// runs the whole login.
 func (t *TMDb) CreateRequestToken(ctx context.Context) (*RequestToken, error) {
 	return t.requestToken(ctx, &call{ep: epTMDbRequestToken})
 }
@@ -123,7 +130,9 @@ func (t *TMDb) requestToken(ctx context.Context, cl *call) (*RequestToken, error
 	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, err
 	}
-	return &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}, nil
+	tok := &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}
+	tok.ApprovalURL = t.AuthenticateURL(*tok, "")
+	return tok, nil
 }
 
 // AuthenticateURL returns the TMDb page where the user approves tok, on

@@ -23,7 +23,8 @@ import (
 //     v3 [Session];
 //  4. [TMDb.DeleteV4AccessToken] logs the access token out.
 //
-// [TMDb.LoginV4] runs steps 1 to 3 in one call.
+// [TMDb.PollUntilApprovedV4] waits for step 2 and makes step 3;
+// [TMDb.LoginInBrowserV4] runs steps 1 to 3 with the user's browser.
 
 // TMDbV4RequestTokenLifetime is how long TMDb keeps an unused v4 request
 // token: 15 minutes. [TMDb.CreateV4RequestToken] sets
@@ -31,13 +32,18 @@ import (
 const TMDbV4RequestTokenLifetime = 15 * time.Minute
 
 // TMDbV4RequestToken is a TMDb v4 request token, from
-// [TMDb.CreateV4RequestToken]. The user approves it on the page
+// [TMDb.CreateV4RequestToken]: the pending value of TMDb's v4 login (see
+// [TMDb.PollUntilApprovedV4]). The user approves it on the page
 // [TMDb.V4ApprovalURL] names, then [TMDb.CreateV4AccessToken] turns
 // it into the user's [TMDbAccessToken], once. TMDb drops it when it stays
 // unused for 15 minutes. Printing or logging it never shows Token.
 type TMDbV4RequestToken struct {
 	// Token is the request token itself.
 	Token string `json:"request_token"`
+	// ApprovalURL is the page where the user approves the token
+	// ([TMDb.V4ApprovalURL]). It holds the token: show it to the user, do
+	// not log it.
+	ApprovalURL string `json:"approval_url,omitempty"`
 	// CreatedAt is when the client received the token, by its clock (UTC).
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// ExpiresAt is CreatedAt plus [TMDbV4RequestTokenLifetime]: TMDb's
@@ -131,7 +137,9 @@ func (t *TMDb) CreateV4RequestToken(ctx context.Context, redirectTo string) (*TM
 		return nil, err
 	}
 	now := t.h.e.s.now().UTC()
-	return &TMDbV4RequestToken{Token: r.RequestToken, CreatedAt: now, ExpiresAt: now.Add(TMDbV4RequestTokenLifetime)}, nil
+	tok := &TMDbV4RequestToken{Token: r.RequestToken, CreatedAt: now, ExpiresAt: now.Add(TMDbV4RequestTokenLifetime)}
+	tok.ApprovalURL = t.V4ApprovalURL(*tok)
+	return tok, nil
 }
 
 // V4ApprovalURL returns the TMDb page where the user approves tok, a v4
@@ -156,26 +164,33 @@ func (t *TMDb) V4ApprovalURL(tok TMDbV4RequestToken) string {
 // [ErrInvalidRequestToken]. The call is never resent once TMDb may have
 // received it: the token is good for one exchange only.
 func (t *TMDb) CreateV4AccessToken(ctx context.Context, tok TMDbV4RequestToken) (*TMDbAccessToken, error) {
+	at, _, err := t.createV4AccessToken(ctx, tok.Token, 0)
+	return at, err
+}
+
+// createV4AccessToken is CreateV4AccessToken with an answer grace (see
+// keepAnswer); it also returns the HTTP status of the answer.
+func (t *TMDb) createV4AccessToken(ctx context.Context, requestToken string, grace time.Duration) (*TMDbAccessToken, int, error) {
 	if err := t.needsReadAccessToken(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	requestToken := tok.Token
 	if err := requireArgs("TMDb.CreateV4AccessToken", "request token", requestToken); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var r tmdbV4AccessTokenResponse
-	err := t.hp().send(ctx, &call{
+	cl := &call{
 		ep: epTMDbV4AccessToken,
 		body: struct {
 			RequestToken string `json:"request_token"`
 		}{requestToken},
 		out:     &r,
 		secrets: [2]string{requestToken},
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &TMDbAccessToken{AccessToken: r.AccessToken, AccountID: r.AccountID}, nil
+	defer t.hp().guard(ctx, cl, grace).release()
+	if err := t.hp().send(ctx, cl); err != nil {
+		return nil, cl.status, err
+	}
+	return &TMDbAccessToken{AccessToken: r.AccessToken, AccountID: r.AccountID}, cl.status, nil
 }
 
 // DeleteV4AccessToken logs the handle's [TMDbAccessToken] out

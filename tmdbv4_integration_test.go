@@ -125,9 +125,30 @@ func v4Get(t *testing.T, c *mediaauth.Client, target string) *http.Response {
 	return resp
 }
 
-// TestTMDbLoginV4 runs LoginV4 against the fake: the user approves while
-// it polls, or before WaitForApproval returns.
-func TestTMDbLoginV4(t *testing.T) {
+// loginV4 logs in with TMDb's v4 authentication by polling: a request
+// token, PollUntilApprovedV4 with opts, and a session from the access
+// token.
+func loginV4(ctx context.Context, c *mediaauth.Client, opts ...mediaauth.WaitOption) (*mediaauth.TMDbAccessToken, *mediaauth.Session, error) {
+	rt, err := c.TMDb.CreateV4RequestToken(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := c.TMDb.PollUntilApprovedV4(ctx, *rt, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := c.TMDb.CreateSessionFromV4Token(ctx, *tok)
+	return tok, sess, err
+}
+
+// opener returns a WaitOption whose opener calls fn with the page.
+func opener(fn func(page string) error) mediaauth.WaitOption {
+	return mediaauth.WithPageOpener(func(_ context.Context, page string) (bool, error) { return false, fn(page) })
+}
+
+// TestTMDbPollUntilApprovedV4 waits for the v4 approval against the fake:
+// the user approves while it polls, or the fake approves at once.
+func TestTMDbPollUntilApprovedV4(t *testing.T) {
 	t.Parallel()
 	t.Run("polling", func(t *testing.T) {
 		t.Parallel()
@@ -135,16 +156,18 @@ func TestTMDbLoginV4(t *testing.T) {
 		require.NoError(t, srv.TMDb.AddUser(mediaauthtest.TMDbUser{Username: "alice", Password: "alice-Passw0rd"}))
 		var approval *time.Timer
 		var pending int
-		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-				rt := v4TokenOf(t, approvalURL)
-				approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDb.ApproveAs(rt, "alice")) })
-				return nil
-			},
-			PollInterval:    10 * time.Millisecond,
-			MaxPollInterval: 20 * time.Millisecond,
-			OnPending:       func(int, time.Duration) { pending++ },
-		})
+		tok, sess, err := loginV4(t.Context(), c, opener(func(page string) error {
+			rt := v4TokenOf(t, page)
+			approval = time.AfterFunc(60*time.Millisecond, func() { assert.NoError(t, srv.TMDb.ApproveAs(rt, "alice")) })
+			return nil
+		}), mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithWaitObserver(func(ev mediaauth.WaitEvent) {
+			if ev.Err != nil {
+				assert.ErrorIs(t, ev.Err, mediaauth.ErrRequestTokenNotApproved)
+				assert.Equal(t, mediaauth.APITMDb, ev.API)
+				assert.Equal(t, 10*time.Millisecond, ev.NextPoll)
+				pending++
+			}
+		}))
 		approval.Stop()
 		require.NoError(t, err)
 		assert.Positive(t, pending)
@@ -157,27 +180,10 @@ func TestTMDbLoginV4(t *testing.T) {
 		assert.Equal(t, "alice", acct.Username)
 		assert.NotEqual(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
 	})
-	t.Run("wait", func(t *testing.T) {
-		t.Parallel()
-		srv, c := v4Fake(t)
-		var rt string
-		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			RedirectTo:      "http://localhost:8080/done",
-			ShowApprovalURL: func(_ context.Context, u string) error { rt = v4TokenOf(t, u); return nil },
-			WaitForApproval: func(context.Context) error { return srv.TMDb.Approve(rt) },
-		})
-		require.NoError(t, err)
-		assert.True(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
-		assert.True(t, srv.TMDb.SessionValid(sess.ID))
-		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/4/auth/access_token"))
-	})
 	t.Run("auto-approve", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
-		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(context.Context, string) error { return nil },
-			PollInterval:    time.Millisecond,
-		})
+		tok, sess, err := loginV4(t.Context(), c, mediaauth.WithPollInterval(time.Millisecond))
 		require.NoError(t, err)
 		assert.True(t, srv.TMDb.SessionValid(sess.ID))
 		assert.Equal(t, mediaauthtest.DemoTMDbV4AccountID, tok.AccountID)
@@ -189,16 +195,15 @@ func TestTMDbLoginV4(t *testing.T) {
 // access token missing, wrong or suspended.
 func TestTMDbV4Refusals(t *testing.T) {
 	t.Parallel()
-	noShow := func(context.Context, string) error { return nil }
 	t.Run("denied", func(t *testing.T) {
 		t.Parallel()
 		srv, c := v4Fake(t)
-		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(_ context.Context, u string) error { return srv.TMDb.Deny(v4TokenOf(t, u)) },
-			PollInterval:    time.Millisecond,
-		})
+		_, _, err := loginV4(t.Context(), c, opener(func(u string) error { return srv.TMDb.Deny(v4TokenOf(t, u)) }),
+			mediaauth.WithPollInterval(time.Millisecond))
+		require.ErrorIs(t, err, mediaauth.ErrApprovalDenied)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 		assert.Equal(t, 33, tmdbCode(t, err))
+		assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), "a denial ends the wait")
 	})
 	t.Run("never approved", func(t *testing.T) {
 		t.Parallel()
@@ -206,11 +211,12 @@ func TestTMDbV4Refusals(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: noShow, PollInterval: 10 * time.Millisecond, MaxPollInterval: 10 * time.Millisecond})
+		_, _, err := loginV4(ctx, c, mediaauth.WithPollInterval(10*time.Millisecond))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
+		assert.NotErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved, "the wait is over: not a reason to keep waiting")
+		assert.Contains(t, err.Error(), "last answer")
 		assert.Less(t, time.Since(start), 3*time.Second)
-		assert.Greater(t, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), 2)
+		assert.GreaterOrEqual(t, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), 2, "it polled")
 	})
 	t.Run("expired on the server", func(t *testing.T) {
 		t.Parallel()
@@ -223,11 +229,10 @@ func TestTMDbV4Refusals(t *testing.T) {
 		_, err = c.TMDb.CreateV4AccessToken(t.Context(), *rt)
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 
-		// LoginV4 meets the same answer when the user takes too long.
-		_, _, err = c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(context.Context, string) error { clock.Advance(16 * time.Minute); return nil },
-			PollInterval:    time.Millisecond,
-		})
+		// The wait meets the same answer when the user takes too long (the
+		// client's clock does not move: the server's bound ends it).
+		_, _, err = loginV4(t.Context(), c, opener(func(string) error { clock.Advance(16 * time.Minute); return nil }),
+			mediaauth.WithPollInterval(time.Millisecond))
 		require.ErrorIs(t, err, mediaauth.ErrInvalidRequestToken)
 	})
 	t.Run("expired by the client's clock", func(t *testing.T) {
@@ -236,14 +241,11 @@ func TestTMDbV4Refusals(t *testing.T) {
 		// The server keeps the token longer, so the client's bound ends it.
 		srv, c := v4Fake(t, mediaauthtest.WithClock(clock.Now), mediaauthtest.WithTMDbV4TokenTTL(time.Hour))
 		mediaauth.SetClock(c, clock.Now)
-		_, _, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: noShow,
-			PollInterval:    time.Millisecond,
-			OnPending:       func(int, time.Duration) { clock.Advance(4 * time.Minute) },
-		})
+		_, _, err := loginV4(t.Context(), c, mediaauth.WithPollInterval(time.Millisecond),
+			mediaauth.WithWaitObserver(func(mediaauth.WaitEvent) { clock.Advance(4 * time.Minute) }))
 		require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
-		assert.Contains(t, err.Error(), "expired before the user approved it")
-		assert.Equal(t, 5, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), "after 0, 4, 8, 12 and 16 minutes")
+		assert.Contains(t, err.Error(), "expired before the person approved it")
+		assert.Equal(t, 4, srv.RequestCount(http.MethodPost, "/4/auth/access_token"), "after 0, 4, 8 and 12 minutes; none past the expiry")
 	})
 	t.Run("custom TTL", func(t *testing.T) {
 		t.Parallel()
@@ -259,7 +261,7 @@ func TestTMDbV4Refusals(t *testing.T) {
 		srv, c := startFake(t) // the fake's API key only
 		_, err := c.TMDb.CreateV4RequestToken(t.Context(), "")
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
-		_, _, err = c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{ShowApprovalURL: noShow})
+		_, err = c.TMDb.PollUntilApprovedV4(t.Context(), mediaauth.TMDbV4RequestToken{Token: "any"})
 		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
 		assert.Zero(t, srv.RequestCount("", "/4/auth/request_token"), "nothing sent")
 
@@ -309,7 +311,7 @@ func TestTMDbV4Resending(t *testing.T) {
 
 	// A logout whose answer is lost is sent again; the second answer says
 	// the token is gone.
-	tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: func(context.Context, string) error { return nil }, PollInterval: time.Millisecond})
+	tok, _, err := loginV4(ctx, c, mediaauth.WithPollInterval(time.Millisecond))
 	require.NoError(t, err)
 	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Drop: true, PassThrough: true})
 	err = c.TMDb.With(*tok).DeleteV4AccessToken(ctx)
@@ -317,7 +319,7 @@ func TestTMDbV4Resending(t *testing.T) {
 	assert.False(t, srv.TMDb.AccessTokenValid(tok.AccessToken))
 }
 
-// TestTMDbV4ConcurrentLogins runs LoginV4 in parallel on one client.
+// TestTMDbV4ConcurrentLogins runs v4 logins in parallel on one client.
 func TestTMDbV4ConcurrentLogins(t *testing.T) {
 	t.Parallel()
 	srv, c := v4Fake(t, mediaauthtest.WithTMDbAutoApprove())
@@ -329,10 +331,7 @@ func TestTMDbV4ConcurrentLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-				ShowApprovalURL: func(context.Context, string) error { return nil },
-				PollInterval:    time.Millisecond,
-			})
+			tok, sess, err := loginV4(t.Context(), c, mediaauth.WithPollInterval(time.Millisecond))
 			if !assert.NoError(t, err) {
 				return
 			}

@@ -31,8 +31,6 @@ const (
 	v4UnitRequest = "eyJhbGciOiJIUzI1NiJ9.v4-request-5ecret.c2ln"
 	v4UnitAccess  = "eyJhbGciOiJIUzI1NiJ9.v4-access-5ecret.c2ln"
 	v4UnitAccount = "4bc889XXXXXXXXXXXXXXXXXX"
-
-	v4UnitSessionJSON = `{"success":true,"session_id":"v4-unit-session-5ecret"}`
 )
 
 // The success answers of the TMDb v4 methods: the golden bodies of
@@ -216,7 +214,9 @@ func TestTMDbV4Decoding(t *testing.T) {
 	// The stable JSON forms.
 	data, err := json.Marshal(rt)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"request_token":"`+v4UnitRequest+`","created_at":"2024-05-01T10:00:00Z","expires_at":"2024-05-01T10:15:00Z"}`, string(data))
+	assert.JSONEq(t, `{"request_token":"`+v4UnitRequest+`","approval_url":"https://www.themoviedb.org/auth/access?request_token=`+v4UnitRequest+
+		`","created_at":"2024-05-01T10:00:00Z","expires_at":"2024-05-01T10:15:00Z"}`, string(data))
+	assert.Equal(t, c.TMDb.V4ApprovalURL(*rt), rt.ApprovalURL)
 	var back mediaauth.TMDbV4RequestToken
 	require.NoError(t, json.Unmarshal(data, &back))
 	assert.Equal(t, *rt, back)
@@ -368,26 +368,32 @@ func TestTMDbV4NeedsReadAccessToken(t *testing.T) {
 			})
 		}
 	}
-	t.Run("LoginV4", func(t *testing.T) {
-		t.Parallel()
-		c, mt := mockClient(t, mediaauth.WithTMDbBaseURL(v4UnitBase), mediaauth.WithCredentials(mediaauth.TMDbAPIKey(v4UnitKey)))
-		shown := false
-		tok, sess, err := c.TMDb.LoginV4(t.Context(), mediaauth.TMDbV4Login{
-			ShowApprovalURL: func(context.Context, string) error { shown = true; return nil },
+	for name, login := range map[string]func(ctx context.Context, c *mediaauth.Client, open mediaauth.WaitOption) (*mediaauth.TMDbAccessToken, error){
+		"PollUntilApprovedV4": func(ctx context.Context, c *mediaauth.Client, open mediaauth.WaitOption) (*mediaauth.TMDbAccessToken, error) {
+			return c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest, ApprovalURL: "https://www.themoviedb.org/auth/access"}, open)
+		},
+		"LoginInBrowserV4": func(ctx context.Context, c *mediaauth.Client, open mediaauth.WaitOption) (*mediaauth.TMDbAccessToken, error) {
+			return c.TMDb.LoginInBrowserV4(ctx, open)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := mockClient(t, mediaauth.WithTMDbBaseURL(v4UnitBase), mediaauth.WithCredentials(mediaauth.TMDbAPIKey(v4UnitKey)))
+			shown := false
+			tok, err := login(t.Context(), c, mediaauth.WithPageOpener(func(context.Context, string) (bool, error) { shown = true; return true, nil }))
+			require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
+			assert.Nil(t, tok)
+			assert.False(t, shown)
+			assert.Zero(t, mt.GetTotalCallCount())
 		})
-		require.ErrorIs(t, err, mediaauth.ErrMissingCredentials)
-		assert.Nil(t, tok)
-		assert.Nil(t, sess)
-		assert.False(t, shown)
-		assert.Zero(t, mt.GetTotalCallCount())
-	})
+	}
 }
 
 // TestTMDbV4InputValidation checks that bad arguments fail with
 // ErrInvalidArgument before anything is sent.
 func TestTMDbV4InputValidation(t *testing.T) {
 	t.Parallel()
-	show := func(context.Context, string) error { return nil }
+	show := mediaauth.WithPageOpener(func(context.Context, string) (bool, error) { return true, nil })
 	calls := map[string]func(ctx context.Context, c *mediaauth.Client) (any, error){
 		"request token: redirect not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
 			return c.TMDb.CreateV4RequestToken(ctx, "http://x/\xff")
@@ -404,21 +410,23 @@ func TestTMDbV4InputValidation(t *testing.T) {
 		"delete: not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
 			return nil, c.TMDb.With(mediaauth.TMDbAccessToken{AccessToken: "\xc3\x28"}).DeleteV4AccessToken(ctx)
 		},
-		"login: no ShowApprovalURL": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{})
-			return tok, err
+		"wait: nil opener": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest}, mediaauth.WithPageOpener(nil))
 		},
-		"login: negative interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, PollInterval: -time.Second})
-			return tok, err
+		"wait: negative interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest}, mediaauth.WithPollInterval(-time.Second))
 		},
-		"login: negative max interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, MaxPollInterval: -1})
-			return tok, err
+		"wait: empty token": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{}, show)
 		},
-		"login: redirect not UTF-8": func(ctx context.Context, c *mediaauth.Client) (any, error) {
-			tok, _, err := c.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{ShowApprovalURL: show, RedirectTo: "\xff"})
-			return tok, err
+		"wait: callback port": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.PollUntilApprovedV4(ctx, mediaauth.TMDbV4RequestToken{Token: v4UnitRequest}, mediaauth.WithCallbackPort(8080))
+		},
+		"browser login: poll interval": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.LoginInBrowserV4(ctx, show, mediaauth.WithPollInterval(time.Second))
+		},
+		"browser login: not a port": func(ctx context.Context, c *mediaauth.Client) (any, error) {
+			return c.TMDb.LoginInBrowserV4(ctx, show, mediaauth.WithCallbackPort(70000))
 		},
 		"nil context": func(_ context.Context, c *mediaauth.Client) (any, error) {
 			var nilCtx context.Context // refused, not a panic

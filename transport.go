@@ -36,11 +36,10 @@ const (
 
 // shared is what every handle derived from one New has in common.
 type shared struct {
-	logger    *slog.Logger
-	now       func() time.Time
-	pollGrace time.Duration
-	tmdbSite  string
-	timeout   time.Duration // per attempt, for calls sent once
+	logger   *slog.Logger
+	now      func() time.Time
+	tmdbSite string
+	timeout  time.Duration // per attempt, for calls sent once
 	// secrets are those of every credential given to New, scrubbed from
 	// every text even after a derived handle replaced them.
 	secrets []string
@@ -359,6 +358,11 @@ func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(req)
 	if err != nil {
 		err = scrubError(stripURL(err), requestSecrets(req), contextSecrets(ctx), s.secrets)
+		if ctx.Err() == nil {
+			// No complete answer: the same *NetworkError through every
+			// door, HTTPClient's too (inside net/http's *url.Error).
+			err = &NetworkError{API: s.api, Method: req.Method, Path: req.URL.Path, Err: err}
+		}
 		if logging {
 			s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request failed",
 				slog.String("api", string(s.api)), slog.String("method", req.Method),

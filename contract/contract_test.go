@@ -161,26 +161,29 @@ func (s prismSet) transport(t testing.TB, index *specIndex, log *contractLog) *c
 	return rt
 }
 
-// apiOptions point the client's API of cf at the Prism of s for cf. For
-// TVmaze they shorten the poll interval too, which a loopback base URL
-// allows.
+// apiOptions point the client's API of cf at the Prism of s for cf. The
+// TVmaze waits poll every fastPoll, which a loopback base URL allows.
 func (s prismSet) apiOptions(cf *contractFile) []mediaauth.Option {
 	u := s[cf]
 	switch cf.api {
 	case mediaauth.APIMovies:
 		return []mediaauth.Option{mediaauth.WithMoviesBaseURL(u)}
 	case mediaauth.APITVmaze:
-		return []mediaauth.Option{mediaauth.WithTVmazeBaseURL(u), mediaauth.WithPollInterval(10 * time.Millisecond)}
+		return []mediaauth.Option{mediaauth.WithTVmazeBaseURL(u)}
 	default:
 		// The root: the TMDb contracts' paths start with /3 or /4.
 		return []mediaauth.Option{mediaauth.WithTMDbBaseURL(u)}
 	}
 }
 
+// fastPoll is the poll interval of the waits the contract tests make,
+// against loopback Prism servers.
+var fastPoll = mediaauth.WithPollInterval(10 * time.Millisecond)
+
 // tmdbClient returns a Client whose TMDb requests each go to the Prism of
 // s for the contract of their operation, through rt, whatever contract the
 // client's base URL names: a call made of requests of several TMDb
-// contracts (LoginV4: /4/auth, then /3/authentication/session/convert/4)
+// contracts (a v4 login: /4/auth, then /3/authentication/session/convert/4)
 // goes through the checks of each. opts set credentials.
 func (s prismSet) tmdbClient(t testing.TB, index *specIndex, rt *checkingTransport, opts ...mediaauth.Option) *mediaauth.Client {
 	t.Helper()

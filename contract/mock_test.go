@@ -318,14 +318,14 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 		t.Parallel()
 		_, err := contractCall(t, index.op(t, "POST /auth/start"), 0, func(ctx context.Context) error {
 			req, err := tv.TVmaze.StartAuth(ctx, "contract@example.com", mediaauth.WithoutEmailConfirmation())
-			return errorIfEmpty(err, req != nil && req.Token != "" && req.ConfirmURL != "")
+			return errorIfEmpty(err, req != nil && req.Token != "" && req.ApprovalURL != "")
 		})
 		assert.NoError(t, err)
 	})
 	t.Run("tvmaze-poll-until-confirmed", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
-			creds, err := tv.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: "poll-token"})
+			creds, err := tv.TVmaze.PollUntilConfirmed(ctx, mediaauth.AuthRequest{Token: "poll-token"}, fastPoll)
 			return errorIfEmpty(err, creds != nil && creds.APIKey != "")
 		})
 		assert.NoError(t, err)
@@ -341,16 +341,21 @@ func testMock(t *testing.T, index *specIndex, log *contractLog, mocks prismSet) 
 		assert.NoError(t, err)
 		assert.Equal(t, []int{200, 200, 200}, statuses)
 	})
-	// LoginV4 spans two contracts: its requests go to the mock of each.
+	// A v4 login spans two contracts: its requests go to the mock of each.
 	tmdbAll := mocks.tmdbClient(t, index, rt, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(contractReadToken)))
 	t.Run("tmdb-login-v4", func(t *testing.T) {
 		t.Parallel()
 		statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
-			tok, s, err := tmdbAll.TMDb.LoginV4(ctx, mediaauth.TMDbV4Login{
-				ShowApprovalURL: func(context.Context, string) error { return nil },
-				PollInterval:    time.Millisecond,
-			})
-			return errorIfEmpty(err, tok != nil && tok.AccessToken != "" && s != nil && s.ID != "")
+			rt, err := tmdbAll.TMDb.CreateV4RequestToken(ctx, "")
+			if err != nil {
+				return err
+			}
+			tok, err := tmdbAll.TMDb.PollUntilApprovedV4(ctx, *rt, mediaauth.WithPollInterval(time.Millisecond))
+			if err != nil {
+				return err
+			}
+			s, err := tmdbAll.TMDb.CreateSessionFromV4Token(ctx, *tok)
+			return errorIfEmpty(err, tok.AccessToken != "" && s != nil && s.ID != "")
 		})
 		assert.NoError(t, err)
 		assert.Equal(t, []int{200, 200, 200}, statuses)

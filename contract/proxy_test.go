@@ -263,13 +263,13 @@ func tvmazeFlow(f flow) {
 	require.NoError(t, err)
 	req, fn = start("proxy.tv@example.com", mediaauth.WithoutEmailConfirmation())
 	f.step("POST /auth/start", 200, nil, fn)
-	assert.NotEmpty(t, req.ConfirmURL)
+	assert.NotEmpty(t, req.ApprovalURL)
 	require.NoError(t, srv.TVmaze.Confirm(req.Token))
 	clock.Advance(tvmazeNextPoll)
 	var confirmed *mediaauth.TVmazeCredentials
 	statuses, err := contractCall(t, f.index.op(t, "POST /auth/poll"), 0, func(ctx context.Context) error {
 		var err error
-		confirmed, err = tv.TVmaze.PollUntilConfirmed(ctx, *req)
+		confirmed, err = tv.TVmaze.PollUntilConfirmed(ctx, *req, fastPoll)
 		return errorIfEmpty(err, confirmed != nil && confirmed.Username == "proxy_tv")
 	})
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package contract_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -163,7 +162,7 @@ func tmdbAccountFlow(f flow) {
 // access token: a request token, its exchange refused until the user
 // approves it, the user's access token turned into a v3 session and used
 // for the account, its logout and the refusals after it; a denied token,
-// the rate limit, and LoginV4 across the v4 and v3 proxies. The fake's
+// the rate limit, and a v4 login across the v4 and v3 proxies. The fake's
 // clock is shared with the other flows, so expiry is left to
 // TestContractFakeTMDbV4.
 func tmdbV4Flow(f flow) {
@@ -251,36 +250,36 @@ func tmdbV4Flow(f flow) {
 	require.NoError(t, srv.TMDb.Deny(rt.Token))
 	f.step("createV4AccessToken", 401, mediaauth.ErrInvalidRequestToken, exchange(app))
 
-	// LoginV4 across the proxies: the user approves after the first
-	// exchange was refused.
-	var shown string
-	waits, pending := 0, []int(nil)
-	login := mediaauth.TMDbV4Login{
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			u, err := url.Parse(approvalURL)
-			if err != nil {
-				return err
-			}
-			shown = u.Query().Get("request_token")
-			return nil
-		},
-		WaitForApproval: func(context.Context) error {
-			if waits++; waits == 2 {
-				return srv.TMDb.Approve(shown)
-			}
-			return nil
-		},
-		OnPending: func(attempt int, _ time.Duration) { pending = append(pending, attempt) },
-	}
+	// The v4 login across the proxies: the user approves after the first
+	// exchange was refused; the opener gets the pending token's page.
+	var rt4 *mediaauth.TMDbV4RequestToken
+	var events []mediaauth.WaitEvent
 	statuses, err := contractCall(t, nil, 0, func(ctx context.Context) error {
 		var err error
-		user, session, err = v3.With(read).TMDb.LoginV4(ctx, login)
-		return errorIfEmpty(err, user != nil && user.AccountID == mediaauthtest.DemoTMDbV4AccountID && session != nil && session.ID != "")
+		if rt4, err = v3.With(read).TMDb.CreateV4RequestToken(ctx, ""); err != nil {
+			return err
+		}
+		user, err = v3.With(read).TMDb.PollUntilApprovedV4(ctx, *rt4, mediaauth.WithPollInterval(time.Millisecond),
+			mediaauth.WithPageOpener(func(_ context.Context, page string) (bool, error) {
+				assert.Equal(t, rt4.ApprovalURL, page)
+				return false, nil
+			}),
+			mediaauth.WithWaitObserver(func(ev mediaauth.WaitEvent) {
+				if events = append(events, ev); ev.Attempt == 1 {
+					assert.NoError(t, srv.TMDb.Approve(rt4.Token))
+				}
+			}))
+		if err != nil {
+			return err
+		}
+		session, err = v3.With(read).TMDb.CreateSessionFromV4Token(ctx, *user)
+		return errorIfEmpty(err, user.AccountID == mediaauthtest.DemoTMDbV4AccountID && session != nil && session.ID != "")
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []int{200, 422, 200, 200}, statuses)
-	assert.Equal(t, []int{1}, pending)
-	assert.True(t, srv.TMDb.SessionValid(session.ID), "LoginV4's session unknown to the fake")
+	require.Len(t, events, 2)
+	assert.ErrorIs(t, events[0].Err, mediaauth.ErrRequestTokenNotApproved)
+	assert.True(t, srv.TMDb.SessionValid(session.ID), "the v4 login's session unknown to the fake")
 	f.step("accountOfSession", 200, nil, ofSession)
 	f.step("deleteV4AccessToken", 200, nil, logout(app))
 

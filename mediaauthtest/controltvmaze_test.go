@@ -124,22 +124,25 @@ func TestControlTVmazeOutbox(t *testing.T) {
 	emails := srv.TVmaze.Emails()
 	require.Len(t, emails, 2)
 
+	// The links are relative: they work whatever address reached the fake.
+	link0, link1 := strings.TrimPrefix(emails[0].ConfirmURL, srv.URL), strings.TrimPrefix(emails[1].ConfirmURL, srv.URL)
 	body := page("")
-	assert.Contains(t, body, `href="`+html.EscapeString(emails[0].ConfirmURL)+`"`)
-	assert.Contains(t, body, `href="`+html.EscapeString(emails[1].ConfirmURL)+`"`)
-	assert.Less(t, strings.Index(body, emails[1].ConfirmURL), strings.Index(body, emails[0].ConfirmURL), "newest first")
+	assert.Contains(t, body, `href="`+html.EscapeString(link0)+`"`)
+	assert.Contains(t, body, `href="`+html.EscapeString(link1)+`"`)
+	assert.Less(t, strings.Index(body, link1), strings.Index(body, link0), "newest first")
+	assert.Contains(t, body, "The application mediaauth-go/1 asks for the API key")
 	assert.Contains(t, body, "&lt;b&gt;ann&lt;/b&gt;", "escaped")
 	assert.Contains(t, body, "2024-05-01 12:00:00 UTC")
 	only := page("?to=ann%40example.com")
-	assert.NotContains(t, only, emails[1].ConfirmURL)
-	assert.Contains(t, only, emails[0].ConfirmURL)
+	assert.NotContains(t, only, link1)
+	assert.Contains(t, only, link0)
 
 	a := control(t, srv, http.MethodGet, "/_fake/tvmaze/emails", nil)
 	require.Equal(t, http.StatusOK, a.status)
 	list, _ := a.json(t)["emails"].([]any)
 	require.Len(t, list, 2)
 	assert.Equal(t, map[string]any{
-		"to": "ann@example.com", "username": "<b>ann</b>", "confirm_url": emails[0].ConfirmURL, "sent_at": "2024-05-01T12:00:00Z",
+		"to": "ann@example.com", "username": "<b>ann</b>", "app": "mediaauth-go/1", "confirm_url": emails[0].ConfirmURL, "sent_at": "2024-05-01T12:00:00Z",
 	}, list[0])
 	a = control(t, srv, http.MethodGet, "/_fake/tvmaze/emails?to=DEMO%40example.com", nil)
 	list, _ = a.json(t)["emails"].([]any)

@@ -275,9 +275,12 @@ func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
 	if req != nil {
 		req = s.tvmaze.live(req.token, now, s.cfg.tvmazeRequestTTL)
 	}
-	username := ""
+	username, app := "", "An application"
 	if req != nil {
 		username = req.user.username
+		if req.app != "" {
+			app = "The application " + req.app
+		}
 	}
 	s.mu.Unlock()
 	if req == nil {
@@ -286,7 +289,7 @@ func (s *Server) tvmazeConfirmPage(w http.ResponseWriter, r *http.Request) {
 	}
 	writePage(w, http.StatusOK, pageData{
 		Title:   "Confirm the login",
-		Message: "An application asks for the API key of your TVmaze account " + username + ". Confirm to give it.",
+		Message: app + " asks for the API key of your TVmaze account " + username + ". Confirm to give it.",
 		Action:  TVmazePrefix + "/auth/confirm/" + url.PathEscape(code),
 		Buttons: []pageButton{{"confirm", "Confirm"}},
 	})

@@ -237,13 +237,13 @@ func TestTVmazeConfirmPage(t *testing.T) {
 	b := newBrowser(t, srv)
 
 	// A browser gets a page with a button; opening it confirms nothing.
-	p := b.get(ar.ConfirmURL)
+	p := b.get(ar.ApprovalURL)
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	assert.Contains(t, p.body, ">Confirm<")
 	_, err = c.TVmaze.PollAuth(ctx, *ar)
 	require.ErrorIs(t, err, mediaauth.ErrAuthorizationPending)
 
-	p = b.press(ar.ConfirmURL, p, "confirm")
+	p = b.press(ar.ApprovalURL, p, "confirm")
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	assert.Contains(t, p.body, "<h1>Confirmed</h1>")
 	creds, err := c.TVmaze.PollAuth(ctx, *ar)
@@ -251,7 +251,7 @@ func TestTVmazeConfirmPage(t *testing.T) {
 	assert.Equal(t, mediaauthtest.DemoTVmazeUsername, creds.Username)
 
 	// The request is gone once its key was handed out.
-	assert.Equal(t, http.StatusNotFound, b.get(ar.ConfirmURL).status)
+	assert.Equal(t, http.StatusNotFound, b.get(ar.ApprovalURL).status)
 }
 
 // handedOut runs the same requests against a new server and returns what

@@ -313,7 +313,6 @@ func (s *Server) Client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 		mediaauth.WithTMDbSiteURL(s.TMDb.SiteURL()),
 		mediaauth.WithCredentials(mediaauth.TMDbAPIKey(DemoTMDbAPIKey)),
 		mediaauth.WithRetry(mediaauth.DefaultMaxRetries, time.Millisecond, 50*time.Millisecond),
-		mediaauth.WithPollInterval(s.cfg.tvmazeMinInterval),
 		mediaauth.WithRateLimit(mediaauth.APIMovies, rate.Inf, 0),
 		mediaauth.WithRateLimit(mediaauth.APITVmaze, rate.Inf, 0),
 		mediaauth.WithRateLimit(mediaauth.APITMDb, rate.Inf, 0),

@@ -40,6 +40,7 @@ type tvmazeUser struct {
 type tvmazeAuthRequest struct {
 	token     string
 	code      string // in the confirm URL; not the poll token
+	app       string // the application that started it, from its User-Agent
 	user      *tvmazeUser
 	started   time.Time
 	lastPoll  time.Time // zero until the first poll
@@ -272,7 +273,7 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.lastStart[key] = now
-	req := &tvmazeAuthRequest{token: s.randomHex(20), code: s.randomHex(12), user: user, started: now}
+	req := &tvmazeAuthRequest{token: s.randomHex(20), code: s.randomHex(12), app: appName(r), user: user, started: now}
 	st.requests[req.token] = req
 	st.byCode[req.code] = req
 	st.latest[key] = req.token
@@ -284,7 +285,7 @@ func (s *Server) tvmazeStart(w http.ResponseWriter, r *http.Request) {
 	if body.EmailConfirmation != nil && !*body.EmailConfirmation {
 		resp.ConfirmURL = confirmURL
 	} else {
-		st.outbox = append(st.outbox, TVmazeEmail{To: user.email, Username: user.username, ConfirmURL: confirmURL, SentAt: now})
+		st.outbox = append(st.outbox, TVmazeEmail{To: user.email, Username: user.username, App: req.app, ConfirmURL: confirmURL, SentAt: now})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

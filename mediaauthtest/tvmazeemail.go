@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type TVmazeEmail struct {
 	To string `json:"to"`
 	// Username is the account's username.
 	Username string `json:"username"`
+	// App names the application that started the request (the first
+	// product of its User-Agent, "mediaauth-cli/1"), or is empty.
+	App string `json:"app,omitempty"`
 	// ConfirmURL is the link of the email, the confirm page of the request.
 	ConfirmURL string `json:"confirm_url"`
 	// SentAt is when the request started, by the server's clock.
@@ -35,7 +39,7 @@ type TVmazeEmail struct {
 // String describes the email without its link.
 func (e TVmazeEmail) String() string {
 	return "mediaauthtest.TVmazeEmail{To:" + strconv.Quote(e.To) + " Username:" + strconv.Quote(e.Username) +
-		" ConfirmURL:" + mark(e.ConfirmURL) + " SentAt:" + e.SentAt.UTC().Format(time.RFC3339) + "}"
+		" App:" + strconv.Quote(e.App) + " ConfirmURL:" + mark(e.ConfirmURL) + " SentAt:" + e.SentAt.UTC().Format(time.RFC3339) + "}"
 }
 
 // Format prints the email like String for every verb.
@@ -67,4 +71,17 @@ func (t *TVmaze) LastEmail(address string) (TVmazeEmail, bool) {
 		}
 	}
 	return TVmazeEmail{}, false
+}
+
+// appName names the application of a request by the first product of its
+// User-Agent ("mediaauth-cli/1"), or "" when it sent none.
+func appName(r *http.Request) string {
+	fields := strings.Fields(r.UserAgent())
+	if len(fields) == 0 {
+		return ""
+	}
+	if name := []rune(fields[0]); len(name) > 64 {
+		return string(name[:64])
+	}
+	return fields[0]
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestTVmazeEmails(t *testing.T) {
 
 	ar, err := c.TVmaze.StartAuth(ctx, mediaauthtest.DemoTVmazeEmail)
 	require.NoError(t, err)
-	assert.Empty(t, ar.ConfirmURL, "the link went by email")
+	assert.Empty(t, ar.ApprovalURL, "the link went by email")
 	emails := srv.TVmaze.Emails()
 	require.Len(t, emails, 1)
 	e := emails[0]
@@ -67,4 +68,32 @@ func TestTVmazeEmailDoesNotPrintItsLink(t *testing.T) {
 		assert.Contains(t, out, "[REDACTED]")
 		assert.Contains(t, out, "a@example.com")
 	}
+}
+
+// TestTVmazeEmailNamesTheApplication: the email, its outbox entry and the
+// confirm page its link opens name the application that started the
+// request, from its User-Agent.
+func TestTVmazeEmailNamesTheApplication(t *testing.T) {
+	t.Parallel()
+	srv, _ := pagesFake(t, mediaauthtest.WithTVmazeMinPollInterval(time.Nanosecond))
+	c, err := srv.Client(mediaauth.WithUserAgent("tvapp/2 mediaauth-go/1"))
+	require.NoError(t, err)
+	ar, err := c.TVmaze.StartAuth(t.Context(), mediaauthtest.DemoTVmazeEmail)
+	require.NoError(t, err)
+	email, ok := srv.TVmaze.LastEmail(mediaauthtest.DemoTVmazeEmail)
+	require.True(t, ok)
+	assert.Equal(t, "tvapp/2", email.App)
+
+	b := newBrowser(t, srv)
+	outbox := b.get(srv.URL + mediaauthtest.TVmazeOutboxPath)
+	require.Equal(t, http.StatusOK, outbox.status)
+	m := regexp.MustCompile(`The application tvapp/2 asks for the API key of your TVmaze account\. <a href="(/v1/auth/confirm/[0-9a-f]+)">`).FindStringSubmatch(outbox.body)
+	require.NotNil(t, m, outbox.body)
+	p := b.get(srv.URL + m[1])
+	require.Equal(t, http.StatusOK, p.status)
+	assert.Contains(t, p.body, "The application tvapp/2 asks for the API key of your TVmaze account demo.")
+	p = b.press(srv.URL+m[1], p, "confirm")
+	assert.Contains(t, p.body, "<h1>Confirmed</h1>")
+	_, err = c.TVmaze.PollAuth(t.Context(), *ar)
+	require.NoError(t, err)
 }

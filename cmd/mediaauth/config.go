@@ -3,16 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"runtime/debug"
-	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -22,21 +18,18 @@ import (
 // userAgent is the User-Agent of the command's requests.
 const userAgent = "mediaauth-cli/1 " + mediaauth.DefaultUserAgent
 
-// credentialsFile is the file in the config directory that keeps the
-// credentials.
-const credentialsFile = "credentials.json"
-
 // Environment variables the command reads.
 const (
-	envProfile     = "MEDIAAUTH_PROFILE"
-	envConfigDir   = "MEDIAAUTH_CONFIG_DIR"
-	envMoviesURL   = "MEDIAAUTH_MOVIES_URL"
-	envTVmazeURL   = "MEDIAAUTH_TVMAZE_URL"
-	envTMDbURL     = "MEDIAAUTH_TMDB_URL"
-	envTMDbSiteURL = "MEDIAAUTH_TMDB_SITE_URL"
-	envTMDbAPIKey  = "TMDB_API_KEY"
-	envTMDbRead    = "TMDB_READ_ACCESS_TOKEN"
-	envBrowser     = "BROWSER"
+	envProfile         = "MEDIAAUTH_PROFILE"
+	envConfigDir       = "MEDIAAUTH_CONFIG_DIR"
+	envInsecureStorage = "MEDIAAUTH_INSECURE_STORAGE"
+	envMoviesURL       = "MEDIAAUTH_MOVIES_URL"
+	envTVmazeURL       = "MEDIAAUTH_TVMAZE_URL"
+	envTMDbURL         = "MEDIAAUTH_TMDB_URL"
+	envTMDbSiteURL     = "MEDIAAUTH_TMDB_SITE_URL"
+	envTMDbAPIKey      = "TMDB_API_KEY"
+	envTMDbRead        = "TMDB_READ_ACCESS_TOKEN"
+	envBrowser         = "BROWSER"
 )
 
 // system is what the command gets from the outside world. Tests replace
@@ -48,10 +41,21 @@ type system struct {
 	// isTerminal reports whether stdin, stdout or stderr (the value given)
 	// is an interactive terminal.
 	isTerminal func(stream any) bool
-	// readPassword reads a line from the terminal stdin without echo.
-	readPassword func(stdin any) (string, error)
-	// openBrowser shows a web page to the user, or fails.
-	openBrowser func(ctx context.Context, url string) error
+	// readPassword reads a line from the terminal stdin without echo. When
+	// ctx ends first it puts the terminal back as it was and returns at
+	// once with errInterrupted.
+	readPassword func(ctx context.Context, stdin any) (string, error)
+	// openPage opens a web page in the user's browser and reports whether
+	// it did.
+	openPage mediaauth.PageOpener
+	// keychain returns the OS keychain's store for service, or nil when
+	// there is none to try.
+	keychain func(service string) keychainStore
+	// cacheDir is the user's cache directory, where a credential that
+	// could not be saved is kept.
+	cacheDir func() (string, error)
+	// now is the clock of expiry checks.
+	now func() time.Time
 	// version is the version a release build stamped, or "".
 	version string
 	// buildInfo returns what the Go command recorded in the binary, as
@@ -60,7 +64,7 @@ type system struct {
 }
 
 // osSystem is the real world: the process's streams and environment, the
-// terminal and the user's browser.
+// terminal, the user's browser and the OS keychain.
 func osSystem() *system {
 	sys := &system{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
@@ -69,43 +73,23 @@ func osSystem() *system {
 			f, ok := stream.(*os.File)
 			return ok && term.IsTerminal(int(f.Fd()))
 		},
-		readPassword: func(stdin any) (string, error) {
-			f, ok := stdin.(*os.File)
-			if !ok {
-				return "", errors.New("stdin is not a terminal")
+		readPassword: readTerminalPassword,
+		keychain: func(service string) keychainStore {
+			s, err := mediaauth.NewKeychainStore(service)
+			if err != nil {
+				return nil
 			}
-			b, err := term.ReadPassword(int(f.Fd()))
-			return string(b), err
+			return s
 		},
-		version: version, buildInfo: debug.ReadBuildInfo,
+		version:   version,
+		buildInfo: debug.ReadBuildInfo,
+		cacheDir:  os.UserCacheDir,
+		now:       time.Now,
 	}
-	sys.openBrowser = func(ctx context.Context, url string) error { return openInBrowser(ctx, sys.getenv(envBrowser), url) }
+	sys.openPage = func(ctx context.Context, url string) (bool, error) {
+		return mediaauth.BrowserOpener(sys.getenv(envBrowser))(ctx, url)
+	}
 	return sys
-}
-
-// openInBrowser starts the user's browser on url: $BROWSER when set, else
-// xdg-open, open (macOS) or rundll32 (Windows). It does not wait for the
-// browser to close.
-func openInBrowser(ctx context.Context, browser, url string) error {
-	var name string
-	var args []string
-	switch {
-	case browser != "":
-		fields := strings.Fields(browser)
-		name, args = fields[0], append(fields[1:], url)
-	case runtime.GOOS == "darwin":
-		name, args = "open", []string{url}
-	case runtime.GOOS == "windows":
-		name, args = "rundll32", []string{"url.dll,FileProtocolHandler", url}
-	default:
-		name, args = "xdg-open", []string{url}
-	}
-	cmd := exec.CommandContext(context.WithoutCancel(ctx), name, args...)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
 }
 
 // globals are the flags every command takes, with the environment's
@@ -113,13 +97,13 @@ func openInBrowser(ctx context.Context, browser, url string) error {
 type globals struct {
 	profile, configDir                         string
 	moviesURL, tvmazeURL, tmdbURL, tmdbSiteURL string
-	json                                       bool
+	json, insecureStorage                      bool
 	// profileSet says --profile or MEDIAAUTH_PROFILE named a profile.
 	profileSet bool
 }
 
 // globalFlags are the names of the global flags.
-var globalFlags = []string{"profile", "config-dir", "movies-url", "tvmaze-url", "tmdb-url", "tmdb-site-url", "json"}
+var globalFlags = []string{"profile", "config-dir", "movies-url", "tvmaze-url", "tmdb-url", "tmdb-site-url", "json", "insecure-storage"}
 
 func isGlobalFlag(name string) bool {
 	for _, g := range globalFlags {
@@ -140,6 +124,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.tmdbURL, "tmdb-url", g.tmdbURL, "TMDb base URL")
 	fs.StringVar(&g.tmdbSiteURL, "tmdb-site-url", g.tmdbSiteURL, "TMDb site URL")
 	fs.BoolVar(&g.json, "json", g.json, "JSON output")
+	fs.BoolVar(&g.insecureStorage, "insecure-storage", g.insecureStorage, "keep credentials in the file, not the OS keychain")
 }
 
 // fromFlags notes which global flags a parse set.
@@ -170,24 +155,12 @@ func newApp(sys *system) *app {
 		g.profile = mediaauth.DefaultProfile
 	}
 	g.configDir = sys.getenv(envConfigDir)
+	g.insecureStorage = sys.getenv(envInsecureStorage) == "1"
 	g.moviesURL = sys.getenv(envMoviesURL)
 	g.tvmazeURL = sys.getenv(envTVmazeURL)
 	g.tmdbURL = sys.getenv(envTMDbURL)
 	g.tmdbSiteURL = sys.getenv(envTMDbSiteURL)
 	return a
-}
-
-// store opens the credentials file of --config-dir.
-func (a *app) store() (*mediaauth.FileStore, error) {
-	dir := a.globals.configDir
-	if dir == "" {
-		base, err := os.UserConfigDir()
-		if err != nil {
-			return nil, fmt.Errorf("no config directory: give --config-dir or set %s (%v)", envConfigDir, err)
-		}
-		dir = filepath.Join(base, "mediaauth")
-	}
-	return mediaauth.NewFileStore(filepath.Join(dir, credentialsFile))
 }
 
 // needJSONFree refuses --json for a command without JSON output.
@@ -245,71 +218,6 @@ func (a *app) interactive() bool {
 	return a.sys.isTerminal(a.sys.stdin) && a.sys.isTerminal(a.sys.stderr)
 }
 
-// line reads one line from stdin, without its line ending; io.EOF when
-// stdin is empty.
-func (a *app) line() (string, error) {
-	if a.in == nil {
-		a.in = bufio.NewReader(a.sys.stdin)
-	}
-	s, err := a.in.ReadString('\n')
-	if err != nil && (!errors.Is(err, io.EOF) || s == "") {
-		return "", err
-	}
-	return strings.TrimRight(s, "\r\n"), nil
-}
-
-// prompt asks a question on stderr and reads the answer from stdin.
-func (a *app) prompt(question string) (string, error) {
-	fmt.Fprint(a.sys.stderr, question)
-	s, err := a.line()
-	if err != nil {
-		return "", fmt.Errorf("reading the answer to %q: %w", strings.TrimSpace(question), err)
-	}
-	return strings.TrimSpace(s), nil
-}
-
-// password reads a secret: without echo from a terminal (after prompt on
-// stderr), or as the first line of stdin when it is a pipe or a file.
-func (a *app) password(prompt string) (string, error) {
-	var pw string
-	if a.sys.isTerminal(a.sys.stdin) {
-		fmt.Fprint(a.sys.stderr, prompt)
-		p, err := a.sys.readPassword(a.sys.stdin)
-		fmt.Fprintln(a.sys.stderr)
-		if err != nil {
-			return "", fmt.Errorf("reading the password: %w", err)
-		}
-		pw = p
-	} else {
-		p, err := a.line()
-		if errors.Is(err, io.EOF) {
-			return "", errors.New("no password on stdin: pipe it in, or run in a terminal")
-		}
-		if err != nil {
-			return "", fmt.Errorf("reading the password from stdin: %w", err)
-		}
-		pw = p
-	}
-	if pw == "" {
-		return "", errors.New("empty password")
-	}
-	return pw, nil
-}
-
-// show prints a page's address for the user and, when open, opens it in
-// the browser; when that fails the address printed is enough.
-func (a *app) show(ctx context.Context, what, url string, open bool) {
-	fmt.Fprintf(a.sys.stderr, "%s:\n\n    %s\n\n", what, url)
-	if !open {
-		return
-	}
-	if err := a.sys.openBrowser(ctx, url); err != nil {
-		fmt.Fprintf(a.sys.stderr, "Could not open a browser (%v): open the address above yourself.\n", err)
-		return
-	}
-	fmt.Fprintln(a.sys.stderr, "Opened it in your browser.")
-}
-
 // apiArg reads the API argument of logout and token.
 func apiArg(fs *flag.FlagSet, args []string) (mediaauth.API, error) {
 	if len(args) == 0 {
@@ -338,15 +246,7 @@ func apiName(api mediaauth.API) string {
 	return string(api)
 }
 
-// save stores creds and says where.
-func (a *app) save(ctx context.Context, creds *mediaauth.StoredCredentials) (string, error) {
-	st, err := a.store()
-	if err != nil {
-		return "", err
-	}
-	creds.Profile = a.globals.profile
-	if err := st.Save(ctx, creds); err != nil {
-		return "", fmt.Errorf("saving the credentials: %w", err)
-	}
-	return st.Path(), nil
+// timeText shows a time to the user: local, with its zone.
+func timeText(t time.Time) string {
+	return t.Local().Format("2006-01-02 15:04:05 MST")
 }

@@ -121,7 +121,7 @@ func TestFakeCommandStopsOnSIGTERM(t *testing.T) {
 		t.Skip("no SIGTERM on Windows")
 	}
 	t.Parallel()
-	bin := buildCommand(t)
+	bin := builtCommand(t)
 	cmd := exec.Command(bin, "fake", "--addr", "127.0.0.1:0", "--tvmaze-poll-interval", "20ms", "--tvmaze-auto-confirm", "30ms")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -291,4 +291,22 @@ func TestFakeHelpListsTheControlAPI(t *testing.T) {
 		"POST /_fake/reset", "/_fake/faults", "/_fake/requests", "/_fake/tvmaze/outbox", "/_fake/tmdb/approve", `"read_access_tokens"`} {
 		assert.Contains(t, help, want)
 	}
+}
+
+// builtFake runs the built "mediaauth fake" with args (and a loopback port
+// of its own) until the test ends, and returns the environment its export
+// lines give, with a new config directory whose file is the store.
+func builtFake(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	cmd := exec.Command(builtCommand(t), append([]string{"fake", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	env := exports(t, readBanner(t, stdout))
+	env[envInsecureStorage] = "1"
+	return env
 }

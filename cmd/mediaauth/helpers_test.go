@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -55,6 +56,12 @@ type testSys struct {
 	passwords []string
 	// open, when set, is the browser.
 	open func(ctx context.Context, url string) error
+	// keychain, when set, is the OS keychain.
+	keychain keychainStore
+	// cache is the user's cache directory.
+	cache string
+	// now, when set, is the clock.
+	now func() time.Time
 	// opened lists the URLs the command asked the browser to open.
 	mu     sync.Mutex
 	opened []string
@@ -63,7 +70,7 @@ type testSys struct {
 // newSys returns a testSys with an empty stdin, no terminal and env as the
 // environment.
 func newSys(t *testing.T, env map[string]string) *testSys {
-	return &testSys{t: t, stdin: strings.NewReader(""), stdout: &syncBuffer{}, stderr: &syncBuffer{}, env: env}
+	return &testSys{t: t, stdin: strings.NewReader(""), stdout: &syncBuffer{}, stderr: &syncBuffer{}, env: env, cache: t.TempDir()}
 }
 
 func (ts *testSys) system() *system {
@@ -81,7 +88,7 @@ func (ts *testSys) system() *system {
 			}
 			return false
 		},
-		readPassword: func(any) (string, error) {
+		readPassword: func(context.Context, any) (string, error) {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()
 			if len(ts.passwords) == 0 {
@@ -91,14 +98,30 @@ func (ts *testSys) system() *system {
 			ts.passwords = ts.passwords[1:]
 			return p, nil
 		},
-		openBrowser: func(ctx context.Context, u string) error {
+		openPage: func(ctx context.Context, u string) (bool, error) {
 			ts.mu.Lock()
 			ts.opened = append(ts.opened, u)
 			ts.mu.Unlock()
 			if ts.open == nil {
-				return errors.New("no browser in tests")
+				return false, errors.New("no browser in tests")
 			}
-			return ts.open(ctx, u)
+			if err := ts.open(ctx, u); err != nil {
+				return false, err
+			}
+			return true, nil
+		},
+		keychain: func(string) keychainStore {
+			if ts.keychain == nil {
+				return nil
+			}
+			return ts.keychain
+		},
+		cacheDir: func() (string, error) { return ts.cache, nil },
+		now: func() time.Time {
+			if ts.now != nil {
+				return ts.now()
+			}
+			return time.Now()
 		},
 	}
 }
@@ -115,16 +138,18 @@ func (ts *testSys) stderrLines() []string {
 }
 
 // fakeEnv returns the environment that points the command at srv, with
-// the fake's TMDb application credentials and a new config directory.
+// the fake's TMDb application credentials and a new config directory whose
+// credentials file is the store (the keychain's tests set their own).
 func fakeEnv(t *testing.T, srv *mediaauthtest.Server) map[string]string {
 	return map[string]string{
-		envConfigDir:   filepath.Join(t.TempDir(), "config"),
-		envMoviesURL:   srv.Movies.URL(),
-		envTVmazeURL:   srv.TVmaze.URL(),
-		envTMDbURL:     srv.TMDb.URL(),
-		envTMDbSiteURL: srv.TMDb.SiteURL(),
-		envTMDbAPIKey:  mediaauthtest.DemoTMDbAPIKey,
-		envTMDbRead:    mediaauthtest.DemoTMDbReadAccessToken,
+		envInsecureStorage: "1",
+		envConfigDir:       filepath.Join(t.TempDir(), "config"),
+		envMoviesURL:       srv.Movies.URL(),
+		envTVmazeURL:       srv.TVmaze.URL(),
+		envTMDbURL:         srv.TMDb.URL(),
+		envTMDbSiteURL:     srv.TMDb.SiteURL(),
+		envTMDbAPIKey:      mediaauthtest.DemoTMDbAPIKey,
+		envTMDbRead:        mediaauthtest.DemoTMDbReadAccessToken,
 	}
 }
 
@@ -287,4 +312,43 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// startBuilt starts the built command with args, its environment env (see
+// childEnv), and returns it with its stdout and stderr; it is killed when
+// the test ends if it is still running.
+func startBuilt(t *testing.T, env map[string]string, args ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(builtCommand(t), args...)
+	cmd.Env = childEnv(env)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, &stdout, &stderr
+}
+
+// waitExit waits for cmd, for at most 20 seconds, and returns its exit
+// status.
+func waitExit(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer) int {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("the command did not end; stderr:\n%s", stderr.String())
+	}
+	return -1
 }

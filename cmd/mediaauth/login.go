@@ -2,6 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mediaauth/mediaauth"
 )
 
 // loginCommand is "mediaauth login API": it dispatches to the API's flow.
@@ -33,6 +41,153 @@ var loginCommand = &command{
 const loginUsage = `
 Usage: mediaauth login movies|tvmaze|tmdb [flags]
 
-Logs in to one API and keeps the credentials in the credential store, under
-the profile --profile names. Run "mediaauth help login API" for each one.
+Logs in to one API and keeps the credentials in the OS keychain (or, where
+there is none or with --insecure-storage, in credentials.json), under the
+profile --profile names. Everything that can fail on this machine is
+checked before anything is sent; a credential that cannot be saved after
+the API handed it out is revoked (TMDb) or kept in a file of its own, never
+dropped. Run "mediaauth help login API" for each one.
 `
+
+// saveTimeout bounds the save at the end of a login, which goes on after
+// Ctrl-C: the server has already handed the credential out.
+const saveTimeout = 30 * time.Second
+
+// login is one login: checked before anything is sent, and finished so
+// that nothing the server handed out is lost.
+type login struct {
+	a       *app
+	api     mediaauth.API
+	profile string
+	st      *storage
+	// prev is what the profile held before the login, or nil.
+	prev *mediaauth.StoredCredentials
+}
+
+// beginLogin checks what can fail on this machine before a login of api
+// sends anything: the profile's name, the config directory, and the store
+// (its permissions, lock and file, or the keychain); and it reads what the
+// profile holds now, to revoke what the new login replaces.
+func (a *app) beginLogin(ctx context.Context, api mediaauth.API) (*login, error) {
+	profile := a.globals.profile
+	if err := mediaauth.CheckProfile(profile); err != nil {
+		return nil, usagef("login %s: invalid --profile: %s", api, strings.TrimPrefix(err.Error(), "mediaauth: "))
+	}
+	st, err := a.openStorage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.check(ctx, api, profile); err != nil {
+		if ctx.Err() != nil {
+			return nil, errInterrupted
+		}
+		return nil, fmt.Errorf("the credentials could not be kept, so nothing was sent to %s: %s", apiName(api), trimPkg(err))
+	}
+	prev, _, err := st.load(ctx, api, profile)
+	if err != nil && !errors.Is(err, mediaauth.ErrCredentialNotFound) {
+		return nil, err
+	}
+	return &login{a: a, api: api, profile: profile, st: st, prev: prev}, nil
+}
+
+// finish saves creds and returns where they went. The save goes on when
+// ctx has ended. When it fails, nothing is dropped: revoke (TMDb's) ends
+// the new credential on the server, and one that cannot be revoked is kept
+// in a file of its own; the error says which, and where.
+func (l *login) finish(ctx context.Context, creds *mediaauth.StoredCredentials, revoke func(context.Context) error) (string, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	creds.Profile = l.profile
+	where, err := l.st.save(ctx, creds)
+	if err != nil {
+		return "", l.saveFailed(ctx, creds, revoke, err)
+	}
+	if where == inFile && l.st.why != "--insecure-storage" {
+		fmt.Fprintf(l.a.sys.stderr, "The credentials are kept in %s (mode 0600), not in an OS keychain (%s). "+
+			"--insecure-storage keeps them there without this note.\n", l.st.file.Path(), l.st.why)
+	}
+	return l.st.describe(where), nil
+}
+
+// saveFailed is the error of a save that failed with err after the server
+// handed creds out.
+func (l *login) saveFailed(ctx context.Context, creds *mediaauth.StoredCredentials, revoke func(context.Context) error, err error) error {
+	cause := trimPkg(err)
+	if revoke != nil {
+		rerr := revoke(ctx)
+		if rerr == nil {
+			return fmt.Errorf("saving the credentials failed: %s. The new credentials were revoked on %s, so none is left behind: fix that, and log in again",
+				cause, apiName(l.api))
+		}
+		cause += fmt.Sprintf("; revoking the new credentials on %s failed too (%s)", apiName(l.api), trimPkg(rerr))
+	}
+	dir, rerr := l.a.rescue(creds)
+	if rerr != nil {
+		data, _ := json.MarshalIndent(creds, "", "  ")
+		fmt.Fprintf(l.a.sys.stdout, "%s\n", data)
+		return fmt.Errorf("saving the credentials failed: %s, and so did keeping them in a file of their own (%s): they are printed above, keep them", cause, trimPkg(rerr))
+	}
+	profile := ""
+	if l.profile != mediaauth.DefaultProfile {
+		profile = " --profile " + shellQuote(l.profile)
+	}
+	return fmt.Errorf("saving the credentials failed: %s. They are not lost: %s handed them out, and they are kept in %s (mode 0600); "+
+		"read them with: mediaauth --config-dir %s%s token %s", cause, apiName(l.api), filepath.Join(dir, credentialsFile), shellQuote(dir), profile, l.api)
+}
+
+// saved prints the line that ends a login: who logged in, what was kept
+// (what), and where.
+func (l *login) saved(who, what, where string) {
+	if who != "" {
+		who = " as " + who
+	}
+	if where == "the OS keychain" {
+		where = "in " + where
+	} else {
+		where = "to " + where
+	}
+	fmt.Fprintf(l.a.sys.stdout, "Logged in to %s%s (%s). Saved %s (profile %s).\n", apiName(l.api), who, what, where, l.profile)
+}
+
+// revokeReplaced ends the TMDb session and v4 access token of the profile
+// that now were replaced, and says so; TMDb would keep them valid.
+func (l *login) revokeReplaced(ctx context.Context, c *mediaauth.Client, now *mediaauth.StoredCredentials) {
+	old := l.prev
+	if old == nil || l.api != mediaauth.APITMDb {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	w := l.a.sys.stderr
+	if s := old.TMDbSession; s != nil && (now.TMDbSession == nil || now.TMDbSession.ID != s.ID) {
+		err := c.TMDb.With(*s).DeleteSession(ctx)
+		switch {
+		case err == nil, errors.Is(err, mediaauth.ErrNotFound):
+			fmt.Fprintln(w, "Deleted the TMDb session this login replaced.")
+		default:
+			fmt.Fprintf(w, "Could not delete the TMDb session this login replaced (%s): it may stay valid.\n", plain(mediaauth.APITMDb, err))
+		}
+	}
+	if t := old.TMDbAccessToken; t != nil && (now.TMDbAccessToken == nil || now.TMDbAccessToken.AccessToken != t.AccessToken) {
+		err := l.a.needTMDbApp(true)
+		if err == nil {
+			err = c.TMDb.With(*t).DeleteV4AccessToken(ctx)
+		}
+		switch {
+		case err == nil, errors.Is(err, mediaauth.ErrInvalidAccessToken):
+			fmt.Fprintln(w, "Logged out the TMDb v4 access token this login replaced.")
+		default:
+			fmt.Fprintf(w, "Could not log out the TMDb v4 access token this login replaced (%s): it may stay valid.\n", plain(mediaauth.APITMDb, err))
+		}
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:@%", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/mediaauth/mediaauth"
 )
@@ -41,12 +39,15 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	if a.globals.moviesURL == "" {
 		return usagef("login movies: the Movies API has no default address: give --movies-url or set %s", envMoviesURL)
 	}
+	if *username == "" && !a.sys.isTerminal(a.sys.stdin) {
+		return usagef("login movies: give --username (the password is read from stdin)")
+	}
+	l, err := a.beginLogin(ctx, mediaauth.APIMovies)
+	if err != nil {
+		return err
+	}
 	if *username == "" {
-		if !a.sys.isTerminal(a.sys.stdin) {
-			return usagef("login movies: give --username (the password is read from stdin)")
-		}
-		var err error
-		if *username, err = a.prompt("Movies API username: "); err != nil {
+		if *username, err = a.prompt(ctx, "Movies API username: "); err != nil {
 			return err
 		}
 		if *username == "" {
@@ -57,7 +58,7 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, err := a.password("Password for " + *username + ": ")
+	pw, err := a.password(ctx, "Password for "+*username+": ")
 	if err != nil {
 		return err
 	}
@@ -67,35 +68,42 @@ func (a *app) loginMovies(ctx context.Context, args []string) error {
 	}
 	tok, err := login(ctx, *username, pw)
 	if err != nil {
-		return fmt.Errorf("logging in to the Movies API: %w", err)
+		return fail("logging in to the Movies API", mediaauth.APIMovies, err)
 	}
+	return a.keepMovies(ctx, l, c.With(tok), tok, *username, *withKey)
+}
+
+// keepMovies saves the access token tok (and with withKey the API key) of
+// the user me carries, and says who logged in. The token is saved even
+// when getting the key fails.
+func (a *app) keepMovies(ctx context.Context, l *login, me *mediaauth.Client, tok *mediaauth.Token, username string, withKey bool) error {
 	creds := &mediaauth.StoredCredentials{API: mediaauth.APIMovies, MoviesToken: tok}
-	me := c.With(tok)
-	if *withKey {
+	var keyErr error
+	if withKey {
 		key, err := me.Movies.FetchAPIKey(ctx)
 		if errors.Is(err, mediaauth.ErrNotFound) {
 			key, err = me.Movies.GenerateAPIKey(ctx)
 		}
-		if err != nil {
-			return fmt.Errorf("getting your Movies API key: %w", err)
-		}
-		creds.MoviesAPIKey = key
+		creds.MoviesAPIKey, keyErr = key, err
 	}
-	path, err := a.save(ctx, creds)
+	where, err := l.finish(ctx, creds, nil)
 	if err != nil {
 		return err
 	}
-	who := *username
-	if u, err := me.Movies.Profile(ctx); err == nil {
+	who := username
+	if u, err := me.Movies.Profile(context.WithoutCancel(ctx)); err == nil {
 		who = u.Username
 	}
 	what := "an access token"
 	if !tok.ExpiresAt.IsZero() {
-		what += " until " + tok.ExpiresAt.Local().Format(time.DateTime)
+		what += " until " + timeText(tok.ExpiresAt)
 	}
 	if creds.MoviesAPIKey != nil {
 		what += " and your API key"
 	}
-	fmt.Fprintf(a.sys.stdout, "Logged in to the Movies API as %s (%s). Saved to %s (profile %s).\n", who, what, path, a.globals.profile)
+	l.saved(who, what, where)
+	if keyErr != nil {
+		return fail("getting your Movies API key (the access token was saved)", mediaauth.APIMovies, keyErr)
+	}
 	return nil
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,7 +29,7 @@ func TestLoginTMDbBrowserApprove(t *testing.T) {
 	r := <-results
 	require.NoError(t, r.err)
 	assert.Equal(t, http.StatusOK, r.page.status)
-	assert.Contains(t, r.page.body, "<h1>Logged in</h1>")
+	assert.Contains(t, r.page.body, "<h1>Logged in to TMDb as demo</h1>")
 	// The browser came back to the command's loopback server, with TMDb's
 	// parameters, for this login's state.
 	cb, err := url.Parse(r.page.url)
@@ -58,9 +61,9 @@ func TestLoginTMDbBrowserDeny(t *testing.T) {
 	assert.Equal(t, exitError, ts.run(t.Context(), "login", "tmdb", "--web"))
 	r := <-results
 	require.NoError(t, r.err)
-	assert.Contains(t, r.page.body, "<h1>Login denied</h1>")
+	assert.Contains(t, r.page.body, "<h1>TMDb login denied</h1>")
 	assert.Equal(t, "true", mustQuery(t, r.page.url).Get("denied"))
-	requireOneErrorLine(t, ts, "the login was denied in the browser; nothing was stored")
+	requireOneErrorLine(t, ts, "logging in to TMDb: the login was denied on TMDb's page; nothing was stored")
 	assert.Empty(t, ts.stdout.String())
 	assert.Equal(t, 0, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"))
 	_, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
@@ -179,7 +182,7 @@ func TestLoginTMDbV4(t *testing.T) {
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--v4", "--web"), ts.stderr.String())
 	r := <-results
 	require.NoError(t, r.err)
-	assert.Contains(t, r.page.body, "<h1>Logged in</h1>")
+	assert.Contains(t, r.page.body, "<h1>Logged in to TMDb as demo</h1>")
 	assert.Empty(t, mustQuery(t, r.page.url), "TMDb sends v4 logins back without parameters")
 	require.Len(t, ts.opened, 1)
 	assert.True(t, strings.HasPrefix(ts.opened[0], srv.TMDb.SiteURL()+"/auth/access?request_token="), ts.opened[0])
@@ -203,8 +206,8 @@ func TestLoginTMDbV4Deny(t *testing.T) {
 	assert.Equal(t, exitError, ts.run(t.Context(), "login", "tmdb", "--v4", "--web"))
 	r := <-results
 	require.NoError(t, r.err)
-	assert.Contains(t, r.page.body, "<h1>Login denied</h1>")
-	requireOneErrorLine(t, ts, "TMDb refused the request token (denied, expired or used)")
+	assert.Contains(t, r.page.body, "<h1>TMDb login denied</h1>")
+	requireOneErrorLine(t, ts, "logging in to TMDb: the login was denied on TMDb's page; nothing was stored")
 	_, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
 	assert.ErrorIs(t, err, mediaauth.ErrCredentialNotFound)
 }
@@ -248,4 +251,121 @@ func TestLoginTMDbPassword(t *testing.T) {
 	ts.passwords = []string{mediaauthtest.DemoTMDbPassword}
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--profile", "second"), ts.stderr.String())
 	assert.Equal(t, "TMDb username: TMDb password for demo: \n", ts.stderr.String())
+}
+
+// TestLoginTMDbThroughTheBuiltFake: against the built "mediaauth fake",
+// "login tmdb" (v3 and v4) completes through the library's browser login,
+// with BROWSER a program that plays the browser; Deny gives a clear
+// message in both versions; and "opened" is said only when BROWSER did.
+func TestLoginTMDbThroughTheBuiltFake(t *testing.T) {
+	t.Parallel()
+	fake := builtFake(t)
+	for _, tt := range []struct {
+		name, action string
+		args         []string
+		browser      func(env map[string]string) // sets BROWSER
+		code         int
+		page, stdout string
+	}{
+		{"v3 approve", "approve", nil, nil, exitOK, "<h1>Logged in to TMDb as demo</h1>", "Logged in to TMDb as demo (a session)"},
+		{"v4 approve", "approve", []string{"--v4"}, nil, exitOK, "<h1>Logged in to TMDb as demo</h1>", "Logged in to TMDb as demo (a v4 access token and a session)"},
+		{"v3 deny", "deny", nil, nil, exitError, "<h1>TMDb login denied</h1>", ""},
+		{"v4 deny", "deny", []string{"--v4"}, nil, exitError, "<h1>TMDb login denied</h1>", ""},
+		{"second of two browsers", "approve", nil, func(env map[string]string) { env[envBrowser] = "false:" + env[envBrowser] }, exitOK,
+			"<h1>Logged in to TMDb as demo</h1>", "Logged in to TMDb as demo (a session)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := maps.Clone(fake)
+			env[envConfigDir] = filepath.Join(t.TempDir(), "config")
+			out := browserEnv(t, env, tt.action)
+			if tt.browser != nil {
+				tt.browser(env)
+			}
+			cmd, stdout, stderr := startBuilt(t, env, append([]string{"login", "tmdb", "--web"}, tt.args...)...)
+			require.Equal(t, tt.code, waitExit(t, cmd, stderr), stderr.String())
+			assert.Contains(t, stderr.String(), "\nOpened it in your browser.\n")
+			page, err := os.ReadFile(out)
+			require.NoError(t, err)
+			assert.Contains(t, string(page), tt.page)
+			if tt.code == exitOK {
+				assert.Contains(t, stdout.String(), tt.stdout)
+				saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
+				require.NoError(t, err)
+				assert.NotNil(t, saved.TMDbSession)
+				return
+			}
+			assert.True(t, strings.HasSuffix(stderr.String(), "mediaauth: logging in to TMDb: the login was denied on TMDb's page; nothing was stored\n"), stderr.String())
+			assert.NotContains(t, stderr.String(), "code 33")
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
+
+// TestLoginTMDbWhenTheBrowserFails: a BROWSER that fails (or xdg-open on
+// a machine without a desktop) is reported with what it said, not as
+// "opened", and the login goes on with the printed address.
+func TestLoginTMDbWhenTheBrowserFails(t *testing.T) {
+	t.Parallel()
+	env := builtFake(t)
+	env[envConfigDir] = filepath.Join(t.TempDir(), "config")
+	env[envBrowser] = `sh -c 'echo "no method available for opening the page" >&2; exit 3'`
+	cmd, _, stderr := startBuilt(t, env, "login", "tmdb", "--web")
+	pageRE := regexp.MustCompile(`\n    (http://\S+/authenticate/\S+)\n`)
+	var approvalURL string
+	waitFor(t, "the approval URL", func() bool {
+		m := pageRE.FindStringSubmatch(stderr.String())
+		if m != nil {
+			approvalURL = m[1]
+		}
+		return m != nil && strings.Contains(stderr.String(), "Waiting for your browser")
+	})
+	_, err := newWebBrowser(t).visit(approvalURL, "approve") // the user copies the address
+	require.NoError(t, err)
+	require.Equal(t, exitOK, waitExit(t, cmd, stderr), stderr.String())
+	assert.Contains(t, stderr.String(), "Could not open a browser (sh: exit status 3: no method available for opening the page): open the address above yourself.")
+	assert.NotContains(t, stderr.String(), "Opened it")
+}
+
+// TestLoginTMDbRefusesAForeignHost: a callback with this login's state and
+// token but another Host header (DNS rebinding) gets 400, and the login
+// goes on.
+func TestLoginTMDbRefusesAForeignHost(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t)
+	ts := newSys(t, fakeEnv(t, srv))
+	statuses := make(chan int, 1)
+	results := make(chan browserResult, 1)
+	b := newWebBrowser(t)
+	ts.open = func(_ context.Context, approvalURL string) error {
+		go func() {
+			cb, err := url.Parse(callbackOf(t, approvalURL))
+			require.NoError(t, err)
+			token := strings.TrimPrefix(mustURL(t, approvalURL).Path, "/authenticate/")
+			req, err := http.NewRequest(http.MethodGet, cb.String()+"?request_token="+token+"&approved=true", nil)
+			require.NoError(t, err)
+			req.Host = "attacker.example:" + cb.Port()
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+			p, err := b.visit(approvalURL, "approve")
+			results <- browserResult{p, err}
+		}()
+		return nil
+	}
+	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--web"), ts.stderr.String())
+	assert.Equal(t, http.StatusBadRequest, <-statuses)
+	r := <-results
+	require.NoError(t, r.err)
+	assert.Equal(t, http.StatusOK, r.page.status)
+	assert.Contains(t, ts.stderr.String(), "Refused a callback that was not for this login; still waiting.")
+	assert.Equal(t, 1, srv.RequestCount(http.MethodPost, "/3/authentication/session/new"))
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u
 }

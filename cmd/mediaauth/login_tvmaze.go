@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,8 +24,13 @@ ADDRESS (the address of your TVmaze account); open the link in it. With
 (you must be logged in to TVmaze there). The command waits for the
 confirmation, polling TVmaze every 10 seconds as TVmaze asks, and shows its
 progress: on a terminal one line that counts the time, elsewhere one line
-per poll. Ctrl-C stops the wait at once, without another request. The
-username and API key TVmaze hands out are stored.
+per poll. Ctrl-C stops the wait at once, without another request (exit
+status 130). The username and API key TVmaze hands out are stored; TVmaze
+hands the key out once, so one that cannot be saved is kept in a file of
+its own, which the error names.
+
+Against "mediaauth fake", the confirmation emails are on the fake's outbox
+page, /_fake/tvmaze/outbox.
 `
 
 // loginTVmaze is "mediaauth login tvmaze".
@@ -38,58 +46,107 @@ func (a *app) loginTVmaze(ctx context.Context, args []string) error {
 	if err := noArgs(fs, rest); err != nil {
 		return err
 	}
+	if err := a.checkPollInterval(*interval); err != nil {
+		return err
+	}
+	if *email == "" && !a.interactive() {
+		return usagef("login tvmaze: give --email")
+	}
+	l, err := a.beginLogin(ctx, mediaauth.APITVmaze)
+	if err != nil {
+		return err
+	}
 	if *email == "" {
-		if !a.interactive() {
-			return usagef("login tvmaze: give --email")
-		}
-		var err error
-		if *email, err = a.prompt("TVmaze account email: "); err != nil {
+		if *email, err = a.prompt(ctx, "TVmaze account email: "); err != nil {
 			return err
 		}
 		if *email == "" {
 			return usagef("login tvmaze: no email address given")
 		}
 	}
-
-	progress := newPollProgress(a.sys.stderr, a.sys.isTerminal(a.sys.stderr), *interval)
-	c, err := a.client(mediaauth.WithPollInterval(*interval), mediaauth.WithPollObserver(progress.observe))
+	c, err := a.client()
 	if err != nil {
 		return err
 	}
+	creds, err := a.confirmTVmaze(ctx, c, *email, *web, *interval)
+	if err != nil {
+		return err
+	}
+	where, err := l.finish(ctx, &mediaauth.StoredCredentials{API: mediaauth.APITVmaze, TVmaze: creds}, nil)
+	if err != nil {
+		return err
+	}
+	what := "API key"
+	if level, err := c.With(creds).TVmaze.Validate(context.WithoutCancel(ctx)); err == nil {
+		what += ", premium " + level.String()
+	}
+	l.saved(creds.Username, what, where)
+	return nil
+}
+
+// confirmTVmaze starts an auth request for email and waits for the
+// confirmation, showing the confirm page when web is set.
+func (a *app) confirmTVmaze(ctx context.Context, c *mediaauth.Client, email string, web bool, interval time.Duration) (*mediaauth.TVmazeCredentials, error) {
 	var opts []mediaauth.StartAuthOption
-	if *web {
+	if web {
 		opts = append(opts, mediaauth.WithoutEmailConfirmation())
 	}
-	req, err := c.TVmaze.StartAuth(ctx, *email, opts...)
+	req, err := c.TVmaze.StartAuth(ctx, email, opts...)
 	if err != nil {
-		return fmt.Errorf("starting the TVmaze login: %w", err)
+		return nil, fail("starting the TVmaze login", mediaauth.APITVmaze, err)
 	}
-	if *web && req.ConfirmURL != "" {
-		a.show(ctx, "Confirm the login on TVmaze's page (log in to TVmaze there first)", req.ConfirmURL, true)
-	} else {
-		fmt.Fprintf(a.sys.stderr, "TVmaze sent an email to %s: open the link in it to confirm the login.\n", *email)
+	if req.ApprovalURL == "" {
+		fmt.Fprintf(a.sys.stderr, "TVmaze sent an email to %s: open the link in it to confirm the login.\n", email)
 	}
-	fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
-
-	progress.start()
-	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req)
+	progress := newPollProgress(a.sys.stderr, a.sys.isTerminal(a.sys.stderr), interval)
+	show := a.pageShower("Confirm the login on TVmaze's page (log in to TVmaze there first)", true)
+	wait := []mediaauth.WaitOption{
+		mediaauth.WithPollInterval(interval), mediaauth.WithWaitObserver(progress.observe),
+		mediaauth.WithPageOpener(func(ctx context.Context, url string) (bool, error) {
+			opened, err := show(ctx, url)
+			fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
+			progress.start()
+			return opened, err
+		}),
+	}
+	if req.ApprovalURL == "" {
+		fmt.Fprintln(a.sys.stderr, "Waiting for the confirmation (Ctrl-C to stop)...")
+		progress.start()
+	}
+	creds, err := c.TVmaze.PollUntilConfirmed(ctx, *req, wait...)
 	progress.stop()
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		return fmt.Errorf("waiting for the TVmaze confirmation: %w", err)
+	switch {
+	case creds != nil:
+		return creds, nil
+	case ctx.Err() != nil:
+		return nil, errInterrupted
 	}
-	path, err := a.save(ctx, &mediaauth.StoredCredentials{API: mediaauth.APITVmaze, TVmaze: creds})
-	if err != nil {
-		return err
+	return nil, fail("waiting for the TVmaze confirmation", mediaauth.APITVmaze, err)
+}
+
+// checkPollInterval refuses, before anything is sent, a poll interval under
+// TVmaze's 10 seconds against a TVmaze that is not a loopback test server.
+func (a *app) checkPollInterval(d time.Duration) error {
+	if d <= 0 {
+		return usagef("login tvmaze: --poll-interval must be positive")
 	}
-	level := ""
-	if l, err := c.With(creds).TVmaze.Validate(ctx); err == nil {
-		level = fmt.Sprintf(" (premium: %s)", l)
+	if d >= mediaauth.DefaultPollInterval {
+		return nil
 	}
-	fmt.Fprintf(a.sys.stdout, "Logged in to TVmaze as %s%s. Saved to %s (profile %s).\n", creds.Username, level, path, a.globals.profile)
-	return nil
+	u, err := url.Parse(a.globals.tvmazeURL)
+	if a.globals.tvmazeURL != "" && err == nil && isLoopbackHost(u.Hostname()) {
+		return nil
+	}
+	return usagef("login tvmaze: --poll-interval %s is under TVmaze's 10 s minimum (allowed against a loopback test server only)", d)
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // pollProgress shows how PollUntilConfirmed is doing. On a terminal it
@@ -163,8 +220,8 @@ func (p *pollProgress) stop() {
 	}
 }
 
-// observe is the WithPollObserver callback.
-func (p *pollProgress) observe(ev mediaauth.PollEvent) {
+// observe is the WithWaitObserver callback.
+func (p *pollProgress) observe(ev mediaauth.WaitEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()

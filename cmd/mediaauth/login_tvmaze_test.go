@@ -44,7 +44,7 @@ func TestLoginTVmazePlainProgress(t *testing.T) {
 	assert.Regexp(t, `^\[0:00\] poll `+strconv.Itoa(len(polls))+`: confirmed$`, polls[len(polls)-1])
 	assert.NotContains(t, ts.stderr.String(), "\r", "no terminal, no line rewriting")
 
-	assert.Regexp(t, `^Logged in to TVmaze as demo \(premium: Bronze\)\. Saved to .*credentials\.json \(profile default\)\.\n$`, ts.stdout.String())
+	assert.Regexp(t, `^Logged in to TVmaze as demo \(API key, premium Bronze\)\. Saved to .*credentials\.json \(profile default\)\.\n$`, ts.stdout.String())
 	requirePrivate(t, env)
 	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITVmaze, mediaauth.DefaultProfile)
 	require.NoError(t, err)
@@ -135,7 +135,7 @@ func TestLoginTVmazeErrors(t *testing.T) {
 	env := fakeEnv(t, srv)
 	env[envTVmazeURL] = "https://tvmaze.example/v1"
 	ts = newSys(t, env)
-	assert.Equal(t, exitError, ts.run(t.Context(), "login", "tvmaze", "--email", "a@b.c", "--poll-interval", "1s"))
+	assert.Equal(t, exitUsage, ts.run(t.Context(), "login", "tvmaze", "--email", "a@b.c", "--poll-interval", "1s"))
 	requireOneErrorLine(t, ts, "under TVmaze's 10 s minimum")
 }
 
@@ -148,4 +148,30 @@ func TestLoginTVmazeAsksForEmailOnATerminal(t *testing.T) {
 	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tvmaze", "--poll-interval", "20ms", "--profile", "home"), ts.stderr.String())
 	assert.True(t, strings.HasPrefix(ts.stderr.String(), "TVmaze account email: "))
 	assert.Contains(t, ts.stdout.String(), "(profile home)")
+}
+
+// TestLoginTVmazeThroughTheFakesOutbox: against the built "mediaauth
+// fake", "login tvmaze --email" completes when someone confirms on the
+// outbox page, and the fake's banner says where that page is.
+func TestLoginTVmazeThroughTheFakesOutbox(t *testing.T) {
+	t.Parallel()
+	env := builtFake(t, "--tvmaze-poll-interval", "20ms")
+	cmd, stdout, stderr := startBuilt(t, env, "login", "tvmaze", "--email", mediaauthtest.DemoTVmazeEmail, "--poll-interval", "50ms")
+	waitFor(t, "the wait", func() bool { return strings.Contains(stderr.String(), "Waiting for the confirmation") })
+
+	root := strings.TrimSuffix(env[envTVmazeURL], mediaauthtest.TVmazePrefix)
+	b := newWebBrowser(t)
+	outbox, err := b.do(http.MethodGet, root+mediaauthtest.TVmazeOutboxPath, nil)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?s)<b>To:</b> demo@example\.com .*The application mediaauth-cli/1 asks .*<a href="([^"]+)">Confirm the login</a>`).FindStringSubmatch(outbox.body)
+	require.NotNil(t, m, outbox.body)
+	confirm, err := b.visit(root+m[1], "confirm")
+	require.NoError(t, err)
+	assert.Contains(t, confirm.body, "<h1>Confirmed</h1>")
+
+	require.Equal(t, exitOK, waitExit(t, cmd, stderr), stderr.String())
+	assert.Regexp(t, `Logged in to TVmaze as demo \(API key, premium Bronze\)\. Saved to .*credentials\.json`, stdout.String())
+	saved, err := storeOf(t, env).Load(t.Context(), mediaauth.APITVmaze, mediaauth.DefaultProfile)
+	require.NoError(t, err)
+	assert.Equal(t, mediaauthtest.DemoTVmazeAPIKey, saved.TVmaze.APIKey)
 }

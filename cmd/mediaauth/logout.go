@@ -35,12 +35,12 @@ var logoutCommand = &command{
 		if err != nil {
 			return err
 		}
-		st, err := a.store()
+		st, err := a.openStorage(ctx)
 		if err != nil {
 			return err
 		}
 		profile := a.globals.profile
-		creds, err := st.Load(ctx, api, profile)
+		creds, _, err := st.load(ctx, api, profile)
 		if errors.Is(err, mediaauth.ErrCredentialNotFound) {
 			return fmt.Errorf("not logged in to %s (profile %s)", apiName(api), profile)
 		}
@@ -54,7 +54,7 @@ var logoutCommand = &command{
 				return fmt.Errorf("%w; the credential is still stored (mediaauth logout %s --local removes it without revoking)", err, api)
 			}
 		}
-		if err := st.Delete(ctx, api, profile); err != nil && !errors.Is(err, mediaauth.ErrCredentialNotFound) {
+		if err := st.remove(ctx, api, profile); err != nil && !errors.Is(err, mediaauth.ErrCredentialNotFound) {
 			return fmt.Errorf("removing the credential: %w", err)
 		}
 		for _, n := range notes {
@@ -88,7 +88,7 @@ func (a *app) revoke(ctx context.Context, creds *mediaauth.StoredCredentials) ([
 		case errors.Is(err, mediaauth.ErrNotFound):
 			notes = append(notes, "TMDb no longer knew the session.")
 		case err != nil:
-			return nil, fmt.Errorf("deleting the TMDb session: %w", err)
+			return nil, fail("deleting the TMDb session", mediaauth.APITMDb, err)
 		default:
 			notes = append(notes, "Deleted the TMDb session.")
 		}
@@ -106,7 +106,7 @@ func (a *app) revoke(ctx context.Context, creds *mediaauth.StoredCredentials) ([
 		case errors.Is(err, mediaauth.ErrInvalidAccessToken):
 			notes = append(notes, "TMDb no longer knew the v4 access token.")
 		case err != nil:
-			return nil, fmt.Errorf("logging out the TMDb v4 access token: %w", err)
+			return nil, fail("logging out the TMDb v4 access token", mediaauth.APITMDb, err)
 		default:
 			notes = append(notes, "Logged out the TMDb v4 access token.")
 		}

@@ -1,6 +1,6 @@
 // Command mediaauth logs you in, once, from a terminal, to the Movies API,
-// TVmaze and TMDb, keeps the credentials in a file only you can read, and
-// hands them to scripts. It also runs the fake of package mediaauthtest as
+// TVmaze and TMDb, keeps the credentials in the OS keychain (or in a file
+// only you can read, where there is none), and hands them to scripts. It also runs the fake of package mediaauthtest as
 // a standalone server, for tests written in any language.
 //
 //	mediaauth login tvmaze --email you@example.com
@@ -251,6 +251,9 @@ Global flags (before or after the command):
   --config-dir DIR      where credentials.json is kept (mode 0600)
                         [MEDIAAUTH_CONFIG_DIR] (default: mediaauth in your
                         user config directory, e.g. ~/.config/mediaauth)
+  --insecure-storage    keep credentials in credentials.json, not in the OS
+                        keychain, and do not use the keychain at all
+                        [MEDIAAUTH_INSECURE_STORAGE=1]
   --movies-url URL      the Movies API, which has no default address
                         [MEDIAAUTH_MOVIES_URL]
   --tvmaze-url URL      TVmaze's user API [MEDIAAUTH_TVMAZE_URL]
@@ -265,8 +268,13 @@ Environment:
   TMDB_API_KEY             your TMDb application's API key
   TMDB_READ_ACCESS_TOKEN   your TMDb application's read access token (wins
                            over the key; needed by login tmdb --v4)
-  BROWSER                  the program that opens web pages (default
+  BROWSER                  the programs that open web pages, separated by
+                           ':' and tried in turn, %s for the page (default
                            xdg-open, open or rundll32)
+
+Credentials live in the OS keychain (macOS Keychain, Windows Credential
+Manager, the Secret Service on Linux) when one answers, else in
+credentials.json; status says where each one is.
 
 Run every command against the fake: start "mediaauth fake" and paste the
 export lines it prints.

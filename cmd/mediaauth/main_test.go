@@ -1,11 +1,97 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
+
+// The built command, shared by the tests that run it as a process of its
+// own: built once into binDir, removed when the tests end.
+var (
+	binDir   string
+	binOnce  sync.Once
+	binPath  string
+	binError error
+)
+
+// envTestBrowser, set to approve or deny, makes the test binary play the
+// browser instead of running the tests: "mediaauth login tmdb" runs it as
+// BROWSER (see browserEnv), with the approval page as its argument.
+// envTestBrowserOut names the file it writes the last page to.
+const (
+	envTestBrowser    = "MEDIAAUTH_TEST_BROWSER"
+	envTestBrowserOut = "MEDIAAUTH_TEST_BROWSER_OUT"
+)
+
+func TestMain(m *testing.M) {
+	if action := os.Getenv(envTestBrowser); action != "" {
+		os.Exit(playBrowser(action, os.Args[len(os.Args)-1], os.Getenv(envTestBrowserOut)))
+	}
+	dir, err := os.MkdirTemp("", "mediaauth-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// builtCommand returns the command built from this package, once.
+func builtCommand(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binPath = filepath.Join(binDir, "mediaauth")
+		if runtime.GOOS == "windows" {
+			binPath += ".exe"
+		}
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binError = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, binError)
+	return binPath
+}
+
+// playBrowser is the test binary run as BROWSER: it opens page, presses
+// the button action, follows the redirect back to the command, writes the
+// last page to out, and exits 0 (1 when it could not).
+func playBrowser(action, page, out string) int {
+	b := &webBrowser{hc: newWebBrowser(nil).hc}
+	p, err := b.visit(page, action)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test browser:", err)
+		return 1
+	}
+	if out != "" {
+		_ = os.WriteFile(out, []byte(fmt.Sprintf("%d %s\n%s", p.status, p.url, p.body)), 0o600)
+	}
+	return 0
+}
+
+// browserEnv sets env so that the command's browser is this test binary
+// pressing action; the last page it gets is written to the returned file.
+func browserEnv(t *testing.T, env map[string]string, action string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "page")
+	env[envBrowser] = "'" + exe + "' %s"
+	env[envTestBrowser] = action
+	env[envTestBrowserOut] = out
+	return out
+}
 
 func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 	t.Parallel()

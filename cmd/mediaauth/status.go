@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mediaauth/mediaauth"
@@ -13,11 +17,12 @@ import (
 const statusUsage = `
 Usage: mediaauth status [--json] [--profile NAME]
 
-Checks every stored credential against its API and says whose it is:
-TVmaze's premium level, the TMDb account (from /3/account), the Movies API
-profile. Without --profile (or MEDIAAUTH_PROFILE) it shows every profile.
-It never prints a secret. The exit status is 1 when a credential is
-invalid or could not be checked, or when none is stored.
+Checks every stored credential against its API and says whose it is and
+where it lives (the OS keychain, or the credentials file): TVmaze's premium
+level, the TMDb account (from /3/account), the Movies API profile. Without
+--profile (or MEDIAAUTH_PROFILE) it shows every profile. It never prints a
+secret. The exit status is 1 when a credential is invalid or could not be
+checked, or when none is stored.
 `
 
 // Results of a check.
@@ -29,7 +34,11 @@ const (
 
 // statusReport is the JSON output of status.
 type statusReport struct {
-	Path        string        `json:"path"`
+	// Path is the credentials file.
+	Path string `json:"path"`
+	// Keychain is the service name of the OS keychain's items, "" when the
+	// keychain is not used.
+	Keychain    string        `json:"keychain,omitempty"`
 	Credentials []statusEntry `json:"credentials"`
 }
 
@@ -37,7 +46,9 @@ type statusReport struct {
 type statusEntry struct {
 	API     mediaauth.API `json:"api"`
 	Profile string        `json:"profile"`
-	SavedAt time.Time     `json:"saved_at,omitzero"`
+	// Storage is where the entry lives: "keychain" or "file".
+	Storage string    `json:"storage"`
+	SavedAt time.Time `json:"saved_at,omitzero"`
 	// Status is "valid" when every check passed, else "invalid" or
 	// "unchecked" (the API could not say).
 	Status string        `json:"status"`
@@ -66,17 +77,22 @@ var statusCommand = &command{
 		if err := noArgs(fs, rest); err != nil {
 			return err
 		}
-		st, err := a.store()
+		st, err := a.openStorage(ctx)
 		if err != nil {
 			return err
 		}
-		all, err := st.List(ctx)
+		all, err := st.list(ctx)
 		if err != nil {
 			return err
 		}
-		report := statusReport{Path: st.Path(), Credentials: []statusEntry{}}
+		report := statusReport{Path: st.file.Path(), Credentials: []statusEntry{}}
+		if st.keychain != nil {
+			report.Keychain = a.keychainService(filepath.Dir(st.file.Path()))
+		}
+		var others []string
 		for i := range all {
 			if a.globals.profileSet && all[i].Profile != a.globals.profile {
+				others = append(others, all[i].Profile)
 				continue
 			}
 			report.Credentials = append(report.Credentials, a.check(ctx, &all[i]))
@@ -84,19 +100,33 @@ var statusCommand = &command{
 		if err := a.printStatus(report); err != nil {
 			return err
 		}
-		if len(report.Credentials) == 0 {
-			if a.globals.json {
-				return errSilent
-			}
-			return fmt.Errorf("no credentials stored in %s: run mediaauth login API", st.Path())
-		}
-		for _, e := range report.Credentials {
+		return a.statusResult(report, st, others)
+	},
+}
+
+// statusResult is status's error: none when every credential is valid.
+func (a *app) statusResult(r statusReport, st *storage, others []string) error {
+	if len(r.Credentials) > 0 {
+		for _, e := range r.Credentials {
 			if e.Status != statusValid {
 				return errSilent
 			}
 		}
 		return nil
-	},
+	}
+	if a.globals.json {
+		return errSilent
+	}
+	where := st.file.Path()
+	if st.keychain != nil {
+		where = "the OS keychain or " + where
+	}
+	if len(others) > 0 {
+		slices.Sort(others)
+		return fmt.Errorf("no credentials stored for profile %s; other profiles have some: %s (mediaauth status without --profile shows them all)",
+			a.globals.profile, strings.Join(slices.Compact(others), ", "))
+	}
+	return fmt.Errorf("no credentials stored in %s: run mediaauth login API", where)
 }
 
 // printStatus writes the report as text or JSON.
@@ -113,7 +143,7 @@ func (a *app) printStatus(r statusReport) error {
 	if len(r.Credentials) == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "Credentials in %s:\n", r.Path)
+	fmt.Fprintf(w, "Credentials in %s:\n", storageText(r))
 	for _, e := range r.Credentials {
 		fmt.Fprintf(w, "\n%s (profile %s): %s\n", e.API, e.Profile, e.Status)
 		for _, c := range e.Checks {
@@ -129,104 +159,148 @@ func (a *app) printStatus(r statusReport) error {
 			}
 			fmt.Fprintln(w, line)
 		}
-		if !e.SavedAt.IsZero() {
-			fmt.Fprintf(w, "  saved %s\n", e.SavedAt.Local().Format(time.DateTime))
+		where := "in " + r.Path
+		if e.Storage == inKeychain {
+			where = "in the OS keychain"
 		}
+		if !e.SavedAt.IsZero() {
+			where = "saved " + timeText(e.SavedAt) + ", " + where
+		}
+		fmt.Fprintf(w, "  %s\n", where)
 	}
 	return nil
 }
 
+// storageText names where the report's credentials live.
+func storageText(r statusReport) string {
+	if r.Keychain != "" {
+		return "the OS keychain (service " + strconv.Quote(r.Keychain) + ") and " + r.Path
+	}
+	return r.Path
+}
+
+// credentialCheck is the check of one credential: it returns the account,
+// a detail, and why the check failed.
+type credentialCheck struct {
+	name  string
+	check func() (account, detail string, err error)
+}
+
 // check checks each credential of one entry against its API.
-func (a *app) check(ctx context.Context, creds *mediaauth.StoredCredentials) statusEntry {
-	e := statusEntry{API: creds.API, Profile: creds.Profile, SavedAt: creds.SavedAt}
+func (a *app) check(ctx context.Context, loc *located) statusEntry {
+	creds := &loc.StoredCredentials
+	e := statusEntry{API: creds.API, Profile: creds.Profile, Storage: loc.where, SavedAt: creds.SavedAt}
 	c, err := a.client()
-	add := func(name string, check func() (account, detail string, err error)) {
-		sc := statusCheck{Credential: name, Status: statusValid}
-		var account, detail string
+	if creds.API == mediaauth.APIMovies && a.globals.moviesURL == "" && err == nil {
+		err = fmt.Errorf("the Movies API has no default address: give --movies-url or set %s", envMoviesURL)
+	}
+	var checks []credentialCheck
+	switch creds.API {
+	case mediaauth.APIMovies:
+		checks = a.moviesChecks(ctx, c, creds)
+	case mediaauth.APITVmaze:
+		checks = tvmazeChecks(ctx, c, creds)
+	case mediaauth.APITMDb:
+		checks = a.tmdbChecks(ctx, c, creds)
+	}
+	e.Status = statusValid
+	for _, ck := range checks {
+		sc := statusCheck{Credential: ck.name, Status: statusValid}
 		cerr := err
 		if cerr == nil {
-			account, detail, cerr = check()
+			sc.Account, sc.Detail, cerr = ck.check()
 		}
-		sc.Account, sc.Detail = account, detail
 		if cerr != nil {
 			sc.Status = statusUnchecked
 			if refusedCredential(cerr) {
 				sc.Status = statusInvalid
 			}
-			sc.Error = oneLine(cerr.Error())
+			sc.Error = plain(creds.API, cerr)
 		}
-		e.Checks = append(e.Checks, sc)
-	}
-	switch creds.API {
-	case mediaauth.APIMovies:
-		if a.globals.moviesURL == "" && err == nil {
-			err = fmt.Errorf("the Movies API has no default address: give --movies-url or set %s", envMoviesURL)
-		}
-		if t := creds.MoviesToken; t != nil {
-			add("access token", func() (string, string, error) {
-				detail := ""
-				if !t.ExpiresAt.IsZero() {
-					detail = "expires " + t.ExpiresAt.Local().Format(time.DateTime)
-				}
-				u, err := c.With(t).Movies.Profile(ctx)
-				if err != nil {
-					return "", detail, err
-				}
-				return u.Username, detail, nil
-			})
-		}
-		if k := creds.MoviesAPIKey; k != nil {
-			add("API key", func() (string, string, error) {
-				u, err := c.With(k).Movies.Profile(ctx)
-				if err != nil {
-					return "", "", err
-				}
-				return u.Username, "", nil
-			})
-		}
-	case mediaauth.APITVmaze:
-		if t := creds.TVmaze; t != nil {
-			add("API key", func() (string, string, error) {
-				level, err := c.With(t).TVmaze.Validate(ctx)
-				if err != nil {
-					return t.Username, "", err
-				}
-				return t.Username, "premium " + level.String(), nil
-			})
-		}
-	case mediaauth.APITMDb:
-		if s := creds.TMDbSession; s != nil {
-			add("session", func() (string, string, error) {
-				if err := a.needTMDbApp(false); err != nil {
-					return "", "", err
-				}
-				return tmdbWho(ctx, c.With(s))
-			})
-		}
-		if t := creds.TMDbAccessToken; t != nil {
-			add("v4 access token", func() (string, string, error) {
-				return tmdbWho(ctx, c.With(t))
-			})
-		}
-		if g := creds.TMDbGuestSession; g != nil {
-			add("guest session", func() (string, string, error) {
-				if g.Expired(time.Now()) {
-					return "", "", errExpired
-				}
-				return "", "not checked with TMDb (a guest session has no account)", nil
-			})
-		}
-	}
-	e.Status = statusValid
-	for _, sc := range e.Checks {
 		switch {
 		case sc.Status == statusInvalid:
 			e.Status = statusInvalid
 		case sc.Status == statusUnchecked && e.Status == statusValid:
 			e.Status = statusUnchecked
 		}
+		e.Checks = append(e.Checks, sc)
 	}
 	return e
+}
+
+// moviesChecks are the checks of a Movies API entry: the profile each
+// credential reads.
+func (a *app) moviesChecks(ctx context.Context, c *mediaauth.Client, creds *mediaauth.StoredCredentials) []credentialCheck {
+	var checks []credentialCheck
+	if t := creds.MoviesToken; t != nil {
+		checks = append(checks, credentialCheck{"access token", func() (string, string, error) {
+			detail := ""
+			switch {
+			case t.Expired(a.sys.now()):
+				detail = "expired " + timeText(t.ExpiresAt)
+			case !t.ExpiresAt.IsZero():
+				detail = "expires " + timeText(t.ExpiresAt)
+			}
+			u, err := c.With(t).Movies.Profile(ctx)
+			if err != nil {
+				return "", detail, err
+			}
+			return u.Username, detail, nil
+		}})
+	}
+	if k := creds.MoviesAPIKey; k != nil {
+		checks = append(checks, credentialCheck{"API key", func() (string, string, error) {
+			u, err := c.With(k).Movies.Profile(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return u.Username, "", nil
+		}})
+	}
+	return checks
+}
+
+// tvmazeChecks are the checks of a TVmaze entry: the premium level.
+func tvmazeChecks(ctx context.Context, c *mediaauth.Client, creds *mediaauth.StoredCredentials) []credentialCheck {
+	t := creds.TVmaze
+	if t == nil {
+		return nil
+	}
+	return []credentialCheck{{"API key", func() (string, string, error) {
+		level, err := c.With(t).TVmaze.Validate(ctx)
+		if err != nil {
+			return t.Username, "", err
+		}
+		return t.Username, "premium " + level.String(), nil
+	}}}
+}
+
+// tmdbChecks are the checks of a TMDb entry: the account of each user
+// credential.
+func (a *app) tmdbChecks(ctx context.Context, c *mediaauth.Client, creds *mediaauth.StoredCredentials) []credentialCheck {
+	var checks []credentialCheck
+	if s := creds.TMDbSession; s != nil {
+		checks = append(checks, credentialCheck{"session", func() (string, string, error) {
+			if err := a.needTMDbApp(false); err != nil {
+				return "", "", err
+			}
+			return tmdbWho(ctx, c.With(s))
+		}})
+	}
+	if t := creds.TMDbAccessToken; t != nil {
+		checks = append(checks, credentialCheck{"v4 access token", func() (string, string, error) {
+			return tmdbWho(ctx, c.With(t))
+		}})
+	}
+	if g := creds.TMDbGuestSession; g != nil {
+		checks = append(checks, credentialCheck{"guest session", func() (string, string, error) {
+			if g.Expired(a.sys.now()) {
+				return "", "", errExpired
+			}
+			return "", "not checked with TMDb (a guest session has no account)", nil
+		}})
+	}
+	return checks
 }
 
 // tmdbWho reads the account a TMDb user credential belongs to.

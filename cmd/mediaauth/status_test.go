@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,4 +119,69 @@ func TestStatusUncheckedAndEmpty(t *testing.T) {
 	ts = newSys(t, map[string]string{envConfigDir: t.TempDir() + "/none"})
 	assert.Equal(t, exitError, ts.run(t.Context(), "status", "--json"))
 	assert.JSONEq(t, `{"path": "`+ts.env[envConfigDir]+`/credentials.json", "credentials": []}`, ts.stdout.String())
+}
+
+// TestStatusNamesWhereEachCredentialLives: entries of the keychain and of
+// the file, each shown with where it lives, in text and in JSON.
+func TestStatusNamesWhereEachCredentialLives(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t)
+	env := fakeEnv(t, srv)
+	st := storeOf(t, env)
+	require.NoError(t, st.Save(t.Context(), &mediaauth.StoredCredentials{API: mediaauth.APITVmaze, Profile: "default",
+		TVmaze: &mediaauth.TVmazeCredentials{Username: mediaauthtest.DemoTVmazeUsername, APIKey: mediaauthtest.DemoTVmazeAPIKey}}))
+	kc := &memoryKeychain{}
+	require.NoError(t, kc.Save(t.Context(), &mediaauth.StoredCredentials{API: mediaauth.APITMDb, Profile: "default",
+		TMDbAccessToken: &mediaauth.TMDbAccessToken{AccessToken: mediaauthtest.DemoTMDbAccessToken, AccountID: mediaauthtest.DemoTMDbV4AccountID}}))
+	delete(env, envInsecureStorage)
+	ts := newSys(t, env)
+	ts.keychain = kc
+	require.Equal(t, exitOK, ts.run(t.Context(), "status"), ts.stdout.String()+ts.stderr.String())
+	out := ts.stdout.String()
+	assert.Contains(t, out, `Credentials in the OS keychain (service "mediaauth `)
+	assert.Regexp(t, `tmdb \(profile default\): valid\n  v4 access token: valid, account demo, id 548\n  saved \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \w+, in the OS keychain\n`, out)
+	assert.Regexp(t, `tvmaze \(profile default\): valid\n  API key: valid, account demo, premium Bronze\n  saved .+, in .*credentials\.json\n`, out)
+
+	ts = newSys(t, env)
+	ts.keychain = kc
+	require.Equal(t, exitOK, ts.run(t.Context(), "status", "--json"))
+	var report statusReport
+	require.NoError(t, json.Unmarshal([]byte(ts.stdout.String()), &report))
+	where := map[mediaauth.API]string{}
+	for _, e := range report.Credentials {
+		where[e.API] = e.Storage
+	}
+	assert.Equal(t, map[mediaauth.API]string{mediaauth.APITMDb: inKeychain, mediaauth.APITVmaze: inFile}, where)
+	assert.True(t, strings.HasPrefix(report.Keychain, "mediaauth "), report.Keychain)
+}
+
+// TestStatusOtherProfiles: a profile without credentials names the
+// profiles that have some.
+func TestStatusOtherProfiles(t *testing.T) {
+	t.Parallel()
+	env := savedEnv(t,
+		&mediaauth.StoredCredentials{API: mediaauth.APITVmaze, Profile: "default", TVmaze: &mediaauth.TVmazeCredentials{Username: "demo", APIKey: "k"}},
+		&mediaauth.StoredCredentials{API: mediaauth.APIMovies, Profile: "home", MoviesAPIKey: &mediaauth.APIKey{Key: "k"}},
+	)
+	ts := newSys(t, env)
+	assert.Equal(t, exitError, ts.run(t.Context(), "--profile", "work", "status"))
+	requireOneErrorLine(t, ts, "no credentials stored for profile work; other profiles have some: default, home (mediaauth status without --profile shows them all)")
+}
+
+// TestStatusExpiredToken: a token past its expiry by the local clock says
+// "expired", with the time's zone.
+func TestStatusExpiredToken(t *testing.T) {
+	t.Parallel()
+	srv := moviesFake(t)
+	env := fakeEnv(t, srv)
+	tok, err := fakeClient(t, srv).Movies.Login(t.Context(), fanName, fanPassword)
+	require.NoError(t, err)
+	require.NoError(t, storeOf(t, env).Save(t.Context(), &mediaauth.StoredCredentials{API: mediaauth.APIMovies, Profile: "default", MoviesToken: tok}))
+	ts := newSys(t, env)
+	ts.now = func() time.Time { return tok.ExpiresAt.Add(time.Minute) }
+	ts.run(t.Context(), "status")
+	assert.Contains(t, ts.stdout.String(), "access token: valid, account moviefan, expired "+timeText(tok.ExpiresAt))
+	ts = newSys(t, env)
+	ts.run(t.Context(), "status")
+	assert.Contains(t, ts.stdout.String(), "access token: valid, account moviefan, expires "+timeText(tok.ExpiresAt))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mediaauth/mediaauth"
 )
@@ -22,7 +23,9 @@ access token).
 
 A secret is printed only when stdout is not a terminal (a pipe, a file, a
 $(...)), so that it does not stay on your screen, unless --show is given.
---json prints the whole stored entry in its JSON form.
+--json prints the whole stored entry in its JSON form. A credential past
+its expiry (a Movies access token, a TMDb guest session) is not printed:
+the exit status is 1 and the message says to log in again.
 `
 
 // tokenCommand is "mediaauth token API".
@@ -48,11 +51,11 @@ var tokenCommand = &command{
 		if !*show && a.sys.isTerminal(a.sys.stdout) {
 			return fmt.Errorf("not printing a secret to a terminal: pipe or redirect the output, or give --show")
 		}
-		st, err := a.store()
+		st, err := a.openStorage(ctx)
 		if err != nil {
 			return err
 		}
-		creds, err := st.Load(ctx, api, a.globals.profile)
+		creds, _, err := st.load(ctx, api, a.globals.profile)
 		if errors.Is(err, mediaauth.ErrCredentialNotFound) {
 			return fmt.Errorf("not logged in to %s (profile %s): run mediaauth login %s", apiName(api), a.globals.profile, api)
 		}
@@ -67,48 +70,59 @@ var tokenCommand = &command{
 			_, err = fmt.Fprintln(a.sys.stdout, string(data))
 			return err
 		}
-		secret, what := pickSecret(creds, *v4, *apiKey)
+		secret, what, expires := pickSecret(creds, *v4, *apiKey)
 		if secret == "" {
 			return fmt.Errorf("no %s stored for %s (profile %s)", what, apiName(api), a.globals.profile)
+		}
+		if !expires.IsZero() && !a.sys.now().Before(expires) {
+			return fmt.Errorf("the stored %s of %s (profile %s) expired %s: log in again with mediaauth login %s",
+				what, apiName(api), a.globals.profile, timeText(expires), api)
 		}
 		_, err = fmt.Fprintln(a.sys.stdout, secret)
 		return err
 	},
 }
 
-// pickSecret returns the secret token prints, or "" and what is missing.
-func pickSecret(c *mediaauth.StoredCredentials, v4, apiKey bool) (secret, what string) {
+// pickSecret returns the secret token prints, what it is, and when it
+// expires (zero when it does not, or no one knows); or "" and what is
+// missing.
+func pickSecret(c *mediaauth.StoredCredentials, v4, apiKey bool) (secret, what string, expires time.Time) {
 	switch c.API {
 	case mediaauth.APIMovies:
 		if apiKey {
 			if c.MoviesAPIKey != nil {
-				return c.MoviesAPIKey.Key, ""
+				return c.MoviesAPIKey.Key, "API key", time.Time{}
 			}
-			return "", "API key (log in with --api-key)"
+			return "", "API key (log in with --api-key)", time.Time{}
 		}
 		if c.MoviesToken != nil {
-			return c.MoviesToken.AccessToken, ""
+			return c.MoviesToken.AccessToken, "access token", c.MoviesToken.ExpiresAt
 		}
-		return "", "access token"
+		return "", "access token", time.Time{}
 	case mediaauth.APITVmaze:
 		if c.TVmaze != nil {
-			return c.TVmaze.APIKey, ""
+			return c.TVmaze.APIKey, "API key", time.Time{}
 		}
-		return "", "API key"
+		return "", "API key", time.Time{}
 	case mediaauth.APITMDb:
-		if v4 {
-			if c.TMDbAccessToken != nil {
-				return c.TMDbAccessToken.AccessToken, ""
-			}
-			return "", "v4 access token (log in with --v4)"
-		}
-		switch {
-		case c.TMDbSession != nil:
-			return c.TMDbSession.ID, ""
-		case c.TMDbGuestSession != nil:
-			return c.TMDbGuestSession.ID, ""
-		}
-		return "", "session"
+		return pickTMDbSecret(c, v4)
 	}
-	return "", "credential"
+	return "", "credential", time.Time{}
+}
+
+// pickTMDbSecret is pickSecret for TMDb.
+func pickTMDbSecret(c *mediaauth.StoredCredentials, v4 bool) (secret, what string, expires time.Time) {
+	if v4 {
+		if c.TMDbAccessToken != nil {
+			return c.TMDbAccessToken.AccessToken, "v4 access token", time.Time{}
+		}
+		return "", "v4 access token (log in with --v4)", time.Time{}
+	}
+	switch {
+	case c.TMDbSession != nil:
+		return c.TMDbSession.ID, "session", time.Time{}
+	case c.TMDbGuestSession != nil:
+		return c.TMDbGuestSession.ID, "guest session", c.TMDbGuestSession.ExpiresAt
+	}
+	return "", "session", time.Time{}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,7 +15,7 @@ import (
 
 // savedEnv returns an environment whose store holds creds.
 func savedEnv(t *testing.T, creds ...*mediaauth.StoredCredentials) map[string]string {
-	env := map[string]string{envConfigDir: filepath.Join(t.TempDir(), "config")}
+	env := map[string]string{envConfigDir: filepath.Join(t.TempDir(), "config"), envInsecureStorage: "1"}
 	st := storeOf(t, env)
 	for _, c := range creds {
 		require.NoError(t, st.Save(t.Context(), c))
@@ -80,4 +82,33 @@ func TestTokenMissing(t *testing.T) {
 	assert.Equal(t, exitError, ts.run(t.Context(), "token", "tmdb", "--v4"))
 	requireOneErrorLine(t, ts, "no v4 access token (log in with --v4) stored for TMDb")
 	assert.Empty(t, ts.stdout.String())
+}
+
+// TestTokenRefusesExpired: a credential past its expiry is not printed:
+// exit status 1 and a message that says to log in again.
+func TestTokenRefusesExpired(t *testing.T) {
+	t.Parallel()
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	future := time.Now().Add(time.Hour)
+	env := savedEnv(t,
+		&mediaauth.StoredCredentials{API: mediaauth.APIMovies, Profile: "default", MoviesToken: &mediaauth.Token{AccessToken: "old-token", ExpiresAt: past},
+			MoviesAPIKey: &mediaauth.APIKey{Key: "key-lasts"}},
+		&mediaauth.StoredCredentials{API: mediaauth.APIMovies, Profile: "fresh", MoviesToken: &mediaauth.Token{AccessToken: "new-token", ExpiresAt: future}},
+		&mediaauth.StoredCredentials{API: mediaauth.APITMDb, Profile: "guest", TMDbGuestSession: &mediaauth.GuestSession{ID: "guest-id", ExpiresAt: past}},
+	)
+	ts := newSys(t, env)
+	assert.Equal(t, exitError, ts.run(t.Context(), "token", "movies"))
+	assert.Empty(t, ts.stdout.String())
+	requireOneErrorLine(t, ts, "the stored access token of the Movies API (profile default) expired "+timeText(past)+": log in again with mediaauth login movies")
+	assert.Contains(t, ts.stderr.String(), "UTC", "the time says its zone")
+
+	ts = newSys(t, env)
+	assert.Equal(t, exitError, ts.run(t.Context(), "token", "tmdb", "--profile", "guest"))
+	requireOneErrorLine(t, ts, "the stored guest session of TMDb (profile guest) expired")
+
+	for args, want := range map[string]string{"token movies --api-key": "key-lasts\n", "token movies --profile fresh": "new-token\n"} {
+		ts = newSys(t, env)
+		require.Equal(t, exitOK, ts.run(t.Context(), strings.Fields(args)...), ts.stderr.String())
+		assert.Equal(t, want, ts.stdout.String())
+	}
 }

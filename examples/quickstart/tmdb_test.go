@@ -26,7 +26,7 @@ var (
 	tmdbV4Steps = []string{
 		"v4 request token", "v4 approval page", "v4 before approval", "v4 user approves",
 		"v4 access token", "v4 reuse request token", "v4 token as credential", "v4 token to session",
-		"LoginV4 in one call", "v4 logout", "v4 token after logout",
+		"v4 wait for approval", "v4 logout", "v4 token after logout",
 	}
 )
 

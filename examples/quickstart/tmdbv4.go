@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -26,8 +25,7 @@ func runTMDbV4(ctx context.Context, e *env) error {
 		return err
 	}
 	e.report("POST /4/auth/request_token: token %s, unused until %s", preview(rt.Token), rt.ExpiresAt.Format(time.RFC3339))
-	approveURL := tmdb.V4ApprovalURL(*rt)
-	e.stepf("v4 approval page", "%s", strings.Replace(approveURL, rt.Token, preview(rt.Token), 1))
+	e.stepf("v4 approval page", "%s", strings.Replace(rt.ApprovalURL, rt.Token, preview(rt.Token), 1))
 
 	_, err = tmdb.CreateV4AccessToken(ctx, *rt)
 	if err := e.refused("v4 before approval", err, mediaauth.ErrRequestTokenNotApproved); err != nil {
@@ -53,8 +51,8 @@ func runTMDbV4(ctx context.Context, e *env) error {
 }
 
 // tmdbV4User uses the access token as the user's credential, turns it
-// into a v3 session, runs the whole flow again in one call with LoginV4,
-// and logs everything out.
+// into a v3 session, logs in again with the wait for the approval
+// (PollUntilApprovedV4), and logs everything out.
 func tmdbV4User(ctx context.Context, e *env, tmdb *mediaauth.TMDb, tok *mediaauth.TMDbAccessToken) error {
 	// The rest of the API through Do, with the user's access token.
 	var acct struct {
@@ -78,19 +76,10 @@ func tmdbV4User(ctx context.Context, e *env, tmdb *mediaauth.TMDb, tok *mediaaut
 	}
 	e.report("session %s: GET /3/account?session_id=…: user %q, id %d", preview(sess.ID), acct.Username, acct.ID)
 
-	// The whole flow in one call: LoginV4 shows the page and polls.
-	loginTok, loginSess, err := tmdb.LoginV4(ctx, mediaauth.TMDbV4Login{
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			u, err := url.Parse(approvalURL)
-			if err != nil {
-				return err
-			}
-			e.secret(u.Query().Get("request_token"))
-			return e.fake.approveTMDb(u.Query().Get("request_token")) // the user clicks Approve at once
-		},
-		PollInterval: 10 * time.Millisecond,
-	})
-	if err := e.check("LoginV4 in one call", err, loginTok, loginSess); err != nil {
+	// Again with the wait: PollUntilApprovedV4 shows the page with its
+	// opener and polls until the user approves.
+	loginTok, loginSess, err := tmdbV4Wait(ctx, e, tmdb)
+	if err := e.check("v4 wait for approval", err, loginTok, loginSess); err != nil {
 		return err
 	}
 	e.report("access token %s, session %s", preview(loginTok.AccessToken), preview(loginSess.ID))
@@ -110,4 +99,22 @@ func tmdbV4User(ctx context.Context, e *env, tmdb *mediaauth.TMDb, tok *mediaaut
 	e.report("DELETE /4/auth/access_token: both tokens revoked, both sessions deleted")
 	_, err = tmdb.CreateSessionFromV4Token(ctx, *tok)
 	return e.refused("v4 token after logout", err, mediaauth.ErrInvalidAccessToken)
+}
+
+// tmdbV4Wait logs in with a new v4 request token and PollUntilApprovedV4,
+// whose page opener plays the user who clicks Approve at once, and turns
+// the access token into a v3 session.
+func tmdbV4Wait(ctx context.Context, e *env, tmdb *mediaauth.TMDb) (*mediaauth.TMDbAccessToken, *mediaauth.Session, error) {
+	rt, err := tmdb.CreateV4RequestToken(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	e.secret(rt.Token)
+	approve := func(context.Context, string) (bool, error) { return false, e.fake.approveTMDb(rt.Token) }
+	tok, err := tmdb.PollUntilApprovedV4(ctx, *rt, mediaauth.WithPollInterval(10*time.Millisecond), mediaauth.WithPageOpener(approve))
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := tmdb.CreateSessionFromV4Token(ctx, *tok)
+	return tok, sess, err
 }

@@ -20,15 +20,7 @@ func runTVmaze(ctx context.Context, e *env) error {
 	if e.fake == nil {
 		return skip("a person must confirm a real TVmaze login: run go run ./examples/tvmaze-login -real")
 	}
-	// The poll settings are the client's: one that polls faster than
-	// TVmaze's 10 s (the fake allows it) and prints each attempt.
-	c, err := e.fake.client(append([]mediaauth.Option{
-		mediaauth.WithPollInterval(e.tvmazeInterval),
-		mediaauth.WithPollObserver(e.pollProgress),
-	}, e.cfg.options...)...)
-	if err != nil {
-		return fmt.Errorf("building the TVmaze client: %w", err)
-	}
+	c := e.client
 	tvmaze := c.TVmaze
 
 	// Start: TVmaze would email the user; here it returns a URL to open.
@@ -36,15 +28,17 @@ func runTVmaze(ctx context.Context, e *env) error {
 	if err := e.check("start auth request", err, c, req); err != nil {
 		return err
 	}
-	e.report("for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ConfirmURL)
-	how, err := e.fake.confirmTVmaze(ctx, req.ConfirmURL)
+	e.report("for %s: poll token %s, confirm URL %s", mediaauthtest.DemoTVmazeEmail, preview(req.Token), req.ApprovalURL)
+	how, err := e.fake.confirmTVmaze(ctx, req.ApprovalURL)
 	if err != nil {
 		return fmt.Errorf("confirm: %w", err)
 	}
 
-	// Poll until confirmed; the observer prints each attempt.
+	// Poll until confirmed, faster than TVmaze's 10 s (the fake allows
+	// it); the observer prints each attempt.
 	e.stepf("poll until confirmed", "every %s (%s):", e.tvmazeInterval, how)
-	creds, err := tvmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := tvmaze.PollUntilConfirmed(ctx, *req,
+		mediaauth.WithPollInterval(e.tvmazeInterval), mediaauth.WithWaitObserver(e.pollProgress))
 	if err := e.check("confirmed", err, creds); err != nil {
 		return err
 	}
@@ -96,7 +90,7 @@ func followedShows(user *mediaauth.TVmaze) (string, error) {
 }
 
 // pollProgress prints one attempt of PollUntilConfirmed.
-func (e *env) pollProgress(ev mediaauth.PollEvent) {
+func (e *env) pollProgress(ev mediaauth.WaitEvent) {
 	line := fmt.Sprintf("      attempt %d: HTTP %d", ev.Attempt, ev.StatusCode)
 	switch {
 	case errors.Is(ev.Err, mediaauth.ErrAuthorizationPending):

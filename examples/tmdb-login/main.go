@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.SetOutput(stderr)
 	fs.BoolVar(&s.real, "real", false, "talk to the real TMDb API (credentials from "+envAPIKey+" or "+envReadAccessToken+") instead of the in-process fake")
 	fs.BoolVar(&s.v4, "v4", false, "use TMDb's v4 user authentication (an access token, then a session); needs the read access token ("+envReadAccessToken+" with -real)")
-	fs.DurationVar(&s.interval, "interval", 0, "wait between attempts to create the session while the token is not approved (default 1s with the fake, 3s with -real; with -v4 the first wait, doubling up to 15s)")
+	fs.DurationVar(&s.interval, "interval", 0, "wait between attempts to create the session while the token is not approved (default 1s with the fake, 3s with -real)")
 	fs.DurationVar(&s.timeout, "timeout", 10*time.Minute, "give up waiting for the approval after this long")
 	fs.StringVar(&s.redirectTo, "redirect-to", "", "URL TMDb sends the browser to after the approval (optional)")
 	fs.DurationVar(&s.approveAfter, "approve-after", 2500*time.Millisecond, "fake only: the fake approves the token by itself this long after it was shown")

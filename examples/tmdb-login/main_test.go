@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mediaauth/mediaauth"
 	"github.com/mediaauth/mediaauth/mediaauthtest"
 )
 
@@ -99,7 +98,7 @@ func TestRunV4AgainstFake(t *testing.T) {
 		"2. Request token …",
 		"/auth/access?request_token=…",
 		"3. Waiting for the approval",
-		"attempt 1: not approved yet, next try in 0.04 s",
+		"attempt 1: not approved yet, next try in 0.02 s",
 		"Approved: access token …",
 		"of account " + mediaauthtest.DemoTMDbV4AccountID + ", session …",
 		`4. Signed in as "demo" (v3 account id 548).`,
@@ -123,7 +122,6 @@ func TestRunV4GivesUp(t *testing.T) {
 	start := time.Now()
 	err := run(t.Context(), []string{"-v4", "-interval", "20ms", "-approve-after", "1m", "-timeout", "150ms"}, noEnv, &out, io.Discard)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.ErrorIs(t, err, mediaauth.ErrRequestTokenNotApproved)
 	assert.Contains(t, err.Error(), "waiting for the approval")
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.NotContains(t, out.String(), "Approved")

@@ -24,14 +24,26 @@ func (l *login) runV3(ctx context.Context) error {
 		return fmt.Errorf("creating a request token: %w", err)
 	}
 	fmt.Fprintf(l.out, "2. Request token %s, valid until %s.\n", mask(tok.Token), tok.ExpiresAt.Format(time.RFC3339))
-	stopApproval := l.showPage(l.tmdb.AuthenticateURL(*tok, l.s.redirectTo), tok.Token)
+	page := tok.ApprovalURL
+	if l.s.redirectTo != "" {
+		page = l.tmdb.AuthenticateURL(*tok, l.s.redirectTo)
+	}
+	stopApproval := l.showPage(page, tok.Token)
 	defer stopApproval()
 
-	// 3. Wait for the approval: CreateSession answers ErrRequestTokenNotApproved until then.
+	// 3. Wait for the approval: PollUntilApproved tries to create the
+	// session once per interval; TMDb answers "not approved" until then.
 	fmt.Fprintln(l.out, "3. Waiting for the approval (Ctrl-C to give up)...")
-	sess, err := l.waitForSession(ctx, tok)
-	if err != nil {
-		return err
+	waitCtx, cancel := context.WithTimeout(ctx, l.s.timeout)
+	defer cancel()
+	sess, err := l.tmdb.PollUntilApproved(waitCtx, *tok, l.waitOptions()...)
+	switch {
+	case errors.Is(err, mediaauth.ErrApprovalDenied):
+		return fmt.Errorf("the request was denied on TMDb's page: %w", err)
+	case errors.Is(err, mediaauth.ErrInvalidRequestToken), errors.Is(err, mediaauth.ErrRequestTokenNotApproved):
+		return fmt.Errorf("the request token expired or was already used: run the login again: %w", err)
+	case err != nil:
+		return fmt.Errorf("waiting for the approval: %w", err)
 	}
 	fmt.Fprintf(l.out, "   Approved: session %s.\n", mask(sess.ID))
 
@@ -55,37 +67,15 @@ func (l *login) runV3(ctx context.Context) error {
 	return nil
 }
 
-// waitForSession tries to turn tok into a session once per interval until
-// the user approves it, denies it, the token expires, or the wait times out.
-func (l *login) waitForSession(ctx context.Context, tok *mediaauth.RequestToken) (*mediaauth.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.s.timeout)
-	defer cancel()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for attempt := 1; ; attempt++ {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		case <-timer.C:
-		}
-		sess, err := l.tmdb.CreateSession(ctx, *tok)
-		switch {
-		case err == nil:
-			return sess, nil
-		case errors.Is(err, mediaauth.ErrRequestTokenNotApproved):
-			if tok.Expired(time.Now().Add(l.s.interval)) {
-				return nil, fmt.Errorf("the request token expired before it was approved: run the login again: %w", err)
+// waitOptions are the options of the wait for the approval: the interval
+// of -interval, and a line for each attempt.
+func (l *login) waitOptions() []mediaauth.WaitOption {
+	return []mediaauth.WaitOption{
+		mediaauth.WithPollInterval(l.s.interval),
+		mediaauth.WithWaitObserver(func(ev mediaauth.WaitEvent) {
+			if errors.Is(ev.Err, mediaauth.ErrRequestTokenNotApproved) {
+				fmt.Fprintf(l.out, "   attempt %d: not approved yet, next try in %s\n", ev.Attempt, seconds(ev.NextPoll))
 			}
-			fmt.Fprintf(l.out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(l.s.interval))
-			timer.Reset(l.s.interval)
-		case errors.Is(err, mediaauth.ErrSessionDenied):
-			return nil, fmt.Errorf("the request was denied on TMDb's page: %w", err)
-		case errors.Is(err, mediaauth.ErrInvalidRequestToken):
-			return nil, fmt.Errorf("the request token expired or was already used: run the login again: %w", err)
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("waiting for the approval: %w", ctx.Err())
-		default:
-			return nil, fmt.Errorf("creating the session: %w", err)
-		}
+		}),
 	}
 }

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"time"
 
 	"github.com/mediaauth/mediaauth"
 )
 
-// runV4 runs TMDb's v4 user authentication with LoginV4: a v4 request
-// token the user approves, their access token, a v3 session from it; then
-// it reads the account with the access token and logs both out.
+// runV4 runs TMDb's v4 user authentication: a v4 request token the user
+// approves (PollUntilApprovedV4 waits), their access token, a v3 session
+// from it; then it reads the account with the access token and logs both
+// out.
 func (l *login) runV4(ctx context.Context) error {
 	// 1. The v4 calls need the read access token.
 	if err := l.validate(ctx); err != nil {
@@ -21,8 +20,8 @@ func (l *login) runV4(ctx context.Context) error {
 	}
 	fmt.Fprintln(l.out, "\n1. The read access token is valid (v4 user authentication).")
 
-	// 2. and 3. LoginV4 creates the request token, shows the page, polls
-	// until the user approves, and makes the access token and the session.
+	// 2. and 3. The request token, the page, the wait for the approval,
+	// the access token and the session.
 	tok, sess, err := l.loginV4(ctx)
 	if err != nil {
 		return err
@@ -56,38 +55,31 @@ func (l *login) runV4(ctx context.Context) error {
 	return nil
 }
 
-// loginV4 runs LoginV4 within -timeout, showing the approval page and
-// each attempt.
+// loginV4 creates a v4 request token, shows the page where the user
+// approves it, waits for the approval within -timeout (the user's access
+// token), and turns the access token into a v3 session.
 func (l *login) loginV4(ctx context.Context) (*mediaauth.TMDbAccessToken, *mediaauth.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.s.timeout)
+	rt, err := l.tmdb.CreateV4RequestToken(ctx, l.s.redirectTo)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating a request token: %w", err)
+	}
+	fmt.Fprintf(l.out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt.Token))
+	stopApproval := l.showPage(rt.ApprovalURL, rt.Token)
+	defer stopApproval()
+
+	fmt.Fprintln(l.out, "3. Waiting for the approval (Ctrl-C to give up)...")
+	waitCtx, cancel := context.WithTimeout(ctx, l.s.timeout)
 	defer cancel()
-	stopApproval := func() bool { return false }
-	defer func() { stopApproval() }()
-	tok, sess, err := l.tmdb.LoginV4(ctx, mediaauth.TMDbV4Login{
-		RedirectTo: l.s.redirectTo,
-		ShowApprovalURL: func(_ context.Context, approvalURL string) error {
-			u, err := url.Parse(approvalURL)
-			if err != nil {
-				return err
-			}
-			rt := u.Query().Get("request_token")
-			fmt.Fprintf(l.out, "2. Request token %s (unused, it expires in 15 minutes).\n", mask(rt))
-			stopApproval = l.showPage(approvalURL, rt)
-			fmt.Fprintln(l.out, "3. Waiting for the approval (Ctrl-C to give up)...")
-			return nil
-		},
-		PollInterval: l.s.interval,
-		OnPending: func(attempt int, next time.Duration) {
-			fmt.Fprintf(l.out, "   attempt %d: not approved yet, next try in %s\n", attempt, seconds(next))
-		},
-	})
+	tok, err := l.tmdb.PollUntilApprovedV4(waitCtx, *rt, l.waitOptions()...)
 	switch {
-	case err == nil:
-		return tok, sess, nil
-	case errors.Is(err, mediaauth.ErrInvalidRequestToken):
+	case errors.Is(err, mediaauth.ErrApprovalDenied), errors.Is(err, mediaauth.ErrInvalidRequestToken):
 		return nil, nil, fmt.Errorf("the request was denied, or the token expired: run the login again: %w", err)
-	case tok != nil:
+	case err != nil:
+		return nil, nil, fmt.Errorf("waiting for the approval: %w", err)
+	}
+	sess, err := l.tmdb.CreateSessionFromV4Token(ctx, *tok)
+	if err != nil {
 		return nil, nil, fmt.Errorf("turning the access token into a session: %w", err)
 	}
-	return nil, nil, fmt.Errorf("logging in: %w", err)
+	return tok, sess, nil
 }

@@ -90,18 +90,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, out, stderr io.Wri
 	if email == "" {
 		return errors.New("no email address given (use -email)")
 	}
-	return login(ctx, client.TVmaze, email, s, out)
+	// The wait's options: each attempt printed, and against the fake its
+	// short interval (the real TVmaze's is 10 seconds, the default).
+	wait := []mediaauth.WaitOption{mediaauth.WithWaitObserver(func(ev mediaauth.WaitEvent) { fmt.Fprintln(out, describePoll(ev)) })}
+	if !s.real {
+		wait = append(wait, mediaauth.WithPollInterval(s.interval))
+	}
+	return login(ctx, client.TVmaze, email, s, out, wait...)
 }
 
 // newClient builds the client: of the real TVmaze with -real, else of an
 // in-process fake (closeFake stops it) whose demo account's email address
-// it returns. The poll settings are the client's; the observer prints
-// each attempt.
+// it returns.
 func newClient(s settings, out io.Writer) (client *mediaauth.Client, demoEmail string, closeFake func(), err error) {
-	progress := mediaauth.WithPollObserver(func(ev mediaauth.PollEvent) { fmt.Fprintln(out, describePoll(ev)) })
 	if s.real {
 		fmt.Fprintf(out, "Talking to TVmaze at %s\n", mediaauth.DefaultTVmazeBaseURL)
-		client, err = mediaauth.New(progress)
+		client, err = mediaauth.New()
 		return client, "", func() {}, err
 	}
 	srv := mediaauthtest.NewServer(
@@ -112,13 +116,14 @@ func newClient(s settings, out io.Writer) (client *mediaauth.Client, demoEmail s
 	if s.confirmAfter > 0 {
 		fmt.Fprintf(out, "(it confirms requests by itself after %s; use -real for the real API)\n", seconds(s.confirmAfter))
 	}
-	client, err = srv.Client(mediaauth.WithPollInterval(s.interval), progress)
+	client, err = srv.Client()
 	return client, mediaauthtest.DemoTVmazeEmail, srv.Close, err
 }
 
 // login runs the device-style login for email: start the request, show
-// where to confirm it, poll until the user does, and check the key.
-func login(ctx context.Context, tvmaze *mediaauth.TVmaze, email string, s settings, out io.Writer) error {
+// where to confirm it, poll until the user does (with the wait's
+// options), and check the key.
+func login(ctx context.Context, tvmaze *mediaauth.TVmaze, email string, s settings, out io.Writer, wait ...mediaauth.WaitOption) error {
 	// 1. Start the authentication request.
 	var startOpts []mediaauth.StartAuthOption
 	if !s.emailConfirmation {
@@ -133,15 +138,15 @@ func login(ctx context.Context, tvmaze *mediaauth.TVmaze, email string, s settin
 	case err != nil:
 		return fmt.Errorf("starting the authentication request: %w", err)
 	}
-	if req.ConfirmURL != "" {
-		fmt.Fprintf(out, "\nOpen this URL to confirm the login (you must be logged in to TVmaze):\n\n    %s\n\n", req.ConfirmURL)
+	if req.ApprovalURL != "" {
+		fmt.Fprintf(out, "\nOpen this URL to confirm the login (you must be logged in to TVmaze):\n\n    %s\n\n", req.ApprovalURL)
 	} else {
 		fmt.Fprintf(out, "\nTVmaze has emailed %s a link: open it to confirm the login.\n\n", email)
 	}
 
 	// 2. Poll until the user confirms.
 	fmt.Fprintln(out, "Waiting for the confirmation (Ctrl-C to give up)...")
-	creds, err := tvmaze.PollUntilConfirmed(ctx, *req)
+	creds, err := tvmaze.PollUntilConfirmed(ctx, *req, wait...)
 	switch {
 	case errors.Is(err, mediaauth.ErrAuthRequestNotFound):
 		return fmt.Errorf("the request expired or was already used: run the login again: %w", err)
@@ -196,7 +201,7 @@ func askEmail(ctx context.Context, stdin io.Reader, out io.Writer, def string) (
 }
 
 // describePoll is one line of progress for a poll attempt.
-func describePoll(ev mediaauth.PollEvent) string {
+func describePoll(ev mediaauth.WaitEvent) string {
 	prefix := fmt.Sprintf("  attempt %d: ", ev.Attempt)
 	var what string
 	switch {

@@ -45,7 +45,7 @@ func TestRunDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, settings{interval: time.Second, confirmAfter: 2500 * time.Millisecond}, s, "the defaults")
 	assert.Equal(t, "  attempt 1: not confirmed yet, next poll in 1 s",
-		describePoll(mediaauth.PollEvent{Attempt: 1, StatusCode: http.StatusForbidden, Err: mediaauth.ErrAuthorizationPending, NextPoll: s.interval}),
+		describePoll(mediaauth.WaitEvent{Attempt: 1, StatusCode: http.StatusForbidden, Err: mediaauth.ErrAuthorizationPending, NextPoll: s.interval}),
 		"what the default run prints for a refused poll")
 
 	out := &confirmingWriter{t: t, after: "attempt 2: not confirmed yet"}
@@ -202,14 +202,14 @@ func TestRunCancelledWhileAsking(t *testing.T) {
 func TestDescribePoll(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		ev   mediaauth.PollEvent
+		ev   mediaauth.WaitEvent
 		want string
 	}{
-		{mediaauth.PollEvent{Attempt: 1, StatusCode: 403, Err: mediaauth.ErrAuthorizationPending, NextPoll: 10 * time.Second}, "  attempt 1: not confirmed yet, next poll in 10 s"},
-		{mediaauth.PollEvent{Attempt: 2, StatusCode: 429, Err: mediaauth.ErrRateLimited, NextPoll: 20 * time.Second}, "  attempt 2: TVmaze says we poll too fast, slowing down, next poll in 20 s"},
-		{mediaauth.PollEvent{Attempt: 3, Err: errors.New("boom"), NextPoll: 1500 * time.Millisecond}, "  attempt 3: failed: boom, next poll in 1.5 s"},
-		{mediaauth.PollEvent{Attempt: 4, Err: errors.New("gave up")}, "  attempt 4: failed: gave up"},
-		{mediaauth.PollEvent{Attempt: 5, StatusCode: 200}, "  attempt 5: confirmed"},
+		{mediaauth.WaitEvent{Attempt: 1, StatusCode: 403, Err: mediaauth.ErrAuthorizationPending, NextPoll: 10 * time.Second}, "  attempt 1: not confirmed yet, next poll in 10 s"},
+		{mediaauth.WaitEvent{Attempt: 2, StatusCode: 429, Err: mediaauth.ErrRateLimited, NextPoll: 20 * time.Second}, "  attempt 2: TVmaze says we poll too fast, slowing down, next poll in 20 s"},
+		{mediaauth.WaitEvent{Attempt: 3, Err: errors.New("boom"), NextPoll: 1500 * time.Millisecond}, "  attempt 3: failed: boom, next poll in 1.5 s"},
+		{mediaauth.WaitEvent{Attempt: 4, Err: errors.New("gave up")}, "  attempt 4: failed: gave up"},
+		{mediaauth.WaitEvent{Attempt: 5, StatusCode: 200}, "  attempt 5: confirmed"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, describePoll(tt.ev))
