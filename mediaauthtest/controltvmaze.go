@@ -3,7 +3,6 @@ package mediaauthtest
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -169,7 +168,7 @@ p.note { color: #666; font-size: 0.9em; }
 <h1>TVmaze outbox</h1>
 {{if .}}<ol reversed>
 {{range .}}<li><b>To:</b> {{.To}} ({{.Username}}), {{.SentAt.UTC.Format "2006-01-02 15:04:05 UTC"}}<br>
-{{if .App}}The application {{.App}}{{else}}An application{{end}} asks for the API key of your TVmaze account. <a href="{{.Link}}">Confirm the login</a></li>
+{{if .App}}The application {{.App}}{{else}}An application{{end}} asks for the API key of your TVmaze account. <a href="{{.ConfirmURL}}">Confirm the login</a></li>
 {{end}}</ol>
 {{else}}<p>No confirmation email sent yet. Start a TVmaze login (POST /v1/auth/start) and reload this page.</p>
 {{end}}<p class="note">The emails the fake TVmaze API sent, newest first. A page of mediaauthtest, the fake of the Movies API, TVmaze and TMDb. Nothing here is real.</p>
@@ -178,24 +177,14 @@ p.note { color: #666; font-size: 0.9em; }
 `))
 
 // controlTVmazeOutbox is GET /_fake/tvmaze/outbox?to=ADDRESS: the emails
-// as a page, newest first, with their confirm links (relative, so that
-// they work whatever address the browser reached the fake at).
+// as a page, newest first, with their confirm links.
 func (s *Server) controlTVmazeOutbox(w http.ResponseWriter, r *http.Request) {
-	type item struct {
-		TVmazeEmail
-		Link string
-	}
 	emails := s.tvmazeEmailsTo(r.URL.Query().Get("to"))
-	items := make([]item, 0, len(emails))
-	for i := len(emails) - 1; i >= 0; i-- {
-		link := emails[i].ConfirmURL
-		if u, err := url.Parse(link); err == nil {
-			link = u.RequestURI()
-		}
-		items = append(items, item{emails[i], link})
+	for i, j := 0, len(emails)-1; i < j; i, j = i+1, j-1 {
+		emails[i], emails[j] = emails[j], emails[i]
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	_ = outboxTemplate.Execute(w, items)
+	_ = outboxTemplate.Execute(w, emails)
 }

@@ -165,7 +165,7 @@ func TestLoginTVmazeThroughTheFakesOutbox(t *testing.T) {
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)<b>To:</b> demo@example\.com .*The application mediaauth-cli/1 asks .*<a href="([^"]+)">Confirm the login</a>`).FindStringSubmatch(outbox.body)
 	require.NotNil(t, m, outbox.body)
-	confirm, err := b.visit(root+m[1], "confirm")
+	confirm, err := b.visit(m[1], "confirm")
 	require.NoError(t, err)
 	assert.Contains(t, confirm.body, "<h1>Confirmed</h1>")
 
