@@ -1,7 +1,8 @@
 // Command mediaauth logs you in, once, from a terminal, to the Movies API,
 // TVmaze and TMDb, keeps the credentials in the OS keychain (or in a file
-// only you can read, where there is none), and hands them to scripts. It also runs the fake of package mediaauthtest as
-// a standalone server, for tests written in any language.
+// only you can read, where there is none), and hands them to scripts. It
+// also runs the fake of package mediaauthtest as a standalone server, for
+// tests written in any language.
 //
 //	mediaauth login tvmaze --email you@example.com
 //	mediaauth login tmdb
@@ -10,6 +11,7 @@
 //	export TMDB_SESSION=$(mediaauth token tmdb)
 //	mediaauth logout tmdb
 //	mediaauth fake --addr 127.0.0.1:8787
+//	mediaauth version
 //
 // Run "mediaauth help" for every command, flag and environment variable.
 package main
