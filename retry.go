@@ -85,6 +85,8 @@ func methodMode(method string) retryMode {
 type retry struct {
 	clients [numRetryModes]*retryablehttp.Client
 	modes   resendModes
+	api     API
+	obs     Observer // nil: no observation
 }
 
 // RoundTrip sends req with the retries its mode allows. As with
@@ -92,6 +94,9 @@ type retry struct {
 // returned as it is.
 func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	rc := s.clients[s.modes.of(req)]
+	if s.obs != nil {
+		rc, req = s.observed(rc, req)
+	}
 	if rc.RetryMax > 0 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		var err error
 		if req, err = bufferBody(req); err != nil {
@@ -136,7 +141,7 @@ func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter Rate
 		Transport:     next,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	stage := &retry{modes: modes}
+	stage := &retry{modes: modes, api: api, obs: s.observer}
 	for mode := range numRetryModes {
 		retries := p.retries
 		if mode == retryNever {
@@ -154,7 +159,7 @@ func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter Rate
 				if !rewind(req) {
 					return errors.New("the request body cannot be read again")
 				}
-				return waitLimit(req.Context(), limiter)
+				return waitObserved(req.Context(), limiter, s.observer, api)
 			},
 		}
 		if s.logger != nil {

@@ -70,6 +70,9 @@ type reuseMoviesTokenSource struct {
 	now func() time.Time
 	sem chan struct{}
 	tok *Token // guarded by sem
+	// refused is set when the server refused tok as expired, until the
+	// next renewal. Guarded by sem.
+	refused bool
 	// renewAt is when tok is renewed before a call; zero for never (its
 	// expiry is unknown, or it had none left when the source got it), and
 	// then only a refusal from the server renews it. Guarded by sem.
@@ -103,15 +106,28 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 	if s.src == nil {
 		return nil, errors.New("mediaauth: the Movies token expired and the source has nothing to renew it with")
 	}
+	return s.renew(ctx)
+}
+
+// renew asks src for a new token, and reports the renewal to the Observer
+// ctx carries.
+func (s *reuseMoviesTokenSource) renew(ctx context.Context) (*Token, error) {
+	start := time.Now()
+	reason := RenewalExpiring
+	if s.refused {
+		reason = RenewalRefused
+	}
 	tok, err := s.src.Token(ctx)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = errors.New("mediaauth: the Movies token source returned no token")
+	}
 	if err != nil {
+		reportRenewal(ctx, reason, RenewalFailed, start, err)
 		return nil, err
 	}
-	if tok == nil || tok.AccessToken == "" {
-		return nil, errors.New("mediaauth: the Movies token source returned no token")
-	}
 	cp := *tok
-	s.tok, s.renewAt = &cp, renewTime(cp.ExpiresAt, s.now())
+	s.tok, s.renewAt, s.refused = &cp, renewTime(cp.ExpiresAt, s.now()), false
+	reportRenewal(ctx, reason, RenewalRenewed, start, nil)
 	return tok, nil
 }
 
@@ -129,7 +145,7 @@ func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken str
 	if s.tok == nil || s.tok.AccessToken != accessToken {
 		return
 	}
-	s.tok = nil
+	s.tok, s.refused = nil, true
 	if inv, ok := s.src.(invalidator); ok {
 		inv.invalidate(ctx, accessToken)
 	}
