@@ -76,7 +76,7 @@ const (
 	// back-off before it.
 	EventRetry
 	// EventRenewal: a Movies token source renewed the token (see
-	// [ReuseMoviesTokenSource]). Outcome is
+	// [ReuseMoviesTokenSource] and [StoredMoviesTokenSource]). Outcome is
 	// one of [RenewalRenewed], [RenewalStored], [RenewalBackoff] and
 	// [RenewalFailed]; Reason is [RenewalExpiring] or [RenewalRefused];
 	// Duration is how long it took, lock waits included; Err is set when
@@ -194,7 +194,7 @@ const (
 	// fresh token, which was taken instead of logging in.
 	RenewalStored = "stored"
 	// RenewalBackoff: a renewal failed a moment ago, and its error was
-	// returned again instead of trying.
+	// returned again instead of trying (see [DefaultRenewalBackoff]).
 	RenewalBackoff = "backoff"
 	// RenewalFailed: the renewal was tried and failed.
 	RenewalFailed = "failed"
@@ -246,6 +246,7 @@ var errorTypes = []struct {
 	err  error
 	name string
 }{
+	{ErrRenewalBackoff, "renewal_backoff"}, {ErrLockLost, "lock_lost"},
 	{ErrInvalidCredentials, "invalid_credentials"}, {ErrTokenExpired, "token_expired"},
 	{ErrEmailNotVerified, "email_not_verified"}, {ErrEmailNotConfirmed, "email_not_confirmed"},
 	{ErrEmailNotFound, "email_not_found"}, {ErrAuthorizationPending, "authorization_pending"},

@@ -3,6 +3,7 @@ package mediaauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -59,6 +60,7 @@ func TestErrorTypeAndOutcome(t *testing.T) {
 		{context.Canceled, ended, "canceled", OutcomeCanceled},
 		{context.Canceled, ctx, "canceled", OutcomeNotSent},
 		{ErrMissingCredentials, ctx, "missing_credentials", OutcomeNotSent},
+		{fmt.Errorf("x: %w: %w", ErrRenewalBackoff, ErrInvalidCredentials), ctx, "renewal_backoff", OutcomeNotSent},
 		{errors.New("something else"), ctx, "other", OutcomeNotSent},
 	}
 	for _, tt := range tests {
