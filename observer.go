@@ -20,9 +20,10 @@ import (
 // is ignored, and so is a nil context. An Observer must be safe for
 // concurrent use and quick: the call waits for it.
 //
-// No event holds a secret: URLs have no query and every text (the URL,
-// the error) has passed through the scrubber that keeps credentials out
-// of errors and logs.
+// No event holds a secret the client knows: URLs have no query and have
+// passed through the scrubber that keeps credentials out of errors and
+// logs, and every other string is from a small fixed set. Err is the
+// error the caller gets (see [Event]).
 type Observer interface {
 	Observe(ctx context.Context, ev Event) context.Context
 }
@@ -152,7 +153,10 @@ type Event struct {
 	Wait time.Duration
 	// Duration is how long a call, attempt or renewal took.
 	Duration time.Duration
-	// Err is the error of a failed call, attempt, wait, renewal or poll.
+	// Err is the error of a failed call, attempt, wait, renewal or poll,
+	// as the caller gets it. Its text is scrubbed of the secrets the
+	// client knows, but may quote what a server echoed or a caller's own
+	// error: telemetry should record ErrorType rather than the text.
 	Err error
 }
 
