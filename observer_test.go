@@ -2,6 +2,7 @@ package mediaauth_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -364,4 +365,39 @@ func BenchmarkObserver(b *testing.B) {
 			}
 		})
 	}
+}
+
+// An Observer sees each call, attempt and wait; here one that prints them.
+// The mediaauthotel module has one that makes OpenTelemetry spans and
+// metrics of them.
+func ExampleWithObserver() {
+	srv := mediaauthtest.NewServer() // a fake of the APIs, for the example
+	defer srv.Close()
+	printer := mediaauth.ObserverFunc(func(ctx context.Context, ev mediaauth.Event) context.Context {
+		switch ev.Kind {
+		case mediaauth.EventCallEnd:
+			fmt.Println(ev.Kind, ev.Operation, ev.Outcome, ev.StatusCode, ev.ErrorType)
+		case mediaauth.EventAttemptEnd:
+			fmt.Println(ev.Kind, ev.Method, ev.URL == srv.Movies.URL()+"/login", ev.StatusCode)
+		case mediaauth.EventCallStart:
+			fmt.Println(ev.Kind, ev.Operation)
+		default:
+			fmt.Println(ev.Kind)
+		}
+		return ctx
+	})
+	client, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.Movies.URL()), mediaauth.WithObserver(printer))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = client.Movies.Login(context.Background(), mediaauthtest.DemoMoviesUsername, "not the password")
+	fmt.Println(errors.Is(err, mediaauth.ErrInvalidCredentials))
+	// Output:
+	// call_start Movies.Login
+	// rate_limit_wait
+	// attempt_start
+	// attempt_end POST true 401
+	// call_end Movies.Login api_error 401 invalid_credentials
+	// true
 }
