@@ -387,7 +387,6 @@ func BenchmarkHTTPClient(b *testing.B) {
 			return err
 		}
 		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", mediaauth.DefaultUserAgent) // a request of the caller's: the SDK adds none
 		resp, err := sdk.Do(req)
 		if err != nil {
 			return err
