@@ -50,6 +50,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	s := &shared{
 		logger:       cfg.logger,
+		observer:     cfg.observer,
 		now:          time.Now,
 		pollGrace:    cfg.tvmaze.pollGrace,
 		tmdbSite:     cfg.tmdbSite,
@@ -327,9 +328,9 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		rt = http.DefaultTransport
 	}
 	limiter := ac.limiter()
-	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
+	below := &observe{api: api, logger: s.logger, secrets: s.secrets, obs: s.observer, next: &base{rt: rt, timeout: hc.Timeout}}
 	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
-	e.lower = &limit{limiter: limiter, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
+	e.lower = &limit{api: api, limiter: limiter, obs: s.observer, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
 	return e
 }
 
@@ -342,7 +343,7 @@ func (e *engine) handle(creds credentialSet) handle {
 	}
 	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
-		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
+		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, obs: e.s.observer, next: e.lower}
 		h.doors[r] = &http.Client{
 			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
 			CheckRedirect: redirect,

@@ -154,13 +154,19 @@ func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredenti
 
 // pollAuth is PollAuth that also returns the HTTP status of the answer
 // (0 when there was none).
-func (t *TVmaze) pollAuth(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
+func (t *TVmaze) pollAuth(ctx context.Context, token string) (_ *TVmazeCredentials, _ int, err error) {
 	if err := requireArgs("TVmaze.PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
 	var out pollAuthResponse
 	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
-	if h := t.hp(); ctx != nil && h != nil && h.e != nil {
+	if h := t.hp(); ctx != nil && h.usable() == nil {
+		// The call is observed before the grace takes its context, so that
+		// the attempt goes on with the context the Observer gave.
+		var ob *callObservation
+		ctx, ob = h.observeCall(ctx, epTVmazePoll.name, epTVmazePoll.method)
+		cl.observed = true
+		defer func() { ob.end(cl.status, err) }()
 		var guard *answerGuard
 		cl.attempt, guard = keepAnswer(ctx, h.e.s.pollGrace, h.e.s.timeout)
 		defer guard.release()
@@ -254,6 +260,15 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVma
 	if err := requireArgs("TVmaze.PollUntilConfirmed", "token", token); err != nil {
 		return nil, err
 	}
+	ctx, ob := t.h.observeCall(ctx, "TVmaze.PollUntilConfirmed", epTVmazePoll.method)
+	creds, status, err := t.pollUntilConfirmed(ctx, token)
+	ob.end(status, err)
+	return creds, err
+}
+
+// pollUntilConfirmed is the schedule of PollUntilConfirmed; it also returns
+// the status of the last answer.
+func (t *TVmaze) pollUntilConfirmed(ctx context.Context, token string) (*TVmazeCredentials, int, error) {
 	interval := t.poll.interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
@@ -261,26 +276,28 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest) (*TVma
 	sched := pollSchedule{poll: t.poll, interval: interval, wait: interval}
 	timer := time.NewTimer(sched.wait)
 	defer timer.Stop()
+	status := 0
 	for attempt := 1; ; attempt++ {
 		select {
 		case <-ctx.Done():
-			return nil, pollStopped(ctx, attempt-1)
+			return nil, status, pollStopped(ctx, attempt-1)
 		case <-timer.C:
 		}
 		// A timer and ctx ending together: ctx wins, no request is sent.
 		if ctx.Err() != nil {
-			return nil, pollStopped(ctx, attempt-1)
+			return nil, status, pollStopped(ctx, attempt-1)
 		}
-		creds, status, err := t.pollAuth(ctx, token)
+		creds, st, err := t.pollAuth(ctx, token)
+		status = st
 		if err == nil {
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status})
-			return creds, nil
+			t.observePoll(ctx, PollEvent{Attempt: attempt, StatusCode: status})
+			return creds, status, nil
 		}
 		if err := sched.next(ctx, attempt, status, err); err != nil {
-			t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: sched.last})
-			return nil, err
+			t.observePoll(ctx, PollEvent{Attempt: attempt, StatusCode: status, Err: sched.last})
+			return nil, status, err
 		}
-		t.observePoll(PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: sched.wait})
+		t.observePoll(ctx, PollEvent{Attempt: attempt, StatusCode: status, Err: err, NextPoll: sched.wait})
 		timer.Reset(sched.wait)
 	}
 }
@@ -325,11 +342,34 @@ func (p *pollSchedule) next(ctx context.Context, attempt, status int, err error)
 	return nil
 }
 
-// observePoll reports an attempt to the client's poll observer, if any.
-func (t *TVmaze) observePoll(ev PollEvent) {
+// observePoll reports an attempt to the client's poll observer and
+// Observer, if any.
+func (t *TVmaze) observePoll(ctx context.Context, ev PollEvent) {
 	if fn := t.poll.observer; fn != nil {
 		fn(ev)
 	}
+	if o := t.h.e.s.observer; o != nil {
+		o.Observe(ctx, Event{Kind: EventPoll, API: APITVmaze, Operation: "TVmaze.PollUntilConfirmed",
+			Attempt: ev.Attempt, StatusCode: ev.StatusCode, Outcome: pollOutcome(ctx, ev),
+			Wait: ev.NextPoll, Err: ev.Err, ErrorType: errorType(ev.Err)})
+	}
+}
+
+// pollOutcome is the Outcome of a poll that ev reports.
+func pollOutcome(ctx context.Context, ev PollEvent) string {
+	switch {
+	case ev.Err == nil:
+		return PollConfirmed
+	case errors.Is(ev.Err, ErrAuthorizationPending):
+		return PollPending
+	case ev.StatusCode == http.StatusTooManyRequests:
+		return PollRateLimited
+	case errors.Is(ev.Err, ErrAuthRequestNotFound):
+		return PollNotFound
+	case ctx.Err() != nil:
+		return PollCanceled
+	}
+	return PollFailed
 }
 
 // pollStopped is the error of a PollUntilConfirmed that ctx ended.

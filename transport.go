@@ -37,6 +37,7 @@ const (
 // shared is what every handle derived from one New has in common.
 type shared struct {
 	logger    *slog.Logger
+	observer  Observer // nil: no observation
 	now       func() time.Time
 	pollGrace time.Duration
 	tmdbSite  string
@@ -126,6 +127,7 @@ type credentialStage struct {
 	creds *credentialSet
 	// shared are the secrets of the credentials given to New.
 	shared []string
+	obs    Observer // nil: no observation
 	next   http.RoundTripper
 }
 
@@ -134,6 +136,9 @@ func (s *credentialStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.creds.err != nil {
 		closeBody(req)
 		return nil, s.creds.err
+	}
+	if s.obs != nil {
+		req = observedRenewals(req, s.creds.app, s.obs)
 	}
 	out, sent, err := s.authorized(req)
 	if err != nil {
@@ -308,13 +313,15 @@ type RateLimiter interface {
 // limit is the stage that waits on the API's rate limiter, which every
 // client derived from the same New shares.
 type limit struct {
+	api     API
 	limiter RateLimiter
+	obs     Observer // nil: no observation
 	next    http.RoundTripper
 }
 
 // RoundTrip waits for the limiter, then passes req on.
 func (s *limit) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := waitLimit(req.Context(), s.limiter); err != nil {
+	if err := waitObserved(req.Context(), s.limiter, s.obs, s.api); err != nil {
 		closeBody(req)
 		return nil, err
 	}
@@ -330,6 +337,7 @@ type observe struct {
 	logger *slog.Logger
 	// secrets are those of the credentials given to New.
 	secrets []string
+	obs     Observer // nil: no observation
 	next    http.RoundTripper
 }
 
@@ -350,6 +358,14 @@ func contextSecrets(ctx context.Context) []string {
 
 // RoundTrip sends one attempt and reports it.
 func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s.obs != nil {
+		return s.roundTripObserved(req)
+	}
+	return s.send(req)
+}
+
+// send sends one attempt and logs it.
+func (s *observe) send(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
 	var start time.Time

@@ -90,6 +90,7 @@ var errSilent = errors.New("failed")
 // when ctx ended (Ctrl-C). Errors are printed to sys.stderr as one line.
 func run(ctx context.Context, args []string, sys *system) int {
 	a := newApp(sys)
+	defer a.startTraces()()
 	err := a.dispatch(ctx, args)
 	switch {
 	case err == nil:
@@ -267,6 +268,9 @@ Environment:
                            over the key; needed by login tmdb --v4)
   BROWSER                  the program that opens web pages (default
                            xdg-open, open or rundll32)
+  OTEL_EXPORTER_OTLP_ENDPOINT  an OpenTelemetry collector: the command's
+                           calls are sent to it as traces (OTLP/HTTP, JSON),
+                           with the other OTEL_ variables' settings
 
 Run every command against the fake: start "mediaauth fake" and paste the
 export lines it prints.
