@@ -11,8 +11,10 @@ import (
 
 // Where the engine tells its Observer what it does: the call (send), the
 // rate-limit wait (limit stage and retries), each retry (retry stage), each
-// attempt (observe stage) and renewals (the token sources, which find the
-// Observer in the context the credential stage gives them). Every hook
+// attempt (attemptStage, above the observe stage) and renewals (the token
+// sources, which find the Observer in the context renewalStage gives
+// them). The two stages are in the engine only when the client has an
+// Observer. Every hook
 // starts with a nil check: a client without an Observer does no work and
 // makes no allocation for it (TestNilObserverAllocs).
 
@@ -151,8 +153,28 @@ func (s *retry) observed(rc *retryablehttp.Client, req *http.Request) (*retryabl
 	return c, req.WithContext(ctx)
 }
 
-// roundTripObserved is RoundTrip with the attempt told to the Observer.
-func (s *observe) roundTripObserved(req *http.Request) (*http.Response, error) {
+// attemptStage is the stage above observe that tells the Observer of each
+// attempt: its scrubbed URL and number, then its status or error kind.
+// observeAttempts puts it in only when the client has an Observer.
+type attemptStage struct {
+	api API
+	obs Observer
+	// secrets are those of the credentials given to New.
+	secrets []string
+	next    http.RoundTripper
+}
+
+// observeAttempts returns next, behind an attemptStage when s has an
+// Observer.
+func observeAttempts(api API, s *shared, next http.RoundTripper) http.RoundTripper {
+	if s.observer == nil {
+		return next
+	}
+	return &attemptStage{api: api, obs: s.observer, secrets: s.secrets, next: next}
+}
+
+// RoundTrip sends one attempt and tells the Observer of it.
+func (s *attemptStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	ev := Event{Kind: EventAttemptStart, API: s.api, Method: req.Method, Attempt: nextAttempt(ctx)}
 	if req.URL != nil {
@@ -167,7 +189,7 @@ func (s *observe) roundTripObserved(req *http.Request) (*http.Response, error) {
 		actx = ctx
 	}
 	start := time.Now()
-	resp, err := s.send(req)
+	resp, err := s.next.RoundTrip(req)
 	ev.Kind, ev.Duration = EventAttemptEnd, time.Since(start)
 	if err != nil {
 		ev.Err = err
@@ -181,16 +203,34 @@ func (s *observe) roundTripObserved(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// observedRenewals gives the token source of a renewing credential the
-// Observer, in the context of req, so that it can report its renewals.
-func observedRenewals(req *http.Request, a *attachment, o Observer) *http.Request {
-	if a == nil {
-		return req
+// renewalStage is the stage above the credential stage that gives the
+// token source of a renewing credential the Observer, in the context of
+// the request, so that it can report its renewals. observeRenewals puts it
+// in only when the client has an Observer.
+type renewalStage struct {
+	creds *credentialSet
+	obs   Observer
+	next  http.RoundTripper
+}
+
+// observeRenewals returns next, behind a renewalStage when s has an
+// Observer.
+func observeRenewals(s *shared, creds *credentialSet, next http.RoundTripper) http.RoundTripper {
+	if s.observer == nil {
+		return next
 	}
-	if _, ok := a.auth.(renewer); !ok {
-		return req
+	return &renewalStage{creds: creds, obs: s.observer, next: next}
+}
+
+// RoundTrip passes req on, with the Observer in its context when the
+// application credential renews itself.
+func (s *renewalStage) RoundTrip(req *http.Request) (*http.Response, error) {
+	if a := s.creds.app; a != nil {
+		if _, ok := a.auth.(renewer); ok {
+			req = req.WithContext(withObserver(req.Context(), s.obs))
+		}
 	}
-	return req.WithContext(withObserver(req.Context(), o))
+	return s.next.RoundTrip(req)
 }
 
 // reportRenewal tells the Observer ctx carries (if any) of a renewal that

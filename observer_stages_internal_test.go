@@ -43,6 +43,23 @@ func TestNilObserverAllocs(t *testing.T) {
 	}
 }
 
+// TestObserverStagesOnlyWithObserver: the attempt and renewal stages are
+// in the engine only when the client has an Observer.
+func TestObserverStagesOnlyWithObserver(t *testing.T) {
+	next := http.DefaultTransport
+	none := &shared{}
+	if observeAttempts(APIMovies, none, next) != next || observeRenewals(none, &credentialSet{}, next) != next {
+		t.Error("with no Observer, a stage was added")
+	}
+	with := &shared{observer: ObserverFunc(func(ctx context.Context, _ Event) context.Context { return ctx })}
+	if _, ok := observeAttempts(APIMovies, with, next).(*attemptStage); !ok {
+		t.Error("with an Observer, no attempt stage")
+	}
+	if _, ok := observeRenewals(with, &credentialSet{}, next).(*renewalStage); !ok {
+		t.Error("with an Observer, no renewal stage")
+	}
+}
+
 func TestErrorTypeAndOutcome(t *testing.T) {
 	ctx := context.Background()
 	ended, cancel := context.WithCancel(ctx)

@@ -127,7 +127,6 @@ type credentialStage struct {
 	creds *credentialSet
 	// shared are the secrets of the credentials given to New.
 	shared []string
-	obs    Observer // nil: no observation
 	next   http.RoundTripper
 }
 
@@ -136,9 +135,6 @@ func (s *credentialStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.creds.err != nil {
 		closeBody(req)
 		return nil, s.creds.err
-	}
-	if s.obs != nil {
-		req = observedRenewals(req, s.creds.app, s.obs)
 	}
 	out, sent, err := s.authorized(req)
 	if err != nil {
@@ -337,7 +333,6 @@ type observe struct {
 	logger *slog.Logger
 	// secrets are those of the credentials given to New.
 	secrets []string
-	obs     Observer // nil: no observation
 	next    http.RoundTripper
 }
 
@@ -358,14 +353,6 @@ func contextSecrets(ctx context.Context) []string {
 
 // RoundTrip sends one attempt and reports it.
 func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
-	if s.obs != nil {
-		return s.roundTripObserved(req)
-	}
-	return s.send(req)
-}
-
-// send sends one attempt and logs it.
-func (s *observe) send(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	logging := s.logger != nil && s.logger.Enabled(ctx, slog.LevelDebug)
 	var start time.Time
