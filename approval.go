@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -254,6 +255,10 @@ type poller struct {
 	pending error     // the answer that means "not approved yet"
 	expires time.Time // when the pending value expires; zero when unknown
 	now     func() time.Time
+	// observer is the client's [Observer], told of every attempt; nil for
+	// none.
+	observer Observer
+	status   int // the HTTP status of the last answer
 }
 
 // attemptFunc makes one attempt to exchange the pending token and returns
@@ -280,26 +285,65 @@ func (p *poller) run(ctx context.Context, attempt attemptFunc) error {
 			return p.expired(sched.last)
 		}
 		status, err := attempt(ctx)
+		p.status = status
 		if err == nil {
-			p.cfg.observe(WaitEvent{API: p.api, Attempt: n, StatusCode: status})
+			p.observe(ctx, WaitEvent{API: p.api, Attempt: n, StatusCode: status})
 			return nil
 		}
 		if ctx.Err() != nil {
 			// ctx ended while the attempt was in flight.
-			p.cfg.observe(WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: err})
+			p.observe(ctx, WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: err})
 			if errors.Is(err, ctx.Err()) {
 				err = sched.last
 			}
 			return p.stopped(ctx, n, err)
 		}
 		if err := sched.next(status, err); err != nil {
-			p.cfg.observe(WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: sched.last})
+			p.observe(ctx, WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: sched.last})
 			return err
 		}
 		wait := p.bounded(sched.wait)
-		p.cfg.observe(WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: err, NextPoll: wait})
+		p.observe(ctx, WaitEvent{API: p.api, Attempt: n, StatusCode: status, Err: err, NextPoll: wait})
 		timer.Reset(wait)
 	}
+}
+
+// runObserved is run, told to h's Observer as one operation whose
+// requests use httpMethod, each attempt as an [EventPoll].
+func (p *poller) runObserved(ctx context.Context, h *handle, httpMethod string, attempt attemptFunc) error {
+	ctx, ob := h.observeCall(ctx, p.method, httpMethod)
+	p.observer = h.e.s.observer
+	err := p.run(ctx, attempt)
+	ob.end(p.status, err)
+	return err
+}
+
+// observe reports an attempt to the wait's observer and to the client's
+// Observer, if any.
+func (p *poller) observe(ctx context.Context, ev WaitEvent) {
+	p.cfg.observe(ev)
+	if p.observer != nil {
+		p.observer.Observe(ctx, Event{Kind: EventPoll, API: p.api, Operation: p.method,
+			Attempt: ev.Attempt, StatusCode: ev.StatusCode, Outcome: p.outcome(ctx, ev),
+			Wait: ev.NextPoll, Err: ev.Err, ErrorType: errorType(ev.Err)})
+	}
+}
+
+// outcome is the Outcome of the [EventPoll] that reports ev.
+func (p *poller) outcome(ctx context.Context, ev WaitEvent) string {
+	switch {
+	case ev.Err == nil:
+		return PollConfirmed
+	case errors.Is(ev.Err, p.pending):
+		return PollPending
+	case ev.StatusCode == http.StatusTooManyRequests:
+		return PollRateLimited
+	case errors.Is(ev.Err, ErrAuthRequestNotFound):
+		return PollNotFound
+	case ctx.Err() != nil:
+		return PollCanceled
+	}
+	return PollFailed
 }
 
 // bounded shortens a wait that would end after the pending value expires.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -92,7 +93,7 @@ func (t *TMDb) pollApproval(ctx context.Context, method string, opts []WaitOptio
 		return err
 	}
 	p := poller{api: APITMDb, method: method, cfg: &cfg, pending: ErrRequestTokenNotApproved, expires: expires, now: t.h.e.s.now}
-	return p.run(ctx, func(ctx context.Context) (int, error) { return attempt(ctx, cfg.grace) })
+	return p.runObserved(ctx, t.hp(), http.MethodPost, func(ctx context.Context) (int, error) { return attempt(ctx, cfg.grace) })
 }
 
 // scrubWait scrubs the handle's credentials and the request token from the

@@ -50,6 +50,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	s := &shared{
 		logger:       cfg.logger,
+		observer:     cfg.observer,
 		now:          time.Now,
 		tmdbSite:     cfg.tmdbSite,
 		hdrAccept:    []string{"application/json"},
@@ -322,9 +323,9 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		rt = http.DefaultTransport
 	}
 	limiter := ac.limiter()
-	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
+	below := observeAttempts(api, s, &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}})
 	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
-	e.lower = &limit{limiter: limiter, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
+	e.lower = &limit{api: api, limiter: limiter, obs: s.observer, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
 	return e
 }
 
@@ -339,7 +340,7 @@ func (e *engine) handle(creds credentialSet) handle {
 	for r := range numRoles {
 		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
 		h.doors[r] = &http.Client{
-			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
+			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: observeRenewals(e.s, cs, auth)},
 			CheckRedirect: redirect,
 			Jar:           e.jar,
 		}

@@ -157,12 +157,20 @@ func (t *TVmaze) PollAuth(ctx context.Context, req AuthRequest) (*TVmazeCredenti
 
 // pollAuth is PollAuth with its answer grace that also returns the HTTP
 // status of the answer (0 when there was none).
-func (t *TVmaze) pollAuth(ctx context.Context, token string, grace time.Duration) (*TVmazeCredentials, int, error) {
+func (t *TVmaze) pollAuth(ctx context.Context, token string, grace time.Duration) (_ *TVmazeCredentials, _ int, err error) {
 	if err := requireArgs("TVmaze.PollAuth", "token", token); err != nil {
 		return nil, 0, err
 	}
 	var out pollAuthResponse
 	cl := &call{ep: epTVmazePoll, body: pollAuthRequest{Token: token}, out: &out, secrets: [2]string{token}}
+	if h := t.hp(); ctx != nil && h.usable() == nil {
+		// The call is observed before the grace takes its context, so that
+		// the attempt goes on with the context the Observer gave.
+		var ob *callObservation
+		ctx, ob = h.observeCall(ctx, epTVmazePoll.name, epTVmazePoll.method)
+		cl.observed = true
+		defer func() { ob.end(cl.status, err) }()
+	}
 	defer t.hp().guard(ctx, cl, grace).release()
 	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, cl.status, err
@@ -261,7 +269,7 @@ func (t *TVmaze) PollUntilConfirmed(ctx context.Context, req AuthRequest, opts .
 	}
 	var creds *TVmazeCredentials
 	p := poller{api: APITVmaze, method: method, cfg: &cfg, pending: ErrAuthorizationPending, now: t.h.e.s.now}
-	err = p.run(ctx, func(ctx context.Context) (status int, err error) {
+	err = p.runObserved(ctx, t.hp(), epTVmazePoll.method, func(ctx context.Context) (status int, err error) {
 		creds, status, err = t.pollAuth(ctx, req.Token, cfg.grace)
 		return status, err
 	})

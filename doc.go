@@ -51,6 +51,20 @@
 //
 // [StoredCredentials] and a [CredentialStore] ([FileStore], or
 // [KeychainStore] for the OS keychain) keep credentials between runs.
+// [StoredMoviesTokenSource] renews a Movies token through a store that is
+// a [RenewalLocker] as one transaction under the store's lock, so that
+// every process sharing the store (a FileStore on one host, the Redis
+// store of the redislimit module across hosts) renews once, and a failed
+// login is shared for a short back-off ([ErrRenewalBackoff]) rather than
+// repeated by every caller.
+//
+// # Traces and metrics
+//
+// [WithObserver] tells an [Observer] of every call, attempt, rate-limit
+// wait, retry, renewal and TVmaze poll ([Event]), without a secret; the
+// module github.com/mediaauth/mediaauth/mediaauthotel turns them into
+// OpenTelemetry spans and metrics. Without an Observer, observing costs
+// nothing.
 //
 // # Waiting for a person's approval
 //

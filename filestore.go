@@ -46,6 +46,10 @@ import (
 // read altered), naming the file, and never writes over such a file: what
 // it holds is the user's to recover. A missing file is an empty store. No error it returns
 // contains a secret.
+//
+// A FileStore is a [RenewalLocker] ([FileStore.LockRenewal]): the
+// processes of one host that share its file renew a token once between
+// them through [StoredMoviesTokenSource].
 type FileStore struct {
 	path string
 	// sem is held by the one Save or Delete of this FileStore at work in

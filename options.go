@@ -50,6 +50,7 @@ type config struct {
 	retryMin     time.Duration
 	retryMax     time.Duration
 	logger       *slog.Logger
+	observer     Observer
 	userAgent    string
 	insecureHTTP bool
 	movies       apiConfig

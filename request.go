@@ -117,6 +117,8 @@ type call struct {
 	status int
 	// cancel ends the call's context; set when the answer body is not needed.
 	cancel context.CancelFunc
+	// observed is set once the call is told to the client's Observer.
+	observed bool
 }
 
 // validator is implemented by response types that can tell whether the
@@ -165,6 +167,9 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 	}
 	if err := h.usable(); err != nil {
 		return err
+	}
+	if h.e.s.observer != nil && !cl.observed {
+		return h.sendObserved(ctx, cl)
 	}
 	cl.h = h
 	cl.path = h.e.basePath + cl.ep.path

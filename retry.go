@@ -88,6 +88,8 @@ type retry struct {
 	modes   resendModes
 	// next is the stage below, which the clients send through.
 	next http.RoundTripper
+	api  API
+	obs  Observer // nil: no observation
 }
 
 // RoundTrip sends req with the retries its mode allows. As with
@@ -95,6 +97,9 @@ type retry struct {
 // returned as it is.
 func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	rc := s.clients[s.modes.of(req)]
+	if s.obs != nil {
+		rc, req = s.observed(rc, req)
+	}
 	if rc.RetryMax == 0 {
 		return s.once(req)
 	}
@@ -174,7 +179,7 @@ func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter Rate
 		Transport:     next,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	stage := &retry{modes: modes, next: next}
+	stage := &retry{modes: modes, next: next, api: api, obs: s.observer}
 	for mode := range numRetryModes {
 		retries := p.retries
 		if mode == retryNever {
@@ -192,7 +197,7 @@ func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter Rate
 				if !rewind(req) {
 					return errors.New("the request body cannot be read again")
 				}
-				return waitLimit(req.Context(), limiter)
+				return waitObserved(req.Context(), limiter, s.observer, api)
 			},
 		}
 		if s.logger != nil {

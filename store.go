@@ -139,6 +139,19 @@ func CheckProfile(profile string) error {
 	return nil
 }
 
+// Validate checks that c can be kept by a [CredentialStore], as
+// [StoredCredentials] documents: a known API, a valid profile, at least
+// one credential, each of c's API, with its required fields set and every
+// string valid UTF-8. The error wraps [ErrInvalidArgument] and names
+// fields, never their values. Implementations of CredentialStore call it
+// in Save, and on what they read back.
+func (c *StoredCredentials) Validate() error { return c.validate() }
+
+// ValidateStoreKey checks the API and profile given to a
+// [CredentialStore]'s Load, Delete or LockRenewal, as [StoredCredentials]
+// documents them; the error wraps [ErrInvalidArgument].
+func ValidateStoreKey(api API, profile string) error { return checkStoreKey(api, profile) }
+
 // checkStoreKey checks the API and profile a CredentialStore method is
 // given; the error wraps ErrInvalidArgument.
 func checkStoreKey(api API, profile string) error {

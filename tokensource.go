@@ -40,17 +40,20 @@ const DefaultTokenExpiryDelta = 10 * time.Second
 // few seconds is still used. A token that src gives already expired (expires_in
 // 0, or a clock ahead of the server's) is used until the server refuses it:
 // asking src again at once would give no better one. Concurrent callers wait
-// for one renewal instead of renewing each. When the Movies API says a token
-// has expired ([ErrTokenExpired]), the engine tells the source, which renews
-// once for all the calls that saw that token fail (and tells src first, when
-// src caches tokens too, like [StoredMoviesTokenSource]).
-func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource) MoviesTokenSource {
-	return newReuseMoviesTokenSource(tok, src, time.Now)
+// for one renewal instead of renewing each, and take its result: when it
+// fails, its error is returned to every caller, wrapped in
+// [ErrRenewalBackoff], for [DefaultRenewalBackoff] (see
+// [WithRenewalBackoff]) before src is asked again. When the Movies API says a
+// token has expired ([ErrTokenExpired]), the engine tells the source, which
+// renews once for all the calls that saw that token fail (and tells src
+// first, when src caches tokens too, like [StoredMoviesTokenSource]).
+func ReuseMoviesTokenSource(tok *Token, src MoviesTokenSource, opts ...TokenSourceOption) MoviesTokenSource {
+	return newReuseMoviesTokenSource(tok, src, time.Now, opts...)
 }
 
 // newReuseMoviesTokenSource is ReuseMoviesTokenSource reading the time from now.
-func newReuseMoviesTokenSource(tok *Token, src MoviesTokenSource, now func() time.Time) *reuseMoviesTokenSource {
-	s := &reuseMoviesTokenSource{src: src, now: now, sem: make(chan struct{}, 1)}
+func newReuseMoviesTokenSource(tok *Token, src MoviesTokenSource, now func() time.Time, opts ...TokenSourceOption) *reuseMoviesTokenSource {
+	s := &reuseMoviesTokenSource{src: src, now: now, sem: make(chan struct{}, 1), cfg: newTokenSourceConfig(opts)}
 	if tok != nil {
 		cp := *tok
 		s.tok = &cp
@@ -69,7 +72,13 @@ type reuseMoviesTokenSource struct {
 	src MoviesTokenSource
 	now func() time.Time
 	sem chan struct{}
-	tok *Token // guarded by sem
+	cfg tokenSourceConfig
+	// failed is the last renewal's failure, for the back-off.
+	failed failureMemo
+	tok    *Token // guarded by sem
+	// refused is set when the server refused tok as expired, until the
+	// next renewal. Guarded by sem.
+	refused bool
 	// renewAt is when tok is renewed before a call; zero for never (its
 	// expiry is unknown, or it had none left when the source got it), and
 	// then only a refusal from the server renews it. Guarded by sem.
@@ -103,15 +112,42 @@ func (s *reuseMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 	if s.src == nil {
 		return nil, errors.New("mediaauth: the Movies token expired and the source has nothing to renew it with")
 	}
-	tok, err := s.src.Token(ctx)
-	if err != nil {
+	return s.renew(ctx)
+}
+
+// renew asks src for a new token, unless a renewal failed less than the
+// back-off ago. The renewal is reported to the Observer ctx carries,
+// unless src is a StoredMoviesTokenSource, which reports its own.
+func (s *reuseMoviesTokenSource) renew(ctx context.Context) (*Token, error) {
+	start := time.Now()
+	reason := RenewalExpiring
+	if s.refused {
+		reason = RenewalRefused
+	}
+	_, reports := s.src.(*storedMoviesTokenSource)
+	if err := s.failed.active(s.now()); err != nil {
+		reportRenewal(ctx, reason, RenewalBackoff, start, err)
 		return nil, err
 	}
-	if tok == nil || tok.AccessToken == "" {
-		return nil, errors.New("mediaauth: the Movies token source returned no token")
+	tok, err := s.src.Token(ctx)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = errors.New("mediaauth: the Movies token source returned no token")
 	}
+	if err != nil {
+		if s.cfg.backoff > 0 && worthBackingOff(ctx, err) {
+			s.failed.record(err, s.now().Add(s.cfg.backoff))
+		}
+		if !reports {
+			reportRenewal(ctx, reason, RenewalFailed, start, err)
+		}
+		return nil, err
+	}
+	s.failed.clear()
 	cp := *tok
-	s.tok, s.renewAt = &cp, renewTime(cp.ExpiresAt, s.now())
+	s.tok, s.renewAt, s.refused = &cp, renewTime(cp.ExpiresAt, s.now()), false
+	if !reports {
+		reportRenewal(ctx, reason, RenewalRenewed, start, nil)
+	}
 	return tok, nil
 }
 
@@ -129,7 +165,7 @@ func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken str
 	if s.tok == nil || s.tok.AccessToken != accessToken {
 		return
 	}
-	s.tok = nil
+	s.tok, s.refused = nil, true
 	if inv, ok := s.src.(invalidator); ok {
 		inv.invalidate(ctx, accessToken)
 	}
@@ -143,8 +179,18 @@ func (s *reuseMoviesTokenSource) invalidate(ctx context.Context, accessToken str
 // cached token expires; that source also tells it when the Movies API
 // refuses the stored token as expired before its time, and it then renews
 // the token instead of handing it out again.
-func StoredMoviesTokenSource(store CredentialStore, profile string, renew MoviesTokenSource) MoviesTokenSource {
-	return &storedMoviesTokenSource{store: store, profile: profile, renew: renew}
+//
+// When store is a [RenewalLocker] ([FileStore] is one, and so is the Redis
+// store of github.com/mediaauth/mediaauth/redislimit), a renewal is one
+// transaction under the store's lock of that entry, so that every process
+// sharing the store renews once: it reads the entry again under the lock,
+// takes the token another process saved if it is fresh, and otherwise
+// renews and saves. A renewal that fails is recorded under the lock, and
+// for [DefaultRenewalBackoff] (see [WithRenewalBackoff]) every process
+// returns its error ([ErrRenewalBackoff]) instead of trying again. A
+// renewal runs within the lock's deadline, if it has one.
+func StoredMoviesTokenSource(store CredentialStore, profile string, renew MoviesTokenSource, opts ...TokenSourceOption) MoviesTokenSource {
+	return &storedMoviesTokenSource{store: store, profile: profile, renew: renew, cfg: newTokenSourceConfig(opts)}
 }
 
 // storedMoviesTokenSource is the source of StoredMoviesTokenSource.
@@ -152,7 +198,10 @@ type storedMoviesTokenSource struct {
 	store   CredentialStore
 	profile string
 	renew   MoviesTokenSource
-	mu      sync.Mutex
+	cfg     tokenSourceConfig
+	// failed is the last failure of a renewal made without a lock.
+	failed failureMemo
+	mu     sync.Mutex
 	// refused is the SHA-256 of the last token refused as expired, kept
 	// rather than the token so that printing the source shows no secret.
 	refused [sha256.Size]byte // guarded by mu
@@ -163,17 +212,59 @@ func (s *storedMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 	if s.store == nil || s.renew == nil {
 		return nil, argError("StoredMoviesTokenSource", "nil store or renewing source")
 	}
+	stored, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.fresh(stored) {
+		return stored.MoviesToken, nil
+	}
+	if locker, ok := s.store.(RenewalLocker); ok {
+		return s.renewLocked(ctx, locker)
+	}
+	return s.renewUnlocked(ctx, stored)
+}
+
+// load reads the entry of the profile; an empty one when there is none.
+func (s *storedMoviesTokenSource) load(ctx context.Context) (*StoredCredentials, error) {
 	stored, err := s.store.Load(ctx, APIMovies, s.profile)
 	switch {
 	case errors.Is(err, ErrCredentialNotFound):
-		stored = &StoredCredentials{API: APIMovies, Profile: s.profile}
+		return &StoredCredentials{API: APIMovies, Profile: s.profile}, nil
 	case err != nil:
 		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: %w", err)
 	}
-	if t := stored.MoviesToken; t != nil && t.AccessToken != "" && !s.wasRefused(t.AccessToken) &&
-		(t.ExpiresAt.IsZero() || time.Now().Add(DefaultTokenExpiryDelta).Before(t.ExpiresAt)) {
-		return t, nil
+	return stored, nil
+}
+
+// fresh reports whether stored holds a token to use: one the server has
+// not refused, that is not due for renewal (see renewTime, from when it
+// was saved).
+func (s *storedMoviesTokenSource) fresh(stored *StoredCredentials) bool {
+	t := stored.MoviesToken
+	if t == nil || t.AccessToken == "" || s.wasRefused(t.AccessToken) {
+		return false
 	}
+	if t.ExpiresAt.IsZero() {
+		return true
+	}
+	now := time.Now()
+	if at := renewTime(t.ExpiresAt, stored.SavedAt); !at.IsZero() {
+		return now.Before(at)
+	}
+	return now.Before(t.ExpiresAt)
+}
+
+// reason is why the token of stored is renewed.
+func (s *storedMoviesTokenSource) reason(stored *StoredCredentials) string {
+	if t := stored.MoviesToken; t != nil && s.wasRefused(t.AccessToken) {
+		return RenewalRefused
+	}
+	return RenewalExpiring
+}
+
+// renewToken asks the renewing source for a token.
+func (s *storedMoviesTokenSource) renewToken(ctx context.Context) (*Token, error) {
 	tok, err := s.renew.Token(ctx)
 	if err != nil {
 		return nil, err
@@ -181,10 +272,34 @@ func (s *storedMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 	if tok == nil || tok.AccessToken == "" {
 		return nil, errors.New("mediaauth: StoredMoviesTokenSource: the renewing source returned no token")
 	}
-	stored.MoviesToken, stored.SavedAt = tok, time.Time{}
-	if err := s.store.Save(ctx, stored); err != nil {
-		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+	return tok, nil
+}
+
+// renewUnlocked renews and saves the token of a store that cannot lock
+// across processes; within this process, a failure is shared for the
+// back-off.
+func (s *storedMoviesTokenSource) renewUnlocked(ctx context.Context, stored *StoredCredentials) (*Token, error) {
+	start, reason := time.Now(), s.reason(stored)
+	if err := s.failed.active(start); err != nil {
+		reportRenewal(ctx, reason, RenewalBackoff, start, err)
+		return nil, err
 	}
+	tok, err := s.renewToken(ctx)
+	if err == nil {
+		stored.MoviesToken, stored.SavedAt = tok, time.Time{}
+		if err = s.store.Save(ctx, stored); err != nil {
+			tok, err = nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+		}
+	}
+	if err != nil {
+		if s.cfg.backoff > 0 && worthBackingOff(ctx, err) {
+			s.failed.record(err, time.Now().Add(s.cfg.backoff))
+		}
+		reportRenewal(ctx, reason, RenewalFailed, start, err)
+		return nil, err
+	}
+	s.failed.clear()
+	reportRenewal(ctx, reason, RenewalRenewed, start, nil)
 	return tok, nil
 }
 

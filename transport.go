@@ -37,6 +37,7 @@ const (
 // shared is what every handle derived from one New has in common.
 type shared struct {
 	logger   *slog.Logger
+	observer Observer // nil: no observation
 	now      func() time.Time
 	tmdbSite string
 	timeout  time.Duration // per attempt, for calls sent once
@@ -307,13 +308,15 @@ type RateLimiter interface {
 // limit is the stage that waits on the API's rate limiter, which every
 // client derived from the same New shares.
 type limit struct {
+	api     API
 	limiter RateLimiter
+	obs     Observer // nil: no observation
 	next    http.RoundTripper
 }
 
 // RoundTrip waits for the limiter, then passes req on.
 func (s *limit) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := waitLimit(req.Context(), s.limiter); err != nil {
+	if err := waitObserved(req.Context(), s.limiter, s.obs, s.api); err != nil {
 		closeBody(req)
 		return nil, err
 	}

@@ -1,7 +1,13 @@
-// Package redislimit is a client-side rate limit for package mediaauth whose
-// budget lives in Redis, so that several replicas of a service together stay
-// within one API's limit. Each replica builds a [Limiter] with the same
-// Redis, key and limit and hands it to [mediaauth.WithRateLimiter]:
+// Package redislimit keeps in Redis what the replicas of a service that
+// uses package mediaauth share: the rate limit of an API ([Limiter]), so
+// that together they stay within it, and the credentials with their
+// renewal lock ([CredentialStore]), so that together they renew a token
+// once.
+//
+// # Rate limits
+//
+// Each replica builds a [Limiter] with the same Redis, key and limit and
+// hands it to [mediaauth.WithRateLimiter]:
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 //	lim, err := redislimit.New(rdb, "tvmaze", redislimit.TVmaze())
@@ -43,4 +49,44 @@
 // may take is go-redis's business: set redis.Options' DialTimeout and
 // ReadTimeout, and ContextTimeoutEnabled to make a call end with its
 // context.
+//
+// # Credentials and their renewal
+//
+// A [CredentialStore] is a [mediaauth.CredentialStore] whose entries live
+// in Redis, for replicas on several hosts (on one host, a
+// [mediaauth.FileStore] does the same). It is a [mediaauth.RenewalLocker]:
+// give it to [mediaauth.StoredMoviesTokenSource], and a token that is due
+// for renewal is renewed once for the whole fleet:
+//
+//	store, err := redislimit.NewCredentialStore(rdb, redislimit.WithSealKey(key))
+//	src := mediaauth.ReuseMoviesTokenSource(nil,
+//		mediaauth.StoredMoviesTokenSource(store, "default", client.Movies.LoginTokenSource(user, password)))
+//	movies := client.Movies.With(mediaauth.RenewingMoviesToken(src))
+//
+// The replica that finds the token due takes the entry's renewal lock,
+// reads the entry again, and logs in only if no other replica has saved
+// a fresh token meanwhile; the others wait for the lock and take the
+// token it saved. A login that fails is recorded in Redis, and for the
+// back-off ([mediaauth.DefaultRenewalBackoff]) every replica returns its
+// error ([mediaauth.ErrRenewalBackoff]) instead of logging in again.
+//
+// The lock is a Redis key set with NX that expires [DefaultLockTTL] (15 s,
+// or [WithLockTTL]) after it was taken; its value is a fencing token, a
+// number Redis increments for each lock. The holder's login must end by
+// then: it runs with the lock's deadline. When the holder dies (killed,
+// its host lost) or stalls, its lock expires at that deadline, and one of
+// the replicas waiting takes it and logs in: the others wait for the
+// lock's TTL at most, plus one login, and their calls wait with them
+// (honouring their contexts) rather than fail. A holder that goes on past
+// its deadline can no longer write: every write under the lock is one Lua
+// script that first checks the lock still holds its token, and otherwise
+// changes nothing and returns [mediaauth.ErrLockLost].
+//
+// # Secrets at rest
+//
+// Entries are JSON in one Redis hash. With [WithSealKey], each is sealed
+// with AES-GCM under the caller's key and bound to its API and profile:
+// Redis, its backups and whoever reads them see no secret, and an entry
+// cannot be planted or moved without the key. Keys rotate: the new key
+// seals, the previous ones still open.
 package redislimit

@@ -53,3 +53,31 @@ func ExampleLimiter_Wait() {
 	fmt.Println("may send one TMDb request")
 	// Output: may send one TMDb request
 }
+
+// Every replica of a service keeps the user's credentials in one Redis,
+// sealed with a key they share.
+func ExampleCredentialStore() {
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	defer rdb.Close()
+	// A 32-byte key, from the service's secret manager in a real program.
+	key := []byte("an-example-key-of-32-bytes------")
+
+	store, err := redislimit.NewCredentialStore(rdb, redislimit.WithStorePrefix("example"), redislimit.WithSealKey(key))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	err = store.Save(ctx, &mediaauth.StoredCredentials{
+		API: mediaauth.APITVmaze, Profile: mediaauth.DefaultProfile,
+		TVmaze: &mediaauth.TVmazeCredentials{Username: "alice", APIKey: "s3cr3t-api-key"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	creds, err := store.Load(ctx, mediaauth.APITVmaze, mediaauth.DefaultProfile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(creds.TVmaze) // printing never shows the API key
+	// Output: mediaauth.TVmazeCredentials{Username:"alice" APIKey:[REDACTED]}
+}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mediaauth/mediaauth"
+	"github.com/mediaauth/mediaauth/internal/otlptrace"
 )
 
 // userAgent is the User-Agent of the command's requests.
@@ -144,6 +145,9 @@ type app struct {
 	command string
 	// in reads lines from stdin once the first prompt needs one.
 	in *bufio.Reader
+	// tracer observes the command's clients when the environment asks for
+	// traces (see telemetry.go); nil otherwise.
+	tracer *otlptrace.Tracer
 }
 
 func newApp(sys *system) *app {
@@ -193,6 +197,9 @@ func (a *app) client(opts ...mediaauth.Option) (*mediaauth.Client, error) {
 	}
 	if t := a.sys.getenv(envTMDbRead); t != "" {
 		base = append(base, mediaauth.WithCredentials(mediaauth.TMDbReadAccessToken(t)))
+	}
+	if a.tracer != nil {
+		base = append(base, mediaauth.WithObserver(a.tracer))
 	}
 	return mediaauth.New(append(base, opts...)...)
 }

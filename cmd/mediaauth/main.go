@@ -92,6 +92,7 @@ var errSilent = errors.New("failed")
 // when ctx ended (Ctrl-C). Errors are printed to sys.stderr as one line.
 func run(ctx context.Context, args []string, sys *system) int {
 	a := newApp(sys)
+	defer a.startTraces()()
 	err := a.dispatch(ctx, args)
 	switch {
 	case err == nil:
@@ -273,6 +274,9 @@ Environment:
   BROWSER                  the programs that open web pages, separated by
                            ':' and tried in turn, %s for the page (default
                            xdg-open, open or rundll32)
+  OTEL_EXPORTER_OTLP_ENDPOINT  an OpenTelemetry collector: the command's
+                           calls are sent to it as traces (OTLP/HTTP, JSON),
+                           with the other OTEL_ variables' settings
 
 Credentials live in the OS keychain (macOS Keychain, Windows Credential
 Manager, the Secret Service on Linux) when one answers, else in
