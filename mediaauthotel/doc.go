@@ -21,7 +21,7 @@
 // client-side rate limiter (mediaauth.rate_limit.wait, in seconds), the
 // outcome of a credential renewal during the call
 // (mediaauth.renewal.outcome) and, on failure, error.type. Events mark
-// each retry, rate-limit wait, renewal and TVmaze poll.
+// each retry, rate-limit wait, renewal and attempt of a wait for approval.
 //
 // Each HTTP attempt (the first and every retry) is a child span of kind
 // client, named and described as go.opentelemetry.io/contrib's otelhttp
@@ -52,8 +52,10 @@
 //     unavailable, server_error, network);
 //   - mediaauth.client.rate_limit.wait (histogram, s): each wait on the
 //     client-side rate limiter, by mediaauth.api;
-//   - mediaauth.tvmaze.poll.attempts (counter): each poll of
-//     PollUntilConfirmed, by mediaauth.poll.outcome (confirmed, pending,
+//   - mediaauth.client.poll.attempts (counter): each attempt of a wait
+//     for a person's approval (TVmaze.PollUntilConfirmed,
+//     TMDb.PollUntilApproved, TMDb.PollUntilApprovedV4), by mediaauth.api,
+//     mediaauth.operation and mediaauth.poll.outcome (confirmed, pending,
 //     rate_limited, not_found, failed, canceled);
 //   - mediaauth.client.renewals (counter): each renewal of a Movies token,
 //     by mediaauth.renewal.outcome (renewed, stored, backoff, failed) and

@@ -34,8 +34,8 @@ func (in *instruments) init(m metric.Meter) error {
 	in.rateLimitWait, errs[3] = m.Float64Histogram("mediaauth.client.rate_limit.wait", metric.WithUnit("s"),
 		metric.WithDescription("Time requests waited on the client-side rate limiter."),
 		metric.WithExplicitBucketBoundaries(append([]float64{0, 0.001}, durationBuckets...)...))
-	in.polls, errs[4] = m.Int64Counter("mediaauth.tvmaze.poll.attempts", metric.WithUnit("{poll}"),
-		metric.WithDescription("Polls of TVmaze's PollUntilConfirmed, by answer."))
+	in.polls, errs[4] = m.Int64Counter("mediaauth.client.poll.attempts", metric.WithUnit("{poll}"),
+		metric.WithDescription("Attempts of the waits for a person's approval, by answer."))
 	in.renewals, errs[5] = m.Int64Counter("mediaauth.client.renewals", metric.WithUnit("{renewal}"),
 		metric.WithDescription("Renewals of a Movies API token, by outcome and reason."))
 	in.httpDuration, errs[6] = m.Float64Histogram("http.client.request.duration", metric.WithUnit("s"),

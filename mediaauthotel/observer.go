@@ -289,10 +289,11 @@ func (o *Observer) renewal(ctx context.Context, ev mediaauth.Event) {
 	}
 }
 
-// poll records a poll of PollUntilConfirmed.
+// poll records an attempt of a wait for a person's approval
+// (TVmaze.PollUntilConfirmed, TMDb.PollUntilApproved, ...).
 func (o *Observer) poll(ctx context.Context, ev mediaauth.Event) {
 	outcome := AttrPollOutcome.String(ev.Outcome)
-	o.inst.polls.Add(ctx, 1, metric.WithAttributes(outcome))
+	o.inst.polls.Add(ctx, 1, metric.WithAttributes(AttrAPI.String(string(ev.API)), AttrOperation.String(ev.Operation), outcome))
 	if c := callOf(ctx); c != nil {
 		attrs := []attribute.KeyValue{outcome, AttrAttempt.Int(ev.Attempt), AttrWait.Float64(ev.Wait.Seconds())}
 		if ev.StatusCode > 0 {

@@ -311,7 +311,7 @@ func TestPollUntilConfirmedWith429(t *testing.T) {
 	}
 	assert.Equal(t, []string{"api_error 429", "api_error 403", "ok 200"}, outcomes)
 	for outcome, want := range map[string]int64{"rate_limited": 1, "pending": 1, "confirmed": 1} {
-		n, _ := tm.counts(t, "mediaauth.tvmaze.poll.attempts", map[string]string{"mediaauth.poll.outcome": outcome})
+		n, _ := tm.counts(t, "mediaauth.client.poll.attempts", map[string]string{"mediaauth.api": "tvmaze", "mediaauth.operation": "TVmaze.PollUntilConfirmed", "mediaauth.poll.outcome": outcome})
 		assert.Equal(t, want, n, outcome)
 	}
 }
