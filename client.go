@@ -335,21 +335,25 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 
 // handle returns a handle of e carrying creds.
 func (e *engine) handle(creds credentialSet) handle {
-	h := handle{e: e, creds: creds}
-	cs := &h.creds
+	ds := &doorSet{creds: creds}
 	if creds.err != nil {
-		cs = &credentialSet{err: creds.err}
+		ds.creds = credentialSet{err: creds.err}
 	}
 	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
-		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
-		h.doors[r] = &http.Client{
-			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: auth},
-			CheckRedirect: redirect,
-			Jar:           e.jar,
-		}
+		e.initDoor(&ds.own[r], &ds.creds, r, true, redirect)
 	}
-	return h
+	e.initDoor(&ds.open, &ds.creds, openRole(e.api), false, redirect)
+	return handle{e: e, creds: creds, doors: ds}
+}
+
+// initDoor sets d up as the door of role r; owned is set on the doors of
+// the engine's own requests.
+func (e *engine) initDoor(d *door, cs *credentialSet, r role, owned bool, redirect func(*http.Request, []*http.Request) error) {
+	d.auth = credentialStage{api: e.api, role: r, creds: cs, owned: owned, shared: e.s.secrets, next: e.lower}
+	d.auth.prepare()
+	d.lock = originLock{api: e.api, origin: e.origin, text: e.originText, next: &d.auth}
+	d.client = http.Client{Transport: &d.lock, CheckRedirect: redirect, Jar: e.jar}
 }
 
 // with returns a handle like h carrying creds in place of those of the

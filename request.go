@@ -17,12 +17,31 @@ import (
 )
 
 // handle is what the three API handles share: the engine, the
-// credentials, and one *http.Client per role, whose transport is the whole
+// credentials, and the doors: *http.Clients whose transport is the whole
 // pipeline: origin lock → authorize → the engine's lower stages.
 type handle struct {
 	e     *engine
 	creds credentialSet
-	doors [numRoles]*http.Client
+	doors *doorSet
+}
+
+// door is one *http.Client of a handle with its first two stages.
+type door struct {
+	client http.Client
+	lock   originLock
+	auth   credentialStage
+}
+
+// doorSet holds a handle's doors in one allocation: one per role for the
+// requests the engine builds itself (the typed calls and Do), whose
+// credential stage adds to the request in place; and the open door for
+// the requests of HTTPClient's callers, whose credential stage works on a
+// copy.
+type doorSet struct {
+	own  [numRoles]door
+	open door
+	// creds are the credentials the doors put on requests.
+	creds credentialSet
 }
 
 // usable reports why h cannot send, if it cannot.
@@ -42,7 +61,7 @@ func (h *handle) httpClient() *http.Client {
 	if h == nil || h.e == nil {
 		return &http.Client{Transport: unusable{}}
 	}
-	return h.doors[openRole(h.e.api)]
+	return &h.doors.open.client
 }
 
 // baseURL returns the handle's base URL, "" when none is configured.
@@ -173,7 +192,7 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 		return err
 	}
 	defer cancel()
-	resp, err := h.doors[cl.ep.role].Do(req)
+	resp, err := h.doors.own[cl.ep.role].client.Do(req)
 	if err != nil {
 		return cl.transportError(ctx, err)
 	}
