@@ -6,8 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Client talks to the Movies API, TVmaze and TMDb through one handle per
@@ -321,12 +324,20 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		e.base = strings.TrimRight(u.String(), "/")
 		e.origin, e.originText = originKey(u), originOf(u)
 		e.basePath = strings.TrimRight(u.Path, "/")
+		if bu, err := url.Parse(e.base); err == nil && bu.RawPath == "" && bu.RawQuery == "" && bu.Fragment == "" && bu.User == nil {
+			e.baseURL = bu
+		}
 	}
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	limiter := ac.limiter()
+	var limiter RateLimiter // nil: no limit (see waitLimit)
+	if ac.custom != nil || ac.limit != rate.Inf {
+		// The SDK's own limiter at rate.Inf, which nobody else can change,
+		// would make every request take its lock twice for nothing.
+		limiter = ac.limiter()
+	}
 	below := &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}}
 	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
 	e.lower = &limit{limiter: limiter, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}

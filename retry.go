@@ -358,10 +358,16 @@ func jitterBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 	return minWait + time.Duration(rand.Int64N(int64(upper-minWait)+1))
 }
 
-// waitLimit waits on an API's rate limiter. A wait that would pass the
-// context's deadline fails at once, as rate.Limiter does, but with an error
-// that wraps context.DeadlineExceeded like the deadline itself would.
+// waitLimit waits on an API's rate limiter (nil for none). A wait that
+// would pass the context's deadline fails at once, as rate.Limiter does,
+// but with an error that wraps context.DeadlineExceeded like the deadline
+// itself would.
 func waitLimit(ctx context.Context, lim RateLimiter) error {
+	if lim == nil {
+		// No limit: only the context's end stops the request, as
+		// rate.Limiter.Wait does with rate.Inf.
+		return ctx.Err()
+	}
 	err := lim.Wait(ctx)
 	if err == nil || ctx.Err() != nil {
 		return err

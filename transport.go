@@ -87,9 +87,11 @@ const maxResponseHeaderBytes = 64 << 10
 // handle of that API derived from one New: the origin, the rate limiter,
 // the retry stage and what is below it.
 type engine struct {
-	api        API
-	s          *shared
-	base       string // base URL without a trailing slash; "" when unset
+	api  API
+	s    *shared
+	base string // base URL without a trailing slash; "" when unset
+	// baseURL is base parsed, nil when unset or when its path has escapes.
+	baseURL    *url.URL
 	basePath   string // the base URL's path
 	origin     origin
 	originText string
