@@ -324,6 +324,12 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		e.base = strings.TrimRight(u.String(), "/")
 		e.origin, e.originText = originKey(u), originOf(u)
 		e.basePath = strings.TrimRight(u.Path, "/")
+		e.paths = make(map[*endpoint]string)
+		for _, ep := range endpoints {
+			if ep.api == api {
+				e.paths[ep] = e.basePath + ep.path
+			}
+		}
 		if bu, err := url.Parse(e.base); err == nil && bu.RawPath == "" && bu.RawQuery == "" && bu.Fragment == "" && bu.User == nil {
 			e.baseURL = bu
 		}
@@ -342,6 +348,15 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
 	e.lower = &limit{limiter: limiter, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
 	return e
+}
+
+// fullPath is ep's URL path with the base URL's path in front: made once
+// for the endpoints of the table, and on each call for Do's.
+func (e *engine) fullPath(ep *endpoint) string {
+	if p, ok := e.paths[ep]; ok {
+		return p
+	}
+	return e.basePath + ep.path
 }
 
 // handle returns a handle of e carrying creds.

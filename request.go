@@ -188,7 +188,7 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 		return err
 	}
 	cl.h = h
-	cl.path = h.e.basePath + cl.ep.path
+	cl.path = h.e.fullPath(cl.ep)
 	req, err := cl.request(ctx)
 	if err != nil {
 		return err

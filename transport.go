@@ -91,8 +91,10 @@ type engine struct {
 	s    *shared
 	base string // base URL without a trailing slash; "" when unset
 	// baseURL is base parsed, nil when unset or when its path has escapes.
-	baseURL    *url.URL
-	basePath   string // the base URL's path
+	baseURL  *url.URL
+	basePath string // the base URL's path
+	// paths are the full URL paths of the API's endpoints, made once.
+	paths      map[*endpoint]string
 	origin     origin
 	originText string
 	lower      http.RoundTripper // rate limit → retry → observe → base
