@@ -359,6 +359,25 @@ func (e *engine) fullPath(ep *endpoint) string {
 	return e.basePath + ep.path
 }
 
+// door is one *http.Client of a handle with its first two stages.
+type door struct {
+	client http.Client
+	lock   originLock
+	auth   credentialStage
+}
+
+// doorSet holds a handle's doors in one allocation: one per role for the
+// requests the engine builds itself (the typed calls and Do), whose
+// credential stage adds to the request in place; and the open door for
+// the requests of HTTPClient's callers, whose credential stage works on a
+// copy.
+type doorSet struct {
+	own  [numRoles]door
+	open door
+	// creds are the credentials the doors put on requests.
+	creds credentialSet
+}
+
 // handle returns a handle of e carrying creds.
 func (e *engine) handle(creds credentialSet) handle {
 	ds := &doorSet{creds: creds}

@@ -25,25 +25,6 @@ type handle struct {
 	doors *doorSet
 }
 
-// door is one *http.Client of a handle with its first two stages.
-type door struct {
-	client http.Client
-	lock   originLock
-	auth   credentialStage
-}
-
-// doorSet holds a handle's doors in one allocation: one per role for the
-// requests the engine builds itself (the typed calls and Do), whose
-// credential stage adds to the request in place; and the open door for
-// the requests of HTTPClient's callers, whose credential stage works on a
-// copy.
-type doorSet struct {
-	own  [numRoles]door
-	open door
-	// creds are the credentials the doors put on requests.
-	creds credentialSet
-}
-
 // usable reports why h cannot send, if it cannot.
 func (h *handle) usable() error {
 	if h == nil || h.e == nil {
