@@ -201,11 +201,12 @@ func (s *credentialStage) authorized(req *http.Request) (*http.Request, string, 
 	}
 	out := req
 	if !s.owned {
-		out = new(http.Request)
-		*out = *req
+		// The copy and its URL in one allocation.
+		c := &requestCopy{req: *req}
+		out = &c.req
 		if s.param != nil {
-			u := *req.URL
-			out.URL = &u
+			c.url = *req.URL
+			out.URL = &c.url
 		}
 		if s.header != nil {
 			out.Header = make(http.Header, len(req.Header)+1)
@@ -225,6 +226,13 @@ func (s *credentialStage) authorized(req *http.Request) (*http.Request, string, 
 		return nil, "", err
 	}
 	return out, sent, nil
+}
+
+// requestCopy is a copy of a caller's request with room for a copy of
+// its URL.
+type requestCopy struct {
+	req http.Request
+	url url.URL
 }
 
 // renewal handles the answer to a request whose bearer a token source
