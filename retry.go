@@ -165,8 +165,8 @@ func (s *retry) retries(rc *retryablehttp.Client, req *http.Request, resp *http.
 	rr.Request = nil
 	retryRequests.Put(rr)
 	if !first.replayed && first.resp != nil {
-		// Not given back (a context that ended before go-retryablehttp
-		// sent anything): the answer's connection is still ours to free.
+		// Not given back (go-retryablehttp returned before its first
+		// attempt): the answer's connection is still ours to free.
 		drainClose(first.resp.Body)
 	}
 	if err != nil {
