@@ -6,8 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Client talks to the Movies API, TVmaze and TMDb through one handle per
@@ -317,35 +320,81 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		e.base = strings.TrimRight(u.String(), "/")
 		e.origin, e.originText = originKey(u), originOf(u)
 		e.basePath = strings.TrimRight(u.Path, "/")
+		e.paths = make(map[*endpoint]string)
+		for _, ep := range endpoints {
+			if ep.api == api {
+				e.paths[ep] = e.basePath + ep.path
+			}
+		}
+		if bu, err := url.Parse(e.base); err == nil && bu.RawPath == "" && bu.RawQuery == "" && bu.Fragment == "" && bu.User == nil {
+			e.baseURL = bu
+		}
 	}
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	limiter := ac.limiter()
+	var limiter RateLimiter // nil: no limit (see waitLimit)
+	if ac.custom != nil || ac.limit != rate.Inf {
+		// The SDK's own limiter at rate.Inf, which nobody else can change,
+		// would make every request take its lock twice for nothing.
+		limiter = ac.limiter()
+	}
 	below := observeAttempts(api, s, &observe{api: api, logger: s.logger, secrets: s.secrets, next: &base{rt: rt, timeout: hc.Timeout}})
 	policy := retryPolicy{retries: cfg.maxRetries, minWait: cfg.retryMin, maxWait: cfg.retryMax}
 	e.lower = &limit{api: api, limiter: limiter, obs: s.observer, next: newRetry(api, policy, resendModesOf(api, e.basePath), s, limiter, below)}
 	return e
 }
 
+// fullPath is ep's URL path with the base URL's path in front: made once
+// for the endpoints of the table, and on each call for Do's.
+func (e *engine) fullPath(ep *endpoint) string {
+	if p, ok := e.paths[ep]; ok {
+		return p
+	}
+	return e.basePath + ep.path
+}
+
+// door is one *http.Client of a handle with its first two stages.
+type door struct {
+	client http.Client
+	lock   originLock
+	auth   credentialStage
+}
+
+// doorSet holds a handle's doors in one allocation: one per role for the
+// requests the engine builds itself (the typed calls and Do), whose
+// credential stage adds to the request in place; and the open door for
+// the requests of HTTPClient's callers, whose credential stage works on a
+// copy.
+type doorSet struct {
+	own  [numRoles]door
+	open door
+	// creds are the credentials the doors put on requests.
+	creds credentialSet
+}
+
 // handle returns a handle of e carrying creds.
 func (e *engine) handle(creds credentialSet) handle {
-	h := handle{e: e, creds: creds}
-	cs := &h.creds
+	ds := &doorSet{creds: creds}
 	if creds.err != nil {
-		cs = &credentialSet{err: creds.err}
+		ds.creds = credentialSet{err: creds.err}
 	}
 	redirect := lockedRedirect(e.redirect)
 	for r := range numRoles {
-		auth := &credentialStage{api: e.api, role: r, creds: cs, shared: e.s.secrets, next: e.lower}
-		h.doors[r] = &http.Client{
-			Transport:     &originLock{api: e.api, origin: e.origin, text: e.originText, next: observeRenewals(e.s, cs, auth)},
-			CheckRedirect: redirect,
-			Jar:           e.jar,
-		}
+		e.initDoor(&ds.own[r], &ds.creds, r, true, redirect)
 	}
-	return h
+	e.initDoor(&ds.open, &ds.creds, openRole(e.api), false, redirect)
+	return handle{e: e, creds: creds, doors: ds}
+}
+
+// initDoor sets d up as the door of role r; owned is set on the doors of
+// the engine's own requests.
+func (e *engine) initDoor(d *door, cs *credentialSet, r role, owned bool, redirect func(*http.Request, []*http.Request) error) {
+	d.auth = credentialStage{api: e.api, role: r, creds: cs, owned: owned, shared: e.s.secrets, next: e.lower}
+	d.auth.prepare()
+	d.lock = originLock{api: e.api, origin: e.origin, text: e.originText, next: observeRenewals(e.s, cs, &d.auth)}
+	d.client = http.Client{Transport: &d.lock, CheckRedirect: redirect, Jar: e.jar}
 }
 
 // with returns a handle like h carrying creds in place of those of the

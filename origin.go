@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -59,6 +60,12 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse
 		}
+		if ref := req.Header.Get("Referer"); ref != "" {
+			// http.Client makes it from the URL of the request before,
+			// which holds the credential parameters when the engine
+			// authorized its own request in place.
+			req.Header.Set("Referer", withoutCredentialParams(ref))
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -99,6 +106,27 @@ func cleanLocation(req *http.Request, resp *http.Response, secrets ...[]string) 
 		return
 	}
 	resp.Header.Set("Location", clean)
+}
+
+// withoutCredentialParams returns rawURL without the query parameters
+// that carry TMDb credentials, the others kept as they were, in their
+// order.
+func withoutCredentialParams(rawURL string) string {
+	base, query, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return rawURL
+	}
+	var kept []string
+	for _, part := range strings.Split(query, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if !slices.Contains(credentialParams[:], name) {
+			kept = append(kept, part)
+		}
+	}
+	if len(kept) == 0 {
+		return base
+	}
+	return base + "?" + strings.Join(kept, "&")
 }
 
 // credentialParams are the query parameters that carry TMDb credentials.

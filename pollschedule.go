@@ -51,15 +51,22 @@ func (h *handle) guard(ctx context.Context, cl *call, grace time.Duration) *answ
 }
 
 // answerGuard keeps a poll's answer that has begun to arrive when the
-// caller's context ends; see keepAnswer. One allocation holds its state.
+// caller's context ends; see keepAnswer. It is itself the context the
+// poll is sent with (below the trace that tells it the answer began): the
+// caller's values, its own end, and the per-attempt timeout as its
+// deadline, in one allocation.
 type answerGuard struct {
+	parent   context.Context // for its values only
 	mu       sync.Mutex
 	answered bool // the first byte of the answer arrived
 	released bool
-	timer    *time.Timer // the grace, once ctx ended after the answer began
+	err      error         // why the send context ended, once it has
+	done     chan struct{} // closed when it ends
+	deadline time.Time     // the per-attempt timeout's, if any
+	expiry   *time.Timer   // ends it at the deadline
+	timer    *time.Timer   // the grace, once ctx ended after the answer began
 	grace    time.Duration
-	cancel   context.CancelFunc // ends the send context
-	stop     func() bool        // stops watching ctx
+	stop     func() bool // stops watching ctx
 	trace    httptrace.ClientTrace
 }
 
@@ -74,17 +81,53 @@ func keepAnswer(ctx context.Context, grace, timeout time.Duration) (context.Cont
 	if ctx.Done() == nil || grace <= 0 {
 		return ctx, nil
 	}
-	g := &answerGuard{grace: grace}
-	var sendCtx context.Context
+	g := &answerGuard{parent: ctx, grace: grace, done: make(chan struct{})}
 	if timeout > 0 {
-		sendCtx, g.cancel = context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	} else {
-		sendCtx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		g.deadline = time.Now().Add(timeout)
+		g.expiry = time.AfterFunc(timeout, g.expire)
 	}
 	g.trace.GotFirstResponseByte = g.gotFirstByte
-	sendCtx = httptrace.WithClientTrace(sendCtx, &g.trace)
+	sendCtx := httptrace.WithClientTrace(g, &g.trace)
 	g.stop = context.AfterFunc(ctx, g.ctxDone)
 	return sendCtx, g
+}
+
+// Deadline is the per-attempt timeout's, if any.
+func (g *answerGuard) Deadline() (time.Time, bool) { return g.deadline, !g.deadline.IsZero() }
+
+// Done is closed when the send context ends.
+func (g *answerGuard) Done() <-chan struct{} { return g.done }
+
+// Err says why the send context ended, nil while it has not.
+func (g *answerGuard) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+// Value is the caller's context's value for key.
+func (g *answerGuard) Value(key any) any { return g.parent.Value(key) }
+
+// endLocked ends the send context with err, once; g.mu is held.
+func (g *answerGuard) endLocked(err error) {
+	if g.err == nil {
+		g.err = err
+		close(g.done)
+	}
+}
+
+// expire ends the send context at the per-attempt timeout.
+func (g *answerGuard) expire() {
+	g.mu.Lock()
+	g.endLocked(context.DeadlineExceeded)
+	g.mu.Unlock()
+}
+
+// graceOver ends the send context when the grace has run out.
+func (g *answerGuard) graceOver() {
+	g.mu.Lock()
+	g.endLocked(context.Canceled)
+	g.mu.Unlock()
 }
 
 // gotFirstByte is the trace hook: the answer has begun.
@@ -102,13 +145,13 @@ func (g *answerGuard) ctxDone() {
 	switch {
 	case g.released:
 	case g.answered:
-		g.timer = time.AfterFunc(g.grace, g.cancel)
+		g.timer = time.AfterFunc(g.grace, g.graceOver)
 	default:
-		g.cancel()
+		g.endLocked(context.Canceled)
 	}
 }
 
-// release ends the send context and stops the guard's timer; on a nil
+// release ends the send context and stops the guard's timers; on a nil
 // guard it does nothing.
 func (g *answerGuard) release() {
 	if g == nil {
@@ -116,10 +159,12 @@ func (g *answerGuard) release() {
 	}
 	g.stop()
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.released = true
-	if g.timer != nil {
-		g.timer.Stop()
+	for _, t := range [...]*time.Timer{g.timer, g.expiry} {
+		if t != nil {
+			t.Stop()
+		}
 	}
-	g.mu.Unlock()
-	g.cancel()
+	g.endLocked(context.Canceled)
 }

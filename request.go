@@ -17,12 +17,12 @@ import (
 )
 
 // handle is what the three API handles share: the engine, the
-// credentials, and one *http.Client per role, whose transport is the whole
+// credentials, and the doors: *http.Clients whose transport is the whole
 // pipeline: origin lock → authorize → the engine's lower stages.
 type handle struct {
 	e     *engine
 	creds credentialSet
-	doors [numRoles]*http.Client
+	doors *doorSet
 }
 
 // usable reports why h cannot send, if it cannot.
@@ -42,7 +42,7 @@ func (h *handle) httpClient() *http.Client {
 	if h == nil || h.e == nil {
 		return &http.Client{Transport: unusable{}}
 	}
-	return h.doors[openRole(h.e.api)]
+	return &h.doors.open.client
 }
 
 // baseURL returns the handle's base URL, "" when none is configured.
@@ -119,6 +119,8 @@ type call struct {
 	cancel context.CancelFunc
 	// observed is set once the call is told to the client's Observer.
 	observed bool
+	// release ends the per-attempt timeout of a call sent once, if any.
+	release context.CancelFunc
 }
 
 // validator is implemented by response types that can tell whether the
@@ -172,13 +174,13 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 		return h.sendObserved(ctx, cl)
 	}
 	cl.h = h
-	cl.path = h.e.basePath + cl.ep.path
-	req, cancel, err := cl.request(ctx)
+	cl.path = h.e.fullPath(cl.ep)
+	req, err := cl.request(ctx)
 	if err != nil {
 		return err
 	}
-	defer cancel()
-	resp, err := h.doors[cl.ep.role].Do(req)
+	defer cl.finish()
+	resp, err := h.doors.own[cl.ep.role].client.Do(req)
 	if err != nil {
 		return cl.transportError(ctx, err)
 	}
@@ -187,16 +189,15 @@ func (h *handle) send(ctx context.Context, cl *call) error {
 }
 
 // request builds the call's HTTP request, with the context it is sent
-// with: the resend mode of an endpoint whose mode is not its method's;
-// for a call sent once, the per-attempt timeout on the request itself (so
-// that the base stage adds no timer), or the poll's answer grace; and, when
-// the answer body is not needed, a cancel that stops reading it. cancel
-// must be called when the call is done.
-func (cl *call) request(ctx context.Context) (*http.Request, func(), error) {
+// with: for a call sent once, the per-attempt timeout on the request
+// itself (so that the base stage adds no timer), or the poll's answer
+// grace; and, when the answer body is not needed, a cancel that stops
+// reading it. finish must be called when the call is done.
+func (cl *call) request(ctx context.Context) (*http.Request, error) {
 	h, ep := cl.h, cl.ep
 	body, contentType, err := cl.encode()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cl.attempt != nil {
 		ctx = cl.attempt
@@ -208,26 +209,13 @@ func (cl *call) request(ctx context.Context) (*http.Request, func(), error) {
 		// The stages below scrub the call's secret inputs too.
 		ctx = context.WithValue(ctx, secretsKey{}, secretLister(cl))
 	}
-	sendCtx, release := ctx, context.CancelFunc(nil)
 	if ep.resend == retryNever {
-		sendCtx, release = attemptContext(ctx, h.e.s.timeout)
+		ctx, cl.release = attemptContext(ctx, h.e.s.timeout)
 	}
-	done := func() {
-		if release != nil {
-			release()
-		}
-		if cl.cancel != nil {
-			cl.cancel()
-		}
-	}
-	var bodyReader io.Reader
-	if body != nil {
-		bodyReader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(sendCtx, ep.method, h.e.base+ep.path, bodyReader)
+	req, err := h.e.newRequest(ctx, ep.method, ep.path, cl.path, body)
 	if err != nil {
-		done()
-		return nil, nil, cl.errorf("building request: %w: %w", stripURL(err), ErrInvalidArgument)
+		cl.finish()
+		return nil, cl.errorf("building request: %w: %w", stripURL(err), ErrInvalidArgument)
 	}
 	req.URL.RawQuery = cl.rawQuery
 	hd := req.Header
@@ -236,7 +224,57 @@ func (cl *call) request(ctx context.Context) (*http.Request, func(), error) {
 		hd["Content-Type"] = contentType
 	}
 	hd["User-Agent"] = h.e.s.hdrUserAgent
-	return req, done, nil
+	return req, nil
+}
+
+// finish releases what the call's request holds: its attempt's timeout
+// and the cancel of a body that is not needed.
+func (cl *call) finish() {
+	if cl.release != nil {
+		cl.release()
+	}
+	if cl.cancel != nil {
+		cl.cancel()
+	}
+}
+
+// newRequest builds a request of e for the endpoint path (full: with the
+// base URL's path in front) with body, if any. A path of plain characters
+// on a base URL without escapes gets a copy of the base URL, parsed once;
+// any other is parsed. The request has no Host of its own (the same on
+// the wire): http.Client then makes no copy of its URL.
+func (e *engine) newRequest(ctx context.Context, method, path, full string, body []byte) (*http.Request, error) {
+	var bodyReader io.Reader
+	if body != nil {
+		bodyReader = bytes.NewReader(body)
+	}
+	if e.baseURL == nil || !plainPath(path) {
+		req, err := http.NewRequestWithContext(ctx, method, e.base+path, bodyReader)
+		if err != nil {
+			return nil, err
+		}
+		req.Host = ""
+		return req, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "", bodyReader)
+	if err != nil {
+		return nil, err
+	}
+	*req.URL = *e.baseURL
+	req.URL.Path = full
+	return req, nil
+}
+
+// plainPath reports whether p is made only of characters that a URL path
+// holds as they are (letters, digits, "-._~/").
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // attemptContext bounds the one attempt of a call that is never resent by

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -83,10 +84,25 @@ func methodMode(method string) retryMode {
 // resend mode, sending through the stages below it. Each retry waits on
 // the API's rate limiter like a first attempt and sends a fresh copy of
 // the body (net/http's GetBody).
+//
+// The first attempt of every request goes straight to the stage below,
+// without go-retryablehttp's Client.Do and the http.Client it sends
+// through (a slice of requests, a header copier and its copy of the
+// headers, on every request). Its answer or error is given to the same
+// CheckRetry go-retryablehttp is configured with, which is free of side
+// effects: when it would not resend, the result is what go-retryablehttp
+// returns after one attempt (with PassthroughErrorHandler: the answer, or
+// the error as it is). When it would, the request is handed to
+// go-retryablehttp's Client.Do, whose http.Client sends through a replay
+// stage (see replay) that answers its first attempt with the answer
+// already received, so that go-retryablehttp decides every retry,
+// computes every back-off and runs the whole loop, and the first attempt
+// is neither sent, logged nor observed twice.
 type retry struct {
 	clients [numRetryModes]*retryablehttp.Client
 	modes   resendModes
-	// next is the stage below, which the clients send through.
+	// next is the stage below, which the first attempt goes to; the
+	// clients send through replay over next.
 	next http.RoundTripper
 	api  API
 	obs  Observer // nil: no observation
@@ -100,47 +116,39 @@ func (s *retry) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.obs != nil {
 		rc, req = s.observed(rc, req)
 	}
-	if rc.RetryMax == 0 {
-		return s.once(req)
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if rc.RetryMax > 0 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		var err error
 		if req, err = bufferBody(req); err != nil {
 			return nil, fmt.Errorf("reading the request body: %w", err)
 		}
 	}
-	rr := retryRequests.Get().(*retryablehttp.Request)
-	rr.Request = req
-	resp, err := rc.Do(rr)
-	rr.Request = nil
-	retryRequests.Put(rr)
+	resp, err := s.attempt(req)
+	again, checkErr := rc.CheckRetry(req.Context(), resp, err)
+	if again && rc.RetryMax > 0 {
+		return s.retries(rc, req, resp, err)
+	}
+	if checkErr != nil {
+		err = checkErr
+	}
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)
 		}
-		return nil, stripURL(err)
+		return nil, err
 	}
 	return resp, nil
 }
 
-// retryRequests are the wrappers go-retryablehttp sends, reused: a wrapper
-// is only read during the Do it is given to.
-var retryRequests = sync.Pool{New: func() any { return new(retryablehttp.Request) }}
-
-// once sends a request that may not be resent (a TVmaze poll, or any
-// request of a client built WithRetry(0)) through the stages below, as
-// go-retryablehttp would with no retries left, without its http.Client
-// around the one attempt: the answer or the error as it is, or the
-// context's error once the context has ended (as checkRetry says).
-func (s *retry) once(req *http.Request) (*http.Response, error) {
+// attempt sends req once through the stages below, as go-retryablehttp's
+// http.Client would (it follows no redirect): an error without an answer,
+// or an answer with a body.
+func (s *retry) attempt(req *http.Request) (*http.Response, error) {
 	resp, err := s.next.RoundTrip(req)
 	switch {
-	case req.Context().Err() != nil:
-		if err == nil && resp != nil && resp.Body != nil {
-			drainClose(resp.Body)
-		}
-		return nil, req.Context().Err()
 	case err != nil:
+		if resp != nil && resp.Body != nil {
+			_ = resp.Body.Close()
+		}
 		return nil, err
 	case resp == nil:
 		return nil, errors.New("the transport returned neither an answer nor an error")
@@ -149,6 +157,66 @@ func (s *retry) once(req *http.Request) (*http.Response, error) {
 		resp.Body = http.NoBody
 	}
 	return resp, nil
+}
+
+// retries hands req, whose first attempt got resp or err, to rc, which
+// resends it as its policy says; its first attempt gets resp or err again
+// from the replay stage.
+func (s *retry) retries(rc *retryablehttp.Client, req *http.Request, resp *http.Response, err error) (*http.Response, error) {
+	first := &firstAnswer{resp: resp, err: err}
+	rr := retryRequests.Get().(*retryablehttp.Request)
+	rr.Request = req.WithContext(context.WithValue(req.Context(), firstAnswerKey{}, first))
+	resp, err = rc.Do(rr)
+	rr.Request = nil
+	retryRequests.Put(rr)
+	if !first.replayed && first.resp != nil {
+		// Not given back (go-retryablehttp returned before its first
+		// attempt): the answer's connection is still ours to free.
+		drainClose(first.resp.Body)
+	}
+	if err != nil {
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		if ue, ok := err.(*url.Error); ok {
+			// The error of the stage below, as the first attempt returns
+			// it, without the layer go-retryablehttp's http.Client adds.
+			err = ue.Err
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// retryRequests are the wrappers go-retryablehttp sends, reused: a wrapper
+// is only read during the Do it is given to.
+var retryRequests = sync.Pool{New: func() any { return new(retryablehttp.Request) }}
+
+// firstAnswerKey is the context key of a request's firstAnswer.
+type firstAnswerKey struct{}
+
+// firstAnswer is the answer or error the first attempt of a request got,
+// before the request was handed to go-retryablehttp; replayed is set once
+// the replay stage has given it back.
+type firstAnswer struct {
+	resp     *http.Response
+	err      error
+	replayed bool
+}
+
+// replay is the transport of go-retryablehttp's http.Client: the first
+// attempt of a request handed over with a firstAnswer gets that answer
+// back; every other attempt goes to next. go-retryablehttp sends the
+// attempts of one request one after the other, from one goroutine.
+type replay struct{ next http.RoundTripper }
+
+// RoundTrip gives back a request's first answer once, and sends the rest.
+func (s *replay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if first, ok := req.Context().Value(firstAnswerKey{}).(*firstAnswer); ok && !first.replayed {
+		first.replayed = true
+		return first.resp, first.err
+	}
+	return s.next.RoundTrip(req)
 }
 
 // bufferBody returns a copy of req whose body, read into memory, can be
@@ -176,7 +244,7 @@ type retryPolicy struct {
 
 func newRetry(api API, p retryPolicy, modes resendModes, s *shared, limiter RateLimiter, next http.RoundTripper) *retry {
 	hc := &http.Client{
-		Transport:     next,
+		Transport:     &replay{next: next},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stage := &retry{modes: modes, next: next, api: api, obs: s.observer}
@@ -295,10 +363,16 @@ func jitterBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 	return minWait + time.Duration(rand.Int64N(int64(upper-minWait)+1))
 }
 
-// waitLimit waits on an API's rate limiter. A wait that would pass the
-// context's deadline fails at once, as rate.Limiter does, but with an error
-// that wraps context.DeadlineExceeded like the deadline itself would.
+// waitLimit waits on an API's rate limiter (nil for none). A wait that
+// would pass the context's deadline fails at once, as rate.Limiter does,
+// but with an error that wraps context.DeadlineExceeded like the deadline
+// itself would.
 func waitLimit(ctx context.Context, lim RateLimiter) error {
+	if lim == nil {
+		// No limit: only the context's end stops the request, as
+		// rate.Limiter.Wait does with rate.Inf.
+		return ctx.Err()
+	}
 	err := lim.Wait(ctx)
 	if err == nil || ctx.Err() != nil {
 		return err

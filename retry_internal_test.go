@@ -1,13 +1,17 @@
 package mediaauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -136,4 +140,67 @@ func TestCheckRetry(t *testing.T) {
 	got, err := checkRetry(retryIdempotent)(ctx, status(503, ""), nil)
 	assert.False(t, got)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// countingTransport answers with its statuses in turn, recording each
+// request's body and whether it carried a first answer to replay.
+type countingTransport struct {
+	mu       sync.Mutex
+	statuses []int
+	bodies   []string
+	handed   []bool
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		_ = req.Body.Close()
+	}
+	c.bodies = append(c.bodies, string(body))
+	_, handed := req.Context().Value(firstAnswerKey{}).(*firstAnswer)
+	c.handed = append(c.handed, handed)
+	status := c.statuses[min(len(c.bodies), len(c.statuses))-1]
+	return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+}
+
+// TestRetryReplaysFirstAnswer: the first attempt goes straight to the
+// stage below; an answer the policy would resend hands the request to
+// go-retryablehttp, which gets that answer back without sending it again,
+// resends a fresh copy of the body, and logs one retry.
+func TestRetryReplaysFirstAnswer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		statuses []int
+		sent     int
+		handed   []bool
+		retries  int
+	}{
+		{"answered", []int{http.StatusOK}, 1, []bool{false}, 0},
+		{"not resent", []int{http.StatusNotFound}, 1, []bool{false}, 0},
+		{"resent once", []int{http.StatusBadGateway, http.StatusOK}, 2, []bool{false, true}, 1},
+		{"resent twice", []int{http.StatusBadGateway, http.StatusBadGateway, http.StatusOK}, 3, []bool{false, true, true}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			s := &shared{logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), now: time.Now}
+			next := &countingTransport{statuses: tc.statuses}
+			stage := newRetry(APIMovies, retryPolicy{retries: 3}, resendModes{}, s, nil, next)
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, "http://api.test/x", io.NopCloser(strings.NewReader("body")))
+			assert.NoError(t, err)
+			resp, err := stage.RoundTrip(req)
+			assert.NoError(t, err)
+			assert.Equal(t, tc.statuses[len(tc.statuses)-1], resp.StatusCode)
+			assert.Len(t, next.bodies, tc.sent)
+			for _, b := range next.bodies {
+				assert.Equal(t, "body", b)
+			}
+			assert.Equal(t, tc.handed, next.handed)
+			assert.Equal(t, tc.retries, strings.Count(logs.String(), "mediaauth: retrying"), logs.String())
+		})
+	}
 }

@@ -87,10 +87,14 @@ const maxResponseHeaderBytes = 64 << 10
 // handle of that API derived from one New: the origin, the rate limiter,
 // the retry stage and what is below it.
 type engine struct {
-	api        API
-	s          *shared
-	base       string // base URL without a trailing slash; "" when unset
-	basePath   string // the base URL's path
+	api  API
+	s    *shared
+	base string // base URL without a trailing slash; "" when unset
+	// baseURL is base parsed, nil when unset or when its path has escapes.
+	baseURL  *url.URL
+	basePath string // the base URL's path
+	// paths are the full URL paths of the API's endpoints, made once.
+	paths      map[*endpoint]string
 	origin     origin
 	originText string
 	lower      http.RoundTripper // rate limit → retry → observe → base
@@ -124,17 +128,45 @@ type credentialStage struct {
 	api   API
 	role  role
 	creds *credentialSet
+	// owned is set on the doors of the requests the engine builds itself
+	// (the typed calls and Do), which nobody else holds: they get the
+	// credentials in place. A caller's request (HTTPClient) is never
+	// changed: the credentials go on a copy.
+	owned bool
+	// param and header are the role's credentials, worked out once by
+	// prepare: the query parameters of all of them as one, and the one
+	// that sets the Authorization header (the user's when both would).
+	param, header authorizer
 	// shared are the secrets of the credentials given to New.
 	shared []string
 	next   http.RoundTripper
 }
 
-// RoundTrip sends a copy of req that carries the credentials.
+// prepare works out param and header from the credentials and the role.
+func (s *credentialStage) prepare() {
+	var query string
+	for _, a := range [...]*attachment{s.creds.app, s.creds.user} {
+		if a == nil || s.role == roleNone || (a.user && s.role != roleUser) {
+			continue
+		}
+		if p, ok := a.auth.(queryParam); ok {
+			query = joinQuery(query, string(p))
+		} else {
+			s.header = a.auth
+		}
+	}
+	if query != "" {
+		s.param = queryParam(query)
+	}
+}
+
+// RoundTrip sends req, or a copy of it, with the credentials.
 func (s *credentialStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.creds.err != nil {
 		closeBody(req)
 		return nil, s.creds.err
 	}
+	query := req.URL.RawQuery
 	out, sent, err := s.authorized(req)
 	if err != nil {
 		closeBody(req)
@@ -150,60 +182,66 @@ func (s *credentialStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sent == "" {
 		return resp, nil
 	}
-	return s.renewal(req, resp, sent)
+	return s.renewal(req, query, resp, sent)
 }
 
-// authorized returns a copy of req with the credentials of the stage's
-// role, and the bearer a token source gave, if any. The copy has headers
-// of its own; the caller's header values, which net/http only reads, are
-// shared.
+// authorized returns req with the credentials of the stage's role, and
+// the bearer a token source gave, if any. The engine's own requests get
+// them in place (lockedRedirect keeps them out of a redirect's Referer); a
+// caller's request is copied, with a URL of its own for a query parameter
+// and headers of its own for a header (the header values, which net/http
+// only reads, are shared).
 func (s *credentialStage) authorized(req *http.Request) (*http.Request, string, error) {
 	app, user := s.creds.app, s.creds.user
-	switch s.role {
-	case roleNone:
-		return req, "", nil
-	case roleRequired:
-		if app == nil {
-			return nil, "", fmt.Errorf("%w: %s", ErrMissingCredentials, missingHint(s.api))
-		}
-	case roleUser:
-		if app == nil && user == nil {
-			return nil, "", fmt.Errorf("%w: %s", ErrMissingCredentials, missingHint(s.api))
-		}
-	}
-	if app == nil && (user == nil || s.role != roleUser) {
+	switch {
+	case s.role == roleRequired && app == nil, s.role == roleUser && app == nil && user == nil:
+		return nil, "", fmt.Errorf("%w: %s", ErrMissingCredentials, missingHint(s.api))
+	case s.param == nil && s.header == nil:
 		return req, "", nil
 	}
-	out := new(http.Request)
-	*out = *req
-	out.Header = make(http.Header, len(req.Header)+1)
-	for k, v := range req.Header {
-		out.Header[k] = v
+	out := req
+	if !s.owned {
+		// The copy and its URL in one allocation.
+		c := &requestCopy{req: *req}
+		out = &c.req
+		if s.param != nil {
+			c.url = *req.URL
+			out.URL = &c.url
+		}
+		if s.header != nil {
+			out.Header = make(http.Header, len(req.Header)+1)
+			for k, v := range req.Header {
+				out.Header[k] = v
+			}
+		}
 	}
-	u := *req.URL
-	out.URL = &u
-	var sent string
-	for _, a := range [...]*attachment{app, user} {
-		if a == nil || (a.user && s.role != roleUser) {
-			continue
-		}
-		got, err := a.auth.authorize(out)
-		if err != nil {
-			return nil, "", err
-		}
-		if got != "" {
-			sent = got
-		}
+	if s.param != nil {
+		_, _ = s.param.authorize(out) // a query parameter: no error
+	}
+	if s.header == nil {
+		return out, "", nil
+	}
+	sent, err := s.header.authorize(out)
+	if err != nil {
+		return nil, "", err
 	}
 	return out, sent, nil
+}
+
+// requestCopy is a copy of a caller's request with room for a copy of
+// its URL.
+type requestCopy struct {
+	req http.Request
+	url url.URL
 }
 
 // renewal handles the answer to a request whose bearer a token source
 // gave (sent): when the server refuses it as expired, the source is told
 // (if it caches) and asked for a new token once; a request that is safe to
 // repeat (GET, PUT, ...) is then sent again with it, and any other request
-// returns the refusal, the next one carrying the new token.
-func (s *credentialStage) renewal(req *http.Request, resp *http.Response, sent string) (*http.Response, error) {
+// returns the refusal, the next one carrying the new token. query is
+// req's query as it came, before the stage added credentials to it.
+func (s *credentialStage) renewal(req *http.Request, query string, resp *http.Response, sent string) (*http.Response, error) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		return resp, nil
 	}
@@ -222,6 +260,12 @@ func (s *credentialStage) renewal(req *http.Request, resp *http.Response, sent s
 	again := *req
 	if !idempotentMethod(req.Method) || !rewind(&again) {
 		return resp, nil
+	}
+	if s.owned && req.URL.RawQuery != query {
+		// Authorized in place: the credentials go on the URL as it came.
+		u := *req.URL
+		u.RawQuery = query
+		again.URL = &u
 	}
 	drainClose(resp.Body)
 	out, _, err := s.authorized(&again)

@@ -235,6 +235,42 @@ func TestOriginLockFollowsSameOriginGET(t *testing.T) {
 	}, paths)
 }
 
+// TestRedirectRefererHoldsNoCredential: a same-origin redirect of a TMDb
+// GET is followed with the credentials again, and with a Referer that is
+// the first URL without them, through Do and through HTTPClient.
+func TestRedirectRefererHoldsNoCredential(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.RequestURI()+" referer="+r.Header.Get("Referer"))
+		mu.Unlock()
+		if r.URL.Path == "/3/account" {
+			http.Redirect(w, r, "/3/moved", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":1}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := boundaryClient(t, srv.URL)
+	var out struct{ ID int }
+	require.NoError(t, c.TMDb.Do(t.Context(), http.MethodGet, "/3/account?b=2&a=1", nil, &out))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/3/account?b=2&a=1", nil)
+	require.NoError(t, err)
+	resp, err := c.TMDb.HTTPClient().Do(req)
+	require.NoError(t, err)
+	require.NoError(t, mediaauth.CheckResponse(mediaauth.APITMDb, resp))
+	_ = resp.Body.Close()
+	creds := "api_key=" + bTMDbKey + "&session_id=" + bSession
+	first := "/3/account?b=2&a=1&" + creds + " referer="
+	second := "/3/moved?" + creds + " referer=" + srv.URL + "/3/account?b=2&a=1"
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{first, second, first, second}, got)
+}
+
 // TestHTTPClientOriginLock checks the open pipeline: a request for another
 // origin is refused before it is sent, and a redirect to another origin is
 // returned, not followed.
