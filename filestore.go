@@ -162,12 +162,9 @@ func (s *FileStore) Save(ctx context.Context, creds *StoredCredentials) error {
 	if err := s.ready(); err != nil {
 		return err
 	}
-	if err := creds.validate(); err != nil {
+	entry, err := creds.toSave(s.now)
+	if err != nil {
 		return err
-	}
-	entry := *creds
-	if entry.SavedAt.IsZero() {
-		entry.SavedAt = s.now().UTC().Truncate(time.Second)
 	}
 	return s.update(ctx, func(entries []StoredCredentials) ([]StoredCredentials, error) {
 		if i := findEntry(entries, entry.API, entry.Profile); i >= 0 {

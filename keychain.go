@@ -186,12 +186,9 @@ func (s *KeychainStore) Save(ctx context.Context, creds *StoredCredentials) erro
 	if err := s.ready(); err != nil {
 		return err
 	}
-	if err := creds.validate(); err != nil {
+	entry, err := creds.toSave(s.now)
+	if err != nil {
 		return err
-	}
-	entry := *creds
-	if entry.SavedAt.IsZero() {
-		entry.SavedAt = s.now().UTC().Truncate(time.Second)
 	}
 	data, err := json.Marshal(entry)
 	if err != nil {

@@ -253,6 +253,19 @@ func (c *StoredCredentials) held() []credFields {
 
 // validate checks that c can be stored (see problem); the error wraps
 // ErrInvalidArgument.
+// toSave checks c and returns the copy of it that a store keeps: c itself
+// is not changed, and a zero SavedAt becomes now, to the second.
+func (c *StoredCredentials) toSave(now func() time.Time) (StoredCredentials, error) {
+	if err := c.validate(); err != nil {
+		return StoredCredentials{}, err
+	}
+	entry := *c
+	if entry.SavedAt.IsZero() {
+		entry.SavedAt = now().UTC().Truncate(time.Second)
+	}
+	return entry, nil
+}
+
 func (c *StoredCredentials) validate() error {
 	if c == nil {
 		return fmt.Errorf("mediaauth: nil StoredCredentials: %w", ErrInvalidArgument)
