@@ -124,15 +124,22 @@ func (t *TMDb) ValidateRequestTokenWithLogin(ctx context.Context, username, pass
 	})
 }
 
+// requestTokenResult holds the answer and the token made of it in one
+// allocation.
+type requestTokenResult struct {
+	answer requestTokenResponse
+	token  RequestToken
+}
+
 func (t *TMDb) requestToken(ctx context.Context, cl *call) (*RequestToken, error) {
-	var r requestTokenResponse
-	cl.out = &r
+	res := new(requestTokenResult)
+	cl.out = &res.answer
 	if err := t.hp().send(ctx, cl); err != nil {
 		return nil, err
 	}
-	tok := &RequestToken{Token: r.RequestToken, ExpiresAt: r.expires}
-	tok.ApprovalURL = t.AuthenticateURL(*tok, "")
-	return tok, nil
+	res.token = RequestToken{Token: res.answer.RequestToken, ExpiresAt: res.answer.expires}
+	res.token.ApprovalURL = t.AuthenticateURL(res.token, "")
+	return &res.token, nil
 }
 
 // AuthenticateURL returns the TMDb page where the user approves tok, on
