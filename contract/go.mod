@@ -3,7 +3,7 @@ module github.com/mediaauth/mediaauth/contract
 go 1.24.0
 
 require (
-	github.com/mediaauth/mediaauth v0.0.0-20261202073046-580a4eadd159
+	github.com/mediaauth/mediaauth v0.0.0-20261202073046-f779ed2a5e84
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/time v0.14.0

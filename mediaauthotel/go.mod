@@ -3,7 +3,7 @@ module github.com/mediaauth/mediaauth/mediaauthotel
 go 1.24.0
 
 require (
-	github.com/mediaauth/mediaauth v0.0.0-20261202073046-580a4eadd159
+	github.com/mediaauth/mediaauth v0.0.0-20261202073046-f779ed2a5e84
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/collector/pdata v1.50.0
 	go.opentelemetry.io/otel v1.41.0

@@ -4,7 +4,7 @@ go 1.24.0
 
 require (
 	github.com/go-redis/redis_rate/v10 v10.0.1
-	github.com/mediaauth/mediaauth v0.0.0-20261202073046-580a4eadd159
+	github.com/mediaauth/mediaauth v0.0.0-20261202073046-f779ed2a5e84
 	github.com/redis/go-redis/v9 v9.22.0
 )
 
