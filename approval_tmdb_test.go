@@ -207,3 +207,39 @@ func ExampleTMDb_PollUntilApprovedV4() {
 	// Approve at SITE/auth/access?request_token=TOKEN
 	// account 4bc889000000000000000224 session true
 }
+
+// A wait for the approval of a TMDb v3 request token, against the fake,
+// which approves it for the user here; the wait returns the session.
+func ExampleTMDb_PollUntilApproved() {
+	srv := mediaauthtest.NewServer(mediaauthtest.WithTMDbAutoApprove())
+	defer srv.Close()
+	client, err := srv.Client(mediaauth.WithCredentials(mediaauth.TMDbAPIKey(mediaauthtest.DemoTMDbAPIKey)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	rt, err := client.TMDb.CreateRequestToken(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sess, err := client.TMDb.PollUntilApproved(ctx, *rt,
+		mediaauth.WithPollInterval(10*time.Millisecond),
+		mediaauth.WithPageOpener(func(_ context.Context, page string) (bool, error) {
+			page = strings.Replace(page, srv.TMDb.SiteURL(), "SITE", 1)
+			fmt.Println("Approve at", strings.Replace(page, rt.Token, "TOKEN", 1))
+			return false, nil // printed, not opened
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var account struct {
+		Username string `json:"username"`
+	}
+	if err := client.TMDb.With(*sess).Do(ctx, http.MethodGet, "/3/account", nil, &account); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("session for", account.Username)
+	// Output:
+	// Approve at SITE/authenticate/TOKEN
+	// session for demo
+}

@@ -201,3 +201,37 @@ func TestNewKeychainStore(t *testing.T) {
 	var zero mediaauth.KeychainStore
 	require.ErrorIs(t, zero.Available(t.Context()), mediaauth.ErrInvalidArgument)
 }
+
+// Credentials in the OS keychain where one answers, else in a 0600 file,
+// as the mediaauth command keeps them. (Not run: it would write to the
+// keychain of the machine that runs the tests.)
+func ExampleKeychainStore() {
+	ctx := context.Background()
+	var store mediaauth.CredentialStore
+	keychain, err := mediaauth.NewKeychainStore("my-app")
+	if err == nil {
+		err = keychain.Available(ctx)
+	}
+	if err == nil {
+		store = keychain
+	} else {
+		// No keychain here (errors.Is(err, mediaauth.ErrKeychainUnavailable)).
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		file, err := mediaauth.NewFileStore(filepath.Join(dir, "my-app", "credentials.json"))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		store = file
+	}
+	creds, err := store.Load(ctx, mediaauth.APITVmaze, mediaauth.DefaultProfile)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(creds.TVmaze) // printing never shows the API key
+}
