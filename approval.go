@@ -37,12 +37,6 @@ const (
 	// DefaultTMDbPollInterval is the wait of [TMDb.PollUntilApproved] and
 	// [TMDb.PollUntilApprovedV4] before each attempt.
 	DefaultTMDbPollInterval = 2 * time.Second
-	// DefaultPollAnswerGrace is how long an attempt whose answer has
-	// started to arrive may go on reading it after the caller's context
-	// ended (see [WithPollAnswerGrace]).
-	DefaultPollAnswerGrace = 2 * time.Second
-	// MaxPollAnswerGrace is the longest grace [WithPollAnswerGrace] accepts.
-	MaxPollAnswerGrace = 10 * time.Second
 	// maxPollWait caps the wait after 429 answers.
 	maxPollWait = 5 * time.Minute
 	// maxPollFailures ends a wait after that many network errors or 5xx

@@ -320,10 +320,10 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 		e.base = strings.TrimRight(u.String(), "/")
 		e.origin, e.originText = originKey(u), originOf(u)
 		e.basePath = strings.TrimRight(u.Path, "/")
-		e.paths = make(map[*endpoint]string)
+		e.paths = make(map[string]string)
 		for _, ep := range endpoints {
 			if ep.api == api {
-				e.paths[ep] = e.basePath + ep.path
+				e.paths[ep.path] = e.basePath + ep.path
 			}
 		}
 		if bu, err := url.Parse(e.base); err == nil && bu.RawPath == "" && bu.RawQuery == "" && bu.Fragment == "" && bu.User == nil {
@@ -349,29 +349,10 @@ func newEngine(api API, cfg *config, s *shared, hc *http.Client) *engine {
 // fullPath is ep's URL path with the base URL's path in front: made once
 // for the endpoints of the table, and on each call for Do's.
 func (e *engine) fullPath(ep *endpoint) string {
-	if p, ok := e.paths[ep]; ok {
+	if p, ok := e.paths[ep.path]; ok {
 		return p
 	}
 	return e.basePath + ep.path
-}
-
-// door is one *http.Client of a handle with its first two stages.
-type door struct {
-	client http.Client
-	lock   originLock
-	auth   credentialStage
-}
-
-// doorSet holds a handle's doors in one allocation: one per role for the
-// requests the engine builds itself (the typed calls and Do), whose
-// credential stage adds to the request in place; and the open door for
-// the requests of HTTPClient's callers, whose credential stage works on a
-// copy.
-type doorSet struct {
-	own  [numRoles]door
-	open door
-	// creds are the credentials the doors put on requests.
-	creds credentialSet
 }
 
 // handle returns a handle of e carrying creds.

@@ -137,6 +137,26 @@ var (
 	ErrCallbackRefused = newSentinel("callback refused: not for this login")
 )
 
+// Errors of keeping and renewing credentials.
+var (
+	// ErrCredentialNotFound is what a [CredentialStore] returns from Load and
+	// Delete when it keeps nothing for that API and profile.
+	ErrCredentialNotFound = newSentinel("credential not found")
+
+	// ErrRenewalBackoff is what a token source returns while it backs off
+	// after a failed renewal (see [DefaultRenewalBackoff]): the error says
+	// when the last renewal failed, why, and when the next may be tried. In
+	// the process where the renewal failed, it also wraps that renewal's
+	// error, so that errors.Is finds its sentinel ([ErrInvalidCredentials],
+	// say).
+	ErrRenewalBackoff = newSentinel("renewal backing off after a failure")
+
+	// ErrLockLost is what a [RenewalLock] returns from a write made after its
+	// lock expired: the write was not made, since another process may hold
+	// the lock by now.
+	ErrLockLost = newSentinel("renewal lock lost")
+)
+
 // NetworkError is returned when a request could not be sent or its answer
 // could not be read completely: refused or dropped connections, timeouts,
 // truncated bodies. It unwraps to [ErrNetwork] and to the underlying error.
@@ -281,35 +301,6 @@ func (e *APIError) Unwrap() []error {
 	}
 	return errs
 }
-
-// truncate shortens s to at most n bytes on a rune boundary, with bytes
-// that are not UTF-8 replaced by U+FFFD and control characters (line
-// breaks among them) turned into spaces, so that a server's text cannot
-// forge lines in logs.
-func truncate(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.IndexFunc(s, isControl) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if isControl(r) {
-				return ' '
-			}
-			return r
-		}, s)
-	}
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
 // parseRetryAfter reads a Retry-After header in seconds or as an HTTP date,
 // capped at 24 hours.

@@ -34,17 +34,6 @@ type ObserverFunc func(ctx context.Context, ev Event) context.Context
 // Observe calls f.
 func (f ObserverFunc) Observe(ctx context.Context, ev Event) context.Context { return f(ctx, ev) }
 
-// WithObserver makes the client tell o of every call, attempt, rate-limit
-// wait, retry, credential renewal and TVmaze poll (see [Event]); clients
-// and handles derived with With share it. A nil o turns observation off,
-// which is the default and costs nothing.
-func WithObserver(o Observer) Option {
-	return func(c *config) error {
-		c.observer = o
-		return nil
-	}
-}
-
 // EventKind says what an [Event] reports.
 type EventKind uint8
 

@@ -2,97 +2,20 @@ package mediaauth
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Where the engine tells its Observer what it does: the call (send), the
-// rate-limit wait (limit stage and retries), each retry (retry stage), each
-// attempt (attemptStage, above the observe stage) and renewals (the token
-// sources, which find the Observer in the context renewalStage gives
-// them). The two stages are in the engine only when the client has an
-// Observer. Every hook
-// starts with a nil check: a client without an Observer does no work and
-// makes no allocation for it (TestNilObserverAllocs).
-
-// handleName names the handle of api as operations are named.
-func handleName(api API) string {
-	switch api {
-	case APIMovies:
-		return "Movies"
-	case APITVmaze:
-		return "TVmaze"
-	case APITMDb:
-		return "TMDb"
-	}
-	return string(api)
-}
-
-// operationName is the Operation of a call of ep: its method's name, or
-// "<Handle>.Do" for Do.
-func operationName(ep *endpoint) string {
-	if ep.name == "Do" {
-		return handleName(ep.api) + ".Do"
-	}
-	return ep.name
-}
-
-// callObservation is an operation being observed.
-type callObservation struct {
-	o     Observer
-	ctx   context.Context // the caller's, for the outcome
-	obs   context.Context // the one the Observer returned
-	ev    Event
-	start time.Time
-}
-
-// observeCall tells h's Observer that the operation op begins and returns
-// the context the operation goes on with, and the observation whose end
-// must be called when it is done. Without an Observer it returns ctx and
-// nil, whose end does nothing.
-func (h *handle) observeCall(ctx context.Context, op, method string) (context.Context, *callObservation) {
-	o := h.e.s.observer
-	if o == nil {
-		return ctx, nil
-	}
-	ob := &callObservation{o: o, ctx: ctx, obs: ctx, start: time.Now(),
-		ev: Event{Kind: EventCallStart, API: h.e.api, Operation: op, Method: method}}
-	if c := o.Observe(ctx, ob.ev); c != nil {
-		ob.obs = c
-	}
-	return ob.obs, ob
-}
-
-// end tells the Observer that the operation ended with err, its last
-// answer having had status.
-func (ob *callObservation) end(status int, err error) {
-	if ob == nil {
-		return
-	}
-	ev := ob.ev
-	ev.Kind, ev.Duration, ev.StatusCode = EventCallEnd, time.Since(ob.start), status
-	ev.Outcome, ev.ErrorType, ev.Err = callOutcome(ob.ctx, err), errorType(err), err
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		ev.TMDbCode = apiErr.TMDbCode
-		if ev.StatusCode == 0 {
-			ev.StatusCode = apiErr.StatusCode
-		}
-	}
-	ob.o.Observe(ob.obs, ev)
-}
-
-// sendObserved is send, told to the Observer as one operation.
-func (h *handle) sendObserved(ctx context.Context, cl *call) error {
-	cl.observed = true
-	ctx, ob := h.observeCall(ctx, operationName(cl.ep), cl.ep.method)
-	err := h.send(ctx, cl)
-	ob.end(cl.status, err)
-	return err
-}
+// Where the engine's stages tell the Observer what they do: the rate-limit
+// wait (limit stage and retries), each retry (retry stage), each attempt
+// (attemptStage, above the observe stage) and renewals (the token sources,
+// which find the Observer in the context renewalStage gives them); the
+// calls are told in observer_calls.go. The two stages are in the engine
+// only when the client has an Observer. Every hook starts with a nil
+// check: a client without an Observer does no work and makes no
+// allocation for it (TestNilObserverAllocs).
 
 // waitObserved waits on lim as waitLimit does, and tells o (if any) how
 // long it waited.

@@ -381,3 +381,14 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// WithObserver makes the client tell o of every call, attempt, rate-limit
+// wait, retry, credential renewal and attempt of a wait for approval (see
+// [Event]); clients and handles derived with With share it. A nil o turns
+// observation off, which is the default and costs nothing.
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		c.observer = o
+		return nil
+	}
+}

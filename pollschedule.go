@@ -12,6 +12,16 @@ import (
 // answer has begun to arrive may go on reading it after the caller's
 // context ended.
 
+// The poll answer grace.
+const (
+	// DefaultPollAnswerGrace is how long an attempt whose answer has
+	// started to arrive may go on reading it after the caller's context
+	// ended (see [WithPollAnswerGrace]).
+	DefaultPollAnswerGrace = 2 * time.Second
+	// MaxPollAnswerGrace is the longest grace [WithPollAnswerGrace] accepts.
+	MaxPollAnswerGrace = 10 * time.Second
+)
+
 // nextPollWait is the polling schedule: the wait before the next poll,
 // given the previous wait. Normally it is the interval. After a 429
 // (rateLimited) it is twice the previous wait or the server's retryAfter,

@@ -21,19 +21,6 @@ import (
 // changes it.
 const DefaultRenewalBackoff = 5 * time.Second
 
-// ErrRenewalBackoff is what a token source returns while it backs off
-// after a failed renewal (see [DefaultRenewalBackoff]): the error says
-// when the last renewal failed, why, and when the next may be tried. In
-// the process where the renewal failed, it also wraps that renewal's
-// error, so that errors.Is finds its sentinel ([ErrInvalidCredentials],
-// say).
-var ErrRenewalBackoff = newSentinel("renewal backing off after a failure")
-
-// ErrLockLost is what a [RenewalLock] returns from a write made after its
-// lock expired: the write was not made, since another process may hold
-// the lock by now.
-var ErrLockLost = newSentinel("renewal lock lost")
-
 // RenewalLocker is a [CredentialStore] that can lock one of its entries
 // for every process that shares it, so that a fleet renews a credential
 // once. [StoredMoviesTokenSource] renews through it when its store is

@@ -11,10 +11,6 @@ import (
 	"unicode/utf8"
 )
 
-// ErrCredentialNotFound is what a [CredentialStore] returns from Load and
-// Delete when it keeps nothing for that API and profile.
-var ErrCredentialNotFound = newSentinel("credential not found")
-
 // DefaultProfile is the profile of a user who keeps a single account for
 // each API.
 const DefaultProfile = "default"

@@ -93,8 +93,9 @@ type engine struct {
 	// baseURL is base parsed, nil when unset or when its path has escapes.
 	baseURL  *url.URL
 	basePath string // the base URL's path
-	// paths are the full URL paths of the API's endpoints, made once.
-	paths      map[*endpoint]string
+	// paths are the full URL paths of the API's endpoints, made once, by
+	// each endpoint's own path.
+	paths      map[string]string
 	origin     origin
 	originText string
 	lower      http.RoundTripper // rate limit → retry → observe → base
@@ -546,4 +547,23 @@ func closeBody(req *http.Request) {
 func drainClose(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
 	_ = body.Close()
+}
+
+// door is one *http.Client of a handle with its first two stages.
+type door struct {
+	client http.Client
+	lock   originLock
+	auth   credentialStage
+}
+
+// doorSet holds a handle's doors in one allocation: one per role for the
+// requests the engine builds itself (the typed calls and Do), whose
+// credential stage adds to the request in place; and the open door for
+// the requests of HTTPClient's callers, whose credential stage works on a
+// copy.
+type doorSet struct {
+	own  [numRoles]door
+	open door
+	// creds are the credentials the doors put on requests.
+	creds credentialSet
 }
