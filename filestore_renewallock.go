@@ -125,7 +125,16 @@ func (l *fileRenewalLock) Failure(ctx context.Context) (*RenewalFailure, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(l.base + ".failed")
+	path := l.base + ".failed"
+	if fi, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("mediaauth: reading the renewal failure record: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		// Opening a FIFO would block every renewal of the host.
+		return nil, fmt.Errorf("mediaauth: renewal failure record %s is not a regular file (%s); remove it", path, fi.Mode().Type())
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

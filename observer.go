@@ -70,7 +70,8 @@ const (
 	// one of [RenewalRenewed], [RenewalStored], [RenewalBackoff] and
 	// [RenewalFailed]; Reason is [RenewalExpiring] or [RenewalRefused];
 	// Duration is how long it took, lock waits included; Err is set when
-	// it failed.
+	// it failed, and with RenewalRenewed when the store could not keep the
+	// new token (which the source still returns).
 	EventRenewal
 	// EventPoll: one attempt of a wait for a person's approval
 	// ([TVmaze.PollUntilConfirmed], [TMDb.PollUntilApproved],

@@ -139,8 +139,12 @@ func worthBackingOff(ctx context.Context, err error) bool {
 
 // renewLocked is the fleet's renewal transaction: under the store's lock,
 // take a fresh token another process saved, or return the error of a
-// renewal that failed less than the back-off ago, or renew and save.
-func (s *storedMoviesTokenSource) renewLocked(ctx context.Context, locker RenewalLocker) (*Token, error) {
+// renewal that failed less than the back-off ago, or renew and save. seen
+// is the access token the store held before the lock was taken: a token
+// another process saved since is taken even when it arrived with no
+// lifetime to spare, as [ReuseMoviesTokenSource] uses such a token until
+// the server refuses it, so that a fleet still renews it once.
+func (s *storedMoviesTokenSource) renewLocked(ctx context.Context, locker RenewalLocker, seen string) (*Token, error) {
 	start := time.Now()
 	lock, err := locker.LockRenewal(ctx, APIMovies, s.profile)
 	if err != nil {
@@ -159,7 +163,7 @@ func (s *storedMoviesTokenSource) renewLocked(ctx context.Context, locker Renewa
 		return nil, err
 	}
 	reason := s.reason(stored)
-	if s.fresh(stored) {
+	if s.fresh(stored) || s.savedSince(stored, seen) {
 		reportRenewal(ctx, reason, RenewalStored, start, nil)
 		return stored.MoviesToken, nil
 	}
@@ -176,18 +180,33 @@ func (s *storedMoviesTokenSource) renewLocked(ctx context.Context, locker Renewa
 	}
 	tok, err := s.renewUnder(ctx, lock, stored, failure != nil)
 	outcome := RenewalRenewed
-	if err != nil {
+	if tok == nil {
 		outcome = RenewalFailed
 	}
 	reportRenewal(ctx, reason, outcome, start, err)
-	return tok, err
+	if tok != nil {
+		// A token that could not be saved is still the caller's: the
+		// server handed it out (err says why the store did not keep it).
+		return tok, nil
+	}
+	return nil, err
+}
+
+// savedSince reports whether stored holds a token other than seen, saved
+// by another process while this one waited for the lock, that the server
+// has not refused.
+func (s *storedMoviesTokenSource) savedSince(stored *StoredCredentials, seen string) bool {
+	t := stored.MoviesToken
+	return t != nil && t.AccessToken != "" && t.AccessToken != seen && !s.wasRefused(t.AccessToken)
 }
 
 // renewUnder renews the token under lock, within the lock's deadline, and
 // saves it beside what stored holds; a failure is recorded for the back-off,
 // and a recorded one (hadFailure) is removed after a success. A token saved
 // too late, when the lock was lost, is still returned: it is valid, and the
-// store keeps the one of the lock's next holder.
+// store keeps the one of the lock's next holder. A token the store refused
+// for another reason is returned too, with the store's error: the server
+// handed it out, and it must not be lost.
 func (s *storedMoviesTokenSource) renewUnder(ctx context.Context, lock RenewalLock, stored *StoredCredentials, hadFailure bool) (*Token, error) {
 	rctx := ctx
 	if dl := lock.Deadline(); !dl.IsZero() {
@@ -209,7 +228,7 @@ func (s *storedMoviesTokenSource) renewUnder(ctx context.Context, lock RenewalLo
 		if errors.Is(err, ErrLockLost) {
 			return tok, nil
 		}
-		return nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+		return tok, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
 	}
 	if hadFailure {
 		_ = lock.SetFailure(ctx, nil)

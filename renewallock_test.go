@@ -26,6 +26,9 @@ type countingSource struct {
 	calls atomic.Int32
 	err   error
 	delay time.Duration
+	// noLifetime makes its tokens expire as they are handed out, as an
+	// answer with expires_in 0 does.
+	noLifetime bool
 }
 
 func (s *countingSource) Token(ctx context.Context) (*mediaauth.Token, error) {
@@ -40,7 +43,11 @@ func (s *countingSource) Token(ctx context.Context) (*mediaauth.Token, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	return &mediaauth.Token{AccessToken: fmt.Sprintf("renewed-token-%d", n), ExpiresAt: time.Now().Add(time.Hour)}, nil
+	exp := time.Now().Add(time.Hour)
+	if s.noLifetime {
+		exp = time.Now()
+	}
+	return &mediaauth.Token{AccessToken: fmt.Sprintf("renewed-token-%d", n), ExpiresAt: exp}, nil
 }
 
 // concurrently runs n calls of f at once and returns their errors.
@@ -252,6 +259,7 @@ func TestFileStoreRenewalLock(t *testing.T) {
 type lostLocker struct {
 	*mediaauth.FileStore
 	deadline time.Time
+	saveErr  error // nil: ErrLockLost
 }
 
 func (l lostLocker) LockRenewal(ctx context.Context, api mediaauth.API, profile string) (mediaauth.RenewalLock, error) {
@@ -259,16 +267,20 @@ func (l lostLocker) LockRenewal(ctx context.Context, api mediaauth.API, profile 
 	if err != nil {
 		return nil, err
 	}
-	return lostLock{RenewalLock: lock, deadline: l.deadline}, nil
+	return lostLock{RenewalLock: lock, deadline: l.deadline, saveErr: l.saveErr}, nil
 }
 
 type lostLock struct {
 	mediaauth.RenewalLock
 	deadline time.Time
+	saveErr  error
 }
 
 func (l lostLock) Deadline() time.Time { return l.deadline }
 func (l lostLock) Save(context.Context, *mediaauth.StoredCredentials) error {
+	if l.saveErr != nil {
+		return l.saveErr
+	}
 	return fmt.Errorf("saving: %w", mediaauth.ErrLockLost)
 }
 
@@ -284,8 +296,74 @@ func TestStoredRenewalLockLostKeepsToken(t *testing.T) {
 		sawDeadline, _ = ctx.Deadline()
 		return &mediaauth.Token{AccessToken: "handed-out-token"}, nil
 	})
-	tok, err := mediaauth.StoredMoviesTokenSource(lostLocker{store, deadline}, mediaauth.DefaultProfile, src).Token(context.Background())
+	tok, err := mediaauth.StoredMoviesTokenSource(lostLocker{FileStore: store, deadline: deadline}, mediaauth.DefaultProfile, src).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "handed-out-token", tok.AccessToken)
 	assert.True(t, sawDeadline.Equal(deadline), "the renewal ran within the lock's deadline")
+}
+
+// TestStoredRenewalKeepsTokenTheStoreRefused: a token renewed and then
+// refused by the store (a full disk, an unreachable Redis) is still
+// returned, with or without the store's lock: the server handed it out.
+// The observer is told the renewal succeeded and why it was not saved.
+func TestStoredRenewalKeepsTokenTheStoreRefused(t *testing.T) {
+	t.Parallel()
+	full := errors.New("no space left on device")
+	stores := map[string]mediaauth.CredentialStore{
+		"locked":   lostLocker{FileStore: newTestStore(t), saveErr: full},
+		"unlocked": refusingStore{CredentialStore: newTestStore(t), err: full},
+	}
+	for name, store := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src := &countingSource{}
+			log := &observerLog{}
+			ctx := mediaauth.WithObserverContext(context.Background(), log)
+			tok, err := mediaauth.StoredMoviesTokenSource(store, mediaauth.DefaultProfile, src).Token(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, "renewed-token-1", tok.AccessToken)
+			assert.Equal(t, int32(1), src.calls.Load())
+			evs := log.all()
+			require.Len(t, evs, 1)
+			assert.Equal(t, mediaauth.RenewalRenewed, evs[0].Outcome)
+			require.ErrorIs(t, evs[0].Err, full)
+		})
+	}
+}
+
+// refusingStore is a CredentialStore without a renewal lock whose Save
+// fails with err.
+type refusingStore struct {
+	mediaauth.CredentialStore
+	err error
+}
+
+func (s refusingStore) Save(context.Context, *mediaauth.StoredCredentials) error { return s.err }
+
+// TestStoredRenewalOnceWithoutLifetime: a renewed token that arrives with
+// no lifetime left (expires_in 0) is taken by the sources that waited for
+// the lock, not renewed again by each of them.
+func TestStoredRenewalOnceWithoutLifetime(t *testing.T) {
+	t.Parallel()
+	first := newTestStore(t)
+	storedToken(t, first, "old-token-inside-the-margin", 5*time.Second)
+	src := &countingSource{delay: 50 * time.Millisecond, noLifetime: true}
+	var sources []mediaauth.MoviesTokenSource
+	for range 4 {
+		store, err := mediaauth.NewFileStore(first.Path())
+		require.NoError(t, err)
+		sources = append(sources, mediaauth.ReuseMoviesTokenSource(nil, mediaauth.StoredMoviesTokenSource(store, mediaauth.DefaultProfile, src)))
+	}
+	var next atomic.Int32
+	errs := concurrently(40, func() error {
+		tok, err := sources[(next.Add(1)-1)%4].Token(context.Background())
+		if err == nil && tok.AccessToken != "renewed-token-1" {
+			return fmt.Errorf("got %s", tok.AccessToken)
+		}
+		return err
+	})
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int32(1), src.calls.Load(), "one renewal for the 4 stores")
 }

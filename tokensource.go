@@ -220,7 +220,11 @@ func (s *storedMoviesTokenSource) Token(ctx context.Context) (*Token, error) {
 		return stored.MoviesToken, nil
 	}
 	if locker, ok := s.store.(RenewalLocker); ok {
-		return s.renewLocked(ctx, locker)
+		var seen string
+		if stored.MoviesToken != nil {
+			seen = stored.MoviesToken.AccessToken
+		}
+		return s.renewLocked(ctx, locker, seen)
 	}
 	return s.renewUnlocked(ctx, stored)
 }
@@ -287,8 +291,12 @@ func (s *storedMoviesTokenSource) renewUnlocked(ctx context.Context, stored *Sto
 	tok, err := s.renewToken(ctx)
 	if err == nil {
 		stored.MoviesToken, stored.SavedAt = tok, time.Time{}
-		if err = s.store.Save(ctx, stored); err != nil {
-			tok, err = nil, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err)
+		if err := s.store.Save(ctx, stored); err != nil {
+			// The server handed the token out: it stays the caller's, and
+			// the observer learns why the store did not keep it.
+			s.failed.clear()
+			reportRenewal(ctx, reason, RenewalRenewed, start, fmt.Errorf("mediaauth: StoredMoviesTokenSource: saving the renewed token: %w", err))
+			return tok, nil
 		}
 	}
 	if err != nil {
