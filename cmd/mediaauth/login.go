@@ -121,18 +121,30 @@ func (l *login) saveFailed(ctx context.Context, creds *mediaauth.StoredCredentia
 		}
 		cause += fmt.Sprintf("; revoking the new credentials on %s failed too (%s)", apiName(l.api), trimPkg(rerr))
 	}
+	return l.rescued(creds, "saving the credentials failed", cause)
+}
+
+// rescued keeps creds, which the server handed out and which are kept
+// nowhere else, in a file of their own, and returns the error that says
+// what failed (what: cause) and where they are.
+func (l *login) rescued(creds *mediaauth.StoredCredentials, what, cause string) error {
+	creds.Profile = l.profile
 	dir, rerr := l.a.rescue(creds)
 	if rerr != nil {
 		data, _ := json.MarshalIndent(creds, "", "  ")
 		fmt.Fprintf(l.a.sys.stdout, "%s\n", data)
-		return fmt.Errorf("saving the credentials failed: %s, and so did keeping them in a file of their own (%s): they are printed above, keep them", cause, trimPkg(rerr))
+		return fmt.Errorf("%s: %s, and so did keeping them in a file of their own (%s): they are printed above, keep them", what, cause, trimPkg(rerr))
 	}
 	profile := ""
 	if l.profile != mediaauth.DefaultProfile {
 		profile = " --profile " + shellQuote(l.profile)
 	}
-	return fmt.Errorf("saving the credentials failed: %s. They are not lost: %s handed them out, and they are kept in %s (mode 0600); "+
-		"read them with: mediaauth --config-dir %s%s token %s", cause, apiName(l.api), filepath.Join(dir, credentialsFile), shellQuote(dir), profile, l.api)
+	flag := ""
+	if creds.TMDbSession == nil && creds.TMDbAccessToken != nil {
+		flag = " --v4"
+	}
+	return fmt.Errorf("%s: %s. They are not lost: %s handed them out, and they are kept in %s (mode 0600); "+
+		"read them with: mediaauth --config-dir %s%s token %s%s", what, cause, apiName(l.api), filepath.Join(dir, credentialsFile), shellQuote(dir), profile, l.api, flag)
 }
 
 // saved prints the line that ends a login: who logged in, what was kept

@@ -105,16 +105,23 @@ func brokenKeychain(t *testing.T, env map[string]string) (*testSys, *memoryKeych
 }
 
 // rescueRE finds where a failed save kept the credentials.
-var rescueRE = regexp.MustCompile(`kept in (\S+)/credentials\.json \(mode 0600\); read them with: mediaauth --config-dir (\S+) token (\w+)$`)
+var rescueRE = regexp.MustCompile(`kept in (\S+)/credentials\.json \(mode 0600\); read them with: mediaauth --config-dir (\S+) token (\w+)( --v4)?$`)
 
 // requireRescued checks that the last error line of ts says where the
 // credentials are kept, and that the command reads the secret back from
 // there; it returns the secret.
 func requireRescued(t *testing.T, ts *testSys, api string) string {
 	t.Helper()
+	return requireRescuedAfter(t, ts, api, "mediaauth: saving the credentials failed: the keychain is full. They are not lost")
+}
+
+// requireRescuedAfter is requireRescued for an error line that contains
+// want.
+func requireRescuedAfter(t *testing.T, ts *testSys, api, want string) string {
+	t.Helper()
 	lines := ts.stderrLines()
 	last := lines[len(lines)-1]
-	assert.Contains(t, last, "mediaauth: saving the credentials failed: the keychain is full. They are not lost")
+	assert.Contains(t, last, want)
 	m := rescueRE.FindStringSubmatch(last)
 	require.NotNil(t, m, "stderr: %s", ts.stderr.String())
 	assert.Equal(t, m[1], m[2])
@@ -128,7 +135,11 @@ func requireRescued(t *testing.T, ts *testSys, api string) string {
 		assert.Equal(t, fs.FileMode(0o700), di.Mode().Perm())
 	}
 	back := newSys(t, map[string]string{envInsecureStorage: "1"})
-	require.Equal(t, exitOK, back.run(t.Context(), "--config-dir", m[2], "token", api), back.stderr.String())
+	args := []string{"--config-dir", m[2], "token", api}
+	if m[4] != "" {
+		args = append(args, "--v4")
+	}
+	require.Equal(t, exitOK, back.run(t.Context(), args...), back.stderr.String())
 	return strings.TrimSpace(back.stdout.String())
 }
 
@@ -182,6 +193,23 @@ func TestLoginKeepsWhatTheStoreRefused(t *testing.T) {
 		assert.False(t, srv.TMDb.SessionValid(tried.TMDbSession.ID))
 		assert.False(t, srv.TMDb.AccessTokenValid(tried.TMDbAccessToken.AccessToken))
 	})
+}
+
+// TestLoginTMDbV4KeepsATokenItCannotLogOut: when no session can be made
+// of the new v4 access token and logging it out fails too, the token is
+// kept in a file of its own, where the message says, and still works.
+func TestLoginTMDbV4KeepsATokenItCannotLogOut(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t)
+	srv.InjectFault("/3/authentication/session/convert/4", mediaauthtest.Fault{Status: http.StatusInternalServerError, Times: -1})
+	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Status: http.StatusServiceUnavailable, Times: -1})
+	ts := newSys(t, fakeEnv(t, srv))
+	results := ts.browseInBackground("approve")
+	assert.Equal(t, exitError, ts.run(t.Context(), "login", "tmdb", "--v4", "--web"))
+	require.NoError(t, (<-results).err)
+	token := requireRescuedAfter(t, ts, "tmdb", "creating a session from the v4 access token failed")
+	assert.Contains(t, ts.stderr.String(), "logging the token out failed too")
+	assert.True(t, srv.TMDb.AccessTokenValid(token), "the kept token is the live one")
 }
 
 // TestLoginChecksTheStoreFirst: whatever keeps a login from saving on this

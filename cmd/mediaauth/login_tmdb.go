@@ -140,7 +140,8 @@ func (a *app) browserLoginOptions(f *tmdbFlags) []mediaauth.WaitOption {
 }
 
 // loginTMDbV4 runs the v4 browser login, then makes a session of the
-// access token; the access token is logged out when that fails.
+// access token; the access token is logged out when that fails, and kept
+// in a file of its own when it cannot be logged out either.
 func (a *app) loginTMDbV4(ctx context.Context, l *login, c *mediaauth.Client, opts []mediaauth.WaitOption) error {
 	tok, err := c.TMDb.LoginInBrowserV4(ctx, opts...)
 	if err != nil {
@@ -150,7 +151,11 @@ func (a *app) loginTMDbV4(ctx context.Context, l *login, c *mediaauth.Client, op
 	sess, err := c.TMDb.CreateSessionFromV4Token(keep, *tok)
 	if err != nil {
 		// Do not leave a live token behind that nobody holds.
-		_ = c.TMDb.With(*tok).DeleteV4AccessToken(keep)
+		if derr := c.TMDb.With(*tok).DeleteV4AccessToken(keep); derr != nil {
+			creds := &mediaauth.StoredCredentials{API: mediaauth.APITMDb, TMDbAccessToken: tok}
+			return l.rescued(creds, "creating a session from the v4 access token failed",
+				fmt.Sprintf("%s; logging the token out failed too (%s)", trimPkg(err), trimPkg(derr)))
+		}
 		return fail("creating a session from the v4 access token (the token was logged out)", mediaauth.APITMDb, err)
 	}
 	creds := &mediaauth.StoredCredentials{API: mediaauth.APITMDb, TMDbSession: sess, TMDbAccessToken: tok}
