@@ -404,7 +404,7 @@ func newAPIError(api API, method, path string, statuses statusTable, resp *http.
 	e := &APIError{
 		API:        api,
 		Method:     method,
-		Path:       path,
+		Path:       scrub(path, secrets...),
 		StatusCode: resp.StatusCode,
 		RequestID:  truncate(scrub(resp.Header.Get("X-Request-Id"), secrets...), 128),
 	}

@@ -135,6 +135,10 @@ type formEncoder interface {
 	appendForm(b []byte) []byte
 }
 
+// errPath is the call's URL path for its errors, without the secrets the
+// call knows (a path may hold a session id).
+func (cl *call) errPath() string { return scrub(cl.path, cl.secretForms()) }
+
 // secretForms returns the call's secrets with the forms they take when
 // escaped (see appendSecret), and the handle's credentials. They are
 // worked out when first needed: only a call that fails has text to scrub.
@@ -156,7 +160,7 @@ func (cl *call) secretForms() []string {
 // errorf builds an error of the call: "mediaauth: api METHOD path: ...",
 // with every secret the call knows scrubbed from the text.
 func (cl *call) errorf(format string, args ...any) error {
-	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.path}, args...)...)
+	err := fmt.Errorf("mediaauth: %s %s %s: "+format, append([]any{cl.ep.api, cl.ep.method, cl.errPath()}, args...)...)
 	return scrubError(err, cl.secretForms())
 }
 
@@ -319,12 +323,12 @@ func (cl *call) transportError(ctx context.Context, err error) error {
 	}
 	var netErr *NetworkError
 	if errors.As(err, &netErr) {
-		return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.path, Err: scrubError(netErr.Err, cl.secretForms())}
+		return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.errPath(), Err: scrubError(netErr.Err, cl.secretForms())}
 	}
 	if notSentByEngine(err) {
 		return scrubError(err, cl.secretForms())
 	}
-	return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.path, Err: scrubError(err, cl.secretForms())}
+	return &NetworkError{API: cl.ep.api, Method: cl.ep.method, Path: cl.errPath(), Err: scrubError(err, cl.secretForms())}
 }
 
 // notSentByEngine reports whether err is a check of the engine's that
@@ -354,11 +358,11 @@ func (cl *call) handleResponse(ctx context.Context, resp *http.Response) error {
 		if ctx.Err() != nil {
 			return cl.errorf("reading response: %w", ctx.Err())
 		}
-		return &NetworkError{API: ep.api, Method: ep.method, Path: cl.path,
+		return &NetworkError{API: ep.api, Method: ep.method, Path: cl.errPath(),
 			Err: scrubError(fmt.Errorf("reading %d response: %w", resp.StatusCode, stripURL(readErr)), cl.secretForms())}
 	}
 	if tooLarge {
-		return &APIError{API: ep.api, Method: ep.method, Path: cl.path, StatusCode: resp.StatusCode,
+		return &APIError{API: ep.api, Method: ep.method, Path: cl.errPath(), StatusCode: resp.StatusCode,
 			kind: ErrResponseTooLarge, cause: fmt.Errorf("body over %d bytes", maxSuccessBody)}
 	}
 	return cl.decode(resp, buf.b)
@@ -386,7 +390,7 @@ func (cl *call) decode(resp *http.Response, data []byte) error {
 // malformed builds the error for a body the client cannot accept.
 func (cl *call) malformed(status int, format string, args ...any) *APIError {
 	return &APIError{
-		API: cl.ep.api, Method: cl.ep.method, Path: cl.path, StatusCode: status,
+		API: cl.ep.api, Method: cl.ep.method, Path: cl.errPath(), StatusCode: status,
 		kind:  ErrMalformedResponse,
 		cause: scrubError(fmt.Errorf(format, args...), cl.secretForms()),
 	}
@@ -473,6 +477,7 @@ func (s *shared) putBuf(buf *readBuf) {
 func checkResponse(ep *endpoint, resp *http.Response, secrets ...[]string) error {
 	secrets = append(secrets, requestSecrets(resp.Request))
 	method, path := requestLine(resp, ep)
+	path = scrub(path, secrets...)
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		drainClose(resp.Body)
 		resp.Body = http.NoBody

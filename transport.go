@@ -405,25 +405,22 @@ func (s *observe) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := s.next.RoundTrip(req)
 	if err != nil {
-		err = scrubError(stripURL(err), requestSecrets(req), contextSecrets(ctx), s.secrets)
-		if ctx.Err() == nil {
-			// No complete answer: the same *NetworkError through every
-			// door, HTTPClient's too (inside net/http's *url.Error).
-			err = &NetworkError{API: s.api, Method: req.Method, Path: req.URL.Path, Err: err}
-		}
+		secrets := [][]string{requestSecrets(req), contextSecrets(ctx), s.secrets}
+		path := strings.ToValidUTF8(scrub(req.URL.Path, secrets...), "\uFFFD")
+		// No complete answer: the same *NetworkError through every door,
+		// HTTPClient's too (inside net/http's *url.Error).
+		err = &NetworkError{API: s.api, Method: req.Method, Path: path, Err: scrubError(stripURL(err), secrets...)}
 		if logging {
 			s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request failed",
 				slog.String("api", string(s.api)), slog.String("method", req.Method),
-				slog.String("path", req.URL.Path), slog.String("error", err.Error()))
+				slog.String("path", path), slog.String("error", err.Error()))
 		}
-		// Every door sees a *NetworkError: a caller of HTTPClient finds it
-		// inside net/http's *url.Error.
-		return nil, &NetworkError{API: s.api, Method: req.Method, Path: strings.ToValidUTF8(req.URL.Path, "\uFFFD"), Err: err}
+		return nil, err
 	}
 	if logging {
 		s.logger.LogAttrs(ctx, slog.LevelDebug, "mediaauth: request",
 			slog.String("api", string(s.api)), slog.String("method", req.Method),
-			slog.String("path", req.URL.Path), slog.Int("status", resp.StatusCode),
+			slog.String("path", scrub(req.URL.Path, requestSecrets(req), contextSecrets(ctx), s.secrets)), slog.Int("status", resp.StatusCode),
 			slog.Duration("duration", time.Since(start)))
 	}
 	return resp, nil

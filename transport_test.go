@@ -3,7 +3,9 @@ package mediaauth_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -370,4 +372,77 @@ func TestHostileHeadersMemory(t *testing.T) {
 		t.Logf("%s: %d bytes allocated per call: %v", name, perCall, err)
 		assert.Less(t, perCall, uint64(2<<20), name)
 	}
+}
+
+// TestSessionIDInThePathIsScrubbed: TMDb puts a guest session id in some
+// paths (/3/guest_session/{id}/rated/movies). Through Do and HTTPClient,
+// against a closed port and a 404, the id is in no error, %+v, log line
+// or observed event.
+func TestSessionIDInThePathIsScrubbed(t *testing.T) {
+	t.Parallel()
+	const gid = "guest-session-SECRET-0007"
+	notFound := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"status_code":34,"status_message":"not found"}`, http.StatusNotFound)
+	}))
+	t.Cleanup(notFound.Close)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+	for name, base := range map[string]string{"closed port": closed, "404": notFound.URL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var logs strings.Builder
+			var mu sync.Mutex
+			logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			events := &observerLog{}
+			c, err := mediaauth.New(mediaauth.WithTMDbBaseURL(base), mediaauth.WithLogger(logger), mediaauth.WithObserver(events),
+				mediaauth.WithRetry(0, 0, 0), mediaauth.WithCredentials(mediaauth.TMDbAPIKey(bTMDbKey)))
+			require.NoError(t, err)
+			tmdb := c.TMDb.With(mediaauth.GuestSession{ID: gid})
+			path := "/3/guest_session/" + gid + "/rated/movies"
+			var texts []string
+			err = tmdb.Do(t.Context(), http.MethodGet, path, nil, nil)
+			require.Error(t, err)
+			texts = append(texts, err.Error(), fmt.Sprintf("%+v", err))
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, tmdb.BaseURL()+path, nil)
+			require.NoError(t, err)
+			if resp, err := tmdb.HTTPClient().Do(req); err != nil {
+				// net/http's *url.Error quotes the URL the caller wrote;
+				// what the SDK adds inside it is checked.
+				var ne *mediaauth.NetworkError
+				require.ErrorAs(t, err, &ne)
+				texts = append(texts, ne.Error(), fmt.Sprintf("%+v", ne))
+			} else {
+				err := mediaauth.CheckResponse(mediaauth.APITMDb, resp)
+				require.Error(t, err)
+				texts = append(texts, err.Error(), fmt.Sprintf("%+v", err))
+			}
+			for _, ev := range events.all() {
+				texts = append(texts, ev.URL)
+				if ev.Err != nil {
+					texts = append(texts, ev.Err.Error())
+				}
+			}
+			mu.Lock()
+			texts = append(texts, logs.String())
+			mu.Unlock()
+			for _, text := range texts {
+				assert.NotContains(t, text, gid)
+				assert.NotContains(t, text, bTMDbKey)
+			}
+		})
+	}
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
