@@ -55,7 +55,7 @@ func lockedRedirect(next func(*http.Request, []*http.Request) error) func(*http.
 		switch {
 		case len(via) >= maxRedirects:
 			return http.ErrUseLastResponse
-		case first.GetBody != nil || first.ContentLength != 0:
+		case first.GetBody != nil || first.ContentLength != 0 || first.Body != nil && first.Body != http.NoBody:
 			return http.ErrUseLastResponse
 		case originKey(req.URL) != originKey(first.URL):
 			return http.ErrUseLastResponse

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,4 +130,33 @@ func TestCheckResponseScrubsLocation(t *testing.T) {
 		require.ErrorIs(t, err, mediaauth.ErrRedirect, name)
 		assertNoSecret(t, name, err)
 	}
+}
+
+// TestHTTPClientRedirectOfABodyOfUnknownLength: a POST through HTTPClient
+// whose body has no known length (neither ContentLength nor GetBody) is
+// not followed to a redirect, as through Do: CheckResponse gives
+// ErrRedirect, and the server saw one request.
+func TestHTTPClientRedirectOfABodyOfUnknownLength(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		http.Redirect(w, r, "/other", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := mediaauth.New(mediaauth.WithMoviesBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.APIKey{Key: "movies-key-SECRET-0008"}))
+	require.NoError(t, err)
+	body := io.MultiReader(strings.NewReader(`{"name":`), strings.NewReader(`"x"}`))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, c.Movies.BaseURL()+"/user/profile", body)
+	require.NoError(t, err)
+	require.Zero(t, req.ContentLength)
+	resp, err := c.Movies.HTTPClient().Do(req)
+	require.NoError(t, err)
+	require.ErrorIs(t, mediaauth.CheckResponse(mediaauth.APIMovies, resp), mediaauth.ErrRedirect)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"POST /user/profile"}, seen)
 }
