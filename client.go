@@ -362,8 +362,13 @@ func (e *engine) handle(creds credentialSet) handle {
 		ds.creds = credentialSet{err: creds.err}
 	}
 	redirect := lockedRedirect(e.redirect)
+	// The engine's own requests get their credentials in place, unless the
+	// caller's http.Client (WithHTTPClient) has a redirect policy or a
+	// cookie jar: those see the requests http.Client holds, which must then
+	// carry no credential, as a caller's request through HTTPClient does not.
+	owned := e.redirect == nil && e.jar == nil
 	for r := range numRoles {
-		e.initDoor(&ds.own[r], &ds.creds, r, true, redirect)
+		e.initDoor(&ds.own[r], &ds.creds, r, owned, redirect)
 	}
 	e.initDoor(&ds.open, &ds.creds, openRole(e.api), false, redirect)
 	return handle{e: e, creds: creds, doors: ds}

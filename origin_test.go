@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -159,4 +160,60 @@ func TestHTTPClientRedirectOfABodyOfUnknownLength(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"POST /user/profile"}, seen)
+}
+
+// TestCallerHooksSeeNoCredential: the redirect policy and the cookie jar
+// of the caller's http.Client (WithHTTPClient) see the requests of the
+// typed calls without the credentials the SDK adds, as they see those of
+// HTTPClient's callers.
+func TestCallerHooksSeeNoCredential(t *testing.T) {
+	t.Parallel()
+	const key = "tmdb-key-SECRET-0009"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "c", Value: "v"})
+		if r.URL.Path == "/3/authentication" {
+			http.Redirect(w, r, "/3/authentication/again", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"success":true}`)
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var seen []string
+	jar := &urlJar{seen: &seen, mu: &mu}
+	hc := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, req.URL.String(), via[0].URL.String(), req.Header.Get("Referer"))
+		return nil
+	}}
+	c, err := mediaauth.New(mediaauth.WithHTTPClient(hc), mediaauth.WithTMDbBaseURL(srv.URL), mediaauth.WithCredentials(mediaauth.TMDbAPIKey(key)))
+	require.NoError(t, err)
+	_ = c.TMDb.Validate(t.Context())
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, seen)
+	for _, s := range seen {
+		assert.NotContains(t, s, key)
+	}
+}
+
+// urlJar is a cookie jar that records the URLs it is given.
+type urlJar struct {
+	seen *[]string
+	mu   *sync.Mutex
+}
+
+func (j *urlJar) SetCookies(u *url.URL, _ []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	*j.seen = append(*j.seen, u.String())
+}
+
+func (j *urlJar) Cookies(u *url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	*j.seen = append(*j.seen, u.String())
+	return nil
 }
