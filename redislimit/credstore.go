@@ -52,6 +52,13 @@ type CredentialStore struct {
 	lockPoll time.Duration
 }
 
+// ErrUnreadableEntry is what Load and List return for an entry the store
+// cannot read (sealed under a key it does not have, not sealed while it
+// seals every entry, or not a valid entry), and what Save returns rather
+// than replace such an entry: another replica may hold its key, and the
+// credentials in it may be the only copy.
+var ErrUnreadableEntry = errors.New("unreadable entry")
+
 var (
 	_ mediaauth.CredentialStore = (*CredentialStore)(nil)
 	_ mediaauth.RenewalLocker   = (*CredentialStore)(nil)
@@ -172,7 +179,9 @@ func (s *CredentialStore) Load(ctx context.Context, api mediaauth.API, profile s
 	return s.decode(f, raw)
 }
 
-// Save keeps creds, replacing what was kept for its API and profile.
+// Save keeps creds, replacing what was kept for its API and profile,
+// unless Redis holds an entry there that the store cannot read: then it
+// returns an error matching [ErrUnreadableEntry] and changes nothing.
 // creds is not changed: when its SavedAt is zero, the stored copy gets
 // the current time. Invalid credentials are an error matching
 // [mediaauth.ErrInvalidArgument], returned before Redis is asked.
@@ -181,10 +190,7 @@ func (s *CredentialStore) Save(ctx context.Context, creds *mediaauth.StoredCrede
 	if err != nil {
 		return err
 	}
-	if err := s.rdb.HSet(ctx, s.key("entries"), f, value).Err(); err != nil {
-		return fmt.Errorf("redislimit: saving %s profile %q: %w", creds.API, creds.Profile, err)
-	}
-	return nil
+	return s.write(ctx, creds.API, creds.Profile, f, value, "", "")
 }
 
 // Delete forgets the credentials kept for api and profile, or returns an
@@ -269,7 +275,7 @@ func (s *CredentialStore) aad(f string) []byte { return []byte(s.prefix + "|" + 
 // Its errors name the entry, never its content.
 func (s *CredentialStore) decode(f, raw string) (*mediaauth.StoredCredentials, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("redislimit: the entry %q in Redis is not valid: %s; it is left as it is", f, why)
+		return fmt.Errorf("redislimit: the entry %q in Redis is not valid: %s; it is left as it is: %w", f, why, ErrUnreadableEntry)
 	}
 	data := []byte(raw)
 	switch sealed := strings.HasPrefix(raw, sealedPrefix); {
@@ -314,4 +320,55 @@ func (s *CredentialStore) unseal(f, raw string) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("no key of the store opens it (another key, or changed since it was sealed)")
+}
+
+// casScript sets field ARGV[1] of hash KEYS[1] to ARGV[2] if the field
+// still holds ARGV[3] (is absent, when ARGV[4] is '1'), and, with a lock
+// KEYS[2], only while the lock holds the token ARGV[5]. It returns 1 when
+// it set the field, 0 when the field changed, -1 when the lock was lost.
+var casScript = redis.NewScript(`
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[5] then return -1 end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[4] == '1' then
+  if cur then return 0 end
+elseif cur ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`)
+
+// errFenced is write's error when the lock lockKey no longer holds.
+var errFenced = errors.New("the renewal lock no longer holds")
+
+// write sets field f, the entry of api and profile, to value, unless it
+// holds an entry the store cannot read; with lockKey, only while that
+// lock holds token (else errFenced). The value it replaces is read and
+// checked first, and replaced only if it has not changed since.
+func (s *CredentialStore) write(ctx context.Context, api mediaauth.API, profile, f, value, lockKey, token string) error {
+	keys := []string{s.key("entries")}
+	if lockKey != "" {
+		keys = append(keys, lockKey)
+	}
+	for range 3 {
+		absent := "0"
+		cur, err := s.rdb.HGet(ctx, keys[0], f).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			absent = "1"
+		case err != nil:
+			return fmt.Errorf("redislimit: saving %s profile %q: %w", api, profile, err)
+		default:
+			if _, err := s.decode(f, cur); err != nil {
+				return fmt.Errorf("redislimit: saving %s profile %q: %w", api, profile, err)
+			}
+		}
+		n, err := casScript.Run(ctx, s.rdb, keys, f, value, cur, absent, token).Int()
+		switch {
+		case err != nil:
+			return fmt.Errorf("redislimit: saving %s profile %q: %w", api, profile, err)
+		case n == 1:
+			return nil
+		case n == -1:
+			return errFenced
+		}
+	}
+	return fmt.Errorf("redislimit: saving %s profile %q: the entry kept changing while it was saved; try again", api, profile)
 }

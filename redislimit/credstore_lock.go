@@ -38,13 +38,6 @@ var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
 
-// fencedHSetScript sets field ARGV[2] of hash KEYS[2] to ARGV[3] if the
-// lock KEYS[1] still holds the token ARGV[1]; it returns 1 when it did.
-var fencedHSetScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return 1`)
-
 // fencedSetScript sets KEYS[2] to ARGV[2] for ARGV[3] ms, or deletes it
 // when ARGV[2] is empty, if the lock KEYS[1] still holds the token
 // ARGV[1]; it returns 1 when it did.
@@ -139,12 +132,11 @@ func (l *redisLock) Save(ctx context.Context, creds *mediaauth.StoredCredentials
 	if f != l.field {
 		return fmt.Errorf("redislimit: the renewal lock of %s profile %q cannot save another entry: %w", l.api, l.profile, mediaauth.ErrInvalidArgument)
 	}
-	done, err := fencedHSetScript.Run(ctx, l.s.rdb, []string{l.lockKey, l.s.key("entries")}, l.token, f, value).Int()
-	if err != nil {
-		return fmt.Errorf("redislimit: saving %s profile %q: %w", l.api, l.profile, err)
-	}
-	if done == 0 {
-		return l.lost()
+	if err := l.s.write(ctx, l.api, l.profile, f, value, l.lockKey, l.token); err != nil {
+		if errors.Is(err, errFenced) {
+			return l.lost()
+		}
+		return err
 	}
 	return nil
 }

@@ -215,3 +215,42 @@ func TestCredentialStoreInvalidEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialStoreLeavesWhatItCannotRead: a replica without the key, or
+// with another, neither replaces a sealed entry (Save, or the Save of a
+// renewal lock) nor writes a plain one over it; it says so with
+// ErrUnreadableEntry, and the replica with the key still reads its entry.
+func TestCredentialStoreLeavesWhatItCannotRead(t *testing.T) {
+	rdb := startRedis(t).client(t)
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, 32)
+	sealed := newStore(t, rdb, redislimit.WithSealKey(key))
+	if err := sealed.Save(ctx, tvmazeEntry("default", "the-only-copy")); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*redislimit.CredentialStore{
+		"no key":    newStore(t, rdb),
+		"other key": newStore(t, rdb, redislimit.WithSealKey(bytes.Repeat([]byte{9}, 32))),
+	} {
+		if err := s.Save(ctx, tvmazeEntry("default", "a-replacement")); !errors.Is(err, redislimit.ErrUnreadableEntry) {
+			t.Errorf("%s: Save gave %v, want ErrUnreadableEntry", name, err)
+		}
+		lock, err := s.LockRenewal(ctx, mediaauth.APITVmaze, "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lock.Save(ctx, tvmazeEntry("default", "a-replacement")); !errors.Is(err, redislimit.ErrUnreadableEntry) {
+			t.Errorf("%s: the lock's Save gave %v, want ErrUnreadableEntry", name, err)
+		}
+		if err := lock.Unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Load(ctx, mediaauth.APITVmaze, "default"); !errors.Is(err, redislimit.ErrUnreadableEntry) {
+			t.Errorf("%s: Load gave %v, want ErrUnreadableEntry", name, err)
+		}
+	}
+	got, err := sealed.Load(ctx, mediaauth.APITVmaze, "default")
+	if err != nil || got.TVmaze.APIKey != "the-only-copy" {
+		t.Fatalf("the entry was changed: %v, %v", got, err)
+	}
+}
