@@ -162,7 +162,9 @@ func (l *login) saved(who, what, where string) {
 }
 
 // revokeReplaced ends the TMDb session and v4 access token of the profile
-// that now were replaced, and says so; TMDb would keep them valid.
+// that now were replaced, and says so; TMDb would keep them valid. What
+// cannot be revoked is kept in a file of its own, since the store no
+// longer holds it.
 func (l *login) revokeReplaced(ctx context.Context, c *mediaauth.Client, now *mediaauth.StoredCredentials) {
 	old := l.prev
 	if old == nil || l.api != mediaauth.APITMDb {
@@ -171,6 +173,7 @@ func (l *login) revokeReplaced(ctx context.Context, c *mediaauth.Client, now *me
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	w := l.a.sys.stderr
+	left := &mediaauth.StoredCredentials{API: mediaauth.APITMDb}
 	if s := old.TMDbSession; s != nil && (now.TMDbSession == nil || now.TMDbSession.ID != s.ID) {
 		err := c.TMDb.With(*s).DeleteSession(ctx)
 		switch {
@@ -178,6 +181,7 @@ func (l *login) revokeReplaced(ctx context.Context, c *mediaauth.Client, now *me
 			fmt.Fprintln(w, "Deleted the TMDb session this login replaced.")
 		default:
 			fmt.Fprintf(w, "Could not delete the TMDb session this login replaced (%s): it may stay valid.\n", plain(mediaauth.APITMDb, err))
+			left.TMDbSession = s
 		}
 	}
 	if t := old.TMDbAccessToken; t != nil && (now.TMDbAccessToken == nil || now.TMDbAccessToken.AccessToken != t.AccessToken) {
@@ -190,8 +194,32 @@ func (l *login) revokeReplaced(ctx context.Context, c *mediaauth.Client, now *me
 			fmt.Fprintln(w, "Logged out the TMDb v4 access token this login replaced.")
 		default:
 			fmt.Fprintf(w, "Could not log out the TMDb v4 access token this login replaced (%s): it may stay valid.\n", plain(mediaauth.APITMDb, err))
+			left.TMDbAccessToken = t
 		}
 	}
+	if left.TMDbSession != nil || left.TMDbAccessToken != nil {
+		l.keepReplaced(left)
+	}
+}
+
+// keepReplaced keeps what a login replaced and could not revoke in a file
+// of its own, and says where and how to revoke it later.
+func (l *login) keepReplaced(left *mediaauth.StoredCredentials) {
+	left.Profile = l.profile
+	w := l.a.sys.stderr
+	dir, err := l.a.rescue(left)
+	if err != nil {
+		data, _ := json.MarshalIndent(left, "", "  ")
+		fmt.Fprintf(l.a.sys.stdout, "%s\n", data)
+		fmt.Fprintf(w, "Keeping it in a file of its own failed too (%s): it is printed above.\n", trimPkg(err))
+		return
+	}
+	profile := ""
+	if l.profile != mediaauth.DefaultProfile {
+		profile = " --profile " + shellQuote(l.profile)
+	}
+	fmt.Fprintf(w, "It is kept in %s (mode 0600) so that it is not lost; revoke it later with: mediaauth --config-dir %s%s logout tmdb\n",
+		filepath.Join(dir, credentialsFile), shellQuote(dir), profile)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting.

@@ -212,6 +212,41 @@ func TestLoginTMDbV4KeepsATokenItCannotLogOut(t *testing.T) {
 	assert.True(t, srv.TMDb.AccessTokenValid(token), "the kept token is the live one")
 }
 
+// TestLoginKeepsWhatItCouldNotRevoke: a replaced v4 token that TMDb does
+// not let the new login log out is kept in a file of its own, where the
+// message says, from which logout revokes it later.
+func TestLoginKeepsWhatItCouldNotRevoke(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t)
+	env := fakeEnv(t, srv)
+	ts := newSys(t, env)
+	r := ts.browseInBackground("approve")
+	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--web", "--v4"), ts.stderr.String())
+	require.NoError(t, (<-r).err)
+	first, err := storeOf(t, env).Load(t.Context(), mediaauth.APITMDb, mediaauth.DefaultProfile)
+	require.NoError(t, err)
+
+	srv.InjectFault("/4/auth/access_token", mediaauthtest.Fault{Method: http.MethodDelete, Status: http.StatusServiceUnavailable, Times: 4})
+	ts = newSys(t, env)
+	r = ts.browseInBackground("approve")
+	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--web"), ts.stderr.String())
+	require.NoError(t, (<-r).err)
+	assert.Contains(t, ts.stderr.String(), "Could not log out the TMDb v4 access token this login replaced")
+	m := regexp.MustCompile(`kept in \S+ \(mode 0600\) so that it is not lost; revoke it later with: mediaauth --config-dir (\S+) logout tmdb`).FindStringSubmatch(ts.stderr.String())
+	require.NotNil(t, m, ts.stderr.String())
+	require.True(t, srv.TMDb.AccessTokenValid(first.TMDbAccessToken.AccessToken))
+
+	backEnv := map[string]string{envInsecureStorage: "1"}
+	for k, v := range env {
+		if k != envConfigDir {
+			backEnv[k] = v
+		}
+	}
+	back := newSys(t, backEnv)
+	require.Equal(t, exitOK, back.run(t.Context(), "--config-dir", m[1], "logout", "tmdb"), back.stderr.String())
+	assert.False(t, srv.TMDb.AccessTokenValid(first.TMDbAccessToken.AccessToken), "logout from the kept file revoked it")
+}
+
 // TestLoginChecksTheStoreFirst: whatever keeps a login from saving on this
 // machine (a store open to others, a corrupt file, a profile name that is
 // not one, a config directory that is a file) ends it before it sends
