@@ -100,6 +100,13 @@ func (l *login) finish(ctx context.Context, creds *mediaauth.StoredCredentials, 
 	creds.Profile = l.profile
 	where, err := l.st.save(ctx, creds)
 	if err != nil {
+		if kept, w := l.keptAnyway(ctx, creds); kept {
+			// A store may fail after it wrote the entry (a keychain whose
+			// index could not be updated): the credentials are in use, so
+			// they are neither revoked nor kept elsewhere.
+			fmt.Fprintf(l.a.sys.stderr, "Saving reported an error (%s), but the credentials were kept.\n", trimPkg(err))
+			return l.st.describe(w), nil
+		}
 		return "", l.saveFailed(ctx, creds, revoke, err)
 	}
 	if where == inFile && l.st.why != "--insecure-storage" {
@@ -107,6 +114,33 @@ func (l *login) finish(ctx context.Context, creds *mediaauth.StoredCredentials, 
 			"--insecure-storage keeps them there without this note.\n", l.st.file.Path(), l.st.why)
 	}
 	return l.st.describe(where), nil
+}
+
+// keptAnyway reports whether the store holds creds after all, and where.
+func (l *login) keptAnyway(ctx context.Context, creds *mediaauth.StoredCredentials) (bool, string) {
+	got, where, err := l.st.load(ctx, creds.API, creds.Profile)
+	return err == nil && sameSecrets(got, creds), where
+}
+
+// sameSecrets reports whether a and b hold the same credentials.
+func sameSecrets(a, b *mediaauth.StoredCredentials) bool {
+	secrets := func(c *mediaauth.StoredCredentials) [4]string {
+		var s [4]string
+		if c.MoviesToken != nil {
+			s[0] = c.MoviesToken.AccessToken
+		}
+		if c.TVmaze != nil {
+			s[1] = c.TVmaze.APIKey
+		}
+		if c.TMDbSession != nil {
+			s[2] = c.TMDbSession.ID
+		}
+		if c.TMDbAccessToken != nil {
+			s[3] = c.TMDbAccessToken.AccessToken
+		}
+		return s
+	}
+	return a != nil && b != nil && secrets(a) == secrets(b)
 }
 
 // saveFailed is the error of a save that failed with err after the server

@@ -28,6 +28,9 @@ type memoryKeychain struct {
 	mu       sync.Mutex
 	entries  map[[2]string]mediaauth.StoredCredentials
 	failSave error
+	// writeThenFail makes Save keep the entry before it fails, as a
+	// keychain whose index cannot be updated does.
+	writeThenFail bool
 	// tried is what Save was given, kept or not.
 	tried []mediaauth.StoredCredentials
 }
@@ -52,7 +55,7 @@ func (k *memoryKeychain) Save(_ context.Context, c *mediaauth.StoredCredentials)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.tried = append(k.tried, *c)
-	if k.failSave != nil {
+	if k.failSave != nil && !k.writeThenFail {
 		return k.failSave
 	}
 	if k.entries == nil {
@@ -63,7 +66,7 @@ func (k *memoryKeychain) Save(_ context.Context, c *mediaauth.StoredCredentials)
 		entry.SavedAt = time.Now().UTC().Truncate(time.Second)
 	}
 	k.entries[[2]string{string(c.API), c.Profile}] = entry
-	return nil
+	return k.failSave
 }
 
 func (k *memoryKeychain) Delete(_ context.Context, api mediaauth.API, profile string) error {
@@ -245,6 +248,22 @@ func TestLoginKeepsWhatItCouldNotRevoke(t *testing.T) {
 	back := newSys(t, backEnv)
 	require.Equal(t, exitOK, back.run(t.Context(), "--config-dir", m[1], "logout", "tmdb"), back.stderr.String())
 	assert.False(t, srv.TMDb.AccessTokenValid(first.TMDbAccessToken.AccessToken), "logout from the kept file revoked it")
+}
+
+// TestLoginSaveFailedAfterWriting: a store that kept the entry and still
+// reported an error: the new TMDb session is in use, so it is neither
+// revoked nor kept elsewhere, and the login succeeds saying so.
+func TestLoginSaveFailedAfterWriting(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t)
+	ts, kc := brokenKeychain(t, fakeEnv(t, srv))
+	kc.writeThenFail = true
+	ts.stdin = strings.NewReader(mediaauthtest.DemoTMDbPassword + "\n")
+	require.Equal(t, exitOK, ts.run(t.Context(), "login", "tmdb", "--password", "--username", "demo"), ts.stderr.String())
+	assert.Contains(t, ts.stderr.String(), "Saving reported an error (the keychain is full), but the credentials were kept.")
+	sess := kc.lastTried(t).TMDbSession
+	require.NotNil(t, sess)
+	assert.True(t, srv.TMDb.SessionValid(sess.ID), "the kept session was not revoked")
 }
 
 // TestLoginChecksTheStoreFirst: whatever keeps a login from saving on this
