@@ -114,9 +114,12 @@ func TestLoginTMDbRefusesCallbacksOfOtherLogins(t *testing.T) {
 	ts.open = func(_ context.Context, approvalURL string) error {
 		go func() {
 			cb := callbackOf(t, approvalURL)
-			// Another state: not this login's callback.
+			// Another state with this login's own token: only the state
+			// tells it from this login's callback.
+			own := strings.TrimPrefix(strings.SplitN(approvalURL, "?", 2)[0], srv.TMDb.SiteURL()+"/authenticate/")
+			assert.NotContains(t, own, "/", "the token of %s", approvalURL)
 			wrongState := regexp.MustCompile(`/callback/[0-9a-f]+`).ReplaceAllString(cb, "/callback/0123456789abcdef0123456789abcdef")
-			get(wrongState + "?request_token=" + foreign.Token + "&approved=true")
+			get(wrongState + "?request_token=" + own + "&approved=true")
 			// The right state with another login's token.
 			get(cb + "?request_token=" + foreign.Token + "&approved=true")
 			// The real approval.
