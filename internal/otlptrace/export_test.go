@@ -56,6 +56,34 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+// TestEndpointPaths: the general endpoint gets /v1/traces after it, with
+// or without a trailing slash; the traces endpoint is used as it is.
+func TestEndpointPaths(t *testing.T) {
+	col := &collector{}
+	cs := httptest.NewServer(col)
+	t.Cleanup(cs.Close)
+	srv := mediaauthtest.NewServer()
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	for vars, want := range map[[2]string]string{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", cs.URL + "/"}:              "/v1/traces",
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", cs.URL + "/base"}:          "/base/v1/traces",
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", cs.URL + "/custom"}: "/custom",
+	} {
+		tr, err := otlptrace.FromEnv(env(map[string]string{vars[0]: vars[1]}), "v1")
+		require.NoError(t, err)
+		c, err := srv.Client(mediaauth.WithObserver(tr))
+		require.NoError(t, err)
+		_, err = c.TMDb.CreateGuestSession(ctx)
+		require.NoError(t, err)
+		require.NoError(t, tr.Flush(ctx))
+		col.mu.Lock()
+		got := col.paths[len(col.paths)-1]
+		col.mu.Unlock()
+		assert.Equal(t, want, got, vars[1])
+	}
+}
+
 // collector is an OTLP/HTTP receiver that keeps what it is sent.
 type collector struct {
 	mu      sync.Mutex
